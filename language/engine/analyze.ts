@@ -1,0 +1,330 @@
+/**
+ * The engine's entry point: IR in, every node's shapes, parameters, MACs and receptive field
+ * out, with findings instead of exceptions. Leaf layers are evaluated by leaf-layers.ts;
+ * this file walks the tree, merges branches and adds up the totals.
+ */
+import type { AnyNode, ContainerNode, GanNode, LayerNode, ModelNode, RootNode, Shape } from '../ir';
+import { isContainer } from '../ir';
+import { formatShape } from './format';
+import { FINDING_CODES, type FindingKind, messages } from './findings';
+import { elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
+import { INPUT_FIELD, jumpsDiffer, mergeFields } from './receptive-field';
+import type { Analysis, Finding, GanAnalysis, LayerReport, ModelAnalysis, ReceptiveField } from './types';
+import { isPositiveInteger, product, sum } from './unknown-arithmetic';
+
+const BYTES_PER_FLOAT32 = 4;
+/** Adam keeps two moment estimates per trainable parameter; with the gradient, three extra copies. */
+const TRAINING_COPIES_PER_TRAINABLE = 3;
+
+/** Analyses a model or a GAN. Never throws on user input: problems become findings. */
+export function analyze(root: RootNode): Analysis {
+  return root.kind === 'gan' ? analyzeGan(root) : analyzeModel(root);
+}
+
+interface Flow {
+  readonly shape: Shape | null;
+  readonly field: ReceptiveField | null;
+}
+
+type MutableReport = { -readonly [K in keyof LayerReport]: LayerReport[K] };
+
+/** Known dimensions that differ (unknown ones agree with anything). */
+function shapesDisagree(a: Shape | null, b: Shape | null): boolean {
+  if (a === null || b === null) return false;
+  if (a.length !== b.length) return true;
+  return a.some((dim, index) => dim !== null && b[index] !== null && dim !== b[index]);
+}
+
+function isSpatial(shape: Shape | null): boolean {
+  return shape !== null && shape.length === 3;
+}
+
+function collectUserNames(layers: readonly LayerNode[], names: Set<string>): void {
+  for (const layer of layers) {
+    if ('name' in layer && layer.name !== null) names.add(layer.name);
+    switch (layer.kind) {
+      case 'sequential':
+        collectUserNames(layer.layers, names);
+        break;
+      case 'residual':
+        collectUserNames(layer.shortcut === null ? [layer.main] : [layer.main, layer.shortcut], names);
+        break;
+      case 'concat':
+        collectUserNames(layer.branches, names);
+        break;
+      case 'aux':
+        collectUserNames([layer.head], names);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** The fix for a residual whose branches disagree, naming the projection that would match. */
+function projectionFix(input: Shape | null, main: Shape | null, hasShortcut: boolean): string {
+  if (input === null || main === null || input.length !== 3 || main.length !== 3) {
+    return 'Make both branches produce the same shape.';
+  }
+  const inputHeight = input[1] ?? null;
+  const filters = main[0] ?? null;
+  const outputHeight = main[1] ?? null;
+  const stride =
+    inputHeight !== null && outputHeight !== null && outputHeight > 0 && inputHeight % outputHeight === 0
+      ? inputHeight / outputHeight
+      : null;
+  const strideText = stride !== null && stride !== 1 ? ` with stride ${stride} and` : ' with';
+  const call = `conv2d(${filters ?? '?'}, 1${stride !== null && stride !== 1 ? `, { stride: ${stride} }` : ''})`;
+  return hasShortcut
+    ? `Make the shortcut produce ${formatShape(main)}, e.g. a 1×1 conv2d${strideText} ${filters ?? '?'} filters: ${call}.`
+    : `Give the shortcut a 1×1 conv2d${strideText} ${filters ?? '?'} filters: residual(main, ${call}).`;
+}
+
+class ModelWalker {
+  readonly reports: MutableReport[] = [];
+  readonly findings: Finding[] = [];
+  /** Field of the last spatial output on the main path, in post-order so merged branches win. */
+  lastSpatialField: ReceptiveField | null = null;
+  private readonly counters = new Map<string, number>();
+  private readonly userNames: ReadonlySet<string>;
+  private readonly namedAt = new Map<string, string>();
+
+  constructor(layers: readonly LayerNode[]) {
+    const names = new Set<string>();
+    collectUserNames(layers, names);
+    this.userNames = names;
+  }
+
+  report(kind: FindingKind, message: string, node: AnyNode, path: string): void {
+    const { code, severity } = FINDING_CODES[kind];
+    this.findings.push({ code, severity, message, node, path });
+  }
+
+  /** The user's name, or `<kind>_<n>` skipping names the user took. */
+  private displayName(node: LayerNode, path: string): string {
+    const userName = node.kind === 'aux' ? node.name : 'name' in node ? node.name : null;
+    if (userName !== null) {
+      if (this.namedAt.has(userName)) this.report('duplicateName', messages.duplicateName(userName), node, path);
+      this.namedAt.set(userName, path);
+      return userName;
+    }
+    let count = this.counters.get(node.kind) ?? 0;
+    let name: string;
+    do {
+      count += 1;
+      name = `${node.kind}_${count}`;
+    } while (this.userNames.has(name));
+    this.counters.set(node.kind, count);
+    return name;
+  }
+
+  visit(node: LayerNode, flow: Flow, path: string, depth: number, aux: boolean): Flow {
+    const report: MutableReport = {
+      node,
+      path,
+      name: this.displayName(node, path),
+      depth,
+      container: isContainer(node),
+      aux,
+      input: flow.shape,
+      output: null,
+      params: { trainable: 0, nonTrainable: 0, formula: null },
+      macs: 0,
+      receptiveField: null,
+      activations: null,
+    };
+    const index = this.reports.length;
+    this.reports.push(report);
+    let result: Flow;
+    if (isContainer(node)) {
+      result = this.evaluateContainer(node, flow, path, depth, aux);
+    } else {
+      const context: LeafContext = { report: (kind, message) => this.report(kind, message, node, path) };
+      const leaf = evaluateLeaf(node, flow.shape, flow.field, context);
+      report.params = leaf.params;
+      report.macs = leaf.macs;
+      result = { shape: leaf.output, field: leaf.field };
+    }
+    report.output = result.shape;
+    report.receptiveField = isSpatial(result.shape) ? result.field : null;
+    report.activations = elementsOf(result.shape);
+    if (report.container) {
+      const leaves = this.reports.slice(index + 1).filter((descendant) => !descendant.container);
+      report.params = {
+        trainable: sum(...leaves.map((leaf) => leaf.params.trainable)),
+        nonTrainable: sum(...leaves.map((leaf) => leaf.params.nonTrainable)),
+        formula: null,
+      };
+      report.macs = sum(...leaves.map((leaf) => leaf.macs));
+    }
+    if (!aux && report.receptiveField !== null) this.lastSpatialField = report.receptiveField;
+    return { shape: result.shape, field: report.receptiveField };
+  }
+
+  private evaluateContainer(node: ContainerNode, flow: Flow, path: string, depth: number, aux: boolean): Flow {
+    switch (node.kind) {
+      case 'sequential': {
+        let current = flow;
+        node.layers.forEach((layer, index) => {
+          current = this.visit(layer, current, `${path}.${index}`, depth + 1, aux);
+        });
+        return current;
+      }
+      case 'residual': {
+        const main = this.visit(node.main, flow, `${path}.main`, depth + 1, aux);
+        const shortcut = node.shortcut === null ? flow : this.visit(node.shortcut, flow, `${path}.shortcut`, depth + 1, aux);
+        const agree = !shapesDisagree(main.shape, shortcut.shape);
+        if (!agree) {
+          const fix = projectionFix(flow.shape, main.shape, node.shortcut !== null);
+          this.report('residualMismatch', messages.residualMismatch(main.shape, shortcut.shape, fix), node, path);
+        }
+        return { shape: main.shape, field: this.mergeBranchFields([main, shortcut], agree, node, path) };
+      }
+      case 'concat': {
+        const branches = node.branches.map((branch, index) => this.visit(branch, flow, `${path}.${index}`, depth + 1, aux));
+        const shape = this.concatShape(branches, node, path);
+        return { shape, field: this.mergeBranchFields(branches, shape !== null, node, path) };
+      }
+      case 'aux':
+        this.visit(node.head, flow, `${path}.head`, depth + 1, true);
+        return flow;
+      default: {
+        const unreachable: never = node;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Merges the branches' fields; warns about differing jumps only where the shapes agree (else that error says enough). */
+  private mergeBranchFields(branches: readonly Flow[], shapesAgree: boolean, node: ContainerNode, path: string): ReceptiveField | null {
+    const fields = branches.map((branch) => branch.field).filter((field): field is ReceptiveField => field !== null);
+    if (fields.length !== branches.length) return null;
+    if (shapesAgree && jumpsDiffer(fields)) {
+      const where = node.kind === 'residual' ? 'residual' : 'concat';
+      const jumps = fields.map((field) => `${field.jump[0] ?? '?'}×${field.jump[1] ?? '?'}`).join(' vs ');
+      this.report('branchJumpsDiffer', messages.branchJumpsDiffer(where, jumps), node, path);
+    }
+    return mergeFields(fields);
+  }
+
+  /** Channels add up; every branch must keep the same rank and spatial size. */
+  private concatShape(branches: readonly Flow[], node: LayerNode, path: string): Shape | null {
+    const shapes = branches.map((branch) => branch.shape);
+    const first = shapes[0];
+    if (first === undefined || first === null) return null;
+    for (const [index, shape] of shapes.entries()) {
+      if (shape === null) continue;
+      if (shape.length !== first.length || shapesDisagree(shape.slice(1), first.slice(1))) {
+        this.report('concatMismatch', messages.concatMismatch(first, 0, shape, index), node, path);
+        return null;
+      }
+    }
+    const channels = sum(...shapes.map((shape) => (shape === null ? null : (shape[0] ?? null))));
+    return [channels, ...first.slice(1)];
+  }
+}
+
+interface ModelOptions {
+  /** Where findings about the input belong (a GAN's generator input is its `latent` argument). */
+  readonly inputOwner?: AnyNode;
+}
+
+export function analyzeModel(model: ModelNode, options: ModelOptions = {}): ModelAnalysis {
+  const walker = new ModelWalker(model.layers);
+  const inputShape = model.input.shape;
+  const inputOwner = options.inputOwner ?? model.input;
+  inputShape.forEach((dim, index) => {
+    if (dim !== null && !isPositiveInteger(dim)) {
+      walker.report('invalidValue', messages.invalidValue('input', `dimension ${index + 1}`, 'a positive integer', dim), inputOwner, 'input');
+    }
+  });
+  const shape: Shape = inputShape.map((dim) => (dim !== null && isPositiveInteger(dim) ? dim : null));
+  const inputField = isSpatial(shape) ? INPUT_FIELD : null;
+  walker.reports.push({
+    node: model.input,
+    path: 'input',
+    name: 'input',
+    depth: 0,
+    container: false,
+    aux: false,
+    input: null,
+    output: shape,
+    params: { trainable: 0, nonTrainable: 0, formula: null },
+    macs: 0,
+    receptiveField: inputField,
+    activations: product(...shape),
+  });
+  let flow: Flow = { shape, field: inputField };
+  model.layers.forEach((layer, index) => {
+    flow = walker.visit(layer, flow, String(index), 0, false);
+  });
+
+  const leaves = walker.reports.filter((report) => !report.container);
+  const mainLeaves = leaves.filter((report) => !report.aux);
+  const auxLeaves = leaves.filter((report) => report.aux);
+  const trainable = sum(...leaves.map((leaf) => leaf.params.trainable));
+  const nonTrainable = sum(...leaves.map((leaf) => leaf.params.nonTrainable));
+  const allParams = sum(trainable, nonTrainable);
+  return {
+    kind: 'model',
+    name: model.name,
+    root: model,
+    input: shape,
+    output: flow.shape,
+    layers: walker.reports,
+    params: { trainable, nonTrainable, aux: sum(...auxLeaves.map((leaf) => leaf.params.trainable)) },
+    macs: sum(...mainLeaves.map((leaf) => leaf.macs)),
+    auxMacs: sum(...auxLeaves.map((leaf) => leaf.macs)),
+    receptiveField: walker.lastSpatialField,
+    memory: {
+      paramBytes: product(allParams, BYTES_PER_FLOAT32),
+      activationBytesPerSample: product(sum(...leaves.map((leaf) => leaf.activations)), BYTES_PER_FLOAT32),
+      trainingStateBytes: product(sum(allParams, product(trainable, TRAINING_COPIES_PER_TRAINABLE)), BYTES_PER_FLOAT32),
+    },
+    findings: walker.findings,
+  };
+}
+
+function asLayerList(network: LayerNode): readonly LayerNode[] {
+  return network.kind === 'sequential' ? network.layers : [network];
+}
+
+export function analyzeGan(gan: GanNode): GanAnalysis {
+  const image: Shape = gan.image;
+  const generator = analyzeModel(
+    { kind: 'model', name: `${gan.name} generator`, input: { kind: 'input', shape: [gan.latent] }, layers: asLayerList(gan.generator) },
+    { inputOwner: gan },
+  );
+  const discriminator = analyzeModel(
+    { kind: 'model', name: `${gan.name} discriminator`, input: { kind: 'input', shape: image }, layers: asLayerList(gan.discriminator) },
+    { inputOwner: gan },
+  );
+  const findings: Finding[] = [...generator.findings, ...discriminator.findings];
+  const own = (kind: FindingKind, message: string, node: AnyNode, path: string): void => {
+    const { code, severity } = FINDING_CODES[kind];
+    findings.push({ code, severity, message, node, path });
+  };
+  if (shapesDisagree(generator.output, image)) {
+    own('generatorOutput', messages.generatorOutput(generator.output, image), gan.generator, 'generator');
+  }
+  if (shapesDisagree(discriminator.output, [1])) {
+    own('discriminatorOutput', messages.discriminatorOutput(discriminator.output), gan.discriminator, 'discriminator');
+  }
+  return {
+    kind: 'gan',
+    name: gan.name,
+    root: gan,
+    input: generator.input,
+    output: generator.output,
+    generator,
+    discriminator,
+    params: {
+      trainable: sum(generator.params.trainable, discriminator.params.trainable),
+      nonTrainable: sum(generator.params.nonTrainable, discriminator.params.nonTrainable),
+      aux: sum(generator.params.aux, discriminator.params.aux),
+    },
+    macs: sum(generator.macs, discriminator.macs),
+    findings,
+  };
+}
+

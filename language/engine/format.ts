@@ -1,0 +1,65 @@
+import type { Num, Shape } from '../ir';
+
+/** How shapes are shown: LeNet's `C@H×W` (the default), PyTorch's `[C,H,W]` or Keras's `[H,W,C]`. */
+export type ShapeFormat = 'C@HxW' | 'CHW' | 'HWC';
+
+function formatDim(dim: Num): string {
+  return dim === null ? '?' : String(dim);
+}
+
+/**
+ * `6@28×28` for images, `120` for vectors, `[a,b]` for other ranks; `?` marks an unknown
+ * dimension and a wholly unknown shape.
+ */
+export function formatShape(shape: Shape | null, format: ShapeFormat = 'C@HxW'): string {
+  if (shape === null) return '?';
+  const dims = shape.map(formatDim);
+  if (format === 'CHW') return `[${dims.join(',')}]`;
+  if (format === 'HWC') {
+    if (dims.length === 3) {
+      const [channels, height, width] = dims;
+      return `[${height},${width},${channels}]`;
+    }
+    return `[${dims.join(',')}]`;
+  }
+  if (dims.length === 3) {
+    const [channels, height, width] = dims;
+    return `${channels}@${height}×${width}`;
+  }
+  if (dims.length === 1) return dims[0] ?? '?';
+  return `[${dims.join(',')}]`;
+}
+
+/** 61706 → `61,706`; unknown → `?`. */
+export function formatCount(value: Num): string {
+  if (value === null) return '?';
+  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+/** A large count in the unit a reader expects: `714.19 M`, `1.50 G`. */
+export function formatScaled(value: Num): string {
+  if (value === null) return '?';
+  const units: readonly [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [scale, unit] of units) {
+    if (Math.abs(value) >= scale) return `${(value / scale).toFixed(2)} ${unit}`;
+  }
+  return String(value);
+}
+
+/** Bytes in binary units: `244.84 KiB`. */
+export function formatBytes(bytes: Num): string {
+  if (bytes === null) return '?';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(2)} ${units[unit]}`;
+}

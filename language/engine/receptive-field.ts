@@ -1,0 +1,120 @@
+/**
+ * Receptive-field arithmetic (Araujo, Norris, Sim, "Computing Receptive Fields of
+ * Convolutional Neural Networks", Distill 2019), one axis at a time.
+ *
+ * State per axis: size r, jump j (input pixels between neighbouring output units) and the
+ * centre c of the first output unit, in input pixel coordinates (pixel i is centred at i).
+ * Through a layer with effective kernel k, stride s and padding p before the first pixel:
+ *   r' = r + (k − 1)·j,   j' = j·s,   c' = c + ((k − 1)/2 − p)·j.
+ */
+import type { Num } from '../ir';
+import type { ReceptiveField } from './types';
+import { whenKnown } from './unknown-arithmetic';
+
+export interface AxisField {
+  readonly size: Num;
+  readonly jump: Num;
+  readonly start: Num;
+}
+
+/** The field of the input itself: each pixel sees itself. */
+export const INPUT_FIELD: ReceptiveField = Object.freeze({
+  size: [1, 1] as const,
+  jump: [1, 1] as const,
+  start: [0, 0] as const,
+});
+
+export function axisOf(field: ReceptiveField, axis: 0 | 1): AxisField {
+  return { size: field.size[axis], jump: field.jump[axis], start: field.start[axis] };
+}
+
+export function fromAxes(rows: AxisField, columns: AxisField): ReceptiveField {
+  return {
+    size: [rows.size, columns.size],
+    jump: [rows.jump, columns.jump],
+    start: [rows.start, columns.start],
+  };
+}
+
+/** Through a sliding window (convolution or pooling). */
+export function throughWindow(field: AxisField, effectiveKernel: Num, stride: Num, padBefore: Num): AxisField {
+  return {
+    size: whenKnown([field.size, effectiveKernel, field.jump], (r, k, j) => r + (k - 1) * j),
+    jump: whenKnown([field.jump, stride], (j, s) => j * s),
+    start: whenKnown([field.start, effectiveKernel, padBefore, field.jump], (c, k, p, j) => c + ((k - 1) / 2 - p) * j),
+  };
+}
+
+/** Through zero padding: only the origin moves. */
+export function throughPadding(field: AxisField, padBefore: Num): AxisField {
+  return {
+    size: field.size,
+    jump: field.jump,
+    start: whenKnown([field.start, padBefore, field.jump], (c, p, j) => c - p * j),
+  };
+}
+
+/**
+ * Through nearest-neighbour upsampling by `scale`: each output unit copies one input unit,
+ * so the size stays and the jump shrinks; output pixel 0 sits at input coordinate (1/scale − 1)/2.
+ */
+export function throughUpsampling(field: AxisField, scale: Num): AxisField {
+  return {
+    size: field.size,
+    jump: whenKnown([field.jump, scale], (j, u) => j / u),
+    start: whenKnown([field.start, field.jump, scale], (c, j, u) => c + ((1 / u - 1) / 2) * j),
+  };
+}
+
+/**
+ * Through a transposed convolution, treated as a fractionally strided convolution: an output
+ * unit gathers at most ceil(k / s) input units, neighbouring outputs are j / s apart, and
+ * output 0 is centred on input coordinate (p − (k − 1)/2) / s. This is the continuous
+ * approximation; Distill's recurrence covers only ordinary convolutions and pooling.
+ */
+export function throughTransposed(field: AxisField, kernel: Num, stride: Num, padBefore: Num): AxisField {
+  return {
+    size: whenKnown([field.size, kernel, stride, field.jump], (r, k, s, j) => r + (Math.ceil(k / s) - 1) * j),
+    jump: whenKnown([field.jump, stride], (j, s) => j / s),
+    start: whenKnown([field.start, padBefore, kernel, stride, field.jump], (c, p, k, s, j) => c + ((p - (k - 1) / 2) / s) * j),
+  };
+}
+
+/**
+ * Through adaptive average pooling from `inputSize` to `outputSize` bins. PyTorch's bin i
+ * spans [floor(i·in/out), ceil((i + 1)·in/out)); bins differ in length when out does not
+ * divide in, so the size uses the longest bin and the jump the mean bin stride in/out.
+ */
+export function throughAdaptivePooling(field: AxisField, inputSize: Num, outputSize: Num): AxisField {
+  if (inputSize === null || outputSize === null || outputSize <= 0) return { size: null, jump: null, start: null };
+  let longest = 0;
+  for (let bin = 0; bin < outputSize; bin += 1) {
+    const begin = Math.floor((bin * inputSize) / outputSize);
+    const end = Math.ceil(((bin + 1) * inputSize) / outputSize);
+    longest = Math.max(longest, end - begin);
+  }
+  const firstBin = Math.ceil(inputSize / outputSize);
+  return {
+    size: whenKnown([field.size, field.jump], (r, j) => r + (longest - 1) * j),
+    jump: whenKnown([field.jump], (j) => (j * inputSize) / outputSize),
+    start: whenKnown([field.start, field.jump], (c, j) => c + ((firstBin - 1) / 2) * j),
+  };
+}
+
+/** Merges the fields of branches that are added or concatenated: the largest one wins. */
+export function mergeFields(fields: readonly ReceptiveField[]): ReceptiveField | null {
+  let widest: ReceptiveField | null = null;
+  for (const field of fields) {
+    if (widest === null || (field.size[0] ?? Infinity) > (widest.size[0] ?? Infinity)) widest = field;
+  }
+  return widest;
+}
+
+/** Whether the branches' jumps differ on a known axis (worth a warning). */
+export function jumpsDiffer(fields: readonly ReceptiveField[]): boolean {
+  for (const axis of [0, 1] as const) {
+    const known = fields.map((field) => field.jump[axis]).filter((jump): jump is number => jump !== null);
+    if (new Set(known).size > 1) return true;
+  }
+  return false;
+}

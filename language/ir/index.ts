@@ -1,0 +1,247 @@
+/**
+ * The ConvLens IR: plain, frozen, JSON-serialisable data that every part shares.
+ *
+ * The DSL (language/dsl) builds it, static evaluation (language/evaluate) reproduces it
+ * without running user code, the engine (language/engine) measures it and the runtime
+ * compiles it. Shapes are per sample, batch implicit, channels first: images [C, H, W],
+ * vectors [F].
+ *
+ * Every number a user writes may be `null` in the IR: static evaluation uses `null` for a
+ * value it cannot know (a parameter without a default, `Math.random()`), and the engine
+ * propagates it as an unknown dimension instead of failing.
+ */
+
+/** A user-supplied number; `null` when static evaluation could not know it. */
+export type Num = number | null;
+
+/** A pair along the two spatial axes, always [height, width]. */
+export type Pair = readonly [Num, Num];
+
+/** Symmetric padding per axis [ph, pw] (PyTorch), or TensorFlow's 'same' rule. */
+export type ConvPadding = Pair | 'same';
+
+/** Per-sample tensor shape, channels first; `null` for an unknown dimension. */
+export type Shape = readonly Num[];
+
+export interface InputNode {
+  readonly kind: 'input';
+  /** [C, H, W] for images, [F] for vectors. */
+  readonly shape: Shape;
+}
+
+export interface Conv2dNode {
+  readonly kind: 'conv2d';
+  readonly filters: Num;
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: ConvPadding;
+  readonly dilation: Pair;
+  readonly groups: Num;
+  readonly bias: boolean;
+  readonly name: string | null;
+}
+
+export interface Conv2dTransposeNode {
+  readonly kind: 'conv2dTranspose';
+  readonly filters: Num;
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: ConvPadding;
+  readonly outputPadding: Pair;
+  readonly bias: boolean;
+  readonly name: string | null;
+}
+
+export interface MaxPool2dNode {
+  readonly kind: 'maxPool2d';
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: ConvPadding;
+  readonly ceilMode: boolean;
+  readonly name: string | null;
+}
+
+export interface AvgPool2dNode {
+  readonly kind: 'avgPool2d';
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: ConvPadding;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly name: string | null;
+}
+
+export interface AdaptiveAvgPool2dNode {
+  readonly kind: 'adaptiveAvgPool2d';
+  readonly outputSize: Pair;
+}
+
+/** [C, H, W] → [C]. */
+export interface GlobalAvgPool2dNode {
+  readonly kind: 'globalAvgPool2d';
+}
+
+export interface FlattenNode {
+  readonly kind: 'flatten';
+}
+
+export interface ReshapeNode {
+  readonly kind: 'reshape';
+  /** Target per-sample shape; one entry may be -1 (inferred, as in PyTorch's `view`). */
+  readonly shape: Shape;
+}
+
+export interface ZeroPad2dNode {
+  readonly kind: 'zeroPad2d';
+  /** [top, bottom, left, right]. */
+  readonly padding: readonly [Num, Num, Num, Num];
+}
+
+/** Nearest-neighbour upsampling by an integer factor per axis. */
+export interface Upsample2dNode {
+  readonly kind: 'upsample2d';
+  readonly scale: Pair;
+}
+
+export interface DenseNode {
+  readonly kind: 'dense';
+  readonly units: Num;
+  readonly bias: boolean;
+  readonly name: string | null;
+}
+
+export interface DropoutNode {
+  readonly kind: 'dropout';
+  readonly rate: Num;
+}
+
+/**
+ * Batch normalisation over channels (images) or features (vectors). `momentum` follows
+ * PyTorch: running = (1 − momentum)·running + momentum·batch.
+ */
+export interface BatchNormNode {
+  readonly kind: 'batchNorm';
+  readonly momentum: Num;
+  readonly epsilon: Num;
+  readonly name: string | null;
+}
+
+/**
+ * Local response normalisation across channels as in Krizhevsky et al. 2012 (and
+ * TensorFlow): b = a / (k + alpha · Σ a²)^beta over `size` neighbouring channels.
+ * Note that PyTorch divides alpha by size; its equivalent is alpha·size.
+ */
+export interface LrnNode {
+  readonly kind: 'lrn';
+  readonly size: Num;
+  readonly alpha: Num;
+  readonly beta: Num;
+  readonly k: Num;
+}
+
+export interface ReluNode {
+  readonly kind: 'relu';
+}
+export interface LeakyReluNode {
+  readonly kind: 'leakyRelu';
+  readonly alpha: Num;
+}
+export interface TanhNode {
+  readonly kind: 'tanh';
+}
+export interface SigmoidNode {
+  readonly kind: 'sigmoid';
+}
+/** Softmax over the features of a vector. */
+export interface SoftmaxNode {
+  readonly kind: 'softmax';
+}
+
+export interface SequentialNode {
+  readonly kind: 'sequential';
+  readonly layers: readonly LayerNode[];
+}
+
+/** main(x) + shortcut(x); a `null` shortcut is the identity. */
+export interface ResidualNode {
+  readonly kind: 'residual';
+  readonly main: LayerNode;
+  readonly shortcut: LayerNode | null;
+}
+
+/** Every branch sees x; their outputs are joined along channels (Inception). */
+export interface ConcatNode {
+  readonly kind: 'concat';
+  readonly branches: readonly LayerNode[];
+}
+
+/** A side classifier used in training only; x passes on unchanged. */
+export interface AuxNode {
+  readonly kind: 'aux';
+  readonly name: string;
+  readonly head: LayerNode;
+  readonly weight: Num;
+}
+
+export type LayerNode =
+  | Conv2dNode
+  | Conv2dTransposeNode
+  | MaxPool2dNode
+  | AvgPool2dNode
+  | AdaptiveAvgPool2dNode
+  | GlobalAvgPool2dNode
+  | FlattenNode
+  | ReshapeNode
+  | ZeroPad2dNode
+  | Upsample2dNode
+  | DenseNode
+  | DropoutNode
+  | BatchNormNode
+  | LrnNode
+  | ReluNode
+  | LeakyReluNode
+  | TanhNode
+  | SigmoidNode
+  | SoftmaxNode
+  | SequentialNode
+  | ResidualNode
+  | ConcatNode
+  | AuxNode;
+
+export type LayerKind = LayerNode['kind'];
+
+/** Layers that contain other layers. */
+export type ContainerNode = SequentialNode | ResidualNode | ConcatNode | AuxNode;
+
+export interface ModelNode {
+  readonly kind: 'model';
+  readonly name: string;
+  readonly input: InputNode;
+  readonly layers: readonly LayerNode[];
+}
+
+/** A generative adversarial pair: the generator maps [latent] → image, the discriminator image → [1]. */
+export interface GanNode {
+  readonly kind: 'gan';
+  readonly name: string;
+  readonly latent: Num;
+  readonly image: readonly [Num, Num, Num];
+  readonly generator: LayerNode;
+  readonly discriminator: LayerNode;
+}
+
+export type RootNode = ModelNode | GanNode;
+
+export type AnyNode = LayerNode | InputNode | RootNode;
+
+const containerKinds: ReadonlySet<string> = new Set(['sequential', 'residual', 'concat', 'aux']);
+
+export function isContainer(node: LayerNode): node is ContainerNode {
+  return containerKinds.has(node.kind);
+}
+
+export function isRootNode(value: unknown): value is RootNode {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { kind?: unknown }).kind;
+  return kind === 'model' || kind === 'gan';
+}
