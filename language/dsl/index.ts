@@ -122,6 +122,15 @@ export interface GanOptions {
   readonly discriminator: LayerItem | readonly LayerItem[];
 }
 
+/**
+ * `value`, or `fallback` when it was not given. Unlike `??` this keeps `null`: static
+ * evaluation passes `null` for a value it cannot know, which must stay unknown in the IR
+ * rather than silently become the default.
+ */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 function freezeNode<T extends object>(node: T): T {
   return Object.freeze(node);
 }
@@ -135,7 +144,7 @@ function toPair(value: IntPair | Num): Pair {
   return Object.freeze([both, both] as const);
 }
 
-function toPadding(value: Padding): ConvPadding {
+function toPadding(value: Padding | null): ConvPadding {
   if (value === 'same') return 'same';
   if (value === 'valid') return toPair(0);
   return toPair(value);
@@ -172,11 +181,11 @@ export function conv2d(filters: number, kernelSize: IntPair, options: Conv2dOpti
     kind: 'conv2d',
     filters,
     kernelSize: toPair(kernelSize),
-    stride: toPair(options.stride ?? 1),
-    padding: toPadding(options.padding ?? 0),
-    dilation: toPair(options.dilation ?? 1),
-    groups: options.groups ?? 1,
-    bias: options.bias ?? true,
+    stride: toPair(orDefault(options.stride, 1)),
+    padding: toPadding(orDefault(options.padding, 0)),
+    dilation: toPair(orDefault(options.dilation, 1)),
+    groups: orDefault(options.groups, 1),
+    bias: orDefault(options.bias, true),
     name: options.name ?? null,
   });
 }
@@ -195,10 +204,10 @@ export function conv2dTranspose(
     kind: 'conv2dTranspose',
     filters,
     kernelSize: toPair(kernelSize),
-    stride: toPair(options.stride ?? 1),
-    padding: toPadding(options.padding ?? 0),
-    outputPadding: toPair(options.outputPadding ?? 0),
-    bias: options.bias ?? true,
+    stride: toPair(orDefault(options.stride, 1)),
+    padding: toPadding(orDefault(options.padding, 0)),
+    outputPadding: toPair(orDefault(options.outputPadding, 0)),
+    bias: orDefault(options.bias, true),
     name: options.name ?? null,
   });
 }
@@ -208,9 +217,9 @@ export function maxPool2d(kernelSize: IntPair, options: MaxPool2dOptions = {}): 
   return freezeNode({
     kind: 'maxPool2d',
     kernelSize: toPair(kernelSize),
-    stride: toPair(options.stride ?? kernelSize),
-    padding: toPadding(options.padding ?? 0),
-    ceilMode: options.ceilMode ?? false,
+    stride: toPair(orDefault(options.stride, kernelSize)),
+    padding: toPadding(orDefault(options.padding, 0)),
+    ceilMode: orDefault(options.ceilMode, false),
     name: options.name ?? null,
   });
 }
@@ -220,10 +229,10 @@ export function avgPool2d(kernelSize: IntPair, options: AvgPool2dOptions = {}): 
   return freezeNode({
     kind: 'avgPool2d',
     kernelSize: toPair(kernelSize),
-    stride: toPair(options.stride ?? kernelSize),
-    padding: toPadding(options.padding ?? 0),
-    ceilMode: options.ceilMode ?? false,
-    countIncludePad: options.countIncludePad ?? true,
+    stride: toPair(orDefault(options.stride, kernelSize)),
+    padding: toPadding(orDefault(options.padding, 0)),
+    ceilMode: orDefault(options.ceilMode, false),
+    countIncludePad: orDefault(options.countIncludePad, true),
     name: options.name ?? null,
   });
 }
@@ -267,7 +276,7 @@ export function upsample2d(scale: IntPair): Upsample2dNode {
 
 /** Fully connected layer on a vector: out = W·x + b. */
 export function dense(units: number, options: DenseOptions = {}): DenseNode {
-  return freezeNode({ kind: 'dense', units, bias: options.bias ?? true, name: options.name ?? null });
+  return freezeNode({ kind: 'dense', units, bias: orDefault(options.bias, true), name: options.name ?? null });
 }
 
 /** Zeroes a fraction `rate` of activations during training (inverted dropout). */
@@ -279,8 +288,8 @@ export function dropout(rate: number): DropoutNode {
 export function batchNorm(options: BatchNormOptions = {}): BatchNormNode {
   return freezeNode({
     kind: 'batchNorm',
-    momentum: options.momentum ?? 0.1,
-    epsilon: options.epsilon ?? 1e-5,
+    momentum: orDefault(options.momentum, 0.1),
+    epsilon: orDefault(options.epsilon, 1e-5),
     name: options.name ?? null,
   });
 }
@@ -289,10 +298,10 @@ export function batchNorm(options: BatchNormOptions = {}): BatchNormNode {
 export function lrn(options: LrnOptions = {}): LrnNode {
   return freezeNode({
     kind: 'lrn',
-    size: options.size ?? 5,
-    alpha: options.alpha ?? 1e-4,
-    beta: options.beta ?? 0.75,
-    k: options.k ?? 2,
+    size: orDefault(options.size, 5),
+    alpha: orDefault(options.alpha, 1e-4),
+    beta: orDefault(options.beta, 0.75),
+    k: orDefault(options.k, 2),
   });
 }
 
@@ -334,7 +343,7 @@ export function concat(...branches: readonly (LayerItem | readonly LayerItem[])[
 
 /** A side classifier for training only (GoogLeNet); the main path passes x on unchanged. */
 export function aux(name: string, head: LayerNode, options: AuxOptions = {}): AuxNode {
-  return freezeNode({ kind: 'aux', name, head, weight: options.weight ?? 0.3 });
+  return freezeNode({ kind: 'aux', name, head, weight: orDefault(options.weight, 0.3) });
 }
 
 /** A model: an input and the layers that run on it in order. */

@@ -64,6 +64,8 @@ export function callLabel(node: LayerNode): string {
       return `upsample2d(${kernel(node.scale)})`;
     case 'aux':
       return `aux('${node.name}')`;
+    case 'unknown':
+      return 'an unknown layer';
     default:
       return `${node.kind}()`;
   }
@@ -226,7 +228,9 @@ export function evaluateLeaf(
       const weights = product(kh, kw, channelsPerGroup, filters);
       const inputTerm = groups !== null && groups > 1 ? `${channels}/${groups}` : `${channels}`;
       // params = (kh·kw·(C_in / groups) + 1)·filters (PyTorch Conv2d weight [out, in/groups, kh, kw] plus bias [out])
-      const params = node.bias
+      const params = node.bias === null
+        ? UNKNOWN_PARAMS
+        : node.bias
         ? withFormula(sum(weights, filters), `(${kh}·${kw}·${inputTerm} + 1)·${filters}`)
         : withFormula(weights, `${kh}·${kw}·${inputTerm}·${filters}`);
       return {
@@ -272,7 +276,9 @@ export function evaluateLeaf(
       const [kh, kw] = kernel;
       const weights = product(kh, kw, channels, filters);
       // params = kh·kw·C_in·filters + filters (PyTorch ConvTranspose2d weight [in, out, kh, kw] plus bias)
-      const params = node.bias
+      const params = node.bias === null
+        ? UNKNOWN_PARAMS
+        : node.bias
         ? withFormula(sum(weights, filters), `${kh}·${kw}·${channels}·${filters} + ${filters}`)
         : withFormula(weights, `${kh}·${kw}·${channels}·${filters}`);
       return {
@@ -300,8 +306,10 @@ export function evaluateLeaf(
       if (tooMuchPadding !== undefined) {
         context.report('poolPaddingTooLarge', messages.poolPaddingTooLarge(label, padding[tooMuchPadding] as number, kernel[tooMuchPadding] as number));
       }
-      const axes = slideBothAxes(context, label, image, kernel, stride, [1, 1], padding, node.ceilMode);
-      return { output: [image[0], axes.height, axes.width], params: NO_PARAMS, macs: 0, field: windowField(field, axes, stride) };
+      const axes = slideBothAxes(context, label, image, kernel, stride, [1, 1], padding, node.ceilMode ?? false);
+      // An unknown ceil mode leaves the size unknown (it may differ by one).
+      const [height, width] = node.ceilMode === null ? [null, null] : [axes.height, axes.width];
+      return { output: [image[0], height, width], params: NO_PARAMS, macs: 0, field: windowField(field, axes, stride) };
     }
     case 'adaptiveAvgPool2d': {
       const outputSize = positivePair(context, label, 'outputSize', node.outputSize);
@@ -356,7 +364,9 @@ export function evaluateLeaf(
       const features = input === null ? null : (input[0] ?? null);
       const weights = product(features, units);
       // params = (in + 1)·units: a weight per input and a bias per unit
-      const params = node.bias
+      const params = node.bias === null
+        ? UNKNOWN_PARAMS
+        : node.bias
         ? withFormula(sum(weights, units), `(${features} + 1)·${units}`)
         : withFormula(weights, `${features}·${units}`);
       return { output: [units], params, macs: weights, field: null };
@@ -395,6 +405,9 @@ export function evaluateLeaf(
     case 'softmax':
       if (input !== null && input.length === 3) context.report('softmaxOnImage', messages.softmaxOnImage(input));
       return identity;
+    case 'unknown':
+      // Static evaluation could not work this layer out; the hover says why.
+      return { output: null, params: UNKNOWN_PARAMS, macs: null, field: null };
     case 'relu':
     case 'leakyRelu':
     case 'tanh':

@@ -14,6 +14,9 @@
 /** A user-supplied number; `null` when static evaluation could not know it. */
 export type Num = number | null;
 
+/** A user-supplied switch; `null` when static evaluation could not know it. */
+export type Flag = boolean | null;
+
 /** A pair along the two spatial axes, always [height, width]. */
 export type Pair = readonly [Num, Num];
 
@@ -37,7 +40,7 @@ export interface Conv2dNode {
   readonly padding: ConvPadding;
   readonly dilation: Pair;
   readonly groups: Num;
-  readonly bias: boolean;
+  readonly bias: Flag;
   readonly name: string | null;
 }
 
@@ -48,7 +51,7 @@ export interface Conv2dTransposeNode {
   readonly stride: Pair;
   readonly padding: ConvPadding;
   readonly outputPadding: Pair;
-  readonly bias: boolean;
+  readonly bias: Flag;
   readonly name: string | null;
 }
 
@@ -57,7 +60,7 @@ export interface MaxPool2dNode {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: ConvPadding;
-  readonly ceilMode: boolean;
+  readonly ceilMode: Flag;
   readonly name: string | null;
 }
 
@@ -66,8 +69,8 @@ export interface AvgPool2dNode {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: ConvPadding;
-  readonly ceilMode: boolean;
-  readonly countIncludePad: boolean;
+  readonly ceilMode: Flag;
+  readonly countIncludePad: Flag;
   readonly name: string | null;
 }
 
@@ -106,7 +109,7 @@ export interface Upsample2dNode {
 export interface DenseNode {
   readonly kind: 'dense';
   readonly units: Num;
-  readonly bias: boolean;
+  readonly bias: Flag;
   readonly name: string | null;
 }
 
@@ -183,7 +186,17 @@ export interface AuxNode {
   readonly weight: Num;
 }
 
+/**
+ * A layer that static evaluation could not work out (the DSL never makes one): its output
+ * shape is unknown, and `reason` says why, for the hover.
+ */
+export interface UnknownNode {
+  readonly kind: 'unknown';
+  readonly reason: string;
+}
+
 export type LayerNode =
+  | UnknownNode
   | Conv2dNode
   | Conv2dTransposeNode
   | MaxPool2dNode
