@@ -1,0 +1,297 @@
+/**
+ * The JavaScript built-ins that model files actually use, implemented for the evaluator:
+ * `Math.*`, `Array.from`, `Object.entries`, array methods such as `map` and `flatMap`,
+ * and a few string and number methods. Anything not listed is an explicit unknown; no
+ * real function is ever called on a value from user code except these pure ones.
+ */
+import type * as ts from 'typescript';
+import { Builtin, BuiltinNamespace, isPlainObject, Unknown, type Value } from './values';
+
+/** What built-ins need from the interpreter: calling user callbacks and counting work. */
+export interface Invoker {
+  call(callee: Value, args: readonly Value[], site: ts.Node): Value;
+  /** Charges `count` steps to the budget (big arrays cost what they hold). */
+  charge(count: number, site: ts.Node): void;
+}
+
+function firstUnknown(values: readonly Value[]): Unknown | undefined {
+  return values.find((value): value is Unknown => value instanceof Unknown);
+}
+
+function unknownCall(name: string, site: ts.Node, why: string): Unknown {
+  return new Unknown(`${name}: ${why}`, site);
+}
+
+/** A built-in over known plain data: any unknown argument makes the result unknown. */
+function pure(name: string, f: (receiver: Value, args: readonly Value[]) => Value): Builtin {
+  return new Builtin(name, (receiver, args) => {
+    const unknown = firstUnknown(args) ?? (receiver instanceof Unknown ? receiver : undefined);
+    return unknown ?? f(receiver, args);
+  });
+}
+
+const MAX_ARRAY_LENGTH = 1_000_000;
+
+function arrayOfLength(length: Value, site: ts.Node, invoker: Invoker): Value[] | Unknown {
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+    return new Unknown(`an array length must be a known non-negative integer, got ${String(length)}`, site);
+  }
+  if (length > MAX_ARRAY_LENGTH) return new Unknown(`an array of ${length} elements is too large to evaluate`, site);
+  invoker.charge(length, site);
+  return Array.from({ length }, () => undefined);
+}
+
+function asArray(receiver: Value, name: string, site: ts.Node): readonly Value[] | Unknown {
+  if (receiver instanceof Unknown) return receiver;
+  if (!Array.isArray(receiver)) return unknownCall(name, site, 'not called on an array');
+  return receiver as readonly Value[];
+}
+
+function truthy(value: Value): boolean | Unknown {
+  if (value instanceof Unknown) return value;
+  return Boolean(value);
+}
+
+/** Array.prototype methods, each bound to its array when read off one. */
+export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builtin> {
+  const methods = new Map<string, Builtin>();
+  const define = (name: string, f: (array: readonly Value[], args: readonly Value[], site: ts.Node) => Value): void => {
+    methods.set(
+      name,
+      new Builtin(name, (receiver, args, site) => {
+        const array = asArray(receiver, name, site);
+        if (array instanceof Unknown) return array;
+        invoker.charge(array.length, site);
+        return f(array, args, site);
+      }),
+    );
+  };
+  const callback = (args: readonly Value[]): Value => args[0];
+
+  define('map', (array, args, site) => array.map((item, index) => invoker.call(callback(args), [item, index, array as Value[]], site)));
+  define('forEach', (array, args, site) => {
+    array.forEach((item, index) => invoker.call(callback(args), [item, index, array as Value[]], site));
+    return undefined;
+  });
+  define('flatMap', (array, args, site) =>
+    array.flatMap((item, index) => {
+      const mapped = invoker.call(callback(args), [item, index, array as Value[]], site);
+      return Array.isArray(mapped) ? (mapped as Value[]) : [mapped];
+    }),
+  );
+  const filterLike = (name: string, pick: (array: readonly Value[], tests: readonly (boolean | Unknown)[]) => Value): void =>
+    define(name, (array, args, site) => {
+      const tests = array.map((item, index) => truthy(invoker.call(callback(args), [item, index, array as Value[]], site)));
+      const unknown = tests.find((test): test is Unknown => test instanceof Unknown);
+      return unknown ?? pick(array, tests);
+    });
+  filterLike('filter', (array, tests) => array.filter((_, index) => tests[index] === true));
+  filterLike('some', (_, tests) => tests.some((test) => test === true));
+  filterLike('every', (_, tests) => tests.every((test) => test === true));
+  filterLike('find', (array, tests) => array[tests.findIndex((test) => test === true)]);
+  filterLike('findIndex', (_, tests) => tests.findIndex((test) => test === true));
+  define('reduce', (array, args, site) => {
+    let index = 0;
+    let accumulator: Value;
+    if (args.length >= 2) accumulator = args[1];
+    else if (array.length > 0) accumulator = array[index++];
+    else return unknownCall('reduce', site, 'an empty array with no initial value');
+    for (; index < array.length; index += 1) {
+      accumulator = invoker.call(callback(args), [accumulator, array[index], index, array as Value[]], site);
+    }
+    return accumulator;
+  });
+  define('push', (array, args, site) => {
+    if (Object.isFrozen(array)) return unknownCall('push', site, 'the array is frozen (an IR list)');
+    (array as Value[]).push(...args);
+    return array.length;
+  });
+  define('pop', (array, _args, site) =>
+    Object.isFrozen(array) ? unknownCall('pop', site, 'the array is frozen (an IR list)') : (array as Value[]).pop(),
+  );
+  define('unshift', (array, args, site) => {
+    if (Object.isFrozen(array)) return unknownCall('unshift', site, 'the array is frozen (an IR list)');
+    return (array as Value[]).unshift(...args);
+  });
+  define('reverse', (array, _args, site) =>
+    Object.isFrozen(array) ? unknownCall('reverse', site, 'the array is frozen (an IR list)') : (array as Value[]).reverse(),
+  );
+  define('sort', (array, args, site) => {
+    if (Object.isFrozen(array)) return unknownCall('sort', site, 'the array is frozen (an IR list)');
+    const compare = args[0];
+    if (compare === undefined) return unknownCall('sort', site, 'sorting without a comparator depends on string order');
+    let unknown: Unknown | undefined;
+    (array as Value[]).sort((a, b) => {
+      const order = invoker.call(compare, [a, b], site);
+      if (typeof order === 'number') return order;
+      unknown ??= order instanceof Unknown ? order : unknownCall('sort', site, 'the comparator did not return a number');
+      return 0;
+    });
+    return unknown ?? array;
+  });
+  const simple = (name: string, f: (array: readonly Value[], args: readonly Value[]) => Value): void =>
+    define(name, (array, args) => firstUnknown(args) ?? f(array, args));
+  simple('slice', (array, args) => array.slice(args[0] as number | undefined, args[1] as number | undefined));
+  simple('concat', (array, args) => array.concat(...args.map((arg) => (Array.isArray(arg) ? (arg as Value[]) : [arg]))));
+  simple('entries', (array) => array.map((item, index) => [index, item]));
+  simple('keys', (array) => array.map((_, index) => index));
+  simple('values', (array) => [...array]);
+  simple('includes', (array, args) => array.includes(args[0]));
+  simple('indexOf', (array, args) => array.indexOf(args[0]));
+  simple('lastIndexOf', (array, args) => array.lastIndexOf(args[0]));
+  simple('at', (array, args) => array.at(args[0] as number));
+  simple('join', (array, args) => array.map((item) => (item === undefined || item === null ? '' : String(item))).join((args[0] as string | undefined) ?? ','));
+  simple('flat', (array, args) => (array as unknown[]).flat((args[0] as number | undefined) ?? 1) as Value[]);
+  simple('fill', (array, args) => {
+    if (Object.isFrozen(array)) return new Unknown('fill: the array is frozen (an IR list)', undefined);
+    return (array as Value[]).fill(args[0], args[1] as number | undefined, args[2] as number | undefined);
+  });
+  return methods;
+}
+
+/** String methods that are pure functions of known strings. */
+export const STRING_METHODS: ReadonlyMap<string, Builtin> = new Map(
+  (
+    [
+      'toUpperCase', 'toLowerCase', 'padStart', 'padEnd', 'repeat', 'slice', 'substring', 'split', 'trim',
+      'trimStart', 'trimEnd', 'startsWith', 'endsWith', 'includes', 'indexOf', 'charAt', 'concat', 'at',
+    ] as const
+  ).map((name) => [
+    name,
+    pure(name, (receiver, args) => {
+      const method = String.prototype[name] as (...values: unknown[]) => unknown;
+      const result = method.apply(receiver as string, args as unknown[]);
+      return result as Value;
+    }),
+  ]),
+);
+
+/** Number methods that are pure functions of known numbers. */
+export const NUMBER_METHODS: ReadonlyMap<string, Builtin> = new Map(
+  (['toFixed', 'toString', 'toPrecision'] as const).map((name) => [
+    name,
+    pure(name, (receiver, args) => (Number.prototype[name] as (...values: unknown[]) => string).apply(receiver as number, args as unknown[])),
+  ]),
+);
+
+function mathNamespace(): BuiltinNamespace {
+  const members = new Map<string, Value>();
+  for (const name of Object.getOwnPropertyNames(Math)) {
+    const member = (Math as unknown as Record<string, unknown>)[name];
+    if (typeof member === 'number') members.set(name, member);
+  }
+  const functions = [
+    'abs', 'ceil', 'floor', 'round', 'trunc', 'sign', 'sqrt', 'cbrt', 'exp', 'expm1', 'log', 'log2', 'log10', 'log1p',
+    'pow', 'max', 'min', 'hypot', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'fround',
+  ] as const;
+  for (const name of functions) {
+    const f = Math[name] as (...values: number[]) => number;
+    members.set(
+      name,
+      pure(`Math.${name}`, (_receiver, args) => f(...(args as number[]))),
+    );
+  }
+  members.set(
+    'random',
+    new Builtin('Math.random', (_receiver, _args, site) => new Unknown('Math.random() has no value until the code runs', site)),
+  );
+  return new BuiltinNamespace('Math', members);
+}
+
+/** The global objects and functions a model file may use, by name. */
+export function createGlobals(invoker: Invoker): ReadonlyMap<string, Value> {
+  const globals = new Map<string, Value>();
+  globals.set('Math', mathNamespace());
+
+  const arrayFrom = new Builtin('Array.from', (_receiver, args, site) => {
+    const [source, mapper] = args;
+    let items: Value[];
+    if (source instanceof Unknown) return source;
+    if (Array.isArray(source)) {
+      invoker.charge(source.length, site);
+      items = [...(source as Value[])];
+    } else if (typeof source === 'string') {
+      items = [...source];
+    } else if (isPlainObject(source)) {
+      const array = arrayOfLength(source['length'], site, invoker);
+      if (array instanceof Unknown) return array;
+      items = array;
+    } else {
+      return new Unknown('Array.from: the source is not an array or { length }', site);
+    }
+    return mapper === undefined ? items : items.map((item, index) => invoker.call(mapper, [item, index], site));
+  });
+  const makeArray = new Builtin('Array', (_receiver, args, site) =>
+    args.length === 1 && typeof args[0] === 'number' ? arrayOfLength(args[0], site, invoker) : [...args],
+  );
+  globals.set(
+    'Array',
+    new BuiltinNamespace(
+      'Array',
+      new Map<string, Value>([
+        ['from', arrayFrom],
+        ['isArray', pure('Array.isArray', (_receiver, args) => Array.isArray(args[0]))],
+        ['of', new Builtin('Array.of', (_receiver, args) => [...args])],
+        ['__call__', makeArray],
+      ]),
+    ),
+  );
+  globals.set(
+    'Object',
+    new BuiltinNamespace(
+      'Object',
+      new Map<string, Value>([
+        ['keys', pure('Object.keys', (_receiver, args) => (isPlainObject(args[0]) ? Object.keys(args[0]) : Array.isArray(args[0]) ? Object.keys(args[0]) : []))],
+        ['values', pure('Object.values', (_receiver, args) => (isPlainObject(args[0]) ? Object.values(args[0]) : Array.isArray(args[0]) ? [...(args[0] as Value[])] : []))],
+        ['entries', pure('Object.entries', (_receiver, args) => (isPlainObject(args[0]) ? Object.entries(args[0]) : []))],
+        [
+          'fromEntries',
+          pure('Object.fromEntries', (_receiver, args) => {
+            const entries = args[0];
+            if (!Array.isArray(entries)) return new Unknown('Object.fromEntries: not an array of entries', undefined);
+            const result: { [key: string]: Value } = {};
+            for (const entry of entries as Value[]) {
+              if (Array.isArray(entry)) result[String(entry[0])] = entry[1] as Value;
+            }
+            return result;
+          }),
+        ],
+        ['assign', pure('Object.assign', (_receiver, args) => Object.assign({}, ...args.filter(isPlainObject)) as Value)],
+        ['freeze', new Builtin('Object.freeze', (_receiver, args) => args[0])],
+      ]),
+    ),
+  );
+  const numberCall = pure('Number', (_receiver, args) => Number(args[0]));
+  globals.set(
+    'Number',
+    new BuiltinNamespace(
+      'Number',
+      new Map<string, Value>([
+        ['isInteger', pure('Number.isInteger', (_receiver, args) => Number.isInteger(args[0]))],
+        ['isFinite', pure('Number.isFinite', (_receiver, args) => Number.isFinite(args[0]))],
+        ['isNaN', pure('Number.isNaN', (_receiver, args) => Number.isNaN(args[0]))],
+        ['parseInt', pure('Number.parseInt', (_receiver, args) => Number.parseInt(String(args[0]), args[1] as number | undefined))],
+        ['parseFloat', pure('Number.parseFloat', (_receiver, args) => Number.parseFloat(String(args[0])))],
+        ['MAX_SAFE_INTEGER', Number.MAX_SAFE_INTEGER],
+        ['EPSILON', Number.EPSILON],
+        ['__call__', numberCall],
+      ]),
+    ),
+  );
+  globals.set('String', new BuiltinNamespace('String', new Map<string, Value>([['__call__', pure('String', (_receiver, args) => String(args[0]))]])));
+  globals.set('Boolean', new BuiltinNamespace('Boolean', new Map<string, Value>([['__call__', pure('Boolean', (_receiver, args) => Boolean(args[0]))]])));
+  globals.set('parseInt', pure('parseInt', (_receiver, args) => Number.parseInt(String(args[0]), args[1] as number | undefined)));
+  globals.set('parseFloat', pure('parseFloat', (_receiver, args) => Number.parseFloat(String(args[0]))));
+  globals.set('isNaN', pure('isNaN', (_receiver, args) => Number.isNaN(Number(args[0]))));
+  globals.set('isFinite', pure('isFinite', (_receiver, args) => Number.isFinite(Number(args[0]))));
+  globals.set('Infinity', Infinity);
+  globals.set('NaN', NaN);
+  globals.set('undefined', undefined);
+  const ignore = new Builtin('console', () => undefined);
+  globals.set('console', new BuiltinNamespace('console', new Map<string, Value>([['log', ignore], ['warn', ignore], ['error', ignore], ['info', ignore]])));
+  globals.set(
+    'JSON',
+    new BuiltinNamespace('JSON', new Map<string, Value>([['stringify', pure('JSON.stringify', (_receiver, args) => JSON.stringify(args[0]))]])),
+  );
+  return globals;
+}

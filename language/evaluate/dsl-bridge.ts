@@ -1,0 +1,175 @@
+/**
+ * Calls the real DSL factories with statically evaluated arguments, so the IR static
+ * evaluation produces is, by construction, the IR the DSL returns at run time.
+ *
+ * Unknown arguments are translated to what the IR uses for "unknown": `null` for a number
+ * or switch, an `unknown` layer for a layer. Each factory's argument roles are listed here
+ * because a half-typed file may pass anything anywhere (TypeScript errors do not stop the
+ * editor), and a number where a layer belongs must become an unknown layer, not bad IR.
+ */
+import * as dsl from '../dsl/index';
+import type { LayerNode, UnknownNode } from '../ir/index';
+import { isPlainObject, Unknown, type Value } from './values';
+
+/** The role of each positional argument; `rest` applies to every argument after the listed ones. */
+interface Signature {
+  readonly positional: readonly Role[];
+  readonly rest?: Role;
+}
+
+type Role =
+  | 'value' // a number, pair, string or switch
+  | 'layer' // one layer
+  | 'layers' // a layer or an array of layers (spliced)
+  | { readonly options: readonly string[]; readonly layerOptions?: readonly string[] };
+
+const OPTIONS = {
+  conv2d: ['stride', 'padding', 'dilation', 'groups', 'bias', 'name'],
+  conv2dTranspose: ['stride', 'padding', 'outputPadding', 'bias', 'name'],
+  pool: ['stride', 'padding', 'ceilMode', 'countIncludePad', 'name'],
+  dense: ['bias', 'name'],
+  batchNorm: ['momentum', 'epsilon', 'name'],
+  lrn: ['size', 'alpha', 'beta', 'k'],
+  aux: ['weight'],
+} as const;
+
+const SIGNATURES: Readonly<Record<string, Signature>> = {
+  input: { positional: [], rest: 'value' },
+  conv2d: { positional: ['value', 'value', { options: OPTIONS.conv2d }] },
+  conv2dTranspose: { positional: ['value', 'value', { options: OPTIONS.conv2dTranspose }] },
+  maxPool2d: { positional: ['value', { options: OPTIONS.pool }] },
+  avgPool2d: { positional: ['value', { options: OPTIONS.pool }] },
+  adaptiveAvgPool2d: { positional: ['value'] },
+  globalAvgPool2d: { positional: [] },
+  flatten: { positional: [] },
+  reshape: { positional: [], rest: 'value' },
+  zeroPad2d: { positional: ['value'] },
+  upsample2d: { positional: ['value'] },
+  dense: { positional: ['value', { options: OPTIONS.dense }] },
+  dropout: { positional: ['value'] },
+  batchNorm: { positional: [{ options: OPTIONS.batchNorm }] },
+  lrn: { positional: [{ options: OPTIONS.lrn }] },
+  relu: { positional: [] },
+  leakyRelu: { positional: ['value'] },
+  tanh: { positional: [] },
+  sigmoid: { positional: [] },
+  softmax: { positional: [] },
+  sequential: { positional: [], rest: 'layers' },
+  concat: { positional: [], rest: 'layers' },
+  residual: { positional: ['layer', 'layer'] },
+  aux: { positional: ['value', 'layer', { options: OPTIONS.aux }] },
+  model: { positional: ['value', 'value'], rest: 'layers' },
+  gan: { positional: ['value', { options: ['latent', 'image'], layerOptions: ['generator', 'discriminator'] }] },
+};
+
+/** Every factory the DSL exports, by name. */
+export const DSL_FACTORY_NAMES: ReadonlySet<string> = new Set(Object.keys(SIGNATURES));
+
+const LAYER_KINDS: ReadonlySet<string> = new Set([
+  'unknown', 'conv2d', 'conv2dTranspose', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'globalAvgPool2d', 'flatten',
+  'reshape', 'zeroPad2d', 'upsample2d', 'dense', 'dropout', 'batchNorm', 'lrn', 'relu', 'leakyRelu', 'tanh', 'sigmoid',
+  'softmax', 'sequential', 'residual', 'concat', 'aux',
+]);
+
+export function isLayerNode(value: Value): value is LayerNode & { [key: string]: Value } {
+  return isPlainObject(value) && typeof value['kind'] === 'string' && LAYER_KINDS.has(value['kind']);
+}
+
+export interface DslCallOutcome {
+  readonly value: Value;
+  /** Unknowns that were turned into null or unknown layers, for the hover. */
+  readonly unknowns: readonly Unknown[];
+  /** Unknown layers made for arguments, with the unknown each stands for (to place them). */
+  readonly unknownLayers: readonly { readonly layer: UnknownNode; readonly unknown: Unknown }[];
+}
+
+class ArgumentTranslator {
+  readonly unknowns: Unknown[] = [];
+  readonly unknownLayers: { layer: UnknownNode; unknown: Unknown }[] = [];
+
+  unknownLayer(unknown: Unknown): UnknownNode {
+    const layer: UnknownNode = Object.freeze({ kind: 'unknown', reason: unknown.reason });
+    this.unknowns.push(unknown);
+    this.unknownLayers.push({ layer, unknown });
+    return layer;
+  }
+
+  /** A number, pair, string or switch: unknown parts become null. */
+  value(value: Value): Value {
+    if (value instanceof Unknown) {
+      this.unknowns.push(value);
+      return null;
+    }
+    if (Array.isArray(value)) return (value as Value[]).map((item) => this.value(item));
+    return value;
+  }
+
+  layer(value: Value): Value {
+    if (value === undefined) return undefined;
+    if (isLayerNode(value)) return value;
+    const unknown = value instanceof Unknown ? value : new Unknown(`expected a layer here, got ${describe(value)}`, undefined);
+    return this.unknownLayer(unknown) as unknown as Value;
+  }
+
+  /** A layer or an array of layers, one level deep (the DSL splices it). */
+  layers(value: Value): Value {
+    if (Array.isArray(value)) {
+      return (value as Value[]).map((item) => (Array.isArray(item) ? (item as Value[]).map((inner) => this.layer(inner)) : this.layer(item)));
+    }
+    return this.layer(value);
+  }
+
+  options(value: Value, names: readonly string[], layerNames: readonly string[] = []): Value {
+    if (value === undefined) return undefined;
+    if (value instanceof Unknown) {
+      // Every option unknown: keeps the defaults from standing in for values we do not know.
+      this.unknowns.push(value);
+      return Object.fromEntries([...names.map((name) => [name, null]), ...layerNames.map((name) => [name, this.unknownLayer(value) as unknown as Value])]);
+    }
+    if (!isPlainObject(value)) return value;
+    const translated: { [key: string]: Value } = {};
+    for (const [key, item] of Object.entries(value)) {
+      translated[key] = layerNames.includes(key) ? this.layers(item) : this.value(item);
+    }
+    return translated;
+  }
+
+  translate(role: Role, value: Value): Value {
+    if (role === 'value') return this.value(value);
+    if (role === 'layer') return this.layer(value);
+    if (role === 'layers') return this.layers(value);
+    return this.options(value, role.options, role.layerOptions);
+  }
+}
+
+function describe(value: Value): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Calls the DSL factory `name` with evaluated arguments. Never throws. */
+export function callDslFactory(name: string, args: readonly Value[]): DslCallOutcome {
+  const signature = SIGNATURES[name];
+  const factory = (dsl as unknown as Record<string, (...values: unknown[]) => unknown>)[name];
+  if (signature === undefined || factory === undefined) {
+    return { value: new Unknown(`'${name}' is not a ConvLens factory`, undefined), unknowns: [], unknownLayers: [] };
+  }
+  const translator = new ArgumentTranslator();
+  const translated = args.map((arg, index) => {
+    const role = signature.positional[index] ?? signature.rest ?? 'value';
+    return translator.translate(role, arg);
+  });
+  // Names are strings; an unknown one reads as '?'.
+  if ((name === 'model' || name === 'gan' || name === 'aux') && translated[0] === null) translated[0] = '?';
+  try {
+    return { value: factory(...translated) as Value, unknowns: translator.unknowns, unknownLayers: translator.unknownLayers };
+  } catch (error) {
+    // The factories are total over well-typed input; a half-typed call may still trip one.
+    return {
+      value: new Unknown(`${name}(…) cannot be built from these arguments: ${(error as Error).message}`, undefined),
+      unknowns: translator.unknowns,
+      unknownLayers: translator.unknownLayers,
+    };
+  }
+}
