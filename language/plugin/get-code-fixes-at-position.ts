@@ -1,0 +1,27 @@
+import type * as ts from 'typescript';
+import { FIXABLE_DIAGNOSTIC_CODES, getCodeFixes } from '../service/index';
+import { programFor, type PluginContext } from './plugin-context';
+
+export function getCodeFixesAtPosition(
+  context: PluginContext,
+  original: ts.LanguageService['getCodeFixesAtPosition'],
+): ts.LanguageService['getCodeFixesAtPosition'] {
+  return (fileName, start, end, errorCodes, formatOptions, preferences) => {
+    const theirCodes = errorCodes.filter((code) => !FIXABLE_DIAGNOSTIC_CODES.includes(code));
+    const fixes = theirCodes.length > 0 ? original(fileName, start, end, theirCodes, formatOptions, preferences) : [];
+    const target = programFor(context, fileName);
+    if (target === undefined) return fixes;
+    return [...fixes, ...getCodeFixes(context.ts, target.program, target.sourceFile, start, end, errorCodes)];
+  };
+}
+
+/**
+ * NOTE: VS Code's TypeScript extension asks for fixes only for the codes this lists
+ * (typescript-language-features, quickFix.ts), so ConvLens's codes must be added.
+ */
+export function getSupportedCodeFixes(
+  _context: PluginContext,
+  original: ts.LanguageService['getSupportedCodeFixes'],
+): ts.LanguageService['getSupportedCodeFixes'] {
+  return (fileName) => [...original(fileName), ...FIXABLE_DIAGNOSTIC_CODES.map(String)];
+}

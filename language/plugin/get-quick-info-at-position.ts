@@ -1,0 +1,23 @@
+import type * as ts from 'typescript';
+import { getHover } from '../service/index';
+import { programFor, type PluginContext } from './plugin-context';
+
+export function getQuickInfoAtPosition(
+  context: PluginContext,
+  original: ts.LanguageService['getQuickInfoAtPosition'],
+): ts.LanguageService['getQuickInfoAtPosition'] {
+  return (fileName, position, ...rest) => {
+    const info = original(fileName, position, ...rest);
+    const target = programFor(context, fileName);
+    if (target === undefined) return info;
+    const hover = getHover(context.ts, target.program, target.sourceFile, position, context.settings());
+    if (hover === undefined) return info;
+    const ours: ts.SymbolDisplayPart[] = [{ kind: 'text', text: hover.markdown }];
+    if (info === undefined) {
+      return { kind: context.ts.ScriptElementKind.unknown, kindModifiers: '', textSpan: hover.textSpan, displayParts: [], documentation: ours };
+    }
+    const documentation = info.documentation ?? [];
+    const separator: ts.SymbolDisplayPart[] = documentation.length > 0 ? [{ kind: 'lineBreak', text: '\n\n' }] : [];
+    return { ...info, documentation: [...documentation, ...separator, ...ours] };
+  };
+}

@@ -1,0 +1,15 @@
+import type * as ts from 'typescript';
+import { collectDiagnostics } from '../service/index';
+import { programFor, type PluginContext } from './plugin-context';
+
+export function getSemanticDiagnostics(
+  context: PluginContext,
+  original: ts.LanguageService['getSemanticDiagnostics'],
+): ts.LanguageService['getSemanticDiagnostics'] {
+  return (fileName) => {
+    const diagnostics = original(fileName);
+    const target = programFor(context, fileName);
+    if (target === undefined) return diagnostics;
+    return [...diagnostics, ...collectDiagnostics(context.ts, target.program, target.sourceFile)];
+  };
+}

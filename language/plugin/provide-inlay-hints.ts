@@ -1,0 +1,15 @@
+import type * as ts from 'typescript';
+import { provideShapeHints } from '../service/index';
+import { programFor, type PluginContext } from './plugin-context';
+
+export function provideInlayHints(
+  context: PluginContext,
+  original: ts.LanguageService['provideInlayHints'],
+): ts.LanguageService['provideInlayHints'] {
+  return (fileName, span, preferences) => {
+    const hints = original(fileName, span, preferences);
+    const target = programFor(context, fileName);
+    if (target === undefined) return hints;
+    return [...hints, ...provideShapeHints(context.ts, target.program, target.sourceFile, span, context.settings())];
+  };
+}
