@@ -371,15 +371,12 @@ describe('convlens summary --execute', function () {
       assertUserError(runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model']), /--model/);
     });
 
-    it('static mode is not available yet: asks for --execute', function () {
-      assertUserError(runCli(['summary', `${fixtures}/lenet.ts`, '--json']), /^convlens: static mode .*not available yet.*--execute/);
-    });
-
     it('--help prints the usage and exits 0', function () {
       const result = runCli(['--help']);
       assert.equal(result.status, 0);
       assert.match(result.stdout, /^Usage: convlens <command>/);
-      assert.match(result.stdout, /summary <file\.ts> --execute \[--model EXPORT\] \[--json\]/);
+      assert.match(result.stdout, /summary <file\.ts> \[--model EXPORT\] \[--json\] \[--execute\]/);
+      assert.match(result.stdout, /check \[files\|folders\|tsconfig\.json \.\.\.\] \[--json\]/);
       assert.equal(result.stderr, '');
     });
   });

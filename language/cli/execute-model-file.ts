@@ -8,31 +8,20 @@
  * disk and no process-wide setting (such as `process.setSourceMapsEnabled`) is changed.
  */
 import { build, type BuildFailure, type Message } from 'esbuild';
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Console } from 'node:console';
 import { SourceMap, createRequire, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 import { compileFunction } from 'node:vm';
-import { isRootNode, type RootNode } from '../ir/index';
+import * as ts from 'typescript';
+import { isRootNode } from '../ir/index';
+import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import { createRecordingDsl } from './recording-dsl';
-import { toLocate, type Locate, type SourceLocation } from './source-location';
+import { toLocate, type SourceLocation } from './source-location';
+import { findTopLevelStatementStart } from './top-level-statement';
 import { UserError, toOneLine } from './user-error';
 
-/** One `model` or `gan` the file exports. */
-export interface ExportedRoot {
-  /** The export's name; `default` for a default export. */
-  readonly exportName: string;
-  readonly root: RootNode;
-}
-
-export interface ModelFile {
-  /** The path as messages show it: relative to the working directory. */
-  readonly displayPath: string;
-  /** In the order they were created in the file (by source location). */
-  readonly roots: readonly ExportedRoot[];
-  /** Where in this file each IR node was created. */
-  readonly locate: Locate;
-}
+export { toDisplayPath, type ExportedRoot, type ModelFile } from './model-file';
 
 /** A position in any file of the bundle, 1-based. */
 interface BundleOrigin extends SourceLocation {
@@ -51,44 +40,37 @@ export async function executeModelFile(filePath: string, cwd: string): Promise<M
   const findOrigins = createOriginFinder(bundlePath, sourceMap);
 
   const locations = new WeakMap<object, SourceLocation>();
-  const locateCaller = (): SourceLocation | null => {
+  /** For models and GANs: the outermost frame in the model file, i.e. its top-level code that was running. */
+  const outermost = new WeakMap<object, SourceLocation>();
+  const recordCaller = (node: object): void => {
     // Factories may be called from deep inside the user's helpers; keep enough frames to
     // get back to the model file.
     const savedLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 100;
     const stack = new Error().stack ?? '';
     Error.stackTraceLimit = savedLimit;
+    const inFile = findOrigins(stack).filter((candidate) => candidate.file === absolutePath);
     // The innermost frame in the model file itself: the DSL call when it is written there,
     // else the call of the imported helper that made it.
-    const origin = findOrigins(stack).find((candidate) => candidate.file === absolutePath);
-    return origin === undefined ? null : { line: origin.line, column: origin.column };
+    const innermost = inFile[0];
+    if (innermost !== undefined) locations.set(node, { line: innermost.line, column: innermost.column });
+    const outer = inFile[inFile.length - 1];
+    if (outer !== undefined && isRootNode(node)) outermost.set(node, { line: outer.line, column: outer.column });
   };
-  const recordingDsl = createRecordingDsl(locateCaller, locations);
+  const recordingDsl = createRecordingDsl(recordCaller);
 
   const exported = runBundle(code, bundlePath, absolutePath, recordingDsl, (thrown) =>
     describeThrown(thrown, findOrigins, cwd, displayPath),
   );
   const locate = toLocate(locations);
-  const roots = collectRoots(exported, locate, (thrown) => describeThrown(thrown, findOrigins, cwd, displayPath));
-  return { displayPath, roots, locate };
-}
-
-/** Paths in messages are relative to the working directory, as the user typed them. */
-export function toDisplayPath(absolutePath: string, cwd: string): string {
-  const relative = path.relative(cwd, absolutePath);
-  return relative === '' ? '.' : relative;
-}
-
-async function checkIsFile(absolutePath: string, displayPath: string): Promise<void> {
-  try {
-    const stats = await stat(absolutePath);
-    if (!stats.isFile()) throw new UserError(`${displayPath} is not a file`);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`${displayPath}: no such file`);
-    throw new UserError(`cannot read ${displayPath}: ${toOneLine(String((error as Error).message))}`);
-  }
+  const roots = collectRoots(exported, (thrown) => describeThrown(thrown, findOrigins, cwd, displayPath));
+  // The statements are found in the file as it was bundled (esbuild read it just now).
+  const sourceFile = ts.createSourceFile(absolutePath, await readFile(absolutePath, 'utf8'), ts.ScriptTarget.Latest, true);
+  const keyOf = (root: object): CreationKey => {
+    const outer = outermost.get(root);
+    return { statementStart: outer === undefined ? null : findTopLevelStatementStart(sourceFile, outer), location: locate(root) };
+  };
+  return { displayPath, roots: sortByCreation(roots, keyOf), locate };
 }
 
 async function bundle(
@@ -180,8 +162,8 @@ function runBundle(
   return moduleForBundle.exports;
 }
 
-/** The exported models and GANs, in the order the file creates them. */
-function collectRoots(exported: unknown, locate: Locate, describe: (thrown: unknown) => string): ExportedRoot[] {
+/** The exported models and GANs (esbuild lists exports alphabetically). */
+function collectRoots(exported: unknown, describe: (thrown: unknown) => string): ExportedRoot[] {
   if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null) return [];
   const roots: ExportedRoot[] = [];
   for (const exportName of Object.keys(exported)) {
@@ -194,16 +176,7 @@ function collectRoots(exported: unknown, locate: Locate, describe: (thrown: unkn
     }
     if (isRootNode(value)) roots.push({ exportName, root: value });
   }
-  // esbuild lists exports alphabetically; show them as the file writes them. Exports whose
-  // location is unknown keep their order after the located ones.
-  const positionOf = (entry: ExportedRoot): readonly [number, number] => {
-    const location = locate(entry.root);
-    return location === null ? [Infinity, Infinity] : [location.line, location.column];
-  };
-  return roots
-    .map((entry, index) => ({ entry, index, position: positionOf(entry) }))
-    .sort((a, b) => a.position[0] - b.position[0] || a.position[1] - b.position[1] || a.index - b.index)
-    .map(({ entry }) => entry);
+  return roots;
 }
 
 /**

@@ -31,7 +31,8 @@ function collectParents(root: RootNode): WeakMap<object, object> {
   return parents;
 }
 
-function childrenOf(node: AnyNode): readonly AnyNode[] {
+/** A node's direct children in the IR tree (a model's input first). */
+export function childrenOf(node: AnyNode): readonly AnyNode[] {
   switch (node.kind) {
     case 'model':
       return [node.input, ...node.layers];

@@ -1,17 +1,15 @@
 import * as dsl from '../dsl/index';
-import type { SourceLocation } from './source-location';
 
 /**
- * A copy of the DSL module whose factories, after calling the real factory, record where
- * they were called from: `locations` maps each returned IR node (by identity) to the
- * caller's position that `locateCaller` reports. The DSL itself stays pure; only the copy
- * handed to the user's file records anything. Nodes that a factory builds internally (the
- * `sequential` that `gan` wraps a generator array in) are not recorded.
+ * A copy of the DSL module whose factories, after calling the real factory, report each
+ * IR node they return to `recordCaller` (once per node, while the caller's frames are
+ * still on the stack, so it can record where the call came from). The DSL itself stays
+ * pure; only the copy handed to the user's file records anything. Nodes that a factory
+ * builds internally (the `sequential` that `gan` wraps a generator array in) are not
+ * reported.
  */
-export function createRecordingDsl(
-  locateCaller: () => SourceLocation | null,
-  locations: WeakMap<object, SourceLocation>,
-): Readonly<Record<string, unknown>> {
+export function createRecordingDsl(recordCaller: (node: object) => void): Readonly<Record<string, unknown>> {
+  const recorded = new WeakSet<object>();
   const recording: Record<string, unknown> = {};
   // NOTE: esbuild's CommonJS output reads named imports straight off the required object,
   // and its `__toESM` helper (namespace imports) keeps an object marked `__esModule` as is.
@@ -27,9 +25,9 @@ export function createRecordingDsl(
     recording[name] = {
       [name](...args: unknown[]): unknown {
         const node = factory(...args);
-        if (typeof node === 'object' && node !== null && !locations.has(node)) {
-          const location = locateCaller();
-          if (location !== null) locations.set(node, location);
+        if (typeof node === 'object' && node !== null && !recorded.has(node)) {
+          recorded.add(node);
+          recordCaller(node);
         }
         return node;
       },

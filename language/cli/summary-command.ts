@@ -2,13 +2,19 @@ import { parseArgs } from 'node:util';
 import { analyze } from '../engine/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
+import type { ModelFile } from './model-file';
+import { evaluateModelFile, type StaticProblem } from './static-model-file';
 import { stringifySummaryJson, toSummaryJson, type ExportedAnalysis } from './summary-json';
 import { renderSummaryTables } from './summary-table';
-import { toUsageError } from './usage-error';
+import { describeParseError, toUsageError } from './usage-error';
 import { USAGE } from './usage';
-import { UserError } from './user-error';
+import { UserError, toOneLine } from './user-error';
 
-/** `convlens summary <file.ts> [--model EXPORT] [--json] --execute`; returns the exit status. */
+/**
+ * `convlens summary <file.ts> [--model EXPORT] [--json] [--execute]`; returns the exit
+ * status. Static by default (no code runs); `--execute` runs the file. Both feed the same
+ * builders, so their output is identical wherever both can evaluate the file.
+ */
 export async function runSummary(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseSummaryArgs(args);
   if (values.help === true) {
@@ -18,15 +24,19 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
   const [file, ...extra] = positionals;
   if (file === undefined) throw toUsageError('summary needs the model file to summarise');
   if (extra.length > 0) throw toUsageError(`summary takes one file, got ${positionals.length}`);
-  if (values.execute !== true) {
-    throw new UserError(
-      'static mode (summarising without running the file) is not available yet; pass --execute to run the file and summarise what it exports',
-    );
-  }
 
-  const modelFile = await executeModelFile(file, io.cwd);
-  if (modelFile.roots.length === 0) {
-    throw new UserError(`${modelFile.displayPath} exports no model or gan (e.g. export const net = model('net', input(1, 28, 28), ...))`);
+  let modelFile: ModelFile;
+  let problems: readonly StaticProblem[] = [];
+  if (values.execute === true) {
+    modelFile = await executeModelFile(file, io.cwd);
+  } else {
+    const evaluated = await evaluateModelFile(file, io.cwd);
+    modelFile = evaluated;
+    problems = evaluated.problems.filter((problem) => values.model === undefined || problem.exportName === values.model);
+    const unresolvedWanted = problems.find((problem) => !problem.partial);
+    // The one export asked for could not be evaluated: that is the error, not a warning.
+    if (values.model !== undefined && unresolvedWanted !== undefined) throw new UserError(`${describeProblem(unresolvedWanted)}; try --execute`);
+    for (const problem of problems) io.stderr(`convlens: warning: ${describeProblem(problem)}; try --execute\n`);
   }
   let roots = modelFile.roots;
   if (values.model !== undefined) {
@@ -37,6 +47,10 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
       throw new UserError(`${modelFile.displayPath} has no model or gan export named '${wanted}'; available: ${available}`);
     }
   }
+  if (roots.length === 0) {
+    if (problems.length > 0) throw new UserError(`no export of ${modelFile.displayPath} could be evaluated statically; try --execute`);
+    throw new UserError(`${modelFile.displayPath} exports no model or gan (e.g. export const net = model('net', input(1, 28, 28), ...))`);
+  }
 
   const entries: ExportedAnalysis[] = roots.map(({ exportName, root }) => ({ exportName, analysis: analyze(root) }));
   if (values.json === true) {
@@ -46,6 +60,12 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
   }
   const hasError = entries.some(({ analysis }) => analysis.findings.some((finding) => finding.severity === 'error'));
   return hasError ? 1 : 0;
+}
+
+/** `could not evaluate export noisy statically: Math.random() has no value until the code runs (line 7)`. */
+function describeProblem({ exportName, partial, reason, location }: StaticProblem): string {
+  const what = partial ? `all of export ${exportName}` : `export ${exportName}`;
+  return `could not evaluate ${what} statically: ${toOneLine(reason)}${location === null ? '' : ` (line ${location.line})`}`;
 }
 
 function parseSummaryArgs(args: readonly string[]) {
@@ -64,16 +84,4 @@ function parseSummaryArgs(args: readonly string[]) {
   } catch (error) {
     throw toUsageError(describeParseError(error));
   }
-}
-
-/** parseArgs's messages, shortened to their first sentence; unknown options named plainly. */
-function describeParseError(error: unknown): string {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  const text = typeof message === 'string' ? message : String(error);
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const option = /'([^']+)'/.exec(text)?.[1];
-    if (option !== undefined) return `unknown option '${option}'`;
-  }
-  const firstSentence = text.split(/\.\s/)[0] ?? text;
-  return firstSentence.charAt(0).toLowerCase() + firstSentence.slice(1);
 }

@@ -30,7 +30,8 @@ function pure(name: string, f: (receiver: Value, args: readonly Value[]) => Valu
   });
 }
 
-const MAX_ARRAY_LENGTH = 1_000_000;
+/** The longest array the evaluator makes (`Array(n)`, `Array.from({ length: n })`, `xs.length = n`). */
+export const MAX_ARRAY_LENGTH = 1_000_000;
 
 function arrayOfLength(length: Value, site: ts.Node, invoker: Invoker): Value[] | Unknown {
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
@@ -103,7 +104,8 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
   });
   define('push', (array, args, site) => {
     if (Object.isFrozen(array)) return unknownCall('push', site, 'the array is frozen (an IR list)');
-    (array as Value[]).push(...args);
+    // A loop, not push(...args): `xs.push(...ys)` with 100k items would overflow the stack.
+    for (const arg of args) (array as Value[]).push(arg);
     return array.length;
   });
   define('pop', (array, _args, site) =>
@@ -111,7 +113,11 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
   );
   define('unshift', (array, args, site) => {
     if (Object.isFrozen(array)) return unknownCall('unshift', site, 'the array is frozen (an IR list)');
-    return (array as Value[]).unshift(...args);
+    // Rebuilt rather than unshift(...args), which overflows the stack on 100k items.
+    const items = array as Value[];
+    const rest = items.splice(0);
+    for (const item of [...args, ...rest]) items.push(item);
+    return items.length;
   });
   define('reverse', (array, _args, site) =>
     Object.isFrozen(array) ? unknownCall('reverse', site, 'the array is frozen (an IR list)') : (array as Value[]).reverse(),
@@ -149,6 +155,17 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
   return methods;
 }
 
+/** The longest string `repeat`, `padStart` and `padEnd` make (`'x'.repeat(4e8)` would allocate 400 MB). */
+const MAX_STRING_LENGTH = 1_000_000;
+
+/** The length of the string a method makes, where it can grow beyond its inputs. */
+function resultLength(name: string, receiver: Value, args: readonly Value[]): number {
+  const length = typeof receiver === 'string' ? receiver.length : 0;
+  if (name === 'repeat') return length * Number(args[0]);
+  if (name === 'padStart' || name === 'padEnd') return Number(args[0]);
+  return 0;
+}
+
 /** String methods that are pure functions of known strings. */
 export const STRING_METHODS: ReadonlyMap<string, Builtin> = new Map(
   (
@@ -159,6 +176,8 @@ export const STRING_METHODS: ReadonlyMap<string, Builtin> = new Map(
   ).map((name) => [
     name,
     pure(name, (receiver, args) => {
+      const length = resultLength(name, receiver, args);
+      if (length > MAX_STRING_LENGTH) return new Unknown(`${name}: a string of ${length} characters is too large to evaluate`, undefined);
       const method = String.prototype[name] as (...values: unknown[]) => unknown;
       const result = method.apply(receiver as string, args as unknown[]);
       return result as Value;

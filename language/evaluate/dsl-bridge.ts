@@ -9,7 +9,7 @@
  */
 import * as dsl from '../dsl/index';
 import type { LayerNode, UnknownNode } from '../ir/index';
-import { isPlainObject, Unknown, type Value } from './values';
+import { describeValue, isPlainObject, Unknown, type Value } from './values';
 
 /** The role of each positional argument; `rest` applies to every argument after the listed ones. */
 interface Signature {
@@ -19,7 +19,9 @@ interface Signature {
 
 type Role =
   | 'value' // a number, pair, string or switch
+  | 'input' // the model's `input(…)`
   | 'layer' // one layer
+  | 'optionalLayer' // one layer, or nothing (a residual's identity shortcut)
   | 'layers' // a layer or an array of layers (spliced)
   | { readonly options: readonly string[]; readonly layerOptions?: readonly string[] };
 
@@ -56,9 +58,9 @@ const SIGNATURES: Readonly<Record<string, Signature>> = {
   softmax: { positional: [] },
   sequential: { positional: [], rest: 'layers' },
   concat: { positional: [], rest: 'layers' },
-  residual: { positional: ['layer', 'layer'] },
+  residual: { positional: ['layer', 'optionalLayer'] },
   aux: { positional: ['value', 'layer', { options: OPTIONS.aux }] },
-  model: { positional: ['value', 'value'], rest: 'layers' },
+  model: { positional: ['value', 'input'], rest: 'layers' },
   gan: { positional: ['value', { options: ['latent', 'image'], layerOptions: ['generator', 'discriminator'] }] },
 };
 
@@ -71,8 +73,13 @@ const LAYER_KINDS: ReadonlySet<string> = new Set([
   'softmax', 'sequential', 'residual', 'concat', 'aux',
 ]);
 
+/**
+ * An IR layer made by the DSL. Only the factories' frozen objects count: a user's object
+ * literal that merely looks like one (`{ kind: 'conv2d', f, k }`) is not well-formed IR and
+ * must not reach the engine.
+ */
 export function isLayerNode(value: Value): value is LayerNode & { [key: string]: Value } {
-  return isPlainObject(value) && typeof value['kind'] === 'string' && LAYER_KINDS.has(value['kind']);
+  return isPlainObject(value) && Object.isFrozen(value) && typeof value['kind'] === 'string' && LAYER_KINDS.has(value['kind']);
 }
 
 export interface DslCallOutcome {
@@ -86,6 +93,8 @@ export interface DslCallOutcome {
 class ArgumentTranslator {
   readonly unknowns: Unknown[] = [];
   readonly unknownLayers: { layer: UnknownNode; unknown: Unknown }[] = [];
+  /** Why the model's input is not an `input(…)`, if it is not. */
+  inputProblem: Unknown | undefined;
 
   unknownLayer(unknown: Unknown): UnknownNode {
     const layer: UnknownNode = Object.freeze({ kind: 'unknown', reason: unknown.reason });
@@ -101,11 +110,19 @@ class ArgumentTranslator {
       return null;
     }
     if (Array.isArray(value)) return (value as Value[]).map((item) => this.value(item));
-    return value;
+    if (value === null || value === undefined || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+    // A layer where a number belongs: a half-typed `conv2d(6,` swallows the layers typed after it.
+    return this.value(new Unknown(`expected a number here, got ${describe(value)}`, undefined));
+  }
+
+  input(value: Value): Value {
+    if (isPlainObject(value) && value['kind'] === 'input') return value;
+    this.inputProblem = value instanceof Unknown ? value : new Unknown(`the model's input is ${describe(value)}, not input(…)`, undefined);
+    this.unknowns.push(this.inputProblem);
+    return null;
   }
 
   layer(value: Value): Value {
-    if (value === undefined) return undefined;
     if (isLayerNode(value)) return value;
     const unknown = value instanceof Unknown ? value : new Unknown(`expected a layer here, got ${describe(value)}`, undefined);
     return this.unknownLayer(unknown) as unknown as Value;
@@ -121,22 +138,27 @@ class ArgumentTranslator {
 
   options(value: Value, names: readonly string[], layerNames: readonly string[] = []): Value {
     if (value === undefined) return undefined;
-    if (value instanceof Unknown) {
+    if (!isPlainObject(value) || isLayerNode(value)) {
       // Every option unknown: keeps the defaults from standing in for values we do not know.
-      this.unknowns.push(value);
-      return Object.fromEntries([...names.map((name) => [name, null]), ...layerNames.map((name) => [name, this.unknownLayer(value) as unknown as Value])]);
+      const unknown = value instanceof Unknown ? value : new Unknown(`expected an options object here, got ${describe(value)}`, undefined);
+      this.unknowns.push(unknown);
+      return Object.fromEntries([...names.map((name) => [name, null]), ...layerNames.map((name) => [name, this.unknownLayer(unknown) as unknown as Value])]);
     }
-    if (!isPlainObject(value)) return value;
     const translated: { [key: string]: Value } = {};
     for (const [key, item] of Object.entries(value)) {
       translated[key] = layerNames.includes(key) ? this.layers(item) : this.value(item);
+    }
+    for (const key of layerNames) {
+      if (translated[key] === undefined) translated[key] = this.layer(new Unknown(`no ${key} was given`, undefined));
     }
     return translated;
   }
 
   translate(role: Role, value: Value): Value {
     if (role === 'value') return this.value(value);
+    if (role === 'input') return this.input(value);
     if (role === 'layer') return this.layer(value);
+    if (role === 'optionalLayer') return value === undefined ? undefined : this.layer(value);
     if (role === 'layers') return this.layers(value);
     return this.options(value, role.options, role.layerOptions);
   }
@@ -144,24 +166,45 @@ class ArgumentTranslator {
 
 function describe(value: Value): string {
   if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`;
+  if (isLayerNode(value)) return `a ${value.kind} layer`;
+  if (typeof value === 'object' || typeof value === 'function') return describeValue(value);
+  return `the ${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Calls the DSL factory `name` with evaluated arguments. Never throws. */
-export function callDslFactory(name: string, args: readonly Value[]): DslCallOutcome {
+/**
+ * Calls the DSL factory `name` with evaluated arguments. Never throws. `unknownSpread` is
+ * the index of an argument that stands for a spread of unknown length (`...blocks`).
+ */
+export function callDslFactory(name: string, args: readonly Value[], unknownSpread?: number): DslCallOutcome {
   const signature = SIGNATURES[name];
   const factory = (dsl as unknown as Record<string, (...values: unknown[]) => unknown>)[name];
   if (signature === undefined || factory === undefined) {
     return { value: new Unknown(`'${name}' is not a ConvLens factory`, undefined), unknowns: [], unknownLayers: [] };
+  }
+  if (unknownSpread !== undefined && (unknownSpread < signature.positional.length || signature.rest !== 'layers')) {
+    // Where positions or counts matter (`input(...dims)`, `conv2d(...args)`), a spread of
+    // unknown length leaves every later argument unplaced; in a list of layers it is one
+    // unknown layer among the known ones.
+    const unknown = args[unknownSpread] as Unknown;
+    return { value: new Unknown(`the arguments of ${name}(…) are unknown: ${unknown.reason}`, undefined), unknowns: [unknown], unknownLayers: [] };
   }
   const translator = new ArgumentTranslator();
   const translated = args.map((arg, index) => {
     const role = signature.positional[index] ?? signature.rest ?? 'value';
     return translator.translate(role, arg);
   });
+  if (name === 'model' && translated.length < 2) translator.input(undefined);
+  if (translator.inputProblem !== undefined) {
+    // The IR has no model without an input shape (not even its rank), so the model is unknown.
+    return { value: new Unknown(`the model's input is unknown: ${translator.inputProblem.reason}`, undefined), unknowns: translator.unknowns, unknownLayers: [] };
+  }
   // Names are strings; an unknown one reads as '?'.
-  if ((name === 'model' || name === 'gan' || name === 'aux') && translated[0] === null) translated[0] = '?';
+  if ((name === 'model' || name === 'gan' || name === 'aux') && typeof translated[0] !== 'string') translated[0] = '?';
+  if (name === 'gan') {
+    const options = translated[1];
+    // An unknown image is three unknown dimensions (the DSL destructures it).
+    if (isPlainObject(options) && !Array.isArray(options['image'])) translated[1] = { ...options, image: [null, null, null] };
+  }
   try {
     return { value: factory(...translated) as Value, unknowns: translator.unknowns, unknownLayers: translator.unknownLayers };
   } catch (error) {

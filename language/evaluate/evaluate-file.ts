@@ -56,6 +56,8 @@ export function evaluateFile(
   const scope = interpreter.evaluateModule(sourceFile);
   const record = interpreter.record;
 
+  // Only what a DSL call returned is a model: an object literal shaped like one is not IR.
+  const isEvaluatedRoot = (value: unknown): value is RootNode => isRootNode(value) && record.createdBy.has(value);
   const roots: EvaluatedRoot[] = [];
   const unresolved: UnresolvedExport[] = [];
   const exportedValues = new Set<object>();
@@ -63,7 +65,7 @@ export function evaluateFile(
   const exports = moduleSymbol === undefined ? [] : checker.getExportsOfModule(moduleSymbol);
   for (const exported of exports) {
     const value = interpreter.valueOfExport(exported, scope, sourceFile);
-    if (isRootNode(value)) {
+    if (isEvaluatedRoot(value)) {
       exportedValues.add(value);
       roots.push({ exportName: exported.name, root: value, nameNode: declaredName(tsModule, exported) });
     } else if (value instanceof Unknown && isTypedAsRoot(tsModule, checker, exported)) {
@@ -85,7 +87,7 @@ export function evaluateFile(
   });
 
   for (const [symbol, value] of scope.entries()) {
-    if (!isRootNode(value) || exportedValues.has(value)) continue;
+    if (!isEvaluatedRoot(value) || exportedValues.has(value)) continue;
     roots.push({ exportName: null, root: value, nameNode: declaredName(tsModule, symbol) });
   }
 

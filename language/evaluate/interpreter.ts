@@ -10,7 +10,7 @@
  * unknown rather than a hang.
  */
 import type * as ts from 'typescript';
-import { createArrayMethods, createGlobals, type Invoker, NUMBER_METHODS, STRING_METHODS } from './builtins';
+import { createArrayMethods, createGlobals, type Invoker, MAX_ARRAY_LENGTH, NUMBER_METHODS, STRING_METHODS } from './builtins';
 import { isRootNode } from '../ir/index';
 import { callDslFactory, DSL_FACTORY_NAMES, isLayerNode } from './dsl-bridge';
 import { Environment } from './environment';
@@ -50,6 +50,8 @@ type Completion = undefined | { readonly type: 'return'; readonly value: Value }
 interface ModuleState {
   readonly scope: Environment;
   done: boolean;
+  /** Its exports as one object, for `import * as m`, made once the module has run. */
+  namespace?: { [key: string]: Value };
 }
 
 /** What the evaluation of a program records besides values. */
@@ -77,6 +79,7 @@ export class Interpreter implements Invoker {
   private readonly globals: ReadonlyMap<string, Value>;
   private readonly arrayMethods: ReadonlyMap<string, Builtin>;
   private readonly dslNamespace = new DslNamespace(DSL_FACTORY_NAMES);
+  private readonly operators: OperatorTables;
   readonly record: EvaluationRecord = {
     createdBy: new WeakMap(),
     dslCalls: new Map(),
@@ -87,6 +90,8 @@ export class Interpreter implements Invoker {
   };
   /** Top-level statements being executed, innermost module last. */
   private readonly topLevel: ts.Statement[] = [];
+  /** What each abandoned region may write (see writtenIdentifiers). */
+  private readonly writes = new Map<ts.Node, readonly ts.Identifier[]>();
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -96,6 +101,7 @@ export class Interpreter implements Invoker {
   ) {
     this.arrayMethods = createArrayMethods(this);
     this.globals = createGlobals(this);
+    this.operators = createOperatorTables(this.ts);
   }
 
   // ── budget ──────────────────────────────────────────────────────────────────────────
@@ -127,14 +133,27 @@ export class Interpreter implements Invoker {
       try {
         this.executeStatement(statement, state.scope);
       } catch (error) {
-        if (error instanceof UnknownControlFlow) continue;
-        if (error instanceof BudgetExceeded) break;
-        if (error instanceof RangeError) {
-          // NOTE: a pathologically nested expression overflows the JavaScript stack.
-          this.record.problems.push(new Unknown('the code nests too deeply to evaluate', statement));
+        if (error instanceof BudgetExceeded) {
+          // Nothing after this runs: what the rest of the module declares is unknown for the same reason.
+          const aborted = this.aborted ?? new Unknown(error.message, statement);
+          this.abandon(statement, state.scope, aborted);
+          for (const rest of sourceFile.statements.slice(sourceFile.statements.indexOf(statement) + 1)) this.declareAbandoned(rest, state.scope, aborted);
+          break;
+        }
+        if (error instanceof UnknownControlFlow) {
+          // The statement stopped part-way (a loop over an unknown count): what it declares or
+          // may have changed is unknown, not the partial result.
+          this.record.problems.push(error.unknown);
+          this.abandon(statement, state.scope, error.unknown);
           continue;
         }
-        throw error;
+        // The evaluator promises never to throw on user input (README): anything else that
+        // escapes a statement becomes a problem and the next statement runs.
+        const unknown = isStackOverflow(error)
+          ? new Unknown('the code nests too deeply to evaluate', statement)
+          : new Unknown(`this statement could not be evaluated (${error instanceof Error ? error.message : String(error)})`, statement);
+        this.record.problems.push(unknown);
+        this.abandon(statement, state.scope, unknown);
       } finally {
         this.topLevel.pop();
       }
@@ -145,11 +164,27 @@ export class Interpreter implements Invoker {
 
   private hoistFunctions(statements: readonly ts.Statement[], scope: Environment): void {
     for (const statement of statements) {
-      if (this.ts.isFunctionDeclaration(statement) && statement.name !== undefined && statement.body !== undefined) {
-        const symbol = this.declaredSymbol(statement.name);
-        if (symbol !== undefined) scope.declare(symbol, new Closure(statement, scope));
+      if (!this.ts.isFunctionDeclaration(statement)) continue;
+      if (statement.name === undefined) {
+        // `export default function (c: number) { … }` has no name; it is known as the default export.
+        const exported = this.ts.isSourceFile(statement.parent) ? this.defaultExportSymbol(statement.parent) : undefined;
+        if (exported !== undefined && statement.body !== undefined) scope.declare(exported, new Closure(statement, scope));
+        continue;
       }
+      const symbol = this.declaredSymbol(statement.name);
+      if (symbol === undefined) continue;
+      if (statement.body !== undefined) scope.declare(symbol, new Closure(statement, scope));
+      else if (this.isAmbient(statement)) scope.declare(symbol, this.ambientValue(statement.name));
     }
+  }
+
+  /** `declare const x: number;` or `declare function f(): number;`: typed, but without a value. */
+  private isAmbient(statement: ts.FunctionDeclaration | ts.VariableStatement): boolean {
+    return statement.modifiers?.some((modifier) => modifier.kind === this.ts.SyntaxKind.DeclareKeyword) ?? false;
+  }
+
+  private ambientValue(name: ts.Identifier): Unknown {
+    return new Unknown(`'${name.text}' is declared with \`declare\`, so its value is only known when the code runs`, name);
   }
 
   // ── symbols ─────────────────────────────────────────────────────────────────────────
@@ -184,29 +219,35 @@ export class Interpreter implements Invoker {
     if (symbol === undefined) return new Unknown(`cannot resolve '${identifier.text}'`, identifier);
     const bound = scope.find(symbol);
     if (bound !== undefined) return bound.get(symbol);
-    return this.valueOfSymbol(symbol, identifier);
+    return this.valueOfSymbol(symbol, identifier, identifier.text);
   }
 
-  private valueOfSymbol(symbol: ts.Symbol, site: ts.Node): Value {
+  /**
+   * `name` is how the code spells it: an import that does not resolve has the checker's
+   * placeholder symbol, whose own name is 'unknown'.
+   */
+  private valueOfSymbol(symbol: ts.Symbol, site: ts.Node, name = symbol.name): Value {
     const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
-    const name = symbol.name;
     if (declaration === undefined) {
       return new Unknown(`cannot resolve '${name}' (is the module installed?)`, site);
     }
     const sourceFile = declaration.getSourceFile();
     if (isDslFile(sourceFile.fileName)) {
       if (this.ts.isSourceFile(declaration) || symbol.flags & this.ts.SymbolFlags.ValueModule) return this.dslNamespace;
-      if (DSL_FACTORY_NAMES.has(name)) return new DslFunction(name);
+      // The declaration's own name: `import { conv2d as c }` is still conv2d.
+      if (DSL_FACTORY_NAMES.has(symbol.name)) return new DslFunction(symbol.name);
       return new Unknown(`'${name}' is not a ConvLens factory`, site);
     }
     if (this.program.isSourceFileDefaultLibrary(sourceFile) || sourceFile.hasNoDefaultLib) {
-      return this.globals.get(name) ?? new Unknown(`the built-in '${name}' is not evaluated statically`, site);
+      return this.globals.get(symbol.name) ?? new Unknown(`the built-in '${name}' is not evaluated statically`, site);
     }
     if (sourceFile.fileName.endsWith('.json')) return new Unknown(`'${name}' comes from a JSON file, which is read only when the code runs`, site);
     if (sourceFile.isDeclarationFile) {
       return new Unknown(`'${name}' is declared in ${baseName(sourceFile.fileName)}, a declaration file; only TypeScript sources are evaluated`, site);
     }
-    if (this.ts.isParameter(declaration) || this.ts.isBindingElement(declaration)) {
+    if (this.ts.isSourceFile(declaration)) return this.moduleNamespace(declaration, symbol);
+    // A destructured parameter's names are binding elements too; a destructured `const` is not a parameter.
+    if (this.ts.isParameter(this.rootDeclaration(declaration))) {
       return new Unknown(`'${name}' is a parameter whose value is only known when the function is called`, site);
     }
     if (!this.isModuleLevel(declaration)) {
@@ -214,10 +255,27 @@ export class Interpreter implements Invoker {
     }
     const moduleScope = this.evaluateModule(sourceFile);
     if (moduleScope.find(symbol) !== undefined) return moduleScope.get(symbol);
-    if (this.ts.isClassDeclaration(declaration) || this.ts.isEnumDeclaration(declaration)) {
-      return new Unknown(`'${name}' is a ${this.ts.isClassDeclaration(declaration) ? 'class' : 'enum'}, which ConvLens does not evaluate`, site);
+    if (this.ts.isClassDeclaration(declaration)) {
+      return new Unknown(`'${name}' is a class, which ConvLens does not evaluate`, site);
     }
     return new Unknown(`'${name}' has no value yet at this point (or depends on a value that could not be evaluated)`, site);
+  }
+
+  /**
+   * `import * as config from './config'`: an object of the module's exports, read after the
+   * module has run (a module still running, in a cycle, shows what it has so far).
+   */
+  private moduleNamespace(sourceFile: ts.SourceFile, moduleSymbol: ts.Symbol): Value {
+    const state = this.modules.get(sourceFile);
+    if (state?.namespace !== undefined) return state.namespace;
+    const scope = this.evaluateModule(sourceFile);
+    const namespace: { [key: string]: Value } = Object.create(null) as { [key: string]: Value };
+    for (const exported of this.checker.getExportsOfModule(moduleSymbol)) {
+      namespace[exported.name] = this.valueOfExport(exported, scope, sourceFile);
+    }
+    const done = this.modules.get(sourceFile);
+    if (done !== undefined && done.done) done.namespace = namespace;
+    return namespace;
   }
 
   /** The value of one of a module's exports (following re-exports into other files). */
@@ -225,6 +283,13 @@ export class Interpreter implements Invoker {
     const symbol = this.canonical(exported);
     if (moduleScope.find(symbol) !== undefined) return moduleScope.get(symbol);
     return this.valueOfSymbol(symbol, site);
+  }
+
+  /** The parameter or variable a binding element (`b` in `{ a: [b] }`) belongs to. */
+  private rootDeclaration(declaration: ts.Node): ts.Node {
+    let node = declaration;
+    while (this.ts.isBindingElement(node) || this.ts.isObjectBindingPattern(node) || this.ts.isArrayBindingPattern(node)) node = node.parent;
+    return node;
   }
 
   /** The symbol a declaration's name binds (the key of its scope entry). */
@@ -239,6 +304,115 @@ export class Interpreter implements Invoker {
       node = node.parent;
     }
     return true;
+  }
+
+  // ── code abandoned part-way ─────────────────────────────────────────────────────────
+
+  /**
+   * A top-level statement stopped part-way: the names it declares and the variables it may
+   * have changed are `unknown`, so `export const m = model(…)` carries the reason instead
+   * of "no value yet", and a loop that pushed two of an unknown number of blocks does not
+   * leave a confidently wrong model behind.
+   */
+  private abandon(statement: ts.Statement, scope: Environment, unknown: Unknown): void {
+    this.declareAbandoned(statement, scope, unknown);
+    this.forgetWrites(statement, scope, unknown);
+  }
+
+  /** The names a top-level statement that did not finish (or never ran) declares are `unknown`. */
+  private declareAbandoned(statement: ts.Statement, scope: Environment, unknown: Unknown): void {
+    if (!this.ts.isVariableStatement(statement)) return;
+    for (const declaration of statement.declarationList.declarations) {
+      for (const name of this.boundIdentifiers(declaration.name)) {
+        const symbol = this.declaredSymbol(name);
+        if (symbol !== undefined && scope.find(symbol) === undefined) scope.declare(symbol, unknown);
+      }
+    }
+  }
+
+  /**
+   * After `region` (a statement or a function body) stopped part-way, every variable outside
+   * it that it may assign or mutate (`x = …`, `x.p = …`, `x++`, `x.push(…)`), also through the
+   * user functions it calls, holds a partial result; it becomes `unknown`. Names are
+   * resolved by symbol, so the region's own locals are never found in `scope`.
+   */
+  private forgetWrites(region: ts.Node, scope: Environment, unknown: Unknown): void {
+    for (const identifier of this.writtenIdentifiers(region)) {
+      const symbol = this.symbolAt(identifier);
+      if (symbol === undefined) continue;
+      const bound = scope.find(symbol) ?? this.moduleScopeOf(symbol)?.find(symbol);
+      if (bound === undefined) continue;
+      const reason = `'${identifier.text}' may have been changed by code that could not be evaluated: ${unknown.reason}`;
+      bound.set(symbol, new Unknown(reason, unknown.node));
+    }
+  }
+
+  private moduleScopeOf(symbol: ts.Symbol): Environment | undefined {
+    const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
+    return declaration === undefined ? undefined : this.modules.get(declaration.getSourceFile())?.scope;
+  }
+
+  /** The root names that `region` and the user functions it calls write to (cached per region). */
+  private writtenIdentifiers(region: ts.Node): readonly ts.Identifier[] {
+    const cached = this.writes.get(region);
+    if (cached !== undefined) return cached;
+    const t = this.ts;
+    const written: ts.Identifier[] = [];
+    const visited = new Set<ts.Node>();
+    const pending: ts.Node[] = [region];
+    const addRoot = (target: ts.Expression): void => {
+      let node: ts.Expression = target;
+      for (;;) {
+        if (t.isParenthesizedExpression(node) || t.isNonNullExpression(node) || t.isAsExpression(node)) node = node.expression;
+        else if (t.isPropertyAccessExpression(node) || t.isElementAccessExpression(node)) node = node.expression;
+        else break;
+      }
+      if (t.isIdentifier(node)) written.push(node);
+    };
+    // An explicit stack rather than recursion: the region may be the expression nested too
+    // deeply to evaluate.
+    const stack: ts.Node[] = [];
+    for (let body = pending.pop(); body !== undefined; body = pending.pop()) {
+      visited.add(body);
+      stack.push(body);
+      for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+        if (t.isBinaryExpression(node) && isAssignmentOperator(t, node.operatorToken.kind)) addRoot(node.left);
+        else if ((t.isPrefixUnaryExpression(node) || t.isPostfixUnaryExpression(node)) && isIncrement(t, node.operator)) addRoot(node.operand);
+        else if (t.isCallExpression(node)) {
+          const callee = node.expression;
+          if (t.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.name.text)) addRoot(callee.expression);
+          const calleeBody = t.isIdentifier(callee) ? this.userFunctionBody(callee) : undefined;
+          if (calleeBody !== undefined && !visited.has(calleeBody)) pending.push(calleeBody);
+        }
+        t.forEachChild(node, (child) => {
+          stack.push(child);
+        });
+      }
+    }
+    this.writes.set(region, written);
+    return written;
+  }
+
+  /** The body of the user function a callee names (`addBlock` in `addBlock(64)`), if any. */
+  private userFunctionBody(callee: ts.Identifier): ts.Node | undefined {
+    const declaration = this.symbolAt(callee)?.valueDeclaration;
+    if (declaration === undefined || declaration.getSourceFile().isDeclarationFile) return undefined;
+    if (this.ts.isFunctionDeclaration(declaration)) return declaration.body;
+    if (this.ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined) {
+      const initializer = declaration.initializer;
+      if (this.ts.isArrowFunction(initializer) || this.ts.isFunctionExpression(initializer)) return initializer.body;
+    }
+    return undefined;
+  }
+
+  /** Every identifier a binding name (`x`, `{ a, b: [c] }`) declares. */
+  private boundIdentifiers(name: ts.BindingName): ts.Identifier[] {
+    if (this.ts.isIdentifier(name)) return [name];
+    const names: ts.Identifier[] = [];
+    for (const element of name.elements) {
+      if (!this.ts.isOmittedExpression(element)) names.push(...this.boundIdentifiers(element.name));
+    }
+    return names;
   }
 
   // ── statements ──────────────────────────────────────────────────────────────────────
@@ -256,6 +430,15 @@ export class Interpreter implements Invoker {
     this.charge(1, statement);
     const t = this.ts;
     if (t.isVariableStatement(statement)) {
+      if (this.isAmbient(statement)) {
+        for (const declaration of statement.declarationList.declarations) {
+          for (const name of this.boundIdentifiers(declaration.name)) {
+            const symbol = this.declaredSymbol(name);
+            if (symbol !== undefined) scope.declare(symbol, this.ambientValue(name));
+          }
+        }
+        return undefined;
+      }
       this.declareVariables(statement.declarationList, scope);
       return undefined;
     }
@@ -283,6 +466,13 @@ export class Interpreter implements Invoker {
     if (t.isThrowStatement(statement)) {
       throw new UnknownControlFlow(new Unknown('the code throws here', statement));
     }
+    if (t.isTryStatement(statement)) {
+      // Only a `try` that does not throw is followed: a `throw` (or an unknown) inside it
+      // stays unknown rather than guessing what the `catch` would see.
+      const completion = this.executeBlock(statement.tryBlock.statements, new Environment(scope));
+      const after = statement.finallyBlock === undefined ? undefined : this.executeBlock(statement.finallyBlock.statements, new Environment(scope));
+      return after ?? completion;
+    }
     if (
       t.isFunctionDeclaration(statement) ||
       t.isImportDeclaration(statement) ||
@@ -292,9 +482,12 @@ export class Interpreter implements Invoker {
       t.isTypeAliasDeclaration(statement) ||
       t.isEmptyStatement(statement) ||
       t.isClassDeclaration(statement) ||
-      t.isEnumDeclaration(statement) ||
       t.isModuleDeclaration(statement)
     ) {
+      return undefined;
+    }
+    if (t.isEnumDeclaration(statement)) {
+      this.declareEnum(statement, scope);
       return undefined;
     }
     if (t.isExportAssignment(statement)) {
@@ -304,13 +497,41 @@ export class Interpreter implements Invoker {
     throw new UnknownControlFlow(new Unknown(`${t.SyntaxKind[statement.kind]} is not evaluated statically`, statement));
   }
 
+  /**
+   * `enum Width { Small = 16, Large = 64 }`: an object of its members, numbers counting on
+   * from the previous one as TypeScript numbers them (the reverse mapping is left out).
+   */
+  private declareEnum(declaration: ts.EnumDeclaration, scope: Environment): void {
+    const symbol = this.declaredSymbol(declaration.name);
+    if (symbol === undefined) return;
+    const members: { [key: string]: Value } = {};
+    // Members may refer to earlier ones by their bare name, so they live in a scope of their own.
+    const memberScope = new Environment(scope);
+    let next: Value = 0;
+    for (const member of declaration.members) {
+      const key = this.propertyKey(member.name, scope);
+      if (key instanceof Unknown) continue;
+      const value: Value = member.initializer !== undefined ? this.evaluate(member.initializer, memberScope) : typeof next === 'number' ? next : new Unknown(`enum member '${key}' follows a member that is not a number`, member);
+      members[key] = value;
+      const memberSymbol = this.symbolAt(member.name);
+      if (memberSymbol !== undefined) memberScope.declare(memberSymbol, value);
+      next = typeof value === 'number' ? value + 1 : value;
+    }
+    scope.declare(symbol, members);
+  }
+
   /** `export default expr`: kept under the module's `default` symbol. */
   private exportDefault(statement: ts.ExportAssignment, scope: Environment): void {
-    const sourceFile = statement.getSourceFile();
+    const exported = this.defaultExportSymbol(statement.getSourceFile());
+    const value = this.evaluate(statement.expression, scope);
+    if (exported !== undefined) scope.declare(exported, value);
+  }
+
+  /** The symbol of a module's `default` export (the key its value is kept under). */
+  private defaultExportSymbol(sourceFile: ts.SourceFile): ts.Symbol | undefined {
     const moduleSymbol = this.checker.getSymbolAtLocation(sourceFile);
     const exported = moduleSymbol === undefined ? undefined : this.checker.getExportsOfModule(moduleSymbol).find((symbol) => symbol.name === 'default');
-    const value = this.evaluate(statement.expression, scope);
-    if (exported !== undefined) scope.declare(this.checker.getExportSymbolOfSymbol(exported), value);
+    return exported === undefined ? undefined : this.checker.getExportSymbolOfSymbol(exported);
   }
 
   private declareVariables(list: ts.VariableDeclarationList, scope: Environment): void {
@@ -346,14 +567,25 @@ export class Interpreter implements Invoker {
             : undefined;
         if (typeof key === 'string') used.push(key);
         let item: Value =
-          key instanceof Unknown ? key : key === undefined ? new Unknown('unsupported destructuring key', element) : this.getProperty(value, key as string | number, element);
+          key instanceof Unknown
+            ? key
+            : typeof key === 'string' || typeof key === 'number'
+              ? this.getProperty(value, key, element)
+              : new Unknown(`cannot destructure with the key ${describeValue(key)}`, element);
         if (item === undefined && element.initializer !== undefined) item = this.evaluate(element.initializer, scope);
         this.bindName(element.name, item, scope, site);
       }
       return;
     }
     // Array pattern.
-    const items: readonly Value[] | Unknown = value instanceof Unknown ? value : Array.isArray(value) ? (value as Value[]) : new Unknown(`cannot destructure ${describeValue(value)} as an array`, site);
+    const items: readonly Value[] | Unknown =
+      value instanceof Unknown
+        ? value
+        : Array.isArray(value)
+          ? (value as Value[])
+          : typeof value === 'string'
+            ? [...value]
+            : new Unknown(`cannot destructure ${describeValue(value)} as an array`, site);
     name.elements.forEach((element, index) => {
       if (t.isOmittedExpression(element)) return;
       let item: Value;
@@ -383,14 +615,14 @@ export class Interpreter implements Invoker {
   private executeForOf(statement: ts.ForOfStatement, scope: Environment, label: string | undefined): Completion {
     const iterable = this.evaluate(statement.expression, scope);
     if (iterable instanceof Unknown) throw new UnknownControlFlow(iterable);
-    const items: readonly Value[] = Array.isArray(iterable)
-      ? [...(iterable as Value[])]
-      : typeof iterable === 'string'
-        ? [...iterable]
-        : (() => {
-            throw new UnknownControlFlow(new Unknown(`for…of over ${describeValue(iterable)} is not evaluated statically`, statement.expression));
-          })();
-    for (const item of items) {
+    if (!Array.isArray(iterable) && typeof iterable !== 'string') {
+      throw new UnknownControlFlow(new Unknown(`for…of over ${describeValue(iterable)} is not evaluated statically`, statement.expression));
+    }
+    // An array is read live, as its iterator does: items pushed in the loop are visited too.
+    const items: readonly Value[] = typeof iterable === 'string' ? [...iterable] : (iterable as Value[]);
+    for (let index = 0; index < items.length; index += 1) {
+      this.charge(1, statement);
+      const item = items[index];
       const iteration = new Environment(scope);
       this.bindLoopVariable(statement.initializer, item, iteration, scope);
       const { leave, completion } = this.loopExit(this.executeStatement(statement.statement, iteration), label);
@@ -418,7 +650,7 @@ export class Interpreter implements Invoker {
       if (declaration !== undefined) this.bindName(declaration.name, value, iteration, initializer);
       return;
     }
-    this.assign(initializer, value, outer);
+    this.reference(initializer, outer).set(value);
   }
 
   private executeFor(statement: ts.ForStatement, scope: Environment, label: string | undefined): Completion {
@@ -517,26 +749,18 @@ export class Interpreter implements Invoker {
       for (const span of expression.templateSpans) {
         const value = this.evaluate(span.expression, scope);
         if (value instanceof Unknown) return value;
-        text += String(value) + span.literal.text;
+        const piece = toStringSafely(value, span.expression);
+        if (piece instanceof Unknown) return piece;
+        text += piece + span.literal.text;
       }
       return text;
     }
     if (t.isArrayLiteralExpression(expression)) return this.evaluateArray(expression.elements, scope);
     if (t.isObjectLiteralExpression(expression)) return this.evaluateObject(expression, scope);
-    if (t.isPropertyAccessExpression(expression)) {
-      const target = this.evaluate(expression.expression, scope);
-      if (expression.questionDotToken !== undefined && (target === null || target === undefined)) return undefined;
-      return this.getProperty(target, expression.name.text, expression);
+    if (t.isPropertyAccessExpression(expression) || t.isElementAccessExpression(expression) || t.isCallExpression(expression)) {
+      const value = this.evaluateChainLink(expression, scope);
+      return value === SHORT_CIRCUIT ? undefined : value;
     }
-    if (t.isElementAccessExpression(expression)) {
-      const target = this.evaluate(expression.expression, scope);
-      if (expression.questionDotToken !== undefined && (target === null || target === undefined)) return undefined;
-      const key = this.evaluate(expression.argumentExpression, scope);
-      if (key instanceof Unknown) return key;
-      if (typeof key !== 'string' && typeof key !== 'number') return new Unknown(`cannot index with ${describeValue(key)}`, expression);
-      return this.getProperty(target, key, expression);
-    }
-    if (t.isCallExpression(expression)) return this.evaluateCall(expression, scope);
     if (t.isNewExpression(expression)) {
       const callee = this.evaluate(expression.expression, scope);
       if (callee instanceof BuiltinNamespace && callee.name === 'Array') {
@@ -564,19 +788,64 @@ export class Interpreter implements Invoker {
       this.evaluate(expression.expression, scope);
       return undefined;
     }
+    if (t.isDeleteExpression(expression)) {
+      // Ignoring a delete would leave a stale option behind (`delete options.stride`).
+      const target = expression.expression;
+      if (!t.isPropertyAccessExpression(target) && !t.isElementAccessExpression(target)) return true;
+      const object = this.evaluate(target.expression, scope);
+      const key = t.isPropertyAccessExpression(target) ? target.name.text : this.evaluate(target.argumentExpression, scope);
+      if (object instanceof Unknown) throw new UnknownControlFlow(object);
+      if (key instanceof Unknown) throw new UnknownControlFlow(key);
+      if (isPlainObject(object) && !Object.isFrozen(object) && (typeof key === 'string' || typeof key === 'number')) return delete object[key];
+      const what = typeof key === 'string' || typeof key === 'number' ? `'${key}'` : describeValue(key);
+      throw new UnknownControlFlow(new Unknown(`cannot delete ${what} of ${describeValue(object)}`, expression));
+    }
     if (t.isSpreadElement(expression)) return new Unknown('a spread outside an array or call', expression);
     return new Unknown(`${t.SyntaxKind[expression.kind]} is not evaluated statically`, expression);
+  }
+
+  /** The items `...value` spreads, charged to the budget before they are copied. */
+  private spreadItems(value: Value, site: ts.Node): readonly Value[] | Unknown {
+    if (value instanceof Unknown) return value;
+    if (Array.isArray(value) || typeof value === 'string') {
+      this.charge(value.length, site);
+      return Array.isArray(value) ? (value as Value[]) : [...value];
+    }
+    return new Unknown(`cannot spread ${describeValue(value)}`, site);
+  }
+
+  /**
+   * A DSL call's arguments. A spread of an unknown array stands as one `Unknown` at its
+   * place, and `unknownSpread` says where, so `model('m', input(3, 32, 32), ...blocks)` keeps
+   * its name and input when `blocks` is unknown (dsl-bridge decides what the gap means).
+   */
+  private evaluateSpreadArguments(args: readonly ts.Expression[], scope: Environment): { values: Value[]; unknownSpread: number | undefined } {
+    const values: Value[] = [];
+    let unknownSpread: number | undefined;
+    for (const element of args) {
+      if (!this.ts.isSpreadElement(element)) {
+        values.push(this.evaluate(element, scope));
+        continue;
+      }
+      const items = this.spreadItems(this.evaluate(element.expression, scope), element);
+      if (items instanceof Unknown) {
+        unknownSpread ??= values.length;
+        values.push(items);
+      } else {
+        for (const item of items) values.push(item);
+      }
+    }
+    return { values, unknownSpread };
   }
 
   private evaluateArray(elements: readonly ts.Expression[], scope: Environment): Value {
     const result: Value[] = [];
     for (const element of elements) {
       if (this.ts.isSpreadElement(element)) {
-        const spread = this.evaluate(element.expression, scope);
-        if (spread instanceof Unknown) return spread;
-        if (Array.isArray(spread)) result.push(...(spread as Value[]));
-        else if (typeof spread === 'string') result.push(...spread);
-        else return new Unknown(`cannot spread ${describeValue(spread)}`, element);
+        const items = this.spreadItems(this.evaluate(element.expression, scope), element);
+        if (items instanceof Unknown) return items;
+        // A loop, not push(...items): spreading 100k arguments overflows the stack.
+        for (const item of items) result.push(item);
       } else if (this.ts.isOmittedExpression(element)) {
         result.push(undefined);
       } else {
@@ -615,7 +884,7 @@ export class Interpreter implements Invoker {
     if (t.isComputedPropertyName(name)) {
       const key = this.evaluate(name.expression, scope);
       if (key instanceof Unknown) return key;
-      return String(key);
+      return toStringSafely(key, name);
     }
     return new Unknown('unsupported property name', name);
   }
@@ -648,22 +917,41 @@ export class Interpreter implements Invoker {
     return result instanceof Unknown ? result : (result as Value[]);
   }
 
-  private evaluateCall(call: ts.CallExpression, scope: Environment): Value {
+  /**
+   * A property access, element access or call, which may be a link of an optional chain:
+   * in `a?.b.c()` a nullish `a` skips the whole rest of the chain (SHORT_CIRCUIT), where
+   * `(a?.b).c` would read `c` of undefined.
+   */
+  private evaluateChainLink(expression: ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression, scope: Environment): Value | ShortCircuit {
+    if (this.ts.isCallExpression(expression)) return this.evaluateCall(expression, scope);
+    const target = this.evaluateChainTarget(expression.expression, scope);
+    if (target === SHORT_CIRCUIT) return SHORT_CIRCUIT;
+    if (expression.questionDotToken !== undefined && (target === null || target === undefined)) return SHORT_CIRCUIT;
+    if (this.ts.isPropertyAccessExpression(expression)) return this.getProperty(target, expression.name.text, expression);
+    const key = this.evaluate(expression.argumentExpression, scope);
+    if (key instanceof Unknown) return key;
+    if (typeof key !== 'string' && typeof key !== 'number') return new Unknown(`cannot index with ${describeValue(key)}`, expression);
+    return this.getProperty(target, key, expression);
+  }
+
+  /** The object of an access or the callee of a call, continuing the chain it belongs to. */
+  private evaluateChainTarget(expression: ts.Expression, scope: Environment): Value | ShortCircuit {
     const t = this.ts;
-    let callee: Value;
-    if (t.isPropertyAccessExpression(call.expression)) {
-      const target = this.evaluate(call.expression.expression, scope);
-      if (call.expression.questionDotToken !== undefined && (target === null || target === undefined)) return undefined;
-      callee = this.getProperty(target, call.expression.name.text, call.expression);
-    } else {
-      callee = this.evaluate(call.expression, scope);
-    }
-    if (call.questionDotToken !== undefined && (callee === null || callee === undefined)) return undefined;
-    const args = this.evaluateArguments(call.arguments, scope);
+    if (!t.isOptionalChain(expression)) return this.evaluate(expression, scope);
+    this.charge(1, expression);
+    if (t.isNonNullExpression(expression)) return this.evaluateChainTarget(expression.expression, scope);
+    return this.evaluateChainLink(expression, scope);
+  }
+
+  private evaluateCall(call: ts.CallExpression, scope: Environment): Value | ShortCircuit {
+    const callee = this.evaluateChainTarget(call.expression, scope);
+    if (callee === SHORT_CIRCUIT) return SHORT_CIRCUIT;
+    if (call.questionDotToken !== undefined && (callee === null || callee === undefined)) return SHORT_CIRCUIT;
     if (callee instanceof DslFunction) {
-      // A spread of unknown layers still makes a layer: one unknown layer stands for them.
-      return this.callDsl(callee.name, args instanceof Unknown ? [args] : args, call);
+      const { values, unknownSpread } = this.evaluateSpreadArguments(call.arguments, scope);
+      return this.callDsl(callee.name, values, call, unknownSpread);
     }
+    const args = this.evaluateArguments(call.arguments, scope);
     if (args instanceof Unknown) return args;
     const result = this.invoke(callee, args, call);
     if (callee instanceof Closure && (isLayerNode(result) || isRootNode(result))) {
@@ -682,13 +970,27 @@ export class Interpreter implements Invoker {
   private invoke(callee: Value, args: readonly Value[], site: ts.Node): Value {
     if (callee instanceof Unknown) return callee;
     if (callee instanceof Closure) return this.callClosure(callee, args, site);
-    if (callee instanceof Builtin) return callee.call(callee.receiver, args, site);
+    if (callee instanceof Builtin) return this.callBuiltin(callee, args, site);
     if (callee instanceof DslFunction) return this.callDsl(callee.name, args, site);
     if (callee instanceof BuiltinNamespace) {
       const direct = callee.members.get('__call__');
-      if (direct instanceof Builtin) return direct.call(undefined, args, site);
+      if (direct instanceof Builtin) return this.callBuiltin(direct, args, site);
     }
     return new Unknown(`${describeValue(callee)} is not a function that can be evaluated`, site);
+  }
+
+  /**
+   * Built-ins apply real JavaScript functions to user data, which can throw where the code
+   * would throw at run time (`(1).toFixed(1000)`, `{ toString: 1 } + ''`); that is an unknown
+   * for this call, never an exception out of the evaluator.
+   */
+  private callBuiltin(builtin: Builtin, args: readonly Value[], site: ts.Node): Value {
+    try {
+      return builtin.call(builtin.receiver, args, site);
+    } catch (error) {
+      if (error instanceof BudgetExceeded || error instanceof UnknownControlFlow) throw error;
+      return new Unknown(`${builtin.name}(…) fails with these arguments: ${error instanceof Error ? error.message : String(error)}`, site);
+    }
   }
 
   private callClosure(closure: Closure, args: readonly Value[], site: ts.Node): Value {
@@ -715,15 +1017,17 @@ export class Interpreter implements Invoker {
       const completion = this.executeBlock(declaration.body.statements, scope);
       return completion?.type === 'return' ? completion.value : undefined;
     } catch (error) {
-      if (error instanceof UnknownControlFlow) return error.unknown;
-      throw error;
+      if (!(error instanceof UnknownControlFlow)) throw error;
+      // The call stopped part-way: what it changed outside itself is partial (see forgetWrites).
+      this.forgetWrites(declaration.body, closure.scope, error.unknown);
+      return error.unknown;
     } finally {
       this.depth -= 1;
     }
   }
 
-  private callDsl(name: string, args: readonly Value[], site: ts.Node): Value {
-    const outcome = callDslFactory(name, args);
+  private callDsl(name: string, args: readonly Value[], site: ts.Node, unknownSpread?: number): Value {
+    const outcome = callDslFactory(name, args, unknownSpread);
     const { value } = outcome;
     if (value instanceof Unknown) return new Unknown(value.reason, site);
     if (typeof value === 'object' && value !== null) {
@@ -746,158 +1050,298 @@ export class Interpreter implements Invoker {
     const t = this.ts;
     const operator = expression.operatorToken.kind;
     if (operator === t.SyntaxKind.EqualsToken) {
+      // JavaScript resolves the target (`xs[i++]`) before it evaluates the right-hand side.
+      const reference = this.reference(expression.left, scope);
       const value = this.evaluate(expression.right, scope);
-      this.assign(expression.left, value, scope);
+      reference.set(value);
       return value;
     }
-    const compound = COMPOUND_ASSIGNMENTS.get(t.SyntaxKind[operator] ?? '');
+    const logical = this.operators.logicalAssignments.get(operator);
+    if (logical !== undefined) {
+      // `a ??= b` evaluates b and assigns only when a is nullish (or falsy, or truthy).
+      const reference = this.reference(expression.left, scope);
+      const current = reference.get();
+      if (current instanceof Unknown || !this.shortCircuitTakesRight(logical, current)) return current;
+      const value = this.evaluate(expression.right, scope);
+      reference.set(value);
+      return value;
+    }
+    const compound = this.operators.compoundAssignments.get(operator);
     if (compound !== undefined) {
-      const current = this.evaluate(expression.left, scope);
-      const right = this.evaluate(expression.right, scope);
-      const value = applyOperator(compound, current, right, expression);
-      this.assign(expression.left, value, scope);
+      const reference = this.reference(expression.left, scope);
+      const value = applyOperator(compound, reference.get(), this.evaluate(expression.right, scope), expression);
+      reference.set(value);
       return value;
     }
-    if (operator === t.SyntaxKind.AmpersandAmpersandToken || operator === t.SyntaxKind.BarBarToken || operator === t.SyntaxKind.QuestionQuestionToken) {
+    const shortCircuit = this.operators.logical.get(operator);
+    if (shortCircuit !== undefined) {
       const left = this.evaluate(expression.left, scope);
       if (left instanceof Unknown) return left;
-      if (operator === t.SyntaxKind.AmpersandAmpersandToken) return left ? this.evaluate(expression.right, scope) : left;
-      if (operator === t.SyntaxKind.BarBarToken) return left ? left : this.evaluate(expression.right, scope);
-      return left === null || left === undefined ? this.evaluate(expression.right, scope) : left;
+      return this.shortCircuitTakesRight(shortCircuit, left) ? this.evaluate(expression.right, scope) : left;
     }
     if (operator === t.SyntaxKind.CommaToken) {
       this.evaluate(expression.left, scope);
       return this.evaluate(expression.right, scope);
     }
+    const binary = this.operators.binary.get(operator);
     const left = this.evaluate(expression.left, scope);
     const right = this.evaluate(expression.right, scope);
-    return applyOperator(t.SyntaxKind[operator] ?? '', left, right, expression);
+    if (binary === undefined) return new Unknown(`the operator '${expression.operatorToken.getText()}' is not evaluated statically`, expression);
+    return applyOperator(binary, left, right, expression);
+  }
+
+  private shortCircuitTakesRight(operator: LogicalOperator, left: Value): boolean {
+    if (operator === '&&') return Boolean(left);
+    if (operator === '||') return !left;
+    return left === null || left === undefined;
   }
 
   private evaluateUnary(expression: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, scope: Environment): Value {
     const t = this.ts;
     const operator = expression.operator;
-    if (operator === t.SyntaxKind.PlusPlusToken || operator === t.SyntaxKind.MinusMinusToken) {
-      const current = this.evaluate(expression.operand, scope);
+    if (isIncrement(t, operator)) {
+      // One reference, so `counts[key()]++` evaluates `key()` once.
+      const reference = this.reference(expression.operand, scope);
+      const current = reference.get();
       if (current instanceof Unknown) return current;
       if (typeof current !== 'number') return new Unknown(`cannot increment ${describeValue(current)}`, expression);
       const next = operator === t.SyntaxKind.PlusPlusToken ? current + 1 : current - 1;
-      this.assign(expression.operand, next, scope);
+      reference.set(next);
       return t.isPrefixUnaryExpression(expression) ? next : current;
     }
     const value = this.evaluate(expression.operand, scope);
     if (value instanceof Unknown) return value;
     switch (operator) {
       case t.SyntaxKind.MinusToken:
-        return -(value as number);
+        return typeof value === 'number' ? -value : new Unknown(`cannot negate ${describeValue(value)}`, expression);
       case t.SyntaxKind.PlusToken:
-        return +(value as number);
+        return typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'boolean' || value === null ? Number(value) : new Unknown(`cannot convert ${describeValue(value)} to a number`, expression);
       case t.SyntaxKind.ExclamationToken:
         return !value;
       case t.SyntaxKind.TildeToken:
-        return ~(value as number);
+        return typeof value === 'number' ? ~value : new Unknown(`cannot apply ~ to ${describeValue(value)}`, expression);
       default:
         return new Unknown('unsupported unary operator', expression);
     }
   }
 
-  /** Assigns to a name, a property or an element. */
-  private assign(target: ts.Node, value: Value, scope: Environment): void {
+  /**
+   * What an assignment writes to: a name, a property or an element, with its object and key
+   * evaluated once. Writing where the evaluator cannot follow stops the enclosing code
+   * (UnknownControlFlow), since later reads would otherwise see a stale value.
+   */
+  private reference(target: ts.Expression, scope: Environment): Reference {
     const t = this.ts;
-    if (t.isParenthesizedExpression(target) || t.isNonNullExpression(target) || t.isAsExpression(target)) {
-      this.assign(target.expression, value, scope);
-      return;
+    if (t.isParenthesizedExpression(target) || t.isNonNullExpression(target) || t.isAsExpression(target) || t.isSatisfiesExpression(target)) {
+      return this.reference(target.expression, scope);
     }
     if (t.isIdentifier(target)) {
       const symbol = this.symbolAt(target);
       const bound = symbol === undefined ? undefined : scope.find(symbol);
-      if (symbol === undefined || bound === undefined) {
-        throw new UnknownControlFlow(new Unknown(`assigns to '${target.text}', which is outside what was evaluated`, target));
-      }
-      bound.set(symbol, value);
-      return;
+      return {
+        get: () => this.valueOfIdentifier(target, scope),
+        set: (value) => {
+          if (symbol === undefined || bound === undefined) {
+            throw new UnknownControlFlow(new Unknown(`assigns to '${target.text}', which is outside what was evaluated`, target));
+          }
+          bound.set(symbol, value);
+        },
+      };
     }
     if (t.isPropertyAccessExpression(target) || t.isElementAccessExpression(target)) {
       const object = this.evaluate(target.expression, scope);
       const key = t.isPropertyAccessExpression(target) ? target.name.text : this.evaluate(target.argumentExpression, scope);
       if (object instanceof Unknown) throw new UnknownControlFlow(object);
       if (key instanceof Unknown) throw new UnknownControlFlow(key);
-      if ((isPlainObject(object) || Array.isArray(object)) && !Object.isFrozen(object) && (typeof key === 'string' || typeof key === 'number')) {
-        (object as Record<string | number, Value>)[key] = value;
-        return;
+      if (typeof key !== 'string' && typeof key !== 'number') {
+        throw new UnknownControlFlow(new Unknown(`cannot index with ${describeValue(key)}`, target));
       }
-      throw new UnknownControlFlow(new Unknown(`cannot assign to a property of ${describeValue(object)}`, target));
+      return {
+        get: () => this.getProperty(object, key, target),
+        set: (value) => this.setProperty(object, key, value, target),
+      };
     }
     if (t.isArrayLiteralExpression(target) || t.isObjectLiteralExpression(target)) {
       throw new UnknownControlFlow(new Unknown('destructuring assignment is not evaluated statically; use a declaration', target));
     }
     throw new UnknownControlFlow(new Unknown('unsupported assignment target', target));
   }
+
+  private setProperty(object: Value, key: string | number, value: Value, site: ts.Node): void {
+    if (Array.isArray(object) && !Object.isFrozen(object)) {
+      const array = object as Value[];
+      if (key === 'length') {
+        // `xs.length = 0` empties a list; a huge length would make a sparse array that every later copy pays for.
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_ARRAY_LENGTH) {
+          throw new UnknownControlFlow(new Unknown(`cannot set an array's length to ${typeof value === 'number' ? value : describeValue(value)}`, site));
+        }
+        if (value > array.length) this.charge(value - array.length, site);
+        array.length = value;
+        return;
+      }
+      const index = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : Number.NaN;
+      if (!Number.isInteger(index) || index < 0 || index >= MAX_ARRAY_LENGTH) {
+        throw new UnknownControlFlow(new Unknown(`cannot assign to element '${key}' of an array`, site));
+      }
+      if (index > array.length) this.charge(index - array.length, site);
+      array[index] = value;
+      return;
+    }
+    if (isPlainObject(object) && !Object.isFrozen(object)) {
+      object[key] = value;
+      return;
+    }
+    const what = Object.isFrozen(object) && typeof object === 'object' && object !== null ? 'a ConvLens IR object, which cannot change' : describeValue(object);
+    throw new UnknownControlFlow(new Unknown(`cannot assign to '${key}' of ${what}`, site));
+  }
 }
 
-const COMPOUND_ASSIGNMENTS: ReadonlyMap<string, string> = new Map([
-  ['PlusEqualsToken', 'PlusToken'],
-  ['MinusEqualsToken', 'MinusToken'],
-  ['AsteriskEqualsToken', 'AsteriskToken'],
-  ['SlashEqualsToken', 'SlashToken'],
-  ['PercentEqualsToken', 'PercentToken'],
-  ['AsteriskAsteriskEqualsToken', 'AsteriskAsteriskToken'],
-]);
+/** A place an assignment reads and writes. */
+interface Reference {
+  get(): Value;
+  set(value: Value): void;
+}
 
-/** A binary operator on known values; JavaScript's own semantics, applied to plain data only. */
-function applyOperator(operator: string, left: Value, right: Value, site: ts.Node): Value {
+type LogicalOperator = '&&' | '||' | '??';
+
+type BinaryOperator =
+  | '+' | '-' | '*' | '/' | '%' | '**'
+  | '===' | '!==' | '==' | '!='
+  | '<' | '>' | '<=' | '>='
+  | '&' | '|' | '^' | '<<' | '>>' | '>>>'
+  | 'in';
+
+/** The operators by syntax kind (looked up by value: `SyntaxKind[kind]` names `<` FirstBinaryOperator). */
+interface OperatorTables {
+  readonly binary: ReadonlyMap<ts.SyntaxKind, BinaryOperator>;
+  readonly compoundAssignments: ReadonlyMap<ts.SyntaxKind, BinaryOperator>;
+  readonly logical: ReadonlyMap<ts.SyntaxKind, LogicalOperator>;
+  readonly logicalAssignments: ReadonlyMap<ts.SyntaxKind, LogicalOperator>;
+}
+
+function createOperatorTables(t: typeof import('typescript')): OperatorTables {
+  const K = t.SyntaxKind;
+  return {
+    binary: new Map<ts.SyntaxKind, BinaryOperator>([
+      [K.PlusToken, '+'], [K.MinusToken, '-'], [K.AsteriskToken, '*'], [K.SlashToken, '/'], [K.PercentToken, '%'],
+      [K.AsteriskAsteriskToken, '**'], [K.EqualsEqualsEqualsToken, '==='], [K.ExclamationEqualsEqualsToken, '!=='],
+      [K.EqualsEqualsToken, '=='], [K.ExclamationEqualsToken, '!='], [K.LessThanToken, '<'], [K.GreaterThanToken, '>'],
+      [K.LessThanEqualsToken, '<='], [K.GreaterThanEqualsToken, '>='], [K.AmpersandToken, '&'], [K.BarToken, '|'],
+      [K.CaretToken, '^'], [K.LessThanLessThanToken, '<<'], [K.GreaterThanGreaterThanToken, '>>'],
+      [K.GreaterThanGreaterThanGreaterThanToken, '>>>'], [K.InKeyword, 'in'],
+    ]),
+    compoundAssignments: new Map<ts.SyntaxKind, BinaryOperator>([
+      [K.PlusEqualsToken, '+'], [K.MinusEqualsToken, '-'], [K.AsteriskEqualsToken, '*'], [K.SlashEqualsToken, '/'],
+      [K.PercentEqualsToken, '%'], [K.AsteriskAsteriskEqualsToken, '**'], [K.AmpersandEqualsToken, '&'], [K.BarEqualsToken, '|'],
+      [K.CaretEqualsToken, '^'], [K.LessThanLessThanEqualsToken, '<<'], [K.GreaterThanGreaterThanEqualsToken, '>>'],
+      [K.GreaterThanGreaterThanGreaterThanEqualsToken, '>>>'],
+    ]),
+    logical: new Map<ts.SyntaxKind, LogicalOperator>([[K.AmpersandAmpersandToken, '&&'], [K.BarBarToken, '||'], [K.QuestionQuestionToken, '??']]),
+    logicalAssignments: new Map<ts.SyntaxKind, LogicalOperator>([
+      [K.AmpersandAmpersandEqualsToken, '&&'], [K.BarBarEqualsToken, '||'], [K.QuestionQuestionEqualsToken, '??'],
+    ]),
+  };
+}
+
+/**
+ * A binary operator on known values, with JavaScript's own semantics. Operands are plain
+ * data, but converting an object to a primitive can still throw (`{ toString: 1 } + ''`);
+ * that is an unknown, as the code would throw when it runs.
+ */
+function applyOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node): Value {
   if (left instanceof Unknown) return left;
   if (right instanceof Unknown) return right;
-  const a = left as never;
-  const b = right as never;
+  try {
+    return applyKnownOperator(operator, left, right, site);
+  } catch (error) {
+    return new Unknown(`'${operator}' cannot be applied to ${describeValue(left)} and ${describeValue(right)}: ${error instanceof Error ? error.message : String(error)}`, site);
+  }
+}
+
+function applyKnownOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node): Value {
+  const a = left as number;
+  const b = right as number;
   switch (operator) {
-    case 'PlusToken':
-      return (a as number) + (b as number);
-    case 'MinusToken':
-      return (a as number) - (b as number);
-    case 'AsteriskToken':
-      return (a as number) * (b as number);
-    case 'SlashToken':
-      return (a as number) / (b as number);
-    case 'PercentToken':
-      return (a as number) % (b as number);
-    case 'AsteriskAsteriskToken':
-      return (a as number) ** (b as number);
-    case 'EqualsEqualsEqualsToken':
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '**':
+      return a ** b;
+    case '===':
       return left === right;
-    case 'ExclamationEqualsEqualsToken':
+    case '!==':
       return left !== right;
-    case 'EqualsEqualsToken':
+    case '==':
       // eslint-disable-next-line eqeqeq
       return left == right;
-    case 'ExclamationEqualsToken':
+    case '!=':
       // eslint-disable-next-line eqeqeq
       return left != right;
-    case 'LessThanToken':
-      return (a as number) < (b as number);
-    case 'GreaterThanToken':
-      return (a as number) > (b as number);
-    case 'LessThanEqualsToken':
-      return (a as number) <= (b as number);
-    case 'GreaterThanEqualsToken':
-      return (a as number) >= (b as number);
-    case 'AmpersandToken':
-      return (a as number) & (b as number);
-    case 'BarToken':
-      return (a as number) | (b as number);
-    case 'CaretToken':
-      return (a as number) ^ (b as number);
-    case 'LessThanLessThanToken':
-      return (a as number) << (b as number);
-    case 'GreaterThanGreaterThanToken':
-      return (a as number) >> (b as number);
-    case 'GreaterThanGreaterThanGreaterThanToken':
-      return (a as number) >>> (b as number);
-    case 'InKeyword':
-      return isPlainObject(right) ? Object.prototype.hasOwnProperty.call(right, String(left)) : new Unknown('`in` on a non-object', site);
-    default:
-      return new Unknown(`the operator ${operator} is not evaluated statically`, site);
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+    case '>>>':
+      return a >>> b;
+    case 'in':
+      if (isPlainObject(right)) {
+        const key = toStringSafely(left, site);
+        return key instanceof Unknown ? key : Object.prototype.hasOwnProperty.call(right, key);
+      }
+      if (Array.isArray(right)) return typeof left === 'number' ? left >= 0 && left < right.length : left === 'length';
+      return new Unknown('`in` on a non-object', site);
   }
+}
+
+/** `String(value)` for a template string or a key, which can throw on an object whose `toString` is not a function. */
+function toStringSafely(value: Value, site: ts.Node): string | Unknown {
+  try {
+    return String(value);
+  } catch (error) {
+    return new Unknown(`cannot convert ${describeValue(value)} to a string: ${error instanceof Error ? error.message : String(error)}`, site);
+  }
+}
+
+const SHORT_CIRCUIT = Symbol('short-circuit');
+/** An optional chain (`a?.b.c`) whose `?.` met null or undefined: the rest of the chain is skipped. */
+type ShortCircuit = typeof SHORT_CIRCUIT;
+
+/** `=`, `+=`, `??=` and the other assignments. */
+function isAssignmentOperator(t: typeof import('typescript'), kind: ts.SyntaxKind): boolean {
+  return kind >= t.SyntaxKind.FirstAssignment && kind <= t.SyntaxKind.LastAssignment;
+}
+
+function isIncrement(t: typeof import('typescript'), operator: ts.SyntaxKind): boolean {
+  return operator === t.SyntaxKind.PlusPlusToken || operator === t.SyntaxKind.MinusMinusToken;
+}
+
+/** Array methods that change their array, for forgetWrites. */
+const MUTATING_METHODS: ReadonlySet<string> = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
+
+function isStackOverflow(error: unknown): boolean {
+  // NOTE: V8's message for an exhausted stack; a pathologically nested expression causes it.
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 function baseName(fileName: string): string {

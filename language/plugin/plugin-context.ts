@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { ConvLensSettings } from '../service/index';
+import { reachesDsl, type ConvLensSettings } from '../service/index';
 
 /** What every decorated method needs: the host's TypeScript, the current settings and a log. */
 export interface PluginContext {
@@ -11,12 +11,12 @@ export interface PluginContext {
 
 /**
  * The program and source file of `fileName`, or undefined for files ConvLens can skip
- * cheaply: neither mentions 'convlens' nor imports anything that could lead to it.
+ * cheaply: declaration files and files that do not import the DSL, directly or through
+ * other files (so ordinary code costs a walk over import declarations, nothing more).
  */
 export function programFor(context: PluginContext, fileName: string): { program: ts.Program; sourceFile: ts.SourceFile } | undefined {
   const program = context.languageService.getProgram();
   const sourceFile = program?.getSourceFile(fileName);
   if (program === undefined || sourceFile === undefined || sourceFile.isDeclarationFile) return undefined;
-  const mayHaveModels = sourceFile.text.includes('convlens') || sourceFile.statements.some((statement) => context.ts.isImportDeclaration(statement) || context.ts.isExportDeclaration(statement));
-  return mayHaveModels ? { program, sourceFile } : undefined;
+  return reachesDsl(context.ts, program, sourceFile) ? { program, sourceFile } : undefined;
 }

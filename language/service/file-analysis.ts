@@ -21,6 +21,8 @@ export interface FileAnalysis {
   readonly reportsOf: (node: object) => readonly LayerReport[];
   /** The IR object's nearest enclosing object (container, network or root) that was created in this file. */
   readonly locate: (node: object) => ts.Node | undefined;
+  /** A GAN's generator or discriminator (the object passed to `gan`) as the network the engine analysed. */
+  readonly networkOf: (node: object) => ModelAnalysis | undefined;
 }
 
 const cache = new WeakMap<FileEvaluation, FileAnalysis>();
@@ -32,7 +34,7 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
 
   const roots = evaluation.roots.map((evaluated) => ({ evaluated, analysis: analyze(evaluated.root) }));
   const reports = new Map<object, LayerReport[]>();
-  const parents = new Map<object, object>();
+  const networks = new Map<object, ModelAnalysis>();
   const addReports = (model: ModelAnalysis): void => {
     for (const report of model.layers) {
       const list = reports.get(report.node) ?? [];
@@ -45,19 +47,33 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
     else {
       addReports(analysis.generator);
       addReports(analysis.discriminator);
+      if (!networks.has(analysis.root.generator)) networks.set(analysis.root.generator, analysis.generator);
+      if (!networks.has(analysis.root.discriminator)) networks.set(analysis.root.discriminator, analysis.discriminator);
     }
-    recordParents(analysis.root, parents);
   }
 
   const createdBy = evaluation.record.createdBy;
+  // Only diagnostics and fixes locate nodes: the links are made when first needed.
+  let parents: Map<object, object> | undefined;
   const locate = (node: object): ts.Node | undefined => {
+    if (parents === undefined) {
+      parents = new Map();
+      for (const { analysis: result } of roots) recordParents(result.root, parents);
+    }
     for (let current: object | undefined = node; current !== undefined; current = parents.get(current)) {
       const site = createdBy.get(current);
       if (site !== undefined && site.getSourceFile() === sourceFile) return site;
     }
     return undefined;
   };
-  const analysis: FileAnalysis = { sourceFile, evaluation, roots, reportsOf: (node) => reports.get(node) ?? [], locate };
+  const analysis: FileAnalysis = {
+    sourceFile,
+    evaluation,
+    roots,
+    reportsOf: (node) => reports.get(node) ?? [],
+    locate,
+    networkOf: (node) => networks.get(node),
+  };
   cache.set(evaluation, analysis);
   return analysis;
 }

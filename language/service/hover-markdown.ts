@@ -69,8 +69,8 @@ export function describeLayerContexts(reports: readonly LayerReport[], format: S
   const contexts = [...distinct.values()];
   const shown = contexts.slice(0, MAX_CONTEXTS).map((report) => describeLayer(report, format, unknownReasons));
   const more = contexts.length > MAX_CONTEXTS ? [`… and ${contexts.length - MAX_CONTEXTS} more contexts`] : [];
-  const header = contexts.length > 1 ? [`This call is evaluated in ${contexts.length} contexts:`, ''] : [];
-  return [...header, ...shown, ...more].join('\n\n---\n\n');
+  const body = [...shown, ...more].join('\n\n---\n\n');
+  return contexts.length > 1 ? `This call is evaluated in ${contexts.length} contexts:\n\n${body}` : body;
 }
 
 function modelTable(model: ModelAnalysis, format: ShapeFormat): string[] {

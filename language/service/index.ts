@@ -10,3 +10,4 @@ export { getHover, type ConvLensHover } from './quick-info';
 export { provideShapeHints } from './inlay-hints';
 export { listModelLenses, type ModelLens } from './code-lenses';
 export { DEFAULT_SETTINGS, toSettings, type ConvLensSettings } from './settings';
+export { reachesDsl } from './reaches-dsl';

@@ -43,6 +43,8 @@ export function getHover(
     const analysed = analysis.roots.find((candidate) => candidate.evaluated.root === root);
     if (analysed !== undefined) return { textSpan: span, markdown: describeModel(analysed.analysis, format) };
   }
+  const network = nodes.map(analysis.networkOf).find((candidate) => candidate !== undefined);
+  if (network !== undefined) return { textSpan: span, markdown: describeModel(network, format) };
   const reports: LayerReport[] = [];
   const reasons = new Set<string>();
   for (const node of nodes) {

@@ -1,0 +1,141 @@
+"""
+The PyTorch side of `npm run bench:train` (bench/train.js runs it with Debian's
+/usr/bin/python3 and python3-torch): the same models, data and batch sizes as the ConvLens
+side, timed the same way (warm-up steps, then a fixed number of timed steps), at the
+thread count given (the driver runs 1 and 2 and keeps the faster).
+
+Prints one JSON object: { "<case>": value } with images/s (training, inference) or
+steps/s (GAN).
+"""
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_idx(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    dims = data[3]
+    shape = struct.unpack('>' + 'I' * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def lenet5_mnist():
+    # examples/lenet5.ts lenet5Mnist: PyTorch's default initialisation, as ConvLens uses.
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def small_vgg():
+    # bench/train.js smallVgg.
+    def block(cin, cout):
+        return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
+    return nn.Sequential(
+        *block(3, 32), *block(32, 32), nn.MaxPool2d(2),
+        *block(32, 64), *block(64, 64), nn.MaxPool2d(2),
+        *block(64, 128), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(128 * 4 * 4, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def dcgan_mnist():
+    # examples/dcgan.ts dcganMnist.
+    generator = nn.Sequential(
+        nn.Linear(100, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Flatten(),
+        nn.Linear(128 * 7 * 7, 1), nn.Sigmoid())
+    return generator, discriminator
+
+
+def timed(step, warmup, steps):
+    for _ in range(warmup):
+        step(_)
+    start = time.perf_counter()
+    for index in range(steps):
+        step(index)
+    return time.perf_counter() - start
+
+
+def bench_classifier(net, images, labels, batch, warmup, steps):
+    optimizer = torch.optim.Adam(net.parameters(), 1e-3)
+    batches = len(images) // batch
+
+    def train(index):
+        b = index % batches
+        x, y = images[b * batch:(b + 1) * batch], labels[b * batch:(b + 1) * batch]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        optimizer.step()
+
+    seconds = timed(train, warmup, steps)
+    net.eval()
+
+    def infer(index):
+        b = index % batches
+        with torch.no_grad():
+            net(images[b * batch:(b + 1) * batch]).argmax(1)
+
+    infer_seconds = timed(infer, warmup, steps)
+    return steps * batch / seconds, steps * batch / infer_seconds
+
+
+def bench_gan(images, batch, warmup, steps):
+    generator, discriminator = dcgan_mnist()
+    g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
+    batches = len(images) // batch
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step(index):
+        b = index % batches
+        real = images[b * batch:(b + 1) * batch]
+        fake = generator(torch.randn(batch, 100))
+        d_opt.zero_grad()
+        d_loss = F.binary_cross_entropy(discriminator(real), ones) + F.binary_cross_entropy(discriminator(fake.detach()), zeros)
+        d_loss.backward()
+        d_opt.step()
+        # A fresh generator pass, as the ConvLens side makes one for its generator step.
+        g_opt.zero_grad()
+        g_loss = F.binary_cross_entropy(discriminator(generator(torch.randn(batch, 100))), ones)
+        g_loss.backward()
+        g_opt.step()
+
+    return steps / timed(step, warmup, steps)
+
+
+def main():
+    args = json.loads(sys.argv[1])
+    torch.set_num_threads(args['threads'])
+    torch.manual_seed(0)
+    batch = args['batchSize']
+    mnist = read_idx(args['mnistImages'])[:args['mnistCount']]
+    mnist_labels = torch.from_numpy(read_idx(args['mnistLabels'])[:args['mnistCount']].astype(np.int64))
+    mnist_x = torch.from_numpy(((mnist.astype(np.float32) / 255 - 0.1307) / 0.3081)[:, None, :, :].copy())
+    results = {}
+    train, infer = bench_classifier(lenet5_mnist(), mnist_x, mnist_labels, batch, args['warmup'], args['steps'])
+    results['lenet5-mnist-train'] = train
+    results['lenet5-mnist-inference'] = infer
+    generator = torch.Generator().manual_seed(1)
+    cifar_x = torch.rand(args['vggCount'], 3, 32, 32, generator=generator) * 2 - 1
+    cifar_y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
+    vgg_train, vgg_infer = bench_classifier(small_vgg(), cifar_x, cifar_y, batch, args['vggWarmup'], args['vggSteps'])
+    results['small-vgg-32x32-train'] = vgg_train
+    results['small-vgg-32x32-inference'] = vgg_infer
+    gan_x = mnist_x * 0.3081 + 0.1307
+    results['dcgan-mnist-steps'] = bench_gan(gan_x * 2 - 1, batch, args['ganWarmup'], args['ganSteps'])
+    print(json.dumps(results))
+
+
+main()

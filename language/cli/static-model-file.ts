@@ -1,0 +1,154 @@
+/**
+ * Static mode: the models and GANs a file exports, from the static evaluator
+ * (language/evaluate) over a TypeScript program of the file's project. No user code runs.
+ *
+ * Locations follow execute mode's rule, which reports the innermost stack frame in the
+ * summarised file: a node is at the DSL call that created it when that call is in this
+ * file, else at the call in this file of the imported function (a helper from another
+ * file) that created it, else nowhere.
+ */
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { evaluateFile, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
+import type { AnyNode, RootNode } from '../ir/index';
+import { childrenOf } from './finding-location';
+import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
+import type { Locate, SourceLocation } from './source-location';
+import { createProjectProgram, settingsForFile } from './typescript-project';
+import { UserError, toOneLine } from './user-error';
+
+/** An export that could not be evaluated, or whose IR has parts that could not. */
+export interface StaticProblem {
+  readonly exportName: string;
+  /** Whether the export still has a summary (with unknown parts), or none at all. */
+  readonly partial: boolean;
+  readonly reason: string;
+  /** Where the unknown value arose, when that is in the summarised file. */
+  readonly location: SourceLocation | null;
+}
+
+export interface StaticModelFile extends ModelFile {
+  readonly problems: readonly StaticProblem[];
+}
+
+/** Evaluates `filePath` (resolved against `cwd`) statically. Throws UserError for the user's problems. */
+export async function evaluateModelFile(filePath: string, cwd: string): Promise<StaticModelFile> {
+  const absolutePath = path.resolve(cwd, filePath);
+  const displayPath = toDisplayPath(absolutePath, cwd);
+  await checkIsFile(absolutePath, displayPath);
+
+  const program = createProjectProgram(settingsForFile(absolutePath, cwd), [absolutePath]);
+  const sourceFile = program.getSourceFile(absolutePath);
+  if (sourceFile === undefined) throw new UserError(`${displayPath} is not a TypeScript or JavaScript file`);
+  // As execute mode, a file that does not parse is refused; type errors are the editor's business.
+  const [syntaxError] = program.getSyntacticDiagnostics(sourceFile);
+  if (syntaxError !== undefined) throw new UserError(describeDiagnostic(syntaxError, displayPath));
+
+  const evaluation = evaluateFile(ts, program, sourceFile);
+  const locate = createStaticLocate(sourceFile, program.getTypeChecker(), evaluation.record);
+  const exported: ExportedRoot[] = [];
+  for (const { exportName, root } of evaluation.roots) {
+    if (exportName !== null) exported.push({ exportName, root });
+  }
+  const keyOf = (root: RootNode): CreationKey => {
+    const statement = evaluation.record.rootStatement.get(root);
+    return {
+      statementStart: statement !== undefined && statement.getSourceFile() === sourceFile ? statement.getStart(sourceFile) : null,
+      location: locate(root),
+    };
+  };
+  const roots = sortByCreation(exported, keyOf);
+  return { displayPath, roots, locate, problems: collectProblems(evaluation, roots, sourceFile) };
+}
+
+/** `file:line:col: message`, as execute mode reports esbuild's syntax errors. */
+function describeDiagnostic(diagnostic: ts.Diagnostic, displayPath: string): string {
+  const text = toOneLine(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  if (diagnostic.file === undefined || diagnostic.start === undefined) return `${displayPath}: ${text}`;
+  const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+  return `${displayPath}:${line + 1}:${character + 1}: ${text}`;
+}
+
+/**
+ * Where a node was created, by execute mode's rule (see the top of this file). A call's
+ * position is that of its callee's name (`conv2d` in `cl.conv2d(…)`, `'conv2d'` in
+ * `cl['conv2d'](…)`): where V8 places the frame of a method call, and where the editor puts
+ * the squiggle.
+ */
+export function createStaticLocate(sourceFile: ts.SourceFile, checker: ts.TypeChecker, record: EvaluationRecord): Locate {
+  const { createdBy, helperCalls } = record;
+  const isHere = (node: ts.Node): boolean => node.getSourceFile() === sourceFile;
+
+  // Nodes made in another file, reached through a call in this file to a function that is
+  // defined elsewhere: in execute mode that call is the innermost frame in this file. A
+  // node inside several such results belongs to the innermost call, the one whose result
+  // holds it least deep (`wrap(block(4))`: block's layers at `block`, wrap's own at `wrap`).
+  const viaCall = new Map<object, { readonly call: ts.CallExpression; readonly depth: number }>();
+  for (const [call, results] of helperCalls) {
+    if (!isHere(call) || isDeclaredHere(call, checker, sourceFile)) continue;
+    const visit = (node: AnyNode, depth: number): void => {
+      const site = createdBy.get(node);
+      if (site !== undefined && !isHere(site)) {
+        const current = viaCall.get(node);
+        if (current === undefined || depth < current.depth) viaCall.set(node, { call, depth });
+      }
+      for (const child of childrenOf(node)) visit(child, depth + 1);
+    };
+    for (const result of results) visit(result as AnyNode, 0);
+  }
+
+  return (node) => {
+    const site = createdBy.get(node);
+    if (site === undefined) return null;
+    if (isHere(site)) return toSourceLocation(site, sourceFile);
+    const via = viaCall.get(node);
+    return via === undefined ? null : toSourceLocation(via.call, sourceFile);
+  };
+}
+
+/** Whether the function a call invokes is declared in `sourceFile` (unknown: treated as elsewhere). */
+function isDeclaredHere(call: ts.CallExpression, checker: ts.TypeChecker, sourceFile: ts.SourceFile): boolean {
+  const declaration = checker.getResolvedSignature(call)?.getDeclaration() as ts.Node | undefined;
+  return declaration !== undefined && declaration.getSourceFile() === sourceFile;
+}
+
+export function toSourceLocation(node: ts.Node, sourceFile: ts.SourceFile): SourceLocation {
+  let anchor: ts.Node = node;
+  if (ts.isCallExpression(node)) {
+    const callee = node.expression;
+    anchor = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+  }
+  const { line, character } = sourceFile.getLineAndCharacterOfPosition(anchor.getStart(sourceFile));
+  return { line: line + 1, column: character + 1 };
+}
+
+/** Exports typed as models that could not be evaluated, then exported roots with unknown parts. */
+function collectProblems(evaluation: FileEvaluation, roots: readonly ExportedRoot[], sourceFile: ts.SourceFile): StaticProblem[] {
+  const locationOf = (unknown: Unknown): SourceLocation | null =>
+    unknown.node !== undefined && unknown.node.getSourceFile() === sourceFile ? toSourceLocation(unknown.node, sourceFile) : null;
+  const problems: StaticProblem[] = evaluation.unresolved.map(({ exportName, unknown }) => ({
+    exportName,
+    partial: false,
+    reason: unknown.reason,
+    location: locationOf(unknown),
+  }));
+  for (const { exportName, root } of roots) {
+    const unknown = findFirstUnknown(root, evaluation.record);
+    if (unknown !== undefined) problems.push({ exportName, partial: true, reason: unknown.reason, location: locationOf(unknown) });
+  }
+  return problems;
+}
+
+/** The first reason, in execution order, why part of a root is unknown. */
+function findFirstUnknown(root: RootNode, record: EvaluationRecord): Unknown | undefined {
+  const visit = (node: AnyNode): Unknown | undefined => {
+    const own = record.unknownReasons.get(node)?.[0];
+    if (own !== undefined) return own;
+    for (const child of childrenOf(node)) {
+      const found = visit(child);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(root);
+}

@@ -1,0 +1,274 @@
+/**
+ * `convlens train <file.ts> --model EXPORT [...]`: trains an exported model or GAN with the
+ * runtime, in this process (the extension runs the same runtime in a child process,
+ * runtime/runtime-process.ts). Progress goes to stderr as a bar (or, with --json, every
+ * event to stdout as one JSON object per line, the last `finished`); each epoch's summary
+ * to stdout. Exit status: 0 finished, 1 training failed (a diverging loss), 2 bad input
+ * (unknown dataset, a dataset that does not fit, a model with shape errors), 130 cancelled
+ * (Ctrl-C: the last checkpoint stays as it was).
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyze } from '../engine/index';
+import type { GanNode, ModelNode, RootNode } from '../ir/index';
+import { chooseBackend, isBackendName, type BackendChoice, type BackendName } from '../../runtime/backend-choice';
+import { compileGan, compileModel, CompileError, type CompiledModel } from '../../runtime/compile';
+import { DatasetError } from '../../runtime/datasets/load-dataset';
+import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../../runtime/protocol';
+import { runTraining } from '../../runtime/run-training';
+import { TrainingError } from '../../runtime/training/training-error';
+import type { CliIo } from './cli-io';
+import { executeModelFile } from './execute-model-file';
+import { describeParseError, toUsageError } from './usage-error';
+import { TRAIN_SYNOPSIS, USAGE } from './usage';
+import { UserError, toOneLine } from './user-error';
+
+/**
+ * The IR of export `exportName` of `file` — the one place the CLI's training commands get
+ * a model from. Execute mode for now (the file runs, bundled); the static evaluator will
+ * take its place here once it is the default, without running user code.
+ */
+export async function loadExportedRoot(file: string, exportName: string | undefined, cwd: string, synopsis: string): Promise<{ exportName: string; root: RootNode; displayPath: string }> {
+  const modelFile = await executeModelFile(file, cwd);
+  const available = modelFile.roots.map((entry) => entry.exportName);
+  if (available.length === 0) throw new UserError(`${modelFile.displayPath} exports no model or gan`);
+  if (exportName === undefined) {
+    const [only] = modelFile.roots;
+    if (modelFile.roots.length === 1 && only !== undefined) return { ...only, displayPath: modelFile.displayPath };
+    throw toUsageError(`${modelFile.displayPath} exports ${available.join(', ')}; pick one with --model`, synopsis);
+  }
+  const found = modelFile.roots.find((entry) => entry.exportName === exportName);
+  if (found === undefined) throw new UserError(`${modelFile.displayPath} has no model or gan export named '${exportName}'; available: ${available.join(', ')}`);
+  return { ...found, displayPath: modelFile.displayPath };
+}
+
+/** A model with error findings cannot be built: the first one, located, is the message. */
+export function checkNoErrors(root: RootNode, exportName: string): void {
+  const analysis = analyze(root);
+  const errors = analysis.findings.filter((finding) => finding.severity === 'error');
+  const [first] = errors;
+  if (first !== undefined) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more; see convlens summary)` : '';
+    throw new UserError(`${exportName} has shape errors, so it cannot be trained: ${first.code} ${first.message}${more}`);
+  }
+}
+
+function parseTrainArgs(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: {
+        model: { type: 'string' },
+        dataset: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        tta: { type: 'boolean' },
+        crop: { type: 'string' },
+        mirror: { type: 'boolean' },
+        'validation-split': { type: 'string' },
+        seed: { type: 'string' },
+        workers: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw toUsageError(describeParseError(error), TRAIN_SYNOPSIS);
+  }
+}
+
+function toNumber(value: string | undefined, option: string, fallback: number, check: (n: number) => boolean, expected: string): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || !check(number)) throw toUsageError(`--${option} must be ${expected}, got '${value}'`, TRAIN_SYNOPSIS);
+  return number;
+}
+
+const isPositiveInteger = (n: number): boolean => Number.isInteger(n) && n > 0;
+
+/** The dataset a model's input suggests when --dataset is not given. */
+function defaultDataset(root: RootNode): string | null {
+  const shape = root.kind === 'gan' ? root.image : root.input.shape;
+  const key = shape.join(',');
+  if (key === '1,28,28') return 'mnist';
+  if (key === '3,32,32') return 'cifar10';
+  return null;
+}
+
+export async function runTrain(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseTrainArgs(args);
+  if (values.help === true) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw toUsageError('train needs the model file', TRAIN_SYNOPSIS);
+  if (extra.length > 0) throw toUsageError(`train takes one file, got ${positionals.length}`, TRAIN_SYNOPSIS);
+  const backendOption = values.backend ?? 'auto';
+  if (backendOption !== 'auto' && !isBackendName(backendOption)) {
+    throw toUsageError(`--backend must be auto, webgpu, tensorflow, wasm or cpu, got '${backendOption}'`, TRAIN_SYNOPSIS);
+  }
+  const optimizer = values.optimizer ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw toUsageError(`--optimizer must be sgd or adam, got '${optimizer}'`, TRAIN_SYNOPSIS);
+
+  const { exportName, root } = await loadExportedRoot(file, values.model, io.cwd, TRAIN_SYNOPSIS);
+  checkNoErrors(root, exportName);
+  const isGan = root.kind === 'gan';
+  const settings: TrainingSettings = {
+    dataset: values.dataset ?? defaultDataset(root) ?? '',
+    epochs: toNumber(values.epochs, 'epochs', 1, isPositiveInteger, 'a positive integer'),
+    batchSize: toNumber(values['batch-size'], 'batch-size', 64, isPositiveInteger, 'a positive integer'),
+    learningRate: toNumber(values.lr, 'lr', isGan ? 2e-4 : optimizer === 'sgd' ? 0.01 : 1e-3, (n) => n > 0, 'a positive number'),
+    optimizer,
+    validationSplit: toNumber(values['validation-split'], 'validation-split', isGan ? 0 : 0.1, (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    augmentation: { cropPadding: toNumber(values.crop, 'crop', 0, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'), mirror: values.mirror === true },
+    tta: values.tta === true,
+    seed: toNumber(values.seed, 'seed', 1, Number.isInteger, 'an integer'),
+    backend: backendOption as BackendName | 'auto',
+    outDirectory: path.resolve(io.cwd, values.out ?? path.join('.convlens', 'runs', exportName)),
+    resume: values.resume === true,
+    workers: toNumber(values.workers, 'workers', 1, isPositiveInteger, 'a positive integer'),
+    ...(values.limit === undefined ? {} : { limit: { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') } }),
+    cwd: io.cwd,
+  };
+  const backend = await toUserError(() => chooseBackend({ requested: settings.backend, workspace: io.cwd }));
+  if (values['dry-run'] === true) return printDryRun(root, backend, values.json === true, io);
+  if (settings.dataset === '') {
+    const [channels, height, width] = (isGan ? (root as GanNode).image : (root as ModelNode).input.shape) as readonly (number | null)[];
+    throw new UserError(`${exportName} takes ${channels}@${height}×${width} images, which no built-in dataset has (MNIST and Fashion-MNIST are 1@28×28, CIFAR-10 3@32×32): pass --dataset with a folder of images, one subfolder per class`);
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    io.stderr('\nconvlens: stopping after this batch; the last checkpoint stays as it was (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  const reporter = values.json === true ? toJsonReporter(io) : toProgressReporter(io, exportName);
+  try {
+    const hooks = { onEvent: reporter, signal: controller.signal };
+    const result: FinishedEvent | StoppedEvent = await toUserError(() => runTraining(root, settings, hooks, { backend, log: (line) => io.stderr(`convlens: ${line}\n`) }));
+    return result.event === 'stopped' ? 130 : 0;
+  } catch (error) {
+    if (error instanceof DivergedError) {
+      io.stderr(`convlens: ${toOneLine(error.message)}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+class DivergedError extends Error {}
+
+/** Runtime errors that are the user's to fix become one-line UserErrors; a diverged loss exits 1. */
+async function toUserError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TrainingError && /diverged/.test(error.message)) throw new DivergedError(error.message);
+    if (error instanceof TrainingError || error instanceof DatasetError || error instanceof CompileError) throw new UserError(error.message);
+    if (error instanceof Error && /^backend '/.test(error.message)) throw new UserError(error.message);
+    throw error;
+  }
+}
+
+function dryRunLayers(compiled: CompiledModel, network?: string) {
+  return compiled.layers.map((layer) => ({ name: layer.name, ...(network === undefined ? {} : { network }), output: layer.outputShape }));
+}
+
+function printDryRun(root: RootNode, backend: BackendChoice, json: boolean, io: CliIo): number {
+  const models = root.kind === 'gan' ? (() => {
+    const gan = compileGan(root, { zeros: true });
+    return [{ compiled: gan.generator, network: 'generator' }, { compiled: gan.discriminator, network: 'discriminator' }];
+  })() : [{ compiled: compileModel(root, { zeros: true }), network: undefined }];
+  const count = (weights: readonly { shape: readonly (number | null)[] }[]): number => weights.reduce((total, weight) => total + weight.shape.reduce<number>((a, b) => a * (b ?? 0), 1), 0);
+  const weights = {
+    trainable: models.reduce((total, { compiled }) => total + count(compiled.model.trainableWeights), 0),
+    nonTrainable: models.reduce((total, { compiled }) => total + count(compiled.model.nonTrainableWeights), 0),
+  };
+  const layers = models.flatMap(({ compiled, network }) => dryRunLayers(compiled, network));
+  if (json) {
+    io.stderr(`convlens: backend ${backend.summary}\n`);
+    io.stdout(`${JSON.stringify({ backend: backend.backend, weights, layers })}\n`);
+  } else {
+    io.stdout(`backend: ${backend.summary}\n`);
+    for (const layer of layers) io.stdout(`  ${('network' in layer ? `${layer.network}/` : '') + layer.name}  ${layer.output.join('×')}\n`);
+    io.stdout(`weights: ${weights.trainable.toLocaleString('en-US')} trainable, ${weights.nonTrainable.toLocaleString('en-US')} non-trainable\n`);
+  }
+  for (const { compiled } of models) compiled.model.dispose();
+  return 0;
+}
+
+function toJsonReporter(io: CliIo): (event: TrainingEvent) => void {
+  return (event) => io.stdout(`${JSON.stringify(event)}\n`);
+}
+
+const BAR_WIDTH = 24;
+
+/** A progress bar on stderr (redrawn in place on a terminal, every 10% otherwise) and a line per epoch on stdout. */
+function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEvent) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = -1;
+  const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(2)}%`);
+  return (event) => {
+    switch (event.event) {
+      case 'started': {
+        const passed = event.passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
+        io.stdout(`training ${exportName} on ${event.dataset} (${event.trainImages.toLocaleString('en-US')} images, ${event.validationImages.toLocaleString('en-US')} for validation) with the ${event.backend} backend${passed === '' ? '' : ` (passed over ${passed})`}${event.startEpoch > 0 ? `, resuming after epoch ${event.startEpoch}` : ''}\n`);
+        break;
+      }
+      case 'progress': {
+        const filled = Math.round((event.batch / event.batches) * BAR_WIDTH);
+        const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
+        const metrics = event.accuracy === null ? `D loss ${event.loss.toFixed(3)}  G loss ${(event.generatorLoss ?? 0).toFixed(3)}` : `loss ${event.loss.toFixed(4)}  accuracy ${percent(event.accuracy)}`;
+        const line = `epoch ${event.epoch}/${event.epochs} ${bar} ${event.batch}/${event.batches}  ${metrics}  ${Math.round(event.imagesPerSecond).toLocaleString('en-US')} images/s`;
+        if (tty) {
+          io.stderr(`\r${line}\u001b[K`);
+        } else {
+          const tenth = Math.floor((event.batch / event.batches) * 10);
+          if (tenth !== lastTenth) io.stderr(`${line}\n`);
+          lastTenth = tenth;
+        }
+        break;
+      }
+      case 'epochEnded':
+        if (tty) io.stderr('\r\u001b[K');
+        lastTenth = -1;
+        io.stdout(
+          `epoch ${event.epoch}/${event.epochs}: ${event.accuracy === null ? `D loss ${event.loss.toFixed(4)}, G loss ${(event.generatorLoss ?? 0).toFixed(4)}` : `loss ${event.loss.toFixed(4)}, accuracy ${percent(event.accuracy)}, validation ${percent(event.validationAccuracy)}`}, ${event.seconds.toFixed(1)} s, ${Math.round(event.imagesPerSecond).toLocaleString('en-US')} images/s${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint) || '.'}`}\n`,
+        );
+        break;
+      case 'samplesReady':
+        if (event.path !== null) io.stdout(`samples: ${path.relative(io.cwd, event.path)}\n`);
+        break;
+      case 'stopped':
+        io.stdout(`stopped after epoch ${event.epoch}${event.checkpoint === null ? '' : `; the checkpoint ${path.relative(io.cwd, event.checkpoint)} is from then`}\n`);
+        break;
+      case 'failed':
+        break;
+      case 'finished':
+        if (event.testAccuracy !== null) io.stdout(`test accuracy ${percent(event.testAccuracy)}${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint)}`}\n`);
+        else if (event.samples !== undefined && event.samples !== null) io.stdout(`samples ${path.relative(io.cwd, event.samples)}${event.interpolation ? `, interpolation ${path.relative(io.cwd, event.interpolation)}` : ''}\n`);
+        break;
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  };
+}
+

@@ -1,0 +1,106 @@
+/**
+ * TypeScript programs for the static commands (`summary` without `--execute`, `check`): a
+ * file is compiled with the options of its nearest tsconfig.json, as the editor compiles
+ * it, or with sensible defaults when there is none. Nothing is emitted and nothing runs.
+ */
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { UserError, toOneLine } from './user-error';
+
+/** The compiler settings a group of files is checked with. */
+export interface ProjectSettings {
+  /** The tsconfig.json the settings come from; null for the defaults. */
+  readonly configPath: string | null;
+  readonly options: ts.CompilerOptions;
+  /** The files the tsconfig.json lists (empty for the defaults). */
+  readonly fileNames: readonly string[];
+  readonly projectReferences: readonly ts.ProjectReference[] | undefined;
+}
+
+/** For a file that no tsconfig.json covers: what a new TypeScript project for Node would use. */
+export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = Object.freeze({
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  skipLibCheck: true,
+  noEmit: true,
+});
+
+/** The tsconfig.json nearest to `filePath` (its folder, then each parent), or null. */
+export function findNearestConfig(filePath: string): string | null {
+  return ts.findConfigFile(path.dirname(filePath), (candidate) => ts.sys.fileExists(candidate), 'tsconfig.json') ?? null;
+}
+
+/** Reads a tsconfig.json (following `extends`); a file that cannot be read or parsed is the user's problem. */
+export function readProjectSettings(configPath: string, displayPath: string): ProjectSettings {
+  const { config, error } = ts.readConfigFile(configPath, (file) => ts.sys.readFile(file));
+  if (error !== undefined) {
+    throw new UserError(`${displayPath}: ${toOneLine(ts.flattenDiagnosticMessageText(error.messageText, '\n'))}`);
+  }
+  // Errors such as "no inputs were found" or an unknown option do not stop the editor
+  // either; the options that could be read still apply.
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(configPath), undefined, configPath);
+  return {
+    configPath,
+    options: { ...parsed.options, noEmit: true },
+    fileNames: parsed.fileNames,
+    projectReferences: parsed.projectReferences,
+  };
+}
+
+export function defaultProjectSettings(): ProjectSettings {
+  return { configPath: null, options: { ...DEFAULT_COMPILER_OPTIONS }, fileNames: [], projectReferences: undefined };
+}
+
+/** The settings for `filePath`: its nearest tsconfig.json's, else the defaults. */
+export function settingsForFile(filePath: string, cwd: string): ProjectSettings {
+  const configPath = findNearestConfig(filePath);
+  if (configPath === null) return defaultProjectSettings();
+  return readProjectSettings(configPath, path.relative(cwd, configPath));
+}
+
+/**
+ * One program, with the project's options, whose roots are `files` (which need not be in
+ * the tsconfig's `include`). The project's other files are not loaded: evaluation follows
+ * imports, and parsing and binding a whole project (test/ here has dozens of files) for
+ * one model file costs seconds. JavaScript files are allowed when one is asked for.
+ */
+export function createProjectProgram(settings: ProjectSettings, files: readonly string[]): ts.Program {
+  const options: ts.CompilerOptions = { ...settings.options };
+  if (files.some((file) => /\.[cm]?jsx?$/.test(file))) options.allowJs = true;
+  const rootNames = [...new Set(files)];
+  const host = ts.createCompilerHost(options, true);
+  const resolutionCache = ts.createModuleResolutionCache(host.getCurrentDirectory(), (name) => host.getCanonicalFileName(name), options);
+  host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) =>
+    literals.map((literal) => {
+      const mode = ts.getModeForUsageLocation(containingSourceFile, literal, compilerOptions);
+      const resolved = ts.resolveModuleName(literal.text, containingFile, compilerOptions, host, resolutionCache, redirectedReference, mode);
+      if (resolved.resolvedModule === undefined && isConvLensSpecifier(literal.text)) return resolveOwnConvLens(literal.text) ?? resolved;
+      return resolved;
+    });
+  return ts.createProgram({
+    rootNames,
+    options,
+    host,
+    ...(settings.projectReferences === undefined ? {} : { projectReferences: settings.projectReferences }),
+  });
+}
+
+function isConvLensSpecifier(specifier: string): boolean {
+  return specifier === 'convlens' || specifier.startsWith('convlens/');
+}
+
+/** This package's root: dist/language/cli/ is three folders below it. */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/**
+ * `convlens` as this command's own package, for a file whose project does not have it
+ * installed: execute mode hands such a file its own DSL too, so both modes see the same
+ * factories. Resolved as a self-reference from inside the package (its `exports`).
+ */
+function resolveOwnConvLens(specifier: string): ts.ResolvedModuleWithFailedLookupLocations | undefined {
+  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+  const resolved = ts.resolveModuleName(specifier, path.join(PACKAGE_ROOT, 'convlens-self-reference.ts'), options, ts.sys);
+  return resolved.resolvedModule === undefined ? undefined : resolved;
+}

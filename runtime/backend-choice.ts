@@ -1,0 +1,184 @@
+/**
+ * Which TensorFlow.js backend trains the model (DESIGN.md §6), in order of preference:
+ *
+ * 1. `webgpu` — `@tensorflow/tfjs-backend-webgpu` on Dawn (the `webgpu` npm package) when
+ *    Dawn finds a hardware adapter (not a CPU fallback such as SwiftShader).
+ * 2. `tensorflow` — `@tensorflow/tfjs-node` (native libtensorflow) when it resolves, from
+ *    ConvLens's own install or from the user's workspace. It is an optional dependency:
+ *    its install script downloads libtensorflow, which fails offline, and a .vsix runs no
+ *    install scripts, so it is found where the user installed it, never bundled.
+ * 3. `wasm` — XNNPACK in WebAssembly with ConvLens's own gradient kernels
+ *    (kernels/wasm-kernels.ts); SIMD yes, threads no (tfjs hard-wires them off in Node).
+ * 4. `cpu` — plain JavaScript; always there, slow (~17 LeNet images/s here).
+ *
+ * The choice is reported with the reason each better backend was passed over.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+// Registers the cpu backend, and (through tfjs-layers) every op's gradient.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import { registerWasmKernels } from './kernels/wasm-kernels';
+
+export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface PassedOver {
+  readonly backend: BackendName;
+  readonly reason: string;
+}
+
+export interface BackendChoice {
+  readonly backend: BackendName;
+  /** The better backends that were tried first, and why each was not used. */
+  readonly passedOver: readonly PassedOver[];
+  /** A line for people: `wasm (webgpu: no hardware adapter; tensorflow: not installed)`. */
+  readonly summary: string;
+}
+
+export interface BackendOptions {
+  /** A backend name, or 'auto' for the first that works. */
+  readonly requested?: BackendName | 'auto';
+  /** The user's workspace, where @tensorflow/tfjs-node may be installed. */
+  readonly workspace?: string;
+}
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(value);
+}
+
+/** Selects and initialises a backend; throws when an explicitly requested one cannot run. */
+export async function chooseBackend(options: BackendOptions = {}): Promise<BackendChoice> {
+  // PROD skips tfjs's debug checks and its "install tfjs-node" banner on the cpu backend.
+  tf.env().set('PROD', true);
+  const requested = options.requested ?? 'auto';
+  const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
+  const passedOver: PassedOver[] = [];
+  for (const backend of candidates) {
+    const reason = await tryBackend(backend, options.workspace ?? process.cwd());
+    if (reason === null) {
+      const summary = passedOver.length === 0 ? backend : `${backend} (${passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ')})`;
+      return { backend, passedOver, summary };
+    }
+    if (requested !== 'auto') throw new Error(`backend '${backend}' cannot run here: ${reason}`);
+    passedOver.push({ backend, reason });
+  }
+  throw new Error(`[convlens] no TensorFlow.js backend could start: ${passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ')}`);
+}
+
+/** Initialises `backend`; null when it runs, else why not. */
+async function tryBackend(backend: BackendName, workspace: string): Promise<string | null> {
+  switch (backend) {
+    case 'webgpu':
+      return await tryWebGpu();
+    case 'tensorflow':
+      return await tryTensorFlowNode(workspace);
+    case 'wasm':
+      registerWasmKernels();
+      return await activate('wasm');
+    case 'cpu':
+      return await activate('cpu');
+    default: {
+      const unreachable: never = backend;
+      return unreachable;
+    }
+  }
+}
+
+async function activate(name: string): Promise<string | null> {
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    return ok ? null : `tfjs could not initialise '${name}'`;
+  } catch (error) {
+    return firstLine(error);
+  }
+}
+
+interface AdapterProbe {
+  readonly found: boolean;
+  readonly fallback?: boolean;
+  readonly description?: string;
+  readonly error?: string;
+}
+
+/**
+ * Asks Dawn for an adapter in a child process first: Dawn prints its own warnings (a
+ * missing libvulkan, say) straight to stderr, which would garble the command line's
+ * output, and a broken driver must not take the training process down.
+ */
+function probeWebGpuAdapter(): AdapterProbe {
+  let entry: string;
+  try {
+    entry = require.resolve('webgpu');
+  } catch {
+    return { found: false, error: "the 'webgpu' package is not installed" };
+  }
+  const script = `
+    const { create, globals } = await import(${JSON.stringify(pathToFileURL(entry).href)});
+    Object.assign(globalThis, globals);
+    const adapter = await create([]).requestAdapter();
+    const info = adapter === null ? null : adapter.info;
+    process.stdout.write(JSON.stringify(adapter === null ? { found: false } : {
+      found: true,
+      fallback: Boolean(adapter.isFallbackAdapter || (info && info.type === 'CPU')),
+      description: info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : '',
+    }));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  if (result.error !== undefined) return { found: false, error: firstLine(result.error) };
+  try {
+    return JSON.parse(result.stdout) as AdapterProbe;
+  } catch {
+    const stderr = result.stderr.split('\n').find((line) => line.trim() !== '') ?? `exit status ${result.status}`;
+    return { found: false, error: stderr.trim() };
+  }
+}
+
+async function tryWebGpu(): Promise<string | null> {
+  const probe = probeWebGpuAdapter();
+  if (probe.error !== undefined) return probe.error;
+  if (!probe.found) return 'Dawn found no GPU adapter (no Vulkan, Metal or D3D driver)';
+  if (probe.fallback === true) return `only a CPU fallback adapter (${probe.description ?? 'software'})`;
+  try {
+    const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
+    Object.assign(globalThis, globals);
+    // tfjs-backend-webgpu looks for navigator.gpu.
+    const host = globalThis as unknown as { navigator?: { gpu?: unknown } };
+    if (host.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+    (host.navigator as { gpu?: unknown }).gpu = create([]);
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    return `cannot load WebGPU: ${firstLine(error)}`;
+  }
+  return await activate('webgpu');
+}
+
+/** @tensorflow/tfjs-node from ConvLens's install, else from the user's workspace. */
+async function tryTensorFlowNode(workspace: string): Promise<string | null> {
+  const places = [createRequire(__filename), createRequire(path.join(path.resolve(workspace), 'package.json'))];
+  let entry: string | null = null;
+  for (const place of places) {
+    try {
+      entry = place.resolve('@tensorflow/tfjs-node');
+      break;
+    } catch {
+      // Not in this place; the next one is tried and the reason is reported below.
+    }
+  }
+  if (entry === null) return 'not installed (npm install @tensorflow/tfjs-node in the workspace to use it)';
+  try {
+    // Registers the 'tensorflow' backend in tfjs's global registry, shared by every copy of tfjs-core.
+    require(entry);
+  } catch (error) {
+    return `installed but does not load: ${firstLine(error)}`;
+  }
+  return await activate('tensorflow');
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? text).trim();
+}

@@ -1,0 +1,185 @@
+/**
+ * The runtime's message protocol (DESIGN.md §6): what a client (the VS Code extension,
+ * the CLI) asks of a training process and what the process reports back. One file that
+ * both sides import; every message is plain JSON, discriminated by `type` (requests,
+ * imperative) or `event` (events, past tense) — the shapes `convlens train --json` prints.
+ */
+import type { GanNode, ModelNode } from '../language/ir/index';
+import type { BackendName, PassedOver } from './backend-choice';
+
+// ── Requests: client → runtime process ──────────────────────────────────────────────
+
+export interface TrainingSettings {
+  /** `mnist`, `fashion-mnist`, `cifar10` or a folder of images, one subfolder per class. */
+  readonly dataset: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly optimizer: 'sgd' | 'adam';
+  /** Fraction of the training images held out to validate each epoch. */
+  readonly validationSplit: number;
+  /** Zero padding for the random crop (0 = none) and random horizontal mirroring. */
+  readonly augmentation: { readonly cropPadding: number; readonly mirror: boolean };
+  /** Test-time augmentation: average the predictions for each test image and its mirror. */
+  readonly tta: boolean;
+  readonly seed: number;
+  /** A backend name or 'auto'. */
+  readonly backend: BackendName | 'auto';
+  /** Where checkpoints, the metrics log and sample grids go; null keeps nothing. */
+  readonly outDirectory: string | null;
+  /** Continue from the checkpoint in outDirectory. */
+  readonly resume: boolean;
+  /** Data-parallel worker threads (1 = train on the calling thread). */
+  readonly workers: number;
+  /** Use only the first N training / test images (quick runs, tests). */
+  readonly limit?: { readonly train?: number; readonly test?: number };
+  /** Folder names resolve against it; also where a workspace's @tensorflow/tfjs-node is found. */
+  readonly cwd: string;
+  /** Dataset cache folder; default `~/.cache/convlens/datasets`. */
+  readonly cacheDirectory?: string;
+  /** Download missing built-in datasets (default true). */
+  readonly download?: boolean;
+}
+
+export interface StartTrainingRequest {
+  readonly type: 'startTraining';
+  readonly root: ModelNode | GanNode;
+  readonly settings: TrainingSettings;
+}
+
+export interface CancelTrainingRequest {
+  readonly type: 'cancelTraining';
+}
+
+/** Feature maps of one layer of a checkpoint, for an image file or a test sample. */
+export interface ComputeFeatureMapsRequest {
+  readonly type: 'computeFeatureMaps';
+  readonly root: ModelNode;
+  readonly checkpoint: string;
+  /** The layer's display name, as `convlens summary` shows it. */
+  readonly layer: string;
+  readonly input: { readonly image: string } | { readonly dataset: string; readonly testIndex: number };
+  readonly cwd: string;
+}
+
+export type RuntimeRequest = StartTrainingRequest | CancelTrainingRequest | ComputeFeatureMapsRequest;
+
+// ── Events: runtime → client ─────────────────────────────────────────────────────────
+
+export interface StartedEvent {
+  readonly event: 'started';
+  readonly kind: 'classifier' | 'gan';
+  readonly model: string;
+  readonly backend: BackendName;
+  readonly passedOver: readonly PassedOver[];
+  readonly dataset: string;
+  readonly trainImages: number;
+  readonly validationImages: number;
+  readonly testImages: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly workers: number;
+  /** Epochs already done by the checkpoint resumed from (0 for a fresh run). */
+  readonly startEpoch: number;
+}
+
+export interface ProgressEvent {
+  readonly event: 'progress';
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  /** Mean training loss over the epoch so far (a GAN: the discriminator's). */
+  readonly loss: number;
+  /** Training accuracy over the epoch so far; null for a GAN. */
+  readonly accuracy: number | null;
+  /** A GAN's generator loss over the epoch so far. */
+  readonly generatorLoss?: number;
+  readonly imagesPerSecond: number;
+}
+
+export interface EpochEndedEvent {
+  readonly event: 'epochEnded';
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly loss: number;
+  readonly accuracy: number | null;
+  readonly generatorLoss?: number;
+  readonly validationLoss: number | null;
+  readonly validationAccuracy: number | null;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+  /** The checkpoint written at the end of the epoch. */
+  readonly checkpoint: string | null;
+}
+
+/** A GAN's sample grid from the fixed latent vectors. */
+export interface SamplesReadyEvent {
+  readonly event: 'samplesReady';
+  readonly epoch: number;
+  /** The PNG written, when the run has an out directory. */
+  readonly path: string | null;
+  readonly rows: number;
+  readonly columns: number;
+  /** The grid as a PNG, base64 (for panels that cannot read the file). */
+  readonly png: string;
+}
+
+export interface FeatureMapsEvent {
+  readonly event: 'featureMaps';
+  readonly layer: string;
+  /** Channels first: [C, H, W] (or [F] for a vector). */
+  readonly shape: readonly number[];
+  /** The values, channels first, flat. */
+  readonly values: readonly number[];
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface StoppedEvent {
+  readonly event: 'stopped';
+  readonly reason: 'cancelled';
+  readonly epoch: number;
+  /** The last complete checkpoint, untouched by the cancelled epoch. */
+  readonly checkpoint: string | null;
+}
+
+export interface FailedEvent {
+  readonly event: 'failed';
+  readonly message: string;
+}
+
+export interface FinishedEvent {
+  readonly event: 'finished';
+  /** Accuracy on the test split (with test-time averaging if asked); null without one or for a GAN. */
+  readonly testAccuracy: number | null;
+  readonly testLoss: number | null;
+  readonly checkpoint: string | null;
+  /** A GAN's last sample grid. */
+  readonly samples?: string | null;
+  /** A GAN's latent interpolation strip. */
+  readonly interpolation?: string | null;
+}
+
+export type TrainingEvent =
+  | StartedEvent
+  | ProgressEvent
+  | EpochEndedEvent
+  | SamplesReadyEvent
+  | StoppedEvent
+  | FailedEvent
+  | FinishedEvent;
+
+export type RuntimeEvent = TrainingEvent | FeatureMapsEvent;
+
+const REQUEST_TYPES: ReadonlySet<string> = new Set(['startTraining', 'cancelTraining', 'computeFeatureMaps']);
+const EVENT_NAMES: ReadonlySet<string> = new Set(['started', 'progress', 'epochEnded', 'samplesReady', 'featureMaps', 'stopped', 'failed', 'finished']);
+
+/** Messages are validated on receipt: a process boundary is a trust boundary. */
+export function isRuntimeRequest(value: unknown): value is RuntimeRequest {
+  return typeof value === 'object' && value !== null && REQUEST_TYPES.has(String((value as { type?: unknown }).type));
+}
+
+export function isRuntimeEvent(value: unknown): value is RuntimeEvent {
+  return typeof value === 'object' && value !== null && EVENT_NAMES.has(String((value as { event?: unknown }).event));
+}

@@ -1,0 +1,96 @@
+/**
+ * The client side of the runtime process: forks runtime-process.js, sends requests and
+ * hands validated events to listeners. `train` resolves with the run's last event
+ * (finished or stopped) and rejects with the message of a `failed` event.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { GanNode, ModelNode } from '../language/ir/index';
+import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
+
+export class RuntimeProcessError extends Error {
+  override readonly name = 'RuntimeProcessError';
+}
+
+export class RuntimeClient {
+  private readonly child: ChildProcess;
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private exited = false;
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    child.on('message', (message: unknown) => {
+      if (!isRuntimeEvent(message)) {
+        console.error(`[convlens] the runtime process sent an unknown message: ${JSON.stringify(message).slice(0, 200)}`);
+        return;
+      }
+      for (const listener of [...this.listeners]) listener(message);
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      const failed: RuntimeEvent = { event: 'failed', message: `the runtime process exited (${signal ?? `status ${code}`})` };
+      for (const listener of [...this.listeners]) listener(failed);
+    });
+  }
+
+  /** Starts a runtime process; `execArgv` passes options to its Node (e.g. a heap size). */
+  static start(options: { readonly execArgv?: readonly string[]; readonly env?: NodeJS.ProcessEnv } = {}): RuntimeClient {
+    const child = fork(path.join(__dirname, 'runtime-process.js'), [], {
+      execArgv: [...(options.execArgv ?? [])],
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    return new RuntimeClient(child);
+  }
+
+  send(request: RuntimeRequest): void {
+    if (this.exited) throw new RuntimeProcessError('the runtime process has exited');
+    this.child.send(request);
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Trains and resolves with the last event; every event also goes to `onEvent`. */
+  train(root: ModelNode | GanNode, settings: TrainingSettings, onEvent: (event: RuntimeEvent) => void = () => undefined): Promise<FinishedEvent | StoppedEvent> {
+    return new Promise((resolve, reject) => {
+      const remove = this.onEvent((event) => {
+        onEvent(event);
+        if (event.event === 'finished' || event.event === 'stopped') {
+          remove();
+          resolve(event);
+        } else if (event.event === 'failed') {
+          remove();
+          reject(new RuntimeProcessError(event.message));
+        }
+      });
+      this.send({ type: 'startTraining', root, settings });
+    });
+  }
+
+  cancel(): void {
+    this.send({ type: 'cancelTraining' });
+  }
+
+  computeFeatureMaps(request: Omit<ComputeFeatureMapsRequest, 'type'>): Promise<FeatureMapsEvent> {
+    return new Promise((resolve, reject) => {
+      const remove = this.onEvent((event) => {
+        if (event.event === 'featureMaps') {
+          remove();
+          resolve(event);
+        } else if (event.event === 'failed') {
+          remove();
+          reject(new RuntimeProcessError(event.message));
+        }
+      });
+      this.send({ type: 'computeFeatureMaps', ...request });
+    });
+  }
+
+  dispose(): void {
+    if (!this.exited) this.child.kill();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The runtime process: `child_process.fork` this file (runtime-client.ts does) and talk to
+ * it with the messages of protocol.ts. Training runs here, never on the extension host's
+ * thread. One training at a time; `cancelTraining` stops it after the current batch and
+ * leaves the last checkpoint as it was. Every request is validated on receipt.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { chooseBackend } from './backend-choice';
+import { loadDataset } from './datasets/load-dataset';
+import { readImage, toModelPixels } from './datasets/image-file';
+import { computeFeatureMaps } from './inspection/inspection';
+import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
+import { isRuntimeRequest, type ComputeFeatureMapsRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
+import { runTraining } from './run-training';
+
+function send(event: RuntimeEvent): void {
+  process.send?.(event);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+let running: AbortController | null = null;
+
+async function startTraining(request: StartTrainingRequest): Promise<void> {
+  if (running !== null) {
+    send({ event: 'failed', message: 'a training is already running in this process; cancel it first' });
+    return;
+  }
+  const controller = new AbortController();
+  running = controller;
+  try {
+    const onEvent = (event: RuntimeEvent): void => {
+      // The run is over once its last event is out: a request that follows may start another.
+      if (event.event === 'finished' || event.event === 'stopped') running = null;
+      send(event);
+    };
+    await runTraining(request.root, request.settings, { onEvent, signal: controller.signal }, { log: (line) => console.error(`[convlens] ${line}`) });
+  } catch (error) {
+    running = null;
+    send({ event: 'failed', message: describe(error) });
+  } finally {
+    if (running === controller) running = null;
+  }
+}
+
+async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
+  try {
+    await chooseBackend({ requested: 'auto', workspace: request.cwd });
+    const { compiled, state } = await loadTrainedModel(request.root, path.resolve(request.cwd, request.checkpoint));
+    const shape = compiled.inputShape as [number, number, number];
+    let pixels: Uint8Array;
+    if ('image' in request.input) {
+      pixels = toModelPixels(await readImage(path.resolve(request.cwd, request.input.image)), shape);
+    } else {
+      const dataset = await loadDataset(request.input.dataset, { inputShape: shape, cwd: request.cwd });
+      const test = dataset.test ?? dataset.train;
+      const size = shape[0] * shape[1] * shape[2];
+      if (request.input.testIndex < 0 || request.input.testIndex >= test.count) throw new Error(`test sample ${request.input.testIndex} is outside 0…${test.count - 1}`);
+      pixels = test.images.subarray(request.input.testIndex * size, (request.input.testIndex + 1) * size);
+    }
+    const input = toInputTensor(pixels, compiled, state);
+    const maps = await computeFeatureMaps(compiled, request.layer, input);
+    tf.dispose(input);
+    compiled.model.dispose();
+    send({ event: 'featureMaps', layer: maps.layer, shape: maps.shape, values: Array.from(maps.values), min: maps.min, max: maps.max });
+  } catch (error) {
+    send({ event: 'failed', message: describe(error) });
+  }
+}
+
+process.on('message', (message: unknown) => {
+  if (!isRuntimeRequest(message)) {
+    send({ event: 'failed', message: `unknown request ${JSON.stringify(message).slice(0, 200)}` });
+    return;
+  }
+  switch (message.type) {
+    case 'startTraining':
+      void startTraining(message);
+      break;
+    case 'cancelTraining':
+      running?.abort();
+      break;
+    case 'computeFeatureMaps':
+      void computeMaps(message);
+      break;
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+});
+
+// The parent going away ends the process; training has nobody to report to.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,101 @@
+/**
+ * `convlens train` and `convlens run` end to end, as a user runs them (bin/convlens.js in
+ * a child process): the dry run against the engine, a short training with --json events,
+ * inference with feature maps on its checkpoint, and every kind of bad input as one line
+ * on stderr with a non-zero exit, leaving what was on disk alone.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { analyze } from '../../language/engine';
+import { loadDataset } from '../../runtime/datasets/load-dataset';
+import { encodePng } from '../../runtime/inspection/image-grid';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const binPath = path.join(repoRoot, 'bin', 'convlens.js');
+
+function runCli(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [binPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
+  if (result.error !== undefined) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function assertOneLineError(result: { status: number | null; stdout: string; stderr: string }, expected: RegExp, status = 2): void {
+  assert.equal(result.status, status, `exit status; stderr: ${result.stderr}`);
+  assert.match(result.stderr, /^convlens: [^\n]+\n$/, `one line: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  assert.match(result.stderr, expected);
+}
+
+describe('runtime: convlens train and convlens run', function () {
+  this.timeout(300_000);
+  let folder: string;
+
+  before(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'convlens-cli-train-'));
+  });
+  after(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('--dry-run --json prints the backend, the weights as TensorFlow.js counts them and the engine’s layer shapes', () => {
+    const result = runCli(['train', 'examples/googlenet.ts', '--model', 'googlenet', '--dry-run', '--json', '--backend', 'cpu']);
+    assert.equal(result.status, 0, result.stderr);
+    const printed = JSON.parse(result.stdout) as { backend: string; weights: { trainable: number; nonTrainable: number }; layers: { name: string; output: number[] }[] };
+    assert.deepEqual(Object.keys(printed), ['backend', 'weights', 'layers']);
+    assert.equal(printed.backend, 'cpu');
+    // torchvision's GoogLeNet with both aux heads: 13,004,888 trainable; batch norm's running statistics on top.
+    assert.equal(printed.weights.trainable, 13_004_888);
+    const analysis = analyze((require('../../examples/googlenet') as typeof import('../../examples/googlenet')).googlenet);
+    assert.ok(analysis.kind === 'model');
+    assert.equal(printed.weights.nonTrainable, analysis.params.nonTrainable);
+    const leaves = analysis.layers.filter((layer) => !layer.container && layer.path !== 'input');
+    assert.deepEqual(printed.layers, leaves.map((layer) => ({ name: layer.name, output: layer.output })));
+  });
+
+  it('trains with --json (one event per line, finished last) and runs the checkpoint on an image', async () => {
+    const out = path.join(folder, 'lenet');
+    const result = runCli(['train', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--limit', '1024', '--epochs', '2', '--json', '--out', out, '--backend', 'wasm']);
+    assert.equal(result.status, 0, result.stderr);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; testAccuracy?: number; checkpoint?: string });
+    assert.equal(events[0]?.event, 'started');
+    const finished = events.at(-1);
+    assert.equal(finished?.event, 'finished');
+    assert.ok(typeof finished?.testAccuracy === 'number' && finished.testAccuracy > 0.5, `test accuracy ${finished?.testAccuracy}`);
+    assert.equal(finished?.checkpoint, path.join(out, 'checkpoint'));
+
+    const mnist = await loadDataset('mnist', { inputShape: [1, 28, 28] });
+    const image = path.join(folder, 'seven.png');
+    // MNIST's first test image is a 7.
+    writeFileSync(image, encodePng({ width: 28, height: 28, channels: 1, data: mnist.test!.images.subarray(0, 784) }));
+    const maps = path.join(folder, 'maps');
+    const run = runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--feature-maps', 'conv2d_2', '--filters', '--out', maps, '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { predictions: { label: string; probability: number }[]; featureMaps: { shape: number[]; png: string } };
+    assert.equal(report.predictions.length, 5);
+    assert.ok(report.predictions.every((prediction, index, all) => index === 0 || (all[index - 1]?.probability ?? 0) >= prediction.probability));
+    assert.deepEqual(report.featureMaps.shape, [16, 10, 10]);
+    assert.deepEqual(readdirSync(maps).sort(), ['feature-maps-conv2d_2.json', 'feature-maps-conv2d_2.png', 'filters.json', 'filters.png']);
+    const table = runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--top', '1']);
+    assert.match(table.stdout, /^\d +\d+\.\d\d%\n$/);
+  });
+
+  it('bad input: one line, a non-zero exit, and nothing on disk lost', () => {
+    const out = path.join(folder, 'kept');
+    mkdirSync(path.join(out, 'checkpoint'), { recursive: true });
+    writeFileSync(path.join(out, 'checkpoint', 'training.json'), '{"kind":"classifier"}');
+    const lenet = ['train', 'examples/lenet5.ts', '--out', out];
+    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--dataset', 'imagenet']), /unknown dataset 'imagenet'/);
+    assertOneLineError(runCli([...lenet, '--model', 'lenet5', '--dataset', 'mnist']), /mnist's images are 1@28×28 but lenet5 takes 1@32×32/);
+    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--epochs', 'zero']), /--epochs must be a positive integer, got 'zero'/);
+    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--backend', 'gpu']), /--backend must be auto, webgpu, tensorflow, wasm or cpu/);
+    assertOneLineError(runCli([...lenet, '--model', 'nope']), /has no model or gan export named 'nope'/);
+    assertOneLineError(runCli(['train', 'test/fixtures/cli/dense-on-image.ts', '--model', 'broken', '--out', out]), /broken has shape errors, so it cannot be trained: CL1004/);
+    assertOneLineError(runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', 'x.png']), /checkpoint .*missing does not exist/);
+    assert.deepEqual(readdirSync(out), ['checkpoint']);
+    assert.equal(readFileSync(path.join(out, 'checkpoint', 'training.json'), 'utf8'), '{"kind":"classifier"}');
+    assert.equal(existsSync(path.join(out, 'metrics.jsonl')), false);
+  });
+});

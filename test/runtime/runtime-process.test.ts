@@ -1,0 +1,85 @@
+/**
+ * The runtime process spoken to through its protocol, as the extension does: a forked
+ * process trains and reports typed events in order, computes feature maps of a trained
+ * checkpoint, cancels on request, and answers a malformed request with `failed`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { RuntimeEvent, TrainingSettings } from '../../runtime/protocol';
+import { isRuntimeEvent, isRuntimeRequest } from '../../runtime/protocol';
+import { RuntimeClient, RuntimeProcessError } from '../../runtime/runtime-client';
+import { lenet5Mnist } from '../../examples/lenet5';
+
+describe('runtime: the runtime process and its protocol', function () {
+  this.timeout(120_000);
+  let folder: string;
+  let client: RuntimeClient;
+
+  before(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'convlens-process-'));
+    client = RuntimeClient.start();
+  });
+  after(() => {
+    client.dispose();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const settings = (overrides: Partial<TrainingSettings> = {}): TrainingSettings => ({
+    dataset: 'mnist',
+    epochs: 1,
+    batchSize: 32,
+    learningRate: 1e-3,
+    optimizer: 'adam',
+    validationSplit: 0.1,
+    augmentation: { cropPadding: 0, mirror: false },
+    tta: false,
+    seed: 3,
+    backend: 'wasm',
+    outDirectory: path.join(folder, 'run'),
+    resume: false,
+    workers: 1,
+    limit: { train: 512, test: 200 },
+    cwd: folder,
+    ...overrides,
+  });
+
+  it('trains in the child and reports started, progress, epochEnded and finished, in order', async () => {
+    const events: RuntimeEvent[] = [];
+    const result = await client.train(lenet5Mnist, settings(), (event) => events.push(event));
+    assert.equal(result.event, 'finished');
+    const names = events.map((event) => event.event).filter((name, index, all) => name !== 'progress' || all[index - 1] !== 'progress');
+    assert.deepEqual(names, ['started', 'progress', 'epochEnded', 'finished']);
+    assert.ok(events.every(isRuntimeEvent));
+  });
+
+  it('computes the feature maps of a layer of the trained checkpoint for a test sample', async () => {
+    const maps = await client.computeFeatureMaps({ root: lenet5Mnist, checkpoint: path.join(folder, 'run', 'checkpoint'), layer: 'conv2d_2', input: { dataset: 'mnist', testIndex: 0 }, cwd: folder });
+    assert.deepEqual(maps.shape, [16, 10, 10]);
+    assert.equal(maps.values.length, 1600);
+    assert.ok(maps.min <= maps.max);
+  });
+
+  it('cancels on request and reports where the checkpoint stands', async () => {
+    const result = await client.train(lenet5Mnist, settings({ outDirectory: path.join(folder, 'cancelled'), epochs: 50, limit: { train: 30000 } }), (event) => {
+      if (event.event === 'progress') client.cancel();
+    });
+    assert.deepEqual(result, { event: 'stopped', reason: 'cancelled', epoch: 0, checkpoint: null });
+  });
+
+  it('answers a failure and a malformed request with a failed event', async () => {
+    await assert.rejects(client.train(lenet5Mnist, settings({ dataset: 'no-such-dataset' })), (error: unknown) => error instanceof RuntimeProcessError && /unknown dataset 'no-such-dataset'/.test(error.message));
+    const failed = new Promise<RuntimeEvent>((resolve) => {
+      const remove = client.onEvent((event) => {
+        remove();
+        resolve(event);
+      });
+    });
+    client.send({ type: 'explode' } as unknown as Parameters<RuntimeClient['send']>[0]);
+    const event = await failed;
+    assert.ok(event.event === 'failed' && /unknown request/.test(event.message));
+    assert.equal(isRuntimeRequest({ type: 'startTraining' }), true);
+    assert.equal(isRuntimeRequest({ type: 'explode' }), false);
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * ConvLens's wasm kernels (runtime/kernels) against tfjs's cpu backend, the oracle: on
+ * random shapes, strides, paddings ('same', 'valid', explicit) and dilations, the
+ * gradients computed on wasm equal the cpu backend's to 1e-4 relative to their largest
+ * element. Where the cpu backend itself is wrong (the average-pool gradient at 'same'
+ * borders) the oracle is a central finite difference instead.
+ */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { chooseBackend } from '../../runtime/backend-choice';
+import { dilateKernel } from '../../runtime/layers/conv2d-layer';
+import { registerOptimizerKernels } from '../../runtime/kernels/optimizer-kernels';
+import { FusedAdam, FusedMomentum } from '../../runtime/training/fused-optimizers';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** A small linear congruential generator (Numerical Recipes' constants), so every run draws the same cases. */
+function toRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Runs `compute` on both backends with the same inputs; returns each output flattened. */
+async function onBothBackends(inputs: readonly { values: number[]; shape: number[] }[], compute: (...tensors: tf.Tensor[]) => tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend);
+    const outputs = tf.tidy(() => compute(...inputs.map(({ values, shape }) => tf.tensor(values, shape))));
+    results[backend] = await Promise.all(outputs.map(async (output) => (await output.data()) as Float32Array));
+    tf.dispose(outputs);
+  }
+  return { cpu: results['cpu']!, wasm: results['wasm']! };
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let difference = 0;
+  let scale = 1e-6;
+  for (let index = 0; index < expected.length; index += 1) {
+    difference = Math.max(difference, Math.abs((actual[index] as number) - (expected[index] as number)));
+    scale = Math.max(scale, Math.abs(expected[index] as number));
+  }
+  return difference / scale;
+}
+
+const TOLERANCE = 1e-4;
+
+describe('runtime: wasm kernels against the cpu backend', function () {
+  this.timeout(120_000);
+  const random = toRandom(20241128);
+  const integer = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+  const values = (count: number): number[] => Array.from({ length: count }, () => random() * 2 - 1);
+  const pick = <T>(options: readonly T[]): T => options[integer(0, options.length - 1)] as T;
+
+  before(async () => {
+    await chooseBackend({ requested: 'wasm' });
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('Conv2D (forward), Conv2DBackpropFilter and Conv2DBackpropInput on 60 random convolutions', async () => {
+    let checked = 0;
+    for (let trial = 0; trial < 60; trial += 1) {
+      const [batch, height, width, channels, filters] = [integer(1, 3), integer(3, 12), integer(3, 12), integer(1, 5), integer(1, 5)];
+      const kernel: [number, number] = [integer(1, Math.min(5, height)), integer(1, Math.min(5, width))];
+      const strides: [number, number] = [integer(1, 3), integer(1, 3)];
+      const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]]]);
+      const xShape = [batch, height, width, channels];
+      const wShape = [kernel[0], kernel[1], channels, filters];
+      const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], wShape as [number, number, number, number], strides, 1, pad);
+      if (info.outHeight <= 0 || info.outWidth <= 0) continue;
+      const upstream = values(batch * info.outHeight * info.outWidth * filters);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: xShape },
+          { values: values(wShape.reduce((a, b) => a * b, 1)), shape: wShape },
+          { values: upstream, shape: [batch, info.outHeight, info.outWidth, filters] },
+        ],
+        (x, w, dy) => [
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad),
+          ...tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), dy as tf.Tensor)))([x as tf.Tensor, w as tf.Tensor]),
+        ],
+      );
+      const label = JSON.stringify({ xShape, wShape, strides, pad });
+      // The forward pass too: stock wasm gets 'same' wrong for non-square kernels and strides.
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `forward of ${label}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `input gradient of ${label}`);
+      assert.ok(relativeError(wasm[2]!, cpu[2]!) < TOLERANCE, `filter gradient of ${label}`);
+      checked += 1;
+    }
+    assert.ok(checked >= 40, `only ${checked} convolutions fitted`);
+  });
+
+  it('dilated convolutions (trained through a dilated kernel) on 20 random cases', async () => {
+    for (let trial = 0; trial < 20; trial += 1) {
+      const dilation: [number, number] = [integer(1, 3), integer(1, 3)];
+      const kernel: [number, number] = [integer(1, 3), integer(1, 3)];
+      const strides: [number, number] = [integer(1, 2), integer(1, 2)];
+      const [batch, channels, filters] = [integer(1, 2), integer(1, 4), integer(1, 4)];
+      const height = dilation[0] * (kernel[0] - 1) + 1 + integer(0, 6);
+      const width = dilation[1] * (kernel[1] - 1) + 1 + integer(0, 6);
+      const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [1, 1], [0, 2], [0, 0]]]);
+      const xShape: [number, number, number, number] = [batch, height, width, channels];
+      const wShape: [number, number, number, number] = [kernel[0], kernel[1], channels, filters];
+      const probe = tf.tidy(() => tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, dilateKernel(tf.zeros(wShape) as tf.Tensor4D, dilation), strides, pad).shape as number[]);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(wShape.reduce((a, b) => a * b, 1)), shape: wShape },
+          { values: values(probe.reduce((a, b) => a * b, 1)), shape: probe as number[] },
+        ],
+        (x, w, dy) => {
+          const forward = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.conv2d(a as tf.Tensor4D, dilateKernel(b as tf.Tensor4D, dilation), strides, pad);
+          // The dilated kernel agrees with tfjs's own dilated forward convolution (stride 1 only: tfjs refuses both).
+          const native = strides[0] === 1 && strides[1] === 1 ? tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, pad, 'NHWC', dilation) : forward(x, w);
+          return [tf.sub(forward(x, w), native), ...tf.grads((a, b) => tf.sum(tf.mul(forward(a, b), dy as tf.Tensor)))([x as tf.Tensor, w as tf.Tensor])];
+        },
+      );
+      assert.ok(Math.max(...cpu[0]!.map(Math.abs)) < 1e-5, 'dilated kernel = dilated convolution');
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `input gradient, dilation ${dilation}`);
+      assert.ok(relativeError(wasm[2]!, cpu[2]!) < TOLERANCE, `filter gradient, dilation ${dilation}`);
+    }
+  });
+
+  it('transposed convolutions (the forward pass of Conv2DBackpropInput) on 20 random cases', async () => {
+    for (let trial = 0; trial < 20; trial += 1) {
+      const [batch, height, width, channels, filters] = [integer(1, 2), integer(1, 6), integer(1, 6), integer(1, 4), integer(1, 4)];
+      const kernel = integer(1, 4);
+      const stride = integer(1, 3);
+      const padding = pick(['same', integer(0, Math.max(kernel - 1, 0))] as const);
+      const outHeight: number = padding === 'same' ? height * stride : (height - 1) * stride - 2 * padding + kernel;
+      const outWidth = padding === 'same' ? width * stride : (width - 1) * stride - 2 * padding + kernel;
+      if (outHeight <= 0 || outWidth <= 0) continue;
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(kernel * kernel * filters * channels), shape: [kernel, kernel, filters, channels] },
+        ],
+        (x, w) => [tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [batch, outHeight, outWidth, filters], stride, padding)],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `transposed convolution ${JSON.stringify({ height, width, kernel, stride, padding })}`);
+    }
+  });
+
+  it('MaxPoolGrad, with overlapping windows and padding, on 30 random cases', async () => {
+    for (let trial = 0; trial < 30; trial += 1) {
+      const [batch, height, width, channels] = [integer(1, 3), integer(2, 11), integer(2, 11), integer(1, 5)];
+      const size: [number, number] = [integer(1, Math.min(4, height)), integer(1, Math.min(4, width))];
+      const strides: [number, number] = [integer(1, 3), integer(1, 3)];
+      const pad = pick(['same', 'valid'] as const);
+      const shape = tf.tidy(() => tf.maxPool(tf.zeros([batch, height, width, channels]) as tf.Tensor4D, size, strides, pad).shape);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(shape.reduce((a, b) => a * b, 1)), shape },
+        ],
+        (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, strides, pad), dy as tf.Tensor)))(x as tf.Tensor)],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `max pool ${JSON.stringify({ height, width, size, strides, pad })}`);
+    }
+  });
+
+  it("AvgPoolGrad with 'valid' padding against the cpu backend", async () => {
+    for (let trial = 0; trial < 20; trial += 1) {
+      const [batch, height, width, channels] = [integer(1, 3), integer(2, 11), integer(2, 11), integer(1, 5)];
+      const size: [number, number] = [integer(1, Math.min(4, height)), integer(1, Math.min(4, width))];
+      const strides: [number, number] = [integer(1, 3), integer(1, 3)];
+      const shape = tf.tidy(() => tf.avgPool(tf.zeros([batch, height, width, channels]) as tf.Tensor4D, size, strides, 'valid').shape);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(shape.reduce((a, b) => a * b, 1)), shape },
+        ],
+        (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, size, strides, 'valid'), dy as tf.Tensor)))(x as tf.Tensor)],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `avg pool ${JSON.stringify({ height, width, size, strides })}`);
+    }
+  });
+
+  it("AvgPoolGrad with 'same' padding against finite differences (the cpu backend divides border windows by k² there)", async () => {
+    await tf.setBackend('wasm');
+    const xValues = values(7 * 7);
+    const upstream = values(16);
+    const objective = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'), tf.tensor4d(upstream, [1, 4, 4, 1])));
+    const analytic = await tf.tidy(() => tf.grad(objective)(tf.tensor4d(xValues, [1, 7, 7, 1]))).data();
+    const step = 1e-2;
+    for (let index = 0; index < xValues.length; index += 1) {
+      const shifted = (delta: number): number => tf.tidy(() => objective(tf.tensor4d(xValues.map((v, i) => (i === index ? v + delta : v)), [1, 7, 7, 1])).arraySync());
+      const numeric = (shifted(step) - shifted(-step)) / (2 * step);
+      assert.ok(Math.abs(numeric - (analytic[index] as number)) < 1e-3, `element ${index}: ${analytic[index]} vs ${numeric}`);
+    }
+  });
+
+  it('Tile (batch norm tiles its parameters in its gradient)', async () => {
+    for (let trial = 0; trial < 10; trial += 1) {
+      const shape = Array.from({ length: integer(1, 4) }, () => integer(1, 4));
+      const reps = shape.map(() => integer(1, 3));
+      const { cpu, wasm } = await onBothBackends([{ values: values(shape.reduce((a, b) => a * b, 1)), shape }], (x) => [tf.tile(x as tf.Tensor, reps)]);
+      assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `tile ${shape} by ${reps}`);
+    }
+  });
+
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`the fused Adam and momentum updates equal tfjs's own optimizers (${backend})`, async () => {
+      registerOptimizerKernels();
+      await tf.setBackend(backend);
+      const start = values(30);
+      const gradients = Array.from({ length: 5 }, () => values(30));
+      const run = async (optimizer: tf.Optimizer): Promise<Float32Array> => {
+        const variable = tf.variable(tf.tensor2d(start, [5, 6]));
+        for (const gradient of gradients) optimizer.applyGradients({ [variable.name]: tf.tensor2d(gradient, [5, 6]) });
+        const result = (await variable.data()) as Float32Array;
+        variable.dispose();
+        return result;
+      };
+      assert.ok(relativeError(await run(new FusedAdam(0.01, 0.5, 0.99, 1e-8)), await run(tf.train.adam(0.01, 0.5, 0.99, 1e-8))) < 1e-5, 'adam');
+      assert.ok(relativeError(await run(new FusedMomentum(0.1, 0.9)), await run(tf.train.momentum(0.1, 0.9))) < 1e-5, 'momentum');
+    });
+  }
+
+  it('BatchMatMul with transposed operands', async () => {
+    for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {
+      const [m, k, n] = [integer(1, 70), integer(1, 70), integer(1, 70)];
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(m * k), shape: transposeA ? [k, m] : [m, k] },
+          { values: values(k * n), shape: transposeB ? [n, k] : [k, n] },
+        ],
+        (a, b) => [tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB)],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `matMul transposeA=${transposeA} transposeB=${transposeB}`);
+    }
+  });
+});
