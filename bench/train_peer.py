@@ -4,8 +4,9 @@ The PyTorch side of `npm run bench:train` (bench/train.js runs it with Debian's
 side, timed the same way (warm-up steps, then a fixed number of timed steps), at the
 thread count given (the driver runs 1 and 2 and keeps the faster).
 
-Prints one JSON object: { "<case>": value } with images/s (training, inference) or
-steps/s (GAN).
+Runs one case per invocation (the driver interleaves the two sides case by case, so a
+busy machine slows both alike) and prints { "value": images/s } (training, inference) or
+{ "value": steps/s } (the GAN).
 """
 import json
 import struct
@@ -67,7 +68,7 @@ def timed(step, warmup, steps):
     return time.perf_counter() - start
 
 
-def bench_classifier(net, images, labels, batch, warmup, steps):
+def bench_classifier(net, images, labels, batch, warmup, steps, inference_only):
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     batches = len(images) // batch
 
@@ -79,7 +80,7 @@ def bench_classifier(net, images, labels, batch, warmup, steps):
         loss.backward()
         optimizer.step()
 
-    seconds = timed(train, warmup, steps)
+    seconds = 1.0 if inference_only else timed(train, warmup, steps)
     net.eval()
 
     def infer(index):
@@ -87,7 +88,7 @@ def bench_classifier(net, images, labels, batch, warmup, steps):
         with torch.no_grad():
             net(images[b * batch:(b + 1) * batch]).argmax(1)
 
-    infer_seconds = timed(infer, warmup, steps)
+    infer_seconds = timed(infer, warmup, steps) if inference_only else 1.0
     return steps * batch / seconds, steps * batch / infer_seconds
 
 
@@ -120,22 +121,23 @@ def main():
     torch.set_num_threads(args['threads'])
     torch.manual_seed(0)
     batch = args['batchSize']
-    mnist = read_idx(args['mnistImages'])[:args['mnistCount']]
-    mnist_labels = torch.from_numpy(read_idx(args['mnistLabels'])[:args['mnistCount']].astype(np.int64))
-    mnist_x = torch.from_numpy(((mnist.astype(np.float32) / 255 - 0.1307) / 0.3081)[:, None, :, :].copy())
-    results = {}
-    train, infer = bench_classifier(lenet5_mnist(), mnist_x, mnist_labels, batch, args['warmup'], args['steps'])
-    results['lenet5-mnist-train'] = train
-    results['lenet5-mnist-inference'] = infer
-    generator = torch.Generator().manual_seed(1)
-    cifar_x = torch.rand(args['vggCount'], 3, 32, 32, generator=generator) * 2 - 1
-    cifar_y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
-    vgg_train, vgg_infer = bench_classifier(small_vgg(), cifar_x, cifar_y, batch, args['vggWarmup'], args['vggSteps'])
-    results['small-vgg-32x32-train'] = vgg_train
-    results['small-vgg-32x32-inference'] = vgg_infer
-    gan_x = mnist_x * 0.3081 + 0.1307
-    results['dcgan-mnist-steps'] = bench_gan(gan_x * 2 - 1, batch, args['ganWarmup'], args['ganSteps'])
-    print(json.dumps(results))
+    case = args['case']
+    if case.startswith('lenet5') or case.startswith('dcgan'):
+        mnist = read_idx(args['mnistImages'])[:args['mnistCount']]
+        labels = torch.from_numpy(read_idx(args['mnistLabels'])[:args['mnistCount']].astype(np.int64))
+        pixels = torch.from_numpy((mnist.astype(np.float32) / 255)[:, None, :, :].copy())
+    if case.startswith('lenet5'):
+        train, infer = bench_classifier(lenet5_mnist(), (pixels - 0.1307) / 0.3081, labels, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        value = infer if case.endswith('inference') else train
+    elif case.startswith('small-vgg'):
+        generator = torch.Generator().manual_seed(1)
+        x = torch.rand(args['vggCount'], 3, 32, 32, generator=generator) * 2 - 1
+        y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
+        train, infer = bench_classifier(small_vgg(), x, y, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        value = infer if case.endswith('inference') else train
+    else:
+        value = bench_gan(pixels * 2 - 1, batch, args['warmup'], args['steps'])
+    print(json.dumps({'value': value}))
 
 
 main()

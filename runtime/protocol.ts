@@ -81,6 +81,8 @@ export interface StartedEvent {
   readonly workers: number;
   /** Epochs already done by the checkpoint resumed from (0 for a fresh run). */
   readonly startEpoch: number;
+  /** Where a fresh run moved the checkpoint it found in its folder (kept, never overwritten). */
+  readonly previousCheckpoint: string | null;
 }
 
 export interface ProgressEvent {

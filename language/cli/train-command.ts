@@ -129,7 +129,7 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     batchSize: toNumber(values['batch-size'], 'batch-size', 64, isPositiveInteger, 'a positive integer'),
     learningRate: toNumber(values.lr, 'lr', isGan ? 2e-4 : optimizer === 'sgd' ? 0.01 : 1e-3, (n) => n > 0, 'a positive number'),
     optimizer,
-    validationSplit: toNumber(values['validation-split'], 'validation-split', isGan ? 0 : 0.1, (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    validationSplit: toNumber(values['validation-split'], 'validation-split', 0, (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
     augmentation: { cropPadding: toNumber(values.crop, 'crop', 0, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'), mirror: values.mirror === true },
     tta: values.tta === true,
     seed: toNumber(values.seed, 'seed', 1, Number.isInteger, 'an integer'),
@@ -228,7 +228,7 @@ function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEven
     switch (event.event) {
       case 'started': {
         const passed = event.passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
-        io.stdout(`training ${exportName} on ${event.dataset} (${event.trainImages.toLocaleString('en-US')} images, ${event.validationImages.toLocaleString('en-US')} for validation) with the ${event.backend} backend${passed === '' ? '' : ` (passed over ${passed})`}${event.startEpoch > 0 ? `, resuming after epoch ${event.startEpoch}` : ''}\n`);
+        io.stdout(`training ${exportName} on ${event.dataset} (${event.trainImages.toLocaleString('en-US')} images${event.validationImages > 0 ? `, ${event.validationImages.toLocaleString('en-US')} for validation` : ''}) with the ${event.backend} backend${passed === '' ? '' : ` (passed over ${passed})`}${event.startEpoch > 0 ? `, resuming after epoch ${event.startEpoch}` : ''}${event.previousCheckpoint === null ? '' : `; the earlier checkpoint is kept as ${path.relative(io.cwd, event.previousCheckpoint)}`}\n`);
         break;
       }
       case 'progress': {
@@ -249,7 +249,7 @@ function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEven
         if (tty) io.stderr('\r\u001b[K');
         lastTenth = -1;
         io.stdout(
-          `epoch ${event.epoch}/${event.epochs}: ${event.accuracy === null ? `D loss ${event.loss.toFixed(4)}, G loss ${(event.generatorLoss ?? 0).toFixed(4)}` : `loss ${event.loss.toFixed(4)}, accuracy ${percent(event.accuracy)}, validation ${percent(event.validationAccuracy)}`}, ${event.seconds.toFixed(1)} s, ${Math.round(event.imagesPerSecond).toLocaleString('en-US')} images/s${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint) || '.'}`}\n`,
+          `epoch ${event.epoch}/${event.epochs}: ${event.accuracy === null ? `D loss ${event.loss.toFixed(4)}, G loss ${(event.generatorLoss ?? 0).toFixed(4)}` : `loss ${event.loss.toFixed(4)}, accuracy ${percent(event.accuracy)}${event.validationAccuracy === null ? '' : `, validation ${percent(event.validationAccuracy)}`}`}, ${event.seconds.toFixed(1)} s, ${Math.round(event.imagesPerSecond).toLocaleString('en-US')} images/s${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint) || '.'}`}\n`,
         );
         break;
       case 'samplesReady':

@@ -26,7 +26,7 @@ Commands:
       a checkpoint after each (DIR/checkpoint, default .convlens/runs/EXPORT), the test
       accuracy at the end; a GAN writes sample grids (DIR/samples). Ctrl-C stops after the
       current batch and keeps the last checkpoint. Defaults: 1 epoch, batch 64, Adam at 0.001
-      (SGD 0.01, GAN 0.0002), validation split 0.1, the dataset matching a 1@28×28 or 3@32×32
+      (SGD 0.01, GAN 0.0002), no validation split, the dataset matching a 1@28×28 or 3@32×32
       input. --dry-run builds the model only; --json prints one JSON event per line.
         --tta            Average each test prediction with its mirror image's.
         --crop N         Augment with random crops after N pixels of zero padding.

@@ -10,6 +10,7 @@ import { getCodeFixesAtPosition, getSupportedCodeFixes } from './get-code-fixes-
 import { getQuickInfoAtPosition } from './get-quick-info-at-position';
 import { getSemanticDiagnostics } from './get-semantic-diagnostics';
 import type { PluginContext } from './plugin-context';
+import { registerProtocolHandlers } from './protocol-handlers';
 import { provideInlayHints } from './provide-inlay-hints';
 
 type Decorator<K extends keyof ts.LanguageService> = (
@@ -55,6 +56,11 @@ function init(modules: { typescript: typeof import('typescript') }): ts.server.P
     decorate('getSemanticDiagnostics', getSemanticDiagnostics);
     decorate('getCodeFixesAtPosition', getCodeFixesAtPosition);
     decorate('getSupportedCodeFixes', getSupportedCodeFixes);
+    try {
+      registerProtocolHandlers(info, context);
+    } catch (error) {
+      log(`could not register its tsserver requests: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
     log(`loaded for project ${info.project.getProjectName()}`);
     return proxy;
   }

@@ -8,6 +8,8 @@ export function provideInlayHints(
 ): ts.LanguageService['provideInlayHints'] {
   return (fileName, span, preferences) => {
     const hints = original(fileName, span, preferences);
+    // The VS Code extension shows the hints itself (protocol-handlers.ts): never twice.
+    if (context.settings().languageServiceHints === false) return hints;
     const target = programFor(context, fileName);
     if (target === undefined) return hints;
     return [...hints, ...provideShapeHints(context.ts, target.program, target.sourceFile, span, context.settings())];

@@ -11,3 +11,12 @@ export { provideShapeHints } from './inlay-hints';
 export { listModelLenses, type ModelLens } from './code-lenses';
 export { DEFAULT_SETTINGS, toSettings, type ConvLensSettings } from './settings';
 export { reachesDsl } from './reaches-dsl';
+export {
+  findExportedModel,
+  summarizeExportedModels,
+  toReceptiveFieldText,
+  type ExportedModel,
+  type ModelSummary,
+  type ModelSummaryFinding,
+  type ModelSummaryRow,
+} from './exported-models';

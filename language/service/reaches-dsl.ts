@@ -28,8 +28,8 @@ export function reachesDsl(tsModule: typeof import('typescript'), program: ts.Pr
   const known = perProgram.get(sourceFile);
   if (known !== undefined) return known;
 
-  // Breadth-first over the import graph until the DSL turns up: each file once, so a large
-  // project costs one pass over its import declarations.
+  // Breadth-first over the import graph until the DSL turns up: each file of the project
+  // once, so a large project costs one pass over its import declarations.
   let reaches = false;
   const seen = new Set<ts.SourceFile>([sourceFile]);
   const queue = [sourceFile];
@@ -44,8 +44,10 @@ export function reachesDsl(tsModule: typeof import('typescript'), program: ts.Pr
         reaches = true;
         break search;
       }
+      // Other packages' declarations are not followed: a library that re-exports the DSL is
+      // rare, and the type graph of one (TensorFlow.js, Node's types) can be large.
       const target = program.getSourceFile(resolved);
-      if (target !== undefined && !seen.has(target)) {
+      if (target !== undefined && !seen.has(target) && !program.isSourceFileFromExternalLibrary(target)) {
         seen.add(target);
         queue.push(target);
       }

@@ -55,7 +55,8 @@ export async function downloadVerified(file: RemoteFile, target: string, fetchFi
     await rename(temporary, target);
     return target;
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    // Closing may fail if the write already did; the first error is the one to report.
+    await handle.close().catch((closeError: unknown) => console.error(`[convlens] closing ${temporary}: ${(closeError as Error).message}`));
     await rm(temporary, { force: true });
     throw error;
   }

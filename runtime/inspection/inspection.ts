@@ -49,7 +49,7 @@ export async function computeFeatureMaps(compiled: CompiledModel, name: string, 
   const layer = findLayer(compiled, name);
   const probe = functionalModel({ inputs: compiled.model.inputs, outputs: layer.output });
   const output = tf.tidy(() => {
-    const y = probe.predict(input) as tf.Tensor;
+    const y = probe.apply(input, { training: false }) as tf.Tensor;
     return y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y;
   });
   const values = (await output.data()) as Float32Array;
@@ -129,7 +129,7 @@ export function renderFilters(filters: Filters): Buffer {
 /** The k most probable classes for a [1, H, W, C] input (softmax of logits, or the model's own softmax). */
 export async function predictTopK(compiled: CompiledModel, input: tf.Tensor, labels: readonly string[], k: number): Promise<Prediction[]> {
   const probabilities = tf.tidy(() => {
-    const output = compiled.predictor.predict(input) as tf.Tensor;
+    const output = compiled.predictor.apply(input, { training: false }) as tf.Tensor;
     return compiled.lastLayerKind === 'softmax' ? output : tf.softmax(output);
   });
   const values = Array.from(await probabilities.data());

@@ -10,6 +10,7 @@ import { backpropFilter, backpropInput } from './wasm-conv-gradients';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { toTransposingMatMul } from './wasm-matmul';
 import { toExplicitSamePadding } from './wasm-same-padding';
+import { toLeadingAxesSum } from './wasm-sum';
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 
@@ -18,7 +19,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', 'Conv2D', 'FusedConv2D', 'Tile'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum'] as const;
 
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -32,6 +33,7 @@ export function registerWasmKernels(): void {
     Conv2D: toExplicitSamePadding(stock('Conv2D')),
     FusedConv2D: toExplicitSamePadding(stock('FusedConv2D')),
     Tile: tile,
+    Sum: toLeadingAxesSum(stock('Sum')),
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const previous = tf.getKernel(kernelName, 'wasm');

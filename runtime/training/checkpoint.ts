@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -105,6 +105,21 @@ export async function findCheckpoint(directory: string): Promise<string | null> 
   const entries = existsSync(parent) ? await readdir(parent) : [];
   const aside = entries.find((entry) => entry.startsWith(ASIDE_PREFIX) && existsSync(path.join(parent, entry, STATE_FILE)));
   return aside === undefined ? null : path.join(parent, aside);
+}
+
+/**
+ * A fresh run into a folder that holds a checkpoint keeps that checkpoint: it is renamed to
+ * `checkpoint-<time it was written>` before the new run writes its own. Returns the new
+ * name, or null when there was none.
+ */
+export async function setAsideCheckpoint(directory: string): Promise<string | null> {
+  const found = await findCheckpoint(directory);
+  if (found === null) return null;
+  const written = (await stat(path.join(found, STATE_FILE))).mtime.toISOString().replace(/[:.]/g, '-');
+  let target = `${path.resolve(directory)}-${written}`;
+  for (let suffix = 2; existsSync(target); suffix += 1) target = `${path.resolve(directory)}-${written}-${suffix}`;
+  await rename(found, target);
+  return target;
 }
 
 export async function readCheckpointState<State>(directory: string): Promise<State> {

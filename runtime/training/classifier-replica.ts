@@ -121,14 +121,22 @@ export class ClassifierReplica {
     });
   }
 
+  /** The predicted class of each image of a batch (inference mode): what a deployed model computes. */
+  async predictBatch(images: Float32Array, count: number): Promise<Int32Array> {
+    const classes = tf.tidy(() => tf.argMax(this.compiled.predictor.apply(tf.tensor(images.subarray(0, count * this.pixels), [count, ...this.tensorShape]), { training: false }) as tf.Tensor, -1));
+    const values = (await classes.data()) as Int32Array;
+    classes.dispose();
+    return values;
+  }
+
   /** Loss and correct count of a batch in inference mode; with `mirrored`, the average of both predictions (test-time augmentation). */
   async evaluateBatch(images: Float32Array, labels: Int32Array, count: number, mirrored: Float32Array | null): Promise<EvaluationResult> {
     const [lossSum, correct] = tf.tidy(() => {
       const { x, oneHot, labels: labelTensor } = this.inputs(images, labels, count);
-      let probabilities = toProbabilities(this.compiled.predictor.predict(x) as tf.Tensor, this.mainKind);
+      let probabilities = toProbabilities(this.compiled.predictor.apply(x, { training: false }) as tf.Tensor, this.mainKind);
       if (mirrored !== null) {
         const flipped = tf.tensor(mirrored.subarray(0, count * this.pixels), [count, ...this.tensorShape]);
-        const other = toProbabilities(this.compiled.predictor.predict(flipped) as tf.Tensor, this.mainKind);
+        const other = toProbabilities(this.compiled.predictor.apply(flipped, { training: false }) as tf.Tensor, this.mainKind);
         probabilities = tf.div(tf.add(probabilities, other), 2);
       }
       const loss = tf.mul(crossEntropy(probabilities, oneHot, 'probabilities'), count);

@@ -29,11 +29,13 @@ export type WorkerRequest =
     }
   | { readonly type: 'step'; readonly images: Float32Array; readonly labels: Int32Array; readonly count: number; readonly total: number }
   | { readonly type: 'evaluate'; readonly images: Float32Array; readonly labels: Int32Array; readonly count: number; readonly mirrored: Float32Array | null }
+  | { readonly type: 'predict'; readonly images: Float32Array; readonly count: number }
   | { readonly type: 'snapshot' };
 
 export type WorkerReply =
   | { readonly type: 'started' }
   | { readonly type: 'stepped'; readonly loss: number; readonly correct: number }
   | { readonly type: 'evaluated'; readonly lossSum: number; readonly correct: number }
+  | { readonly type: 'predicted'; readonly classes: Int32Array }
   | { readonly type: 'snapshot'; readonly snapshot: WeightsSnapshot }
   | { readonly type: 'failed'; readonly message: string };

@@ -78,6 +78,10 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       const result = await replica.evaluateBatch(request.images, request.labels, request.count, request.mirrored);
       return { type: 'evaluated', ...result };
     }
+    case 'predict': {
+      if (replica === null) throw new Error('predict before start');
+      return { type: 'predicted', classes: request.count === 0 ? new Int32Array(0) : await replica.predictBatch(request.images, request.count) };
+    }
     case 'snapshot': {
       if (replica === null) throw new Error('snapshot before start');
       return { type: 'snapshot', snapshot: await toSnapshot(replica) };

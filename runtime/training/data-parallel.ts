@@ -6,7 +6,8 @@
  * into shared memory. After a barrier (Atomics) every worker sums the K shares in the same
  * order — the full batch's mean gradient, bit for bit the same in each — and applies it
  * with its own optimizer, so the replicas stay identical (synchronous SGD; Dean et al. 2012
- * call it data parallelism). The calling thread only assembles batches and keeps a copy of
+ * call it data parallelism). One thread's mean over the whole batch adds in another order,
+ * so the two agree up to float rounding. The calling thread only assembles batches and keeps a copy of
  * the weights for checkpoints (`synchronize`). Batch-norm running statistics are each
  * worker's own; worker 0's are kept.
  */
@@ -154,6 +155,22 @@ export async function createDataParallelClassifier(root: ModelNode, replica: Cla
     async evaluateBatch(images, labels, count, mirrored): Promise<EvaluationResult> {
       const replies = await scatter(images, labels, count, mirrored, 'evaluate', 'evaluated');
       return { lossSum: replies.reduce((total, reply) => total + reply.lossSum, 0), correct: replies.reduce((total, reply) => total + reply.correct, 0) };
+    },
+    async predictBatch(images, count): Promise<Int32Array> {
+      const shards = toShards(count, workers);
+      const parts = await Promise.all(
+        handles.map(async (handle, index) => {
+          const [start, shardCount] = shards[index] as [number, number];
+          const shardImages = images.slice(start * pixels, (start + shardCount) * pixels);
+          return expect(await handle.ask({ type: 'predict', images: shardImages, count: shardCount }, [shardImages.buffer as ArrayBuffer]), 'predicted').classes;
+        }),
+      );
+      const classes = new Int32Array(count);
+      parts.reduce((offset, part) => {
+        classes.set(part, offset);
+        return offset + part.length;
+      }, 0);
+      return classes;
     },
     async synchronize(): Promise<void> {
       const first = handles[0];

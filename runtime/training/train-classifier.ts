@@ -14,7 +14,7 @@ import { describeMismatch } from '../datasets/load-dataset';
 import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { shuffledIndices, toRandom } from '../seeded-random';
 import { assembleBatch, mirrorBatch, NO_AUGMENTATION, toNormalization, type Augmentation } from './batch-assembly';
-import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, writeCheckpoint } from './checkpoint';
+import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, setAsideCheckpoint, writeCheckpoint } from './checkpoint';
 import { ClassifierReplica, type EvaluationResult, type StepResult } from './classifier-replica';
 import { createDataParallelClassifier } from './data-parallel';
 import { MetricsLog } from './metrics-log';
@@ -45,6 +45,8 @@ export interface ClassifierState {
 export interface ClassifierEngine {
   trainBatch(images: Float32Array, labels: Int32Array, count: number): Promise<StepResult>;
   evaluateBatch(images: Float32Array, labels: Int32Array, count: number, mirrored: Float32Array | null): Promise<EvaluationResult>;
+  /** Predicted classes, for inference. */
+  predictBatch(images: Float32Array, count: number): Promise<Int32Array>;
   /** Brings the calling thread's model and optimizer up to date (before a checkpoint). */
   synchronize(): Promise<void>;
   close(): Promise<void>;
@@ -107,9 +109,12 @@ export async function trainClassifier(
   const validationIndices = order.subarray(trainSet.count - validationCount);
 
   let startEpoch = 0;
+  let previousCheckpoint: string | null = null;
   if (settings.resume) {
     if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
     startEpoch = await resumeClassifier(checkpointDirectory, compiled, replica, root, dataset);
+  } else if (checkpointDirectory !== null) {
+    previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
   }
 
   const engine: ClassifierEngine =
@@ -136,6 +141,7 @@ export async function trainClassifier(
     batchSize,
     workers: settings.workers,
     startEpoch,
+    previousCheckpoint,
   });
 
   try {
@@ -221,6 +227,7 @@ function toLocalEngine(replica: ClassifierReplica): ClassifierEngine {
   return {
     trainBatch: (images, labels, count) => replica.trainBatch(images, labels, count),
     evaluateBatch: (images, labels, count, mirrored) => replica.evaluateBatch(images, labels, count, mirrored),
+    predictBatch: (images, count) => replica.predictBatch(images, count),
     synchronize: async () => undefined,
     close: async () => undefined,
   };

@@ -20,7 +20,7 @@ import { toTensorShape } from '../layout';
 import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { normalValues, shuffledIndices, toRandom, type Random } from '../seeded-random';
 import { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } from './batch-assembly';
-import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, writeCheckpoint } from './checkpoint';
+import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, setAsideCheckpoint, writeCheckpoint } from './checkpoint';
 import { binaryCrossEntropy, toOutputKind } from './losses';
 import { MetricsLog } from './metrics-log';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
@@ -61,7 +61,7 @@ function firstChannel(values: Float32Array, channels: number): Float32Array {
 
 /** Renders `latents` through the generator (inference mode) as a grid PNG. */
 export async function renderSamples(generator: CompiledModel, latents: Float32Array, count: number, columns: number, shape: readonly [number, number, number]): Promise<Buffer> {
-  const output = tf.tidy(() => generator.predictor.predict(tf.tensor2d(latents, [count, latents.length / count])) as tf.Tensor);
+  const output = tf.tidy(() => generator.predictor.apply(tf.tensor2d(latents, [count, latents.length / count]), { training: false }) as tf.Tensor);
   const values = (await output.data()) as Float32Array;
   output.dispose();
   const grid = tileImages(toPixelImages(values, count, shape), columns);
@@ -138,9 +138,12 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
   const fixedLatents = normalValues(SAMPLE_GRID.rows * SAMPLE_GRID.columns * latent, latentRandom);
 
   let startEpoch = 0;
+  let previousCheckpoint: string | null = null;
   if (settings.resume) {
     if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
     startEpoch = await resumeGan(checkpointDirectory, gan, generatorOptimizer, discriminatorOptimizer, root);
+  } else if (checkpointDirectory !== null) {
+    previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
   }
   const batchSize = settings.batchSize;
   const batches = Math.floor(trainCount / batchSize);
@@ -164,6 +167,7 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
     batchSize,
     workers: 1,
     startEpoch,
+    previousCheckpoint,
   });
 
   const step = createGanStep(gan, { generator: generatorOptimizer, discriminator: discriminatorOptimizer }, batchSize, images);

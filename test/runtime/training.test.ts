@@ -6,7 +6,7 @@
  * an aux head learns only through its weighted loss; a GAN writes its sample grids.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -113,10 +113,39 @@ describe('runtime: training', function () {
     assert.equal((await readCheckpointState<ClassifierState>(checkpoint)).epoch, 1);
     assert.deepEqual(readdirSync(out).filter((name) => name.startsWith('.checkpoint')), []);
 
+    // A fresh run into the same folder keeps the earlier checkpoint under another name.
+    const fresh: TrainingEvent[] = [];
+    await trainClassifier(lenet5Mnist, mnist, toSettings(out, { epochs: 1, limit: { train: 128, test: 64 } }), backend, { onEvent: (event) => fresh.push(event) });
+    const kept = fresh[0]?.event === 'started' ? fresh[0].previousCheckpoint : null;
+    assert.ok(kept !== null && path.basename(kept).startsWith('checkpoint-'), `kept ${kept}`);
+    assert.deepEqual(readFileSync(path.join(kept, 'weights.bin')), before);
+    rmSync(checkpoint, { recursive: true });
+    renameSync(kept, checkpoint);
+
     const resumed: TrainingEvent[] = [];
     await trainClassifier(lenet5Mnist, mnist, toSettings(out, { epochs: 2, resume: true }), backend, { onEvent: (event) => resumed.push(event) });
     assert.deepEqual(resumed.filter((event) => event.event === 'epochEnded').map((event) => event.event === 'epochEnded' && event.epoch), [2]);
     assert.equal((await readCheckpointState<ClassifierState>(checkpoint)).epoch, 2);
+  });
+
+  it('data-parallel workers train as one thread does (synchronous SGD over shared memory)', async () => {
+    const weights: Float32Array[][] = [];
+    const accuracies: (number | null)[] = [];
+    for (const workers of [1, 2]) {
+      const out = path.join(folder, `workers-${workers}`);
+      const settings = toSettings(out, { epochs: 1, workers, limit: { train: 640, test: 200 } });
+      const result = await trainClassifier(lenet5Mnist, mnist, settings, backend, { onEvent: () => undefined });
+      accuracies.push(result.event === 'finished' ? result.testAccuracy : null);
+      const saved = (await readModelWeights(path.join(out, 'checkpoint'))).weights;
+      weights.push(await Promise.all(Object.keys(saved).sort().map(async (name) => (await saved[name]!.data()) as Float32Array)));
+    }
+    // The same updates up to float rounding: each worker averages its share, then the shares
+    // are summed, which orders the additions differently from one thread's mean. After ten
+    // Adam steps of 0.001 the weights agree far closer than one step moves them.
+    let largest = 0;
+    weights[0]!.forEach((values, index) => values.forEach((value, element) => (largest = Math.max(largest, Math.abs(value - (weights[1]![index]![element] as number))))));
+    assert.ok(largest < 1e-4, `largest difference ${largest}`);
+    assert.ok(Math.abs((accuracies[0] ?? 0) - (accuracies[1] ?? 1)) <= 0.01, `accuracies ${accuracies}`);
   });
 
   it('stops with a clear message when the loss diverges', async () => {

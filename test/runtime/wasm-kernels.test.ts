@@ -164,6 +164,28 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('MaxPoolGrad of the 2×2, stride-2 window (its unrolled path), with ties from ReLU zeros', async () => {
+    for (const [height, width] of [[28, 28], [7, 9], [2, 2]] as const) {
+      const xValues = values(2 * height * width * 3).map((value) => Math.max(value, 0));
+      const outShape = [2, Math.floor(height / 2), Math.floor(width / 2), 3];
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: xValues, shape: [2, height, width, 3] },
+          { values: values(outShape.reduce((a, b) => a * b, 1)), shape: outShape },
+        ],
+        (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy as tf.Tensor)))(x as tf.Tensor)],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `2×2 max pool on ${height}×${width}`);
+    }
+  });
+
+  it('Sum over leading axes (a bias gradient) and over others', async () => {
+    for (const axes of [[0, 1, 2], [0], [1, 2], [0, 2], [3], [-1]]) {
+      const { cpu, wasm } = await onBothBackends([{ values: values(2 * 5 * 4 * 3), shape: [2, 5, 4, 3] }], (x) => [tf.sum(x as tf.Tensor, axes), tf.sum(x as tf.Tensor, axes, true)]);
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE && relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `sum over ${axes}`);
+    }
+  });
+
   it("AvgPoolGrad with 'valid' padding against the cpu backend", async () => {
     for (let trial = 0; trial < 20; trial += 1) {
       const [batch, height, width, channels] = [integer(1, 3), integer(2, 11), integer(2, 11), integer(1, 5)];

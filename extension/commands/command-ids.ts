@@ -1,0 +1,13 @@
+/** The extension's command ids (package.json `contributes.commands`; extension/README.md lists them). */
+export const COMMANDS = {
+  trainModel: 'convlens.trainModel',
+  stopTraining: 'convlens.stopTraining',
+  runModelOnImage: 'convlens.runModelOnImage',
+  showSummary: 'convlens.showSummary',
+  showFeatureMaps: 'convlens.showFeatureMaps',
+  trainGan: 'convlens.trainGan',
+  showSamples: 'convlens.showSamples',
+  exportModel: 'convlens.exportModel',
+  newModelFile: 'convlens.newModelFile',
+  showLog: 'convlens.showLog',
+} as const;

@@ -1,0 +1,252 @@
+/**
+ * The commands that act on a model — Train Model, Train GAN, Stop Training, Show Summary,
+ * Show Feature Maps, Show GAN Samples, Run Model on Image — and the panels' requests,
+ * which lead to the same actions. The model always comes from static evaluation (the
+ * plugin's `_convlens.model`, or in-process); no user code runs in the extension host.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ExportedModel, ModelSummary } from '../../language/service/index';
+import { encodePng } from '../../runtime/inspection/image-grid';
+import type { InspectionInput, PanelMessage, PanelTab } from '../../webviews/protocol';
+import { toTrainingSettings } from '../configuration';
+import type { ExtensionParts } from '../extension-parts';
+import { checkpointFolder, hasCheckpoint, readCheckpointClasses, readConvolutionFilters, runFolder, toPredictions } from '../inspection/checkpoint-files';
+import { ActionError, resolveTarget, workspaceFolderOf, type ModelTarget } from '../model-target';
+import type { ModelPanel } from '../panels/model-panel';
+import { outputLayerOf } from '../panels/panel-content';
+import { BUILTIN_DATASET_SHAPES, describeDatasetMismatch } from '../training/dataset-fit';
+import { ensureTrusted } from './workspace-trust';
+
+const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg'] };
+
+export class ModelCommands {
+  /** The image each panel inspected last (`imageFile` with `reuse`). */
+  private readonly lastImage = new WeakMap<ModelPanel, string>();
+
+  constructor(private readonly parts: ExtensionParts) {}
+
+  async train(args: readonly unknown[], kind: 'model' | 'gan' | undefined): Promise<void> {
+    const { analysis, training, panels, log } = this.parts;
+    if (!(await ensureTrusted('Training'))) return;
+    const target = await resolveTarget(analysis, args, kind);
+    if (target === undefined) return;
+    const running = training.running;
+    if (running !== undefined) {
+      if (running.uri.toString() === target.uri.toString() && running.exportName === target.exportName) {
+        await panels.open(target, 'training');
+        return;
+      }
+      const stop = 'Stop Training';
+      const choice = await vscode.window.showWarningMessage(`ConvLens is training ${running.exportName}; stop it before training ${target.exportName}.`, stop);
+      if (choice === stop) training.stop();
+      return;
+    }
+    const model = await this.trainableModel(target);
+    const cwd = workspaceFolderOf(target.uri);
+    const settings = toTrainingSettings(this.parts.settings(), { kind: model.kind, cwd, outDirectory: runFolder(cwd, target.exportName) });
+    const mismatch = describeDatasetMismatch(settings.dataset, model.root, target.exportName);
+    if (mismatch !== null) throw new ActionError(mismatch);
+    await panels.open(target, model.kind === 'gan' ? 'samples' : 'training');
+    try {
+      await training.train(target, model, settings);
+    } catch (error) {
+      await log.reportFailure(`Training ${target.exportName}`, error);
+    }
+  }
+
+  stop(): void {
+    if (!this.parts.training.stop()) this.parts.log.info('Stop Training: nothing is training');
+  }
+
+  async show(args: readonly unknown[], tab: PanelTab, kind: 'model' | 'gan' | undefined): Promise<ModelPanel | undefined> {
+    const target = await resolveTarget(this.parts.analysis, args, kind);
+    if (target === undefined) return undefined;
+    return await this.parts.panels.open(target, tab);
+  }
+
+  /** Show Feature Maps: the panel's tab, with the first test sample through the first layer when there is a checkpoint. */
+  async showFeatureMaps(args: readonly unknown[]): Promise<void> {
+    const panel = await this.show(args, 'featureMaps', 'model');
+    if (panel === undefined) return;
+    if (!vscode.workspace.isTrusted) {
+      panel.postInspection({ type: 'inspectionFailed', message: 'Feature maps need a trusted workspace (they run TensorFlow.js).' });
+      return;
+    }
+    const summary = await this.parts.analysis.summary(panel.target.uri.fsPath, panel.target.exportName);
+    const first = summary?.rows.find((row) => !row.container && row.kind !== 'unknown');
+    if (summary === null || first === undefined) return;
+    await this.inspect(panel, first.name, { source: 'testSample', index: 0 });
+  }
+
+  /** Run Model on Image: pick an image, see its predictions and the first layer's feature maps. */
+  async runOnImage(args: readonly unknown[]): Promise<void> {
+    if (!(await ensureTrusted('Running a model'))) return;
+    const target = await resolveTarget(this.parts.analysis, args, 'model');
+    if (target === undefined) return;
+    const image = await this.pickImage();
+    if (image === undefined) return;
+    const panel = await this.parts.panels.open(target, 'featureMaps');
+    this.lastImage.set(panel, image);
+    const summary = await this.parts.analysis.summary(target.uri.fsPath, target.exportName);
+    const first = summary?.rows.find((row) => !row.container && row.kind !== 'unknown');
+    if (first === undefined) throw new ActionError(`${target.exportName} has no layer to inspect`);
+    await this.inspect(panel, first.name, { source: 'imageFile', reuse: true });
+  }
+
+  /** A panel's request. */
+  async handle(panel: ModelPanel, message: Exclude<PanelMessage, { type: 'ready' }>): Promise<void> {
+    const { target } = panel;
+    switch (message.type) {
+      case 'revealLine': {
+        const document = await vscode.workspace.openTextDocument(target.uri);
+        const line = Math.min(Math.max(message.line - 1, 0), document.lineCount - 1);
+        const position = new vscode.Position(line, document.lineAt(line).firstNonWhitespaceCharacterIndex);
+        await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+        return;
+      }
+      case 'startTraining':
+        await vscode.commands.executeCommand('convlens.trainModel', target.uri, target.exportName);
+        return;
+      case 'stopTraining':
+        this.stop();
+        return;
+      case 'computeFeatureMaps':
+        if (!vscode.workspace.isTrusted) {
+          panel.postInspection({ type: 'inspectionFailed', message: 'Feature maps need a trusted workspace (they run TensorFlow.js).' });
+          return;
+        }
+        await this.inspect(panel, message.layer, message.input);
+        return;
+      case 'interpolate':
+        // NOTE: the runtime process has no interpolation request yet; the run's own strip arrives with trainingFinished.
+        panel.postInspection({ type: 'inspectionFailed', message: 'Interpolating between two chosen samples is not available yet; the strip between fixed latent vectors appears when training finishes.' });
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  /**
+   * Feature maps of `layer` for an input, the predictions for it, and the first
+   * convolution's filters, from the model's checkpoint. Problems go to the panel.
+   */
+  private async inspect(panel: ModelPanel, layer: string, input: InspectionInput): Promise<void> {
+    const { target } = panel;
+    const cwd = workspaceFolderOf(target.uri);
+    const run = runFolder(cwd, target.exportName);
+    const fail = (message: string): void => panel.postInspection({ type: 'inspectionFailed', message });
+    if (!hasCheckpoint(run)) {
+      fail(`No checkpoint of ${target.exportName} yet: train it first (it goes to ${path.relative(cwd, run) || run}).`);
+      return;
+    }
+    const checkpoint = checkpointFolder(run);
+    const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
+    if (model === null || model.root.kind !== 'model') {
+      fail(`${target.exportName} is not a classifier ConvLens can evaluate.`);
+      return;
+    }
+    const source = await this.toRuntimeInput(panel, input, checkpoint);
+    if (source === undefined) return;
+    try {
+      const maps = await this.parts.inspector.featureMaps({ root: model.root, checkpoint, layer, input: source, cwd });
+      panel.postInspection({ type: 'featureMapsComputed', layer: maps.layer, maps: { shape: maps.shape, values: maps.values, min: maps.min, max: maps.max } });
+      const summary = await this.parts.analysis.summary(target.uri.fsPath, target.exportName);
+      await this.postPredictions(panel, model, summary, checkpoint, source, cwd);
+      await this.postFilters(panel, summary, checkpoint);
+    } catch (error) {
+      this.parts.log.error(`${panel.title}: feature maps of ${layer}`, error);
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async postPredictions(
+    panel: ModelPanel,
+    model: ExportedModel,
+    summary: ModelSummary | null,
+    checkpoint: string,
+    input: { readonly image: string } | { readonly dataset: string; readonly testIndex: number },
+    cwd: string,
+  ): Promise<void> {
+    const output = summary === null ? undefined : outputLayerOf(summary);
+    if (output === undefined || model.root.kind !== 'model') return;
+    const maps = await this.parts.inspector.featureMaps({ root: model.root, checkpoint, layer: output.name, input, cwd });
+    if (maps.shape.length !== 1) return;
+    const classes = await readCheckpointClasses(checkpoint).catch(() => null);
+    panel.postInspection({ type: 'predictionsComputed', predictions: toPredictions(maps.values, classes, output.kind === 'softmax') });
+  }
+
+  private async postFilters(panel: ModelPanel, summary: ModelSummary | null, checkpoint: string): Promise<void> {
+    const first = summary?.rows.find((row) => row.kind === 'conv2d');
+    if (first === undefined) return;
+    const filters = await readConvolutionFilters(checkpoint, first.name).catch((error: unknown) => {
+      this.parts.log.warn(`${panel.title}: could not read the filters of ${first.name}: ${String(error)}`);
+      return null;
+    });
+    if (filters !== null) panel.postInspection({ type: 'filtersComputed', layer: first.name, filters });
+  }
+
+  /** The runtime's input for a panel's choice; undefined when the user cancelled a dialog. */
+  private async toRuntimeInput(
+    panel: ModelPanel,
+    input: InspectionInput,
+    checkpoint: string,
+  ): Promise<{ readonly image: string } | { readonly dataset: string; readonly testIndex: number } | undefined> {
+    switch (input.source) {
+      case 'testSample': {
+        const dataset = (await readTrainedDataset(checkpoint)) ?? this.parts.settings().training.dataset;
+        return { dataset, testIndex: input.index };
+      }
+      case 'imageFile': {
+        const last = this.lastImage.get(panel);
+        const image = input.reuse === true && last !== undefined ? last : await this.pickImage();
+        if (image === undefined) return undefined;
+        this.lastImage.set(panel, image);
+        return { image };
+      }
+      case 'drawing':
+        return { image: await writeDrawing(input.width, input.height, input.pixels) };
+      default: {
+        const unreachable: never = input;
+        return unreachable;
+      }
+    }
+  }
+
+  private async pickImage(): Promise<string | undefined> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: IMAGE_FILTERS, openLabel: 'Run the model on it', title: 'ConvLens: an image for the model' });
+    return picked?.[0]?.fsPath;
+  }
+
+  private async trainableModel(target: ModelTarget): Promise<ExportedModel> {
+    const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
+    if (model === null) throw new ActionError(`${vscode.workspace.asRelativePath(target.uri)} has no exported model '${target.exportName}' that ConvLens can evaluate`);
+    if (model.errors.length > 0) throw new ActionError(`${target.exportName} has ${model.errors.length === 1 ? 'a shape error' : `${model.errors.length} shape errors`}: ${model.errors[0]}`);
+    if (model.unknown !== null) throw new ActionError(`${target.exportName} has a value static evaluation cannot know: ${model.unknown}`);
+    return model;
+  }
+}
+
+/** The built-in dataset a checkpoint was trained on (its training.json), so test samples come from it. */
+async function readTrainedDataset(checkpoint: string): Promise<string | null> {
+  try {
+    const state = JSON.parse(await readFile(path.join(checkpoint, 'training.json'), 'utf8')) as { dataset?: unknown };
+    return typeof state.dataset === 'string' && state.dataset in BUILTIN_DATASET_SHAPES ? state.dataset : null;
+  } catch {
+    // No readable state: the settings' dataset is used instead.
+    return null;
+  }
+}
+
+/** A drawn digit (grey values in [0, 1], white ink on black as MNIST's) as a PNG the runtime reads and resizes. */
+async function writeDrawing(width: number, height: number, pixels: readonly number[]): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'convlens-drawing-'));
+  const file = path.join(folder, 'drawing.png');
+  const data = Uint8Array.from(pixels, (value) => Math.round(Math.min(Math.max(value, 0), 1) * 255));
+  await writeFile(file, encodePng({ width, height, channels: 1, data }));
+  return file;
+}

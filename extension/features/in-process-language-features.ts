@@ -1,0 +1,132 @@
+/**
+ * What the tsserver plugin gives TypeScript's own features — hovers, diagnostics and quick
+ * fixes — provided by the extension itself while static analysis runs in-process
+ * (TypeScript 7, or a tsserver that cannot answer). Registered only in that mode, so the
+ * editor never shows them twice.
+ */
+import * as vscode from 'vscode';
+import { collectDiagnostics, DIAGNOSTIC_SOURCE, getCodeFixes, getHover, type ConvLensSettings } from '../../language/service/index';
+import type { ModelAnalysis } from '../analysis/model-analysis';
+import type { ExtensionLog } from '../log';
+
+const SELECTOR: vscode.DocumentSelector = [
+  { language: 'typescript', scheme: 'file' },
+  { language: 'typescriptreact', scheme: 'file' },
+];
+
+/** Diagnostics wait this long after the last keystroke. */
+const DIAGNOSTICS_DELAY_MS = 400;
+
+export function registerInProcessLanguageFeatures(
+  analysis: ModelAnalysis,
+  isEngaged: (document: vscode.TextDocument) => boolean,
+  settings: () => ConvLensSettings,
+  log: ExtensionLog,
+): vscode.Disposable {
+  const diagnostics = vscode.languages.createDiagnosticCollection('convlens');
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  const targetOf = (document: vscode.TextDocument) => (isEngaged(document) && document.uri.scheme === 'file' ? analysis.inProcessTarget(document.uri.fsPath) : undefined);
+
+  const refresh = (document: vscode.TextDocument): void => {
+    if (document.languageId !== 'typescript' && document.languageId !== 'typescriptreact') return;
+    const key = document.uri.toString();
+    clearTimeout(timers.get(key));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        try {
+          const found = targetOf(document);
+          if (found === undefined) {
+            diagnostics.delete(document.uri);
+            return;
+          }
+          const { tsModule, target } = found;
+          diagnostics.set(document.uri, collectDiagnostics(tsModule, target.program, target.sourceFile).map((diagnostic) => toDiagnostic(document, tsModule, diagnostic)));
+        } catch (error) {
+          log.error(`diagnostics of ${document.uri.fsPath}`, error);
+        }
+      }, DIAGNOSTICS_DELAY_MS),
+    );
+  };
+
+  const hover = vscode.languages.registerHoverProvider(SELECTOR, {
+    provideHover(document, position) {
+      try {
+        const found = targetOf(document);
+        if (found === undefined) return undefined;
+        const { tsModule, target } = found;
+        const result = getHover(tsModule, target.program, target.sourceFile, document.offsetAt(position), settings());
+        if (result === undefined) return undefined;
+        const range = new vscode.Range(document.positionAt(result.textSpan.start), document.positionAt(result.textSpan.start + result.textSpan.length));
+        return new vscode.Hover(new vscode.MarkdownString(result.markdown), range);
+      } catch (error) {
+        log.error(`hover in ${document.uri.fsPath}`, error);
+        return undefined;
+      }
+    },
+  });
+
+  const fixes = vscode.languages.registerCodeActionsProvider(
+    SELECTOR,
+    {
+      provideCodeActions(document, range, context) {
+        const codes = context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE).map((diagnostic) => Number(diagnostic.code));
+        if (codes.length === 0) return [];
+        try {
+          const found = targetOf(document);
+          if (found === undefined) return [];
+          const { tsModule, target } = found;
+          return getCodeFixes(tsModule, target.program, target.sourceFile, document.offsetAt(range.start), document.offsetAt(range.end), codes).map((fix) => {
+            const action = new vscode.CodeAction(fix.description, vscode.CodeActionKind.QuickFix);
+            action.edit = new vscode.WorkspaceEdit();
+            for (const change of fix.changes) {
+              const uri = vscode.Uri.file(change.fileName);
+              const changed = vscode.workspace.textDocuments.find((candidate) => candidate.uri.fsPath === uri.fsPath) ?? document;
+              for (const edit of change.textChanges) {
+                action.edit.replace(uri, new vscode.Range(changed.positionAt(edit.span.start), changed.positionAt(edit.span.start + edit.span.length)), edit.newText);
+              }
+            }
+            action.diagnostics = context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE);
+            return action;
+          });
+        } catch (error) {
+          log.error(`quick fixes in ${document.uri.fsPath}`, error);
+          return [];
+        }
+      },
+    },
+    { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+  );
+
+  const listeners = [
+    vscode.workspace.onDidOpenTextDocument(refresh),
+    vscode.workspace.onDidChangeTextDocument((event) => refresh(event.document)),
+    vscode.workspace.onDidCloseTextDocument((document) => diagnostics.delete(document.uri)),
+  ];
+  for (const document of vscode.workspace.textDocuments) refresh(document);
+
+  return vscode.Disposable.from(hover, fixes, diagnostics, ...listeners, {
+    dispose: () => {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  });
+}
+
+function toDiagnostic(document: vscode.TextDocument, tsModule: typeof import('typescript'), diagnostic: import('typescript').Diagnostic): vscode.Diagnostic {
+  const start = diagnostic.start ?? 0;
+  const range = new vscode.Range(document.positionAt(start), document.positionAt(start + (diagnostic.length ?? 0)));
+  const message = tsModule.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+  const severity =
+    diagnostic.category === tsModule.DiagnosticCategory.Error
+      ? vscode.DiagnosticSeverity.Error
+      : diagnostic.category === tsModule.DiagnosticCategory.Warning
+        ? vscode.DiagnosticSeverity.Warning
+        : vscode.DiagnosticSeverity.Information;
+  const result = new vscode.Diagnostic(range, message, severity);
+  result.source = DIAGNOSTIC_SOURCE;
+  result.code = diagnostic.code;
+  return result;
+}

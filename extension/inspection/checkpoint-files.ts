@@ -1,0 +1,112 @@
+/**
+ * What the panels read straight from a training run's files, without TensorFlow.js and
+ * without running anything: the class names a checkpoint was trained with, its first
+ * convolution's filters (model.json's weight manifest + weights.bin) and the predictions
+ * that a layer's output means. Node only, no vscode.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Prediction, TensorSnapshot } from '../../webviews/protocol';
+
+/** Where `convlens train` and the extension put a run: `<workspace>/.convlens/runs/<export>`. */
+export function runFolder(workspaceFolder: string, exportName: string): string {
+  return path.join(workspaceFolder, '.convlens', 'runs', exportName);
+}
+
+/** The checkpoint of a run folder (runtime/training/checkpoint.ts writes it there). */
+export function checkpointFolder(run: string): string {
+  return path.join(run, 'checkpoint');
+}
+
+export function hasCheckpoint(run: string): boolean {
+  return existsSync(path.join(checkpointFolder(run), 'training.json'));
+}
+
+interface CheckpointState {
+  readonly kind?: unknown;
+  readonly classes?: unknown;
+}
+
+/** The checkpoint's class names (training.json), or null when it has none. */
+export async function readCheckpointClasses(checkpoint: string): Promise<string[] | null> {
+  const state = JSON.parse(await readFile(path.join(checkpoint, 'training.json'), 'utf8')) as CheckpointState;
+  return Array.isArray(state.classes) && state.classes.every((entry) => typeof entry === 'string') ? (state.classes as string[]) : null;
+}
+
+interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype?: string;
+}
+
+interface ModelJson {
+  readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly WeightSpec[] }[];
+}
+
+/**
+ * The kernel of layer `layer` as a filter bank `[filters·channels, kh, kw]` (filter-major,
+ * PyTorch's order), from TensorFlow.js's `[kh, kw, channels, filters]`; null when the
+ * checkpoint has no 4-D float32 kernel of that name.
+ */
+export async function readConvolutionFilters(checkpoint: string, layer: string): Promise<TensorSnapshot | null> {
+  const manifest = JSON.parse(await readFile(path.join(checkpoint, 'model.json'), 'utf8')) as ModelJson;
+  let offset = 0;
+  for (const group of manifest.weightsManifest) {
+    const buffers = await Promise.all(group.paths.map((file) => readFile(path.join(checkpoint, file))));
+    const data = Buffer.concat(buffers);
+    for (const spec of group.weights) {
+      const count = spec.shape.reduce((product, size) => product * size, 1);
+      const isKernel = spec.name === `${layer}/kernel` && spec.shape.length === 4 && (spec.dtype ?? 'float32') === 'float32';
+      if (isKernel) {
+        const floats = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + count * 4));
+        return toFilterBank(floats, spec.shape as [number, number, number, number]);
+      }
+      offset += count * 4;
+    }
+    offset = 0;
+  }
+  return null;
+}
+
+/** `[kh, kw, in, out]` (channels last) → `[out·in, kh, kw]`, with the value range. */
+export function toFilterBank(kernel: Float32Array, shape: readonly [number, number, number, number]): TensorSnapshot {
+  const [kernelHeight, kernelWidth, channels, filters] = shape;
+  const values: number[] = new Array<number>(kernel.length);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let filter = 0; filter < filters; filter += 1) {
+    for (let channel = 0; channel < channels; channel += 1) {
+      for (let row = 0; row < kernelHeight; row += 1) {
+        for (let column = 0; column < kernelWidth; column += 1) {
+          const value = kernel[((row * kernelWidth + column) * channels + channel) * filters + filter] ?? 0;
+          values[((filter * channels + channel) * kernelHeight + row) * kernelWidth + column] = value;
+          if (value < min) min = value;
+          if (value > max) max = value;
+        }
+      }
+    }
+  }
+  if (values.length === 0) return { shape: [0, kernelHeight, kernelWidth], values, min: 0, max: 0 };
+  return { shape: [filters * channels, kernelHeight, kernelWidth], values, min, max };
+}
+
+/**
+ * The `k` likeliest classes from the output layer's values: probabilities as they are when
+ * the model ends in softmax, else logits through a (numerically stable) softmax.
+ */
+export function toPredictions(values: readonly number[], labels: readonly string[] | null, outputIsProbability: boolean, k = 5): Prediction[] {
+  let probabilities: number[];
+  if (outputIsProbability) {
+    probabilities = [...values];
+  } else {
+    const largest = Math.max(...values);
+    const exponentials = values.map((value) => Math.exp(value - largest));
+    const total = exponentials.reduce((sum, value) => sum + value, 0);
+    probabilities = exponentials.map((value) => value / total);
+  }
+  return probabilities
+    .map((probability, index) => ({ label: labels?.[index] ?? String(index), probability }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, k);
+}

@@ -1,0 +1,167 @@
+/**
+ * Runtime events (runtime/protocol.ts) → the panel's HostMessages (webviews/protocol.ts),
+ * the throttle that keeps a fast training run from flooding the webview, and the replay
+ * that lets a panel that was hidden (and so destroyed: retainContextWhenHidden is off)
+ * catch up with the run when it is shown again. Pure, no vscode.
+ */
+import type { RuntimeEvent } from '../../runtime/protocol';
+import type { HostMessage } from '../../webviews/protocol';
+
+/** The messages one runtime event becomes (none for an event a panel does not show). */
+export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMessage[] {
+  switch (event.event) {
+    case 'started':
+      return [
+        {
+          type: 'trainingStarted',
+          kind: event.kind,
+          backend: event.backend,
+          dataset: event.dataset,
+          epochs: event.epochs,
+          batchesPerEpoch: event.trainImages > 0 && batchSize > 0 ? Math.ceil(event.trainImages / batchSize) : null,
+        },
+      ];
+    case 'progress':
+      return [
+        {
+          type: 'trainingProgressed',
+          epoch: event.epoch,
+          epochs: event.epochs,
+          batch: event.batch,
+          batches: event.batches,
+          loss: event.loss,
+          accuracy: event.accuracy,
+          generatorLoss: event.generatorLoss ?? null,
+          imagesPerSecond: event.imagesPerSecond,
+        },
+      ];
+    case 'epochEnded':
+      return [
+        {
+          type: 'epochEnded',
+          epoch: event.epoch,
+          loss: event.loss,
+          accuracy: event.accuracy,
+          validationLoss: event.validationLoss,
+          validationAccuracy: event.validationAccuracy,
+          generatorLoss: event.generatorLoss ?? null,
+        },
+      ];
+    case 'samplesReady':
+      return [{ type: 'samplesReady', epoch: event.epoch, png: event.png, rows: event.rows, columns: event.columns }];
+    case 'stopped':
+      return [{ type: 'trainingStopped', epoch: event.epoch }];
+    case 'failed':
+      return [{ type: 'trainingFailed', message: event.message }];
+    case 'finished':
+      // NOTE: the runtime's `finished` event carries no confusion matrix yet (extension/README.md).
+      return [{ type: 'trainingFinished', testAccuracy: event.testAccuracy, confusionMatrix: null, classes: null }];
+    case 'featureMaps':
+      return [{ type: 'featureMapsComputed', layer: event.layer, maps: { shape: event.shape, values: event.values, min: event.min, max: event.max } }];
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * Passes `trainingProgressed` at most once per `intervalMs` (the newest wins; a held one is
+ * sent when the interval is over) and everything else at once, after any held progress so
+ * the order of a run is kept. `send` receives what goes out; `now` and the timer functions
+ * are injectable for tests.
+ */
+export class ProgressThrottle {
+  private held: HostMessage | undefined;
+  private lastSent = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly send: (message: HostMessage) => void,
+    private readonly intervalMs = 150,
+    private readonly now: () => number = Date.now,
+    private readonly schedule: (run: () => void, ms: number) => ReturnType<typeof setTimeout> = setTimeout,
+    private readonly cancel: (timer: ReturnType<typeof setTimeout>) => void = clearTimeout,
+  ) {}
+
+  push(message: HostMessage): void {
+    if (message.type !== 'trainingProgressed') {
+      this.flush();
+      this.send(message);
+      return;
+    }
+    const wait = this.lastSent + this.intervalMs - this.now();
+    if (wait <= 0 && this.held === undefined) {
+      this.lastSent = this.now();
+      this.send(message);
+      return;
+    }
+    this.held = message;
+    if (this.timer === undefined) this.timer = this.schedule(() => this.flush(), Math.max(0, wait));
+  }
+
+  /** Sends a held progress message now. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      this.cancel(this.timer);
+      this.timer = undefined;
+    }
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    this.lastSent = this.now();
+    this.send(held);
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) this.cancel(this.timer);
+    this.timer = undefined;
+    this.held = undefined;
+  }
+}
+
+/** Sample grids a replay keeps (the panel's own timeline keeps as many). */
+export const REPLAYED_SAMPLE_GRIDS = 64;
+
+/**
+ * What a panel needs to redraw the current (or last) run from nothing, in the order the
+ * run sent it: its start, every epoch, the sample grids (the oldest thinned, the first
+ * kept), only the latest progress, and how it ended.
+ */
+export class TrainingReplay {
+  private recorded: HostMessage[] = [];
+
+  record(message: HostMessage): void {
+    switch (message.type) {
+      case 'trainingStarted':
+        this.recorded = [message];
+        return;
+      case 'trainingProgressed':
+        this.recorded = this.recorded.filter((entry) => entry.type !== 'trainingProgressed');
+        break;
+      case 'samplesReady': {
+        const grids = this.recorded.filter((entry) => entry.type === 'samplesReady');
+        if (grids.length >= REPLAYED_SAMPLE_GRIDS) {
+          const thinned = grids[1];
+          this.recorded = this.recorded.filter((entry) => entry !== thinned);
+        }
+        break;
+      }
+      case 'epochEnded':
+      case 'trainingFinished':
+      case 'trainingStopped':
+      case 'trainingFailed':
+      case 'interpolationReady':
+        break;
+      default:
+        // Summaries, layers and inspection results are not part of a run.
+        return;
+    }
+    if (this.recorded.length === 0) return;
+    this.recorded.push(message);
+  }
+
+  messages(): HostMessage[] {
+    return [...this.recorded];
+  }
+}

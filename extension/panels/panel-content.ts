@@ -1,0 +1,47 @@
+/**
+ * What a model's panel shows, from the language service's summary: the Summary tab's
+ * snapshot, the layers the Feature maps tab offers, the title and the first paint. Pure.
+ */
+import type { ModelSummary } from '../../language/service/index';
+import type { InspectableLayer, PanelInitialState, PanelTab, SummarySnapshot } from '../../webviews/protocol';
+
+/** The panel's title: `ConvLens: lenet5Mnist` (extension/README.md promises this format). */
+export function panelTitle(exportName: string): string {
+  return `ConvLens: ${exportName}`;
+}
+
+export function toSummarySnapshot(summary: ModelSummary): SummarySnapshot {
+  return {
+    title: summary.exportName,
+    kind: summary.kind,
+    input: summary.input,
+    output: summary.output,
+    rows: summary.rows.map((row) => ({ ...row })),
+    totals: { ...summary.totals },
+    findings: summary.findings.map((finding) => ({ ...finding })),
+  };
+}
+
+/**
+ * The layers whose outputs the Feature maps tab can show: every leaf layer of a classifier
+ * (feature maps come from a classifier checkpoint; a GAN has none), with its output shape.
+ */
+export function toInspectableLayers(summary: ModelSummary): InspectableLayer[] {
+  if (summary.kind !== 'model') return [];
+  return summary.rows.filter((row) => !row.container && row.kind !== 'unknown').map((row) => ({ name: row.name, kind: row.kind, output: row.output }));
+}
+
+/** The last leaf layer of the main path: its output, through softmax, gives the predictions. */
+export function outputLayerOf(summary: ModelSummary): { readonly name: string; readonly kind: string } | undefined {
+  const leaves = summary.rows.filter((row) => !row.container && !row.aux);
+  const last = leaves[leaves.length - 1];
+  return last === undefined ? undefined : { name: last.name, kind: last.kind };
+}
+
+export function toInitialState(exportName: string, summary: ModelSummary | undefined, tab: PanelTab): PanelInitialState {
+  return {
+    title: exportName,
+    tab,
+    ...(summary === undefined ? {} : { kind: summary.kind, summary: toSummarySnapshot(summary) }),
+  };
+}

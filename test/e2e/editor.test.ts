@@ -1,0 +1,110 @@
+/**
+ * ConvLens in a real VS Code (code-server 4.139.1, VS Code 1.139) with the packaged .vsix
+ * installed and default settings, driven in headless Chromium. Run by `npm run test:e2e`
+ * (not by `npm test`); test/e2e/README.md explains the setup.
+ *
+ * Screenshots of the steps go to docs/screenshots/ (README's two-minute tour uses them).
+ * CONVLENS_E2E_NO_VSIX=1 runs plain VS Code: only the harness's own check runs.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Editor, REPO_ROOT, findVsix } from './code-server';
+import { BROKEN_MODEL, FIXED_MODEL, makeWorkspace, type Workspace } from './workspace';
+
+const SCREENSHOTS = process.env['CONVLENS_E2E_SCREENSHOTS'] ?? path.join(REPO_ROOT, 'docs', 'screenshots');
+const PLAIN = process.env['CONVLENS_E2E_NO_VSIX'] === '1';
+
+/** 1-based line and column of the first occurrence of `needle` in `text`. */
+function positionOf(text: string, needle: string): { line: number; column: number } {
+  const index = text.indexOf(needle);
+  assert.ok(index >= 0, `${needle} not found`);
+  const before = text.slice(0, index).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+describe('ConvLens in a real VS Code (code-server)', function () {
+  let workspace: Workspace;
+  let editor: Editor;
+
+  before(async function () {
+    this.timeout(300_000);
+    const vsix = PLAIN ? undefined : findVsix();
+    if (!PLAIN && vsix === undefined) throw new Error('no convlens .vsix found: run `npm run package` (or set CONVLENS_VSIX)');
+    workspace = makeWorkspace();
+    fs.writeFileSync(path.join(workspace.folder, 'plain.ts'), 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n');
+    editor = await Editor.start({ workspace: workspace.folder, vsix });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (editor !== undefined) await editor.close();
+    workspace?.remove();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && editor !== undefined) {
+      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      const file = path.join(editor.temp, '..', `convlens-e2e-failed-${name}.png`);
+      await editor.screenshot(file).catch(() => undefined);
+      console.log(`    screenshot of the failure: ${file}\n    code-server log (tail):\n${editor.log().slice(-4000)}`);
+    }
+  });
+
+  it('VS Code\'s own TypeScript hover works (the harness check)', async () => {
+    await editor.openFile('plain.ts', { line: 1, column: 17, expectText: 'greet' });
+    await editor.hoverAtCursorUntil('function greet(name: string): string');
+  });
+
+  describe('with the packaged extension', function () {
+    before(function () {
+      if (PLAIN) this.skip();
+    });
+
+    it('shape hints render in the editor with default settings', async () => {
+      const source = fs.readFileSync(path.join(workspace.folder, 'lenet5.ts'), 'utf8');
+      const { line } = positionOf(source, "'lenet5Mnist',");
+      const view = await editor.openFile('lenet5.ts', { line: line + 2, column: 3, expectText: "'lenet5Mnist'" });
+      await view.locator('.view-lines', { hasText: '→ 6@28×28' }).waitFor({ timeout: 180_000 });
+      await editor.screenshot(path.join(SCREENSHOTS, 'shape-hints.png'));
+    });
+
+    it('hover on a layer shows the parameter formula', async () => {
+      const source = fs.readFileSync(path.join(workspace.folder, 'lenet5.ts'), 'utf8');
+      const at = positionOf(source, 'conv2d(6, 5, { padding: 2 })');
+      await editor.openFile('lenet5.ts', { line: at.line, column: at.column + 2, expectText: "'lenet5Mnist'" });
+      const hover = await editor.hoverAtCursorUntil('(5·5·1 + 1)·6 = 156');
+      assert.match(await hover.innerText(), /6@28×28/);
+      await editor.screenshot(path.join(SCREENSHOTS, 'hover.png'));
+      await editor.page.keyboard.press('Escape');
+    });
+
+    it('a broken model shows its squiggle and the quick fix repairs it', async () => {
+      const file = path.join(workspace.folder, 'broken.ts');
+      const at = positionOf(BROKEN_MODEL, 'dense(10)');
+      const view = await editor.openFile('broken.ts', { line: at.line, column: at.column + 1, expectText: 'forgot to flatten' });
+      await view.locator('.squiggly-error').first().waitFor({ timeout: 120_000 });
+      // The error's message in the hover at the cursor.
+      await editor.hoverAtCursorUntil('expects a vector but receives the image 8@26×26');
+      await editor.page.keyboard.press('Escape');
+      await editor.page.keyboard.press('Control+.');
+      const fix = editor.page.locator('.action-widget .monaco-list-row', { hasText: 'Insert flatten() before this layer' }).first();
+      await fix.waitFor({ timeout: 60_000 });
+      await editor.screenshot(path.join(SCREENSHOTS, 'quick-fix.png'));
+      await fix.click();
+      await view.locator('.view-lines', { hasText: 'relu(), flatten(), dense(10)' }).waitFor({ timeout: 30_000 });
+      await editor.page.keyboard.press('Control+S');
+      await waitFor(() => fs.readFileSync(file, 'utf8') === FIXED_MODEL, 30_000, () => `broken.ts after the fix:\n${fs.readFileSync(file, 'utf8')}`);
+      await view.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 60_000 });
+    });
+  });
+});
+
+/** Polls a condition on the file system (not the UI) until it holds or the deadline passes. */
+async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

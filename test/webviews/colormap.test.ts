@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { colourAt, displayRange, gradientStops, lookupTable, luminance, normaliser, paintTile, parseHex, toHex } from '../../webviews/panel/colormap';
+
+describe('webviews: colour maps', () => {
+  it('viridis runs from #440154 through #21918c to #fde725', () => {
+    assert.equal(toHex(colourAt('viridis', 0)), '#440154');
+    assert.equal(toHex(colourAt('viridis', 0.5)), '#21918c');
+    assert.equal(toHex(colourAt('viridis', 1)), '#fde725');
+  });
+
+  it('viridis gets lighter all the way (perceptually ordered)', () => {
+    const table = lookupTable('viridis');
+    assert.equal(table.length, 256 * 3);
+    let previous = -1;
+    for (let i = 0; i < 256; i++) {
+      const current = luminance([table[i * 3]!, table[i * 3 + 1]!, table[i * 3 + 2]!]);
+      assert.ok(current >= previous, `entry ${i} is not lighter than entry ${i - 1}`);
+      previous = current;
+    }
+  });
+
+  it('the diverging map is blue below, near-white at, red above its centre', () => {
+    assert.equal(toHex(colourAt('diverging', 0)), '#2166ac');
+    assert.equal(toHex(colourAt('diverging', 0.5)), '#f7f7f7');
+    assert.equal(toHex(colourAt('diverging', 1)), '#b2182b');
+  });
+
+  it('clamps t and reads NaN as the low end', () => {
+    assert.deepEqual(colourAt('viridis', -3), colourAt('viridis', 0));
+    assert.deepEqual(colourAt('viridis', 7), colourAt('viridis', 1));
+    assert.deepEqual(colourAt('viridis', NaN), colourAt('viridis', 0));
+  });
+
+  it('normalises per layer range; a constant range reads as the low end; the diverging map is symmetric', () => {
+    const viridis = normaliser('viridis', { min: -1, max: 3 });
+    assert.equal(viridis(-1), 0);
+    assert.equal(viridis(1), 0.5);
+    assert.equal(viridis(3), 1);
+    assert.equal(normaliser('viridis', { min: 2, max: 2 })(2), 0);
+    const diverging = normaliser('diverging', { min: -0.2, max: 0.6 });
+    assert.equal(diverging(0), 0.5);
+    assert.equal(diverging(0.6), 1);
+    assert.equal(diverging(-0.6), 0);
+    assert.equal(normaliser('diverging', { min: 0, max: 0 })(0), 0.5);
+    assert.deepEqual(displayRange('diverging', { min: -0.2, max: 0.6 }), { min: -0.6, max: 0.6 });
+    assert.deepEqual(displayRange('viridis', { min: -0.2, max: 0.6 }), { min: -0.2, max: 0.6 });
+  });
+
+  it('paints a tile as opaque RGBA from an offset', () => {
+    const out = new Uint8ClampedArray(4 * 4);
+    paintTile([99, -1, 3, 1, NaN], 1, 2, 2, 'viridis', { min: -1, max: 3 }, out);
+    assert.deepEqual([...out.slice(0, 4)], [0x44, 0x01, 0x54, 255]);
+    assert.deepEqual([...out.slice(4, 8)], [0xfd, 0xe7, 0x25, 255]);
+    assert.deepEqual([...out.slice(8, 12)], [...colourAt('viridis', 0.5), 255]);
+    assert.deepEqual([...out.slice(12, 16)], [0x44, 0x01, 0x54, 255], 'NaN paints the low end');
+  });
+
+  it('gives CSS gradient stops and parses colours', () => {
+    const stops = gradientStops('viridis', 3);
+    assert.deepEqual(stops, ['#440154 0.0%', '#21918c 50.0%', '#fde725 100.0%']);
+    assert.deepEqual(parseHex('#0a0B0c'), [10, 11, 12]);
+    assert.throws(() => parseHex('red'));
+  });
+});

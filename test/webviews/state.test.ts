@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import type { HostMessage } from '../../webviews/protocol';
+import {
+  applyHostMessage,
+  initialState,
+  LIVE_POINTS,
+  partsChangedBy,
+  PERSISTED_VALUES,
+  persistable,
+  requestedFeatureMaps,
+  requestedInterpolation,
+  restoreState,
+  selectLayer,
+  selectTab,
+  setSteps,
+  setTimeline,
+  shownGrid,
+  thin,
+  TIMELINE_GRIDS,
+  toggleSample,
+  type PanelState,
+} from '../../webviews/panel/state';
+import * as f from './fixtures';
+
+function fold(state: PanelState, ...messages: HostMessage[]): PanelState {
+  return messages.reduce(applyHostMessage, state);
+}
+
+describe('webviews: panel state reducer', () => {
+  it('starts from the embedded initial state', () => {
+    const state = initialState({ title: 'lenet5', tab: 'training', summary: f.LENET_SUMMARY });
+    assert.equal(state.title, 'lenet5');
+    assert.equal(state.kind, 'model');
+    assert.equal(state.tab, 'training');
+    assert.equal(state.summary, f.LENET_SUMMARY);
+    assert.equal(initialState().title, 'ConvLens');
+    assert.equal(initialState({ summary: f.DCGAN_SUMMARY }).kind, 'gan');
+  });
+
+  it('a summary sets title and kind; showTab switches', () => {
+    const state = fold(initialState(), f.summaryUpdated(f.DCGAN_SUMMARY), { type: 'showTab', tab: 'samples' });
+    assert.equal(state.title, 'dcgan');
+    assert.equal(state.kind, 'gan');
+    assert.equal(state.tab, 'samples');
+  });
+
+  it('training: progress feeds the live trace of the running epoch, epoch ends become history', () => {
+    let state = fold(initialState(), f.trainingStarted('classifier', 5), f.progressed(1, 50), f.progressed(1, 100));
+    assert.equal(state.training.status, 'running');
+    assert.deepEqual(
+      state.training.live.map((point) => point.x),
+      [0.5, 1],
+    );
+    assert.equal(state.training.progress?.imagesPerSecond, 2150.4);
+    state = fold(state, f.epochEnded(1));
+    assert.deepEqual(state.training.live, [], 'the epoch point replaces its live trace');
+    assert.deepEqual(
+      state.training.history.map((point) => point.epoch),
+      [1],
+    );
+    state = fold(state, f.progressed(2, 10));
+    assert.deepEqual(
+      state.training.live.map((point) => point.x),
+      [1.1],
+    );
+  });
+
+  it('a restarted run (progress going backwards) starts a new live trace; a replayed epoch replaces the old point', () => {
+    let state = fold(initialState(), f.trainingStarted(), f.progressed(3, 50), f.progressed(1, 10));
+    assert.deepEqual(
+      state.training.live.map((point) => point.x),
+      [0.1],
+    );
+    state = fold(state, f.epochEnded(1), f.epochEnded(2), { ...f.epochEnded(2), loss: 9 } as HostMessage);
+    assert.deepEqual(
+      state.training.history.map((point) => [point.epoch, point.loss === 9]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
+  });
+
+  it('keeps the live trace bounded however many batches an epoch has', () => {
+    let state = fold(initialState(), f.trainingStarted());
+    for (let batch = 1; batch <= 5000; batch++) state = applyHostMessage(state, f.progressed(1, batch, 5, 5000));
+    assert.ok(state.training.live.length <= LIVE_POINTS);
+    assert.equal(state.training.live[0]!.x, 1 / 5000, 'the first point is kept');
+    assert.equal(state.training.live[state.training.live.length - 1]!.x, 1, 'the newest point is kept');
+  });
+
+  it('a new run resets the training state, finishing and stopping set the status', () => {
+    let state = fold(initialState(), f.trainingStarted(), f.epochEnded(1), f.trainingFinished());
+    assert.equal(state.training.status, 'finished');
+    assert.equal(state.training.testAccuracy, 0.9871);
+    assert.equal(state.training.confusionMatrix?.length, 10);
+    state = fold(state, f.trainingStarted());
+    assert.deepEqual(state.training.history, []);
+    assert.equal(state.training.testAccuracy, null);
+    state = fold(state, { type: 'trainingStopped', epoch: 2 });
+    assert.equal(state.training.status, 'stopped');
+    assert.equal(state.training.stoppedAtEpoch, 2);
+    state = fold(state, { type: 'trainingFailed', message: 'boom' });
+    assert.equal(state.training.status, 'failed');
+    assert.equal(state.training.message, 'boom');
+  });
+
+  it('feature maps: the layer list keeps the picked layer, a request shows busy until the maps arrive', () => {
+    let state = fold(initialState(), f.LAYERS);
+    assert.equal(state.featureMaps.layer, 'C1', 'the first layer by default');
+    state = selectLayer(state, 'C3');
+    state = fold(state, f.LAYERS);
+    assert.equal(state.featureMaps.layer, 'C3');
+    state = fold(state, { type: 'layersListed', layers: [{ name: 'conv1', kind: 'conv2d', output: '8@28×28' }] });
+    assert.equal(state.featureMaps.layer, 'conv1', 'a layer that is gone falls back to the first');
+    state = requestedFeatureMaps(state, 'conv1', { source: 'testSample', index: 4 });
+    assert.equal(state.featureMaps.busy, true);
+    state = fold(state, { type: 'featureMapsComputed', layer: 'conv1', maps: f.featureMaps(8) });
+    assert.equal(state.featureMaps.busy, false);
+    assert.deepEqual(state.featureMaps.input, { source: 'testSample', index: 4 });
+    state = requestedFeatureMaps(state, 'conv1', { source: 'imageFile' });
+    state = fold(state, { type: 'inspectionFailed', message: 'no checkpoint' });
+    assert.equal(state.featureMaps.busy, false);
+    assert.equal(state.featureMaps.message, 'no checkpoint');
+  });
+
+  it('predictions are kept most probable first', () => {
+    const state = fold(initialState(), f.PREDICTIONS);
+    assert.deepEqual(
+      state.featureMaps.predictions?.map((prediction) => prediction.label),
+      ['7', '3', '1', '9'],
+    );
+  });
+
+  it('GAN samples: the timeline follows the newest grid unless moved back', () => {
+    let state = fold(initialState(), f.trainingStarted('gan'), f.samplesReady(1), f.samplesReady(2));
+    assert.equal(state.kind, 'gan');
+    assert.equal(shownGrid(state.samples)?.epoch, 2);
+    state = setTimeline(state, 0);
+    state = fold(state, f.samplesReady(3));
+    assert.equal(shownGrid(state.samples)?.epoch, 1, 'a moved timeline stays where it was');
+    state = setTimeline(state, 2);
+    assert.equal(state.samples.position, null, 'moving to the end follows again');
+    state = fold(state, f.samplesReady(4));
+    assert.equal(shownGrid(state.samples)?.epoch, 4);
+    state = fold(state, f.trainingStarted('gan'));
+    assert.deepEqual(state.samples.grids, [], 'a new run starts a new timeline');
+  });
+
+  it('keeps at most TIMELINE_GRIDS grids, the first and the newest always', () => {
+    let state = initialState({ kind: 'gan' });
+    for (let epoch = 1; epoch <= 200; epoch++) state = applyHostMessage(state, { type: 'samplesReady', epoch, png: `png${epoch}`, rows: 1, columns: 1 });
+    assert.ok(state.samples.grids.length <= TIMELINE_GRIDS);
+    assert.equal(state.samples.grids[0]!.epoch, 1);
+    assert.equal(state.samples.grids[state.samples.grids.length - 1]!.epoch, 200);
+  });
+
+  it('interpolation: two picks, a request, the strip remembers its ends', () => {
+    let state = toggleSample(toggleSample(initialState({ kind: 'gan' }), 3), 7);
+    assert.deepEqual(state.samples.selection, [3, 7]);
+    assert.deepEqual(toggleSample(state, 9).samples.selection, [9], 'a third pick starts over');
+    assert.deepEqual(toggleSample(state, 3).samples.selection, [7], 'picking again unpicks');
+    state = requestedInterpolation(setSteps(state, 12), 3, 7);
+    state = fold(state, { type: 'interpolationReady', png: 'strip', steps: 12 });
+    assert.deepEqual(state.samples.interpolation, { png: 'strip', steps: 12, from: 3, to: 7 });
+    assert.equal(state.samples.pending, null);
+    assert.equal(setSteps(state, 1000).samples.steps, 32);
+    assert.equal(setSteps(state, 0).samples.steps, 2);
+  });
+
+  it('thins a list by dropping every other entry, first and last kept', () => {
+    assert.deepEqual(thin([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 5), [0, 4, 8, 9]);
+    assert.deepEqual(thin([0, 1, 2], 5), [0, 1, 2]);
+  });
+
+  it('names the parts each message redraws', () => {
+    assert.deepEqual(partsChangedBy(f.progressed(1, 1)), ['status', 'charts']);
+    assert.deepEqual(partsChangedBy({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps() }), ['maps', 'layers']);
+    assert.deepEqual(partsChangedBy({ type: 'showTab', tab: 'summary' }), ['tabs']);
+  });
+
+  it('persists through JSON and restores; big feature maps are dropped; anything else restores as null', () => {
+    let state = fold(initialState(), f.summaryUpdated(), f.trainingStarted(), f.epochEnded(1), f.progressed(2, 40), f.LAYERS, {
+      type: 'featureMapsComputed',
+      layer: 'C1',
+      maps: f.featureMaps(),
+    });
+    state = selectTab(selectLayer(state, 'S2'), 'featureMaps');
+    const restored = restoreState(JSON.parse(JSON.stringify(persistable(state))));
+    assert.deepEqual(restored, JSON.parse(JSON.stringify(state)));
+    const big = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(90, 28, 28) });
+    assert.ok(90 * 28 * 28 > PERSISTED_VALUES);
+    assert.equal(persistable(big).featureMaps.maps, null);
+    for (const garbage of [undefined, null, 'state', [], {}, { ...state, version: 0 }, { ...state, tab: 'nope' }, { ...state, training: null }, { ...state, samples: { grids: 'x' } }]) {
+      assert.equal(restoreState(JSON.parse(JSON.stringify(garbage ?? null))), null, JSON.stringify(garbage)?.slice(0, 40));
+    }
+  });
+});

@@ -1,0 +1,392 @@
+/**
+ * The panel's view model: everything a panel shows, as plain JSON, and the pure reducer
+ * that folds validated HostMessages and UI actions into it (no DOM; unit-tested in
+ * Node). The whole state is what `setState` persists, so a panel that VS Code hid and
+ * showed again redraws its curves, sample timeline, selected tab and layer from
+ * `getState()` (big feature maps excepted: see `persistable`).
+ */
+import type {
+  HostMessage,
+  InspectableLayer,
+  InspectionInput,
+  PanelInitialState,
+  PanelTab,
+  Prediction,
+  SummarySnapshot,
+  TensorSnapshot,
+} from '../protocol';
+
+export const STATE_VERSION = 1;
+/** Points of the running epoch kept for the live curve (older ones are thinned). */
+export const LIVE_POINTS = 240;
+/** GAN sample grids kept for the timeline (older ones are thinned, first and last kept). */
+export const TIMELINE_GRIDS = 64;
+/** Feature maps larger than this many values are not persisted (the panel asks again). */
+export const PERSISTED_VALUES = 65_536;
+export const PANEL_TABS: readonly PanelTab[] = ['summary', 'training', 'featureMaps', 'samples'];
+
+export interface EpochPoint {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number | null;
+  readonly validationLoss: number | null;
+  readonly validationAccuracy: number | null;
+  readonly generatorLoss: number | null;
+}
+
+/** A progress report inside the running epoch, at x = epoch − 1 + batch / batches. */
+export interface LivePoint {
+  readonly x: number;
+  readonly loss: number;
+  readonly accuracy: number | null;
+  readonly generatorLoss: number | null;
+}
+
+export interface Progress {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+  readonly accuracy: number | null;
+  readonly generatorLoss: number | null;
+  readonly imagesPerSecond: number;
+}
+
+export type TrainingStatus = 'idle' | 'running' | 'finished' | 'stopped' | 'failed';
+
+export interface TrainingState {
+  readonly status: TrainingStatus;
+  readonly kind: 'classifier' | 'gan' | null;
+  readonly backend: string | null;
+  readonly dataset: string | null;
+  readonly epochs: number | null;
+  readonly progress: Progress | null;
+  readonly history: readonly EpochPoint[];
+  readonly live: readonly LivePoint[];
+  readonly testAccuracy: number | null;
+  readonly confusionMatrix: readonly (readonly number[])[] | null;
+  readonly classes: readonly string[] | null;
+  /** The last complete epoch of a stopped run. */
+  readonly stoppedAtEpoch: number | null;
+  readonly message: string | null;
+}
+
+export interface LayerTensor {
+  readonly layer: string;
+  readonly tensor: TensorSnapshot;
+}
+
+export interface FeatureMapsState {
+  readonly layers: readonly InspectableLayer[];
+  readonly layer: string | null;
+  /** The input of the last request (re-sent when another layer is picked). */
+  readonly input: InspectionInput | null;
+  readonly sampleIndex: number;
+  readonly maps: LayerTensor | null;
+  readonly filters: LayerTensor | null;
+  readonly predictions: readonly Prediction[] | null;
+  readonly busy: boolean;
+  readonly message: string | null;
+}
+
+export interface SampleGrid {
+  readonly epoch: number;
+  readonly png: string;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+export interface SamplesState {
+  readonly grids: readonly SampleGrid[];
+  /** Index into `grids` the timeline shows; null follows the newest grid. */
+  readonly position: number | null;
+  /** Up to two picked cells (row-major indices into the fixed latent grid). */
+  readonly selection: readonly number[];
+  readonly steps: number;
+  readonly interpolation: { readonly png: string; readonly steps: number; readonly from: number | null; readonly to: number | null } | null;
+  readonly pending: { readonly from: number; readonly to: number } | null;
+}
+
+export interface PanelState {
+  readonly version: typeof STATE_VERSION;
+  readonly title: string;
+  readonly kind: 'model' | 'gan';
+  readonly tab: PanelTab;
+  readonly summary: SummarySnapshot | null;
+  readonly training: TrainingState;
+  readonly featureMaps: FeatureMapsState;
+  readonly samples: SamplesState;
+}
+
+/** The parts of the page a change touches (what the redraw scheduler marks). */
+export type Part = 'tabs' | 'summary' | 'status' | 'charts' | 'results' | 'layers' | 'maps' | 'filters' | 'predictions' | 'samples';
+export const ALL_PARTS: readonly Part[] = ['tabs', 'summary', 'status', 'charts', 'results', 'layers', 'maps', 'filters', 'predictions', 'samples'];
+
+const IDLE_TRAINING: TrainingState = {
+  status: 'idle',
+  kind: null,
+  backend: null,
+  dataset: null,
+  epochs: null,
+  progress: null,
+  history: [],
+  live: [],
+  testAccuracy: null,
+  confusionMatrix: null,
+  classes: null,
+  stoppedAtEpoch: null,
+  message: null,
+};
+
+const EMPTY_SAMPLES: SamplesState = { grids: [], position: null, selection: [], steps: 8, interpolation: null, pending: null };
+
+export function initialState(bootstrap: PanelInitialState | null = null): PanelState {
+  const summary = bootstrap?.summary ?? null;
+  const kind = bootstrap?.kind ?? summary?.kind ?? 'model';
+  return {
+    version: STATE_VERSION,
+    title: bootstrap?.title ?? summary?.title ?? 'ConvLens',
+    kind,
+    tab: bootstrap?.tab ?? 'summary',
+    summary,
+    training: IDLE_TRAINING,
+    featureMaps: { layers: [], layer: null, input: null, sampleIndex: 0, maps: null, filters: null, predictions: null, busy: false, message: null },
+    samples: EMPTY_SAMPLES,
+  };
+}
+
+// ── host messages ───────────────────────────────────────────────────────────────────
+
+/** Folds one (already validated) host message into the state. */
+export function applyHostMessage(state: PanelState, message: HostMessage): PanelState {
+  switch (message.type) {
+    case 'summaryUpdated':
+      return { ...state, summary: message.summary, title: message.summary.title, kind: message.summary.kind };
+    case 'showTab':
+      return { ...state, tab: message.tab };
+    case 'trainingStarted':
+      return {
+        ...state,
+        kind: message.kind === 'gan' ? 'gan' : state.kind,
+        training: { ...IDLE_TRAINING, status: 'running', kind: message.kind, backend: message.backend, dataset: message.dataset, epochs: message.epochs },
+        samples: message.kind === 'gan' ? { ...EMPTY_SAMPLES, steps: state.samples.steps } : state.samples,
+      };
+    case 'trainingProgressed': {
+      const training = state.training;
+      const x = message.epoch - 1 + (message.batches > 0 ? message.batch / message.batches : 1);
+      const last = training.live[training.live.length - 1];
+      // A new epoch (or a restart) begins a new live trace.
+      const base = last !== undefined && last.x > x ? [] : training.live;
+      const point: LivePoint = { x, loss: message.loss, accuracy: message.accuracy, generatorLoss: message.generatorLoss };
+      return {
+        ...state,
+        training: {
+          ...training,
+          status: 'running',
+          epochs: training.epochs ?? message.epochs,
+          progress: {
+            epoch: message.epoch,
+            epochs: message.epochs,
+            batch: message.batch,
+            batches: message.batches,
+            loss: message.loss,
+            accuracy: message.accuracy,
+            generatorLoss: message.generatorLoss,
+            imagesPerSecond: message.imagesPerSecond,
+          },
+          live: thin([...base, point], LIVE_POINTS),
+        },
+      };
+    }
+    case 'epochEnded': {
+      const training = state.training;
+      const point: EpochPoint = {
+        epoch: message.epoch,
+        loss: message.loss,
+        accuracy: message.accuracy,
+        validationLoss: message.validationLoss,
+        validationAccuracy: message.validationAccuracy,
+        generatorLoss: message.generatorLoss,
+      };
+      // Replayed epochs (a resumed run) replace what was there.
+      const history = [...training.history.filter((entry) => entry.epoch < message.epoch), point];
+      return { ...state, training: { ...training, history, live: training.live.filter((entry) => entry.x > message.epoch) } };
+    }
+    case 'trainingFinished':
+      return {
+        ...state,
+        training: {
+          ...state.training,
+          status: 'finished',
+          live: [],
+          testAccuracy: message.testAccuracy,
+          confusionMatrix: message.confusionMatrix,
+          classes: message.classes,
+        },
+      };
+    case 'trainingStopped':
+      return { ...state, training: { ...state.training, status: 'stopped', live: [], stoppedAtEpoch: message.epoch } };
+    case 'trainingFailed':
+      return { ...state, training: { ...state.training, status: 'failed', message: message.message } };
+    case 'layersListed': {
+      const layers = message.layers;
+      const keep = state.featureMaps.layer !== null && layers.some((layer) => layer.name === state.featureMaps.layer);
+      return { ...state, featureMaps: { ...state.featureMaps, layers, layer: keep ? state.featureMaps.layer : (layers[0]?.name ?? null) } };
+    }
+    case 'featureMapsComputed':
+      return { ...state, featureMaps: { ...state.featureMaps, maps: { layer: message.layer, tensor: message.maps }, busy: false, message: null } };
+    case 'filtersComputed':
+      return { ...state, featureMaps: { ...state.featureMaps, filters: { layer: message.layer, tensor: message.filters } } };
+    case 'predictionsComputed':
+      return { ...state, featureMaps: { ...state.featureMaps, predictions: [...message.predictions].sort((a, b) => b.probability - a.probability) } };
+    case 'inspectionFailed':
+      return { ...state, featureMaps: { ...state.featureMaps, busy: false, message: message.message }, samples: { ...state.samples, pending: null } };
+    case 'samplesReady': {
+      const grid: SampleGrid = { epoch: message.epoch, png: message.png, rows: message.rows, columns: message.columns };
+      const samples = state.samples;
+      const grids = thin([...samples.grids, grid], TIMELINE_GRIDS);
+      // A timeline that showed a kept grid keeps showing it; thinning may have moved it.
+      const shown = samples.position === null ? null : samples.grids[samples.position];
+      const position = shown === undefined || shown === null ? null : Math.max(0, grids.indexOf(shown));
+      return { ...state, kind: 'gan', samples: { ...samples, grids, position } };
+    }
+    case 'interpolationReady': {
+      const pending = state.samples.pending;
+      return {
+        ...state,
+        samples: { ...state.samples, interpolation: { png: message.png, steps: message.steps, from: pending?.from ?? null, to: pending?.to ?? null }, pending: null },
+      };
+    }
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+}
+
+/** What a message changes on screen. */
+export function partsChangedBy(message: HostMessage): Part[] {
+  switch (message.type) {
+    case 'summaryUpdated':
+      return ['tabs', 'summary'];
+    case 'showTab':
+      return ['tabs'];
+    case 'trainingStarted':
+      return ['tabs', 'status', 'charts', 'results', 'samples'];
+    case 'trainingProgressed':
+      return ['status', 'charts'];
+    case 'epochEnded':
+      return ['status', 'charts'];
+    case 'trainingFinished':
+    case 'trainingStopped':
+    case 'trainingFailed':
+      return ['status', 'charts', 'results'];
+    case 'layersListed':
+      return ['tabs', 'layers'];
+    case 'featureMapsComputed':
+      return ['maps', 'layers'];
+    case 'filtersComputed':
+      return ['filters'];
+    case 'predictionsComputed':
+      return ['predictions'];
+    case 'inspectionFailed':
+      return ['maps', 'samples'];
+    case 'samplesReady':
+    case 'interpolationReady':
+      return ['tabs', 'samples'];
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+}
+
+/** Keeps at most `limit` entries by dropping every other one (the first and last are kept). */
+export function thin<T>(items: readonly T[], limit: number): T[] {
+  let result = [...items];
+  while (result.length > Math.max(2, limit)) {
+    const last = result.length - 1;
+    result = result.filter((_, index) => index % 2 === 0 || index === last);
+  }
+  return result;
+}
+
+// ── UI actions ───────────────────────────────────────────────────────────────────
+
+export function selectTab(state: PanelState, tab: PanelTab): PanelState {
+  return state.tab === tab ? state : { ...state, tab };
+}
+
+export function selectLayer(state: PanelState, layer: string): PanelState {
+  return { ...state, featureMaps: { ...state.featureMaps, layer } };
+}
+
+export function setSampleIndex(state: PanelState, index: number): PanelState {
+  return { ...state, featureMaps: { ...state.featureMaps, sampleIndex: Math.max(0, Math.floor(index)) } };
+}
+
+/** A feature-map request went out: remember the input, show the busy bar. */
+export function requestedFeatureMaps(state: PanelState, layer: string, input: InspectionInput): PanelState {
+  return { ...state, featureMaps: { ...state.featureMaps, layer, input, busy: true, message: null } };
+}
+
+export function setTimeline(state: PanelState, index: number): PanelState {
+  const count = state.samples.grids.length;
+  if (count === 0) return state;
+  const clamped = Math.max(0, Math.min(count - 1, Math.round(index)));
+  return { ...state, samples: { ...state.samples, position: clamped === count - 1 ? null : clamped } };
+}
+
+/** Picks a latent cell for interpolation: the third pick starts a new pair. */
+export function toggleSample(state: PanelState, cell: number): PanelState {
+  const current = state.samples.selection;
+  let selection: number[];
+  if (current.includes(cell)) selection = current.filter((entry) => entry !== cell);
+  else if (current.length >= 2) selection = [cell];
+  else selection = [...current, cell];
+  return { ...state, samples: { ...state.samples, selection } };
+}
+
+export function setSteps(state: PanelState, steps: number): PanelState {
+  return { ...state, samples: { ...state.samples, steps: Math.max(2, Math.min(32, Math.round(steps) || 2)) } };
+}
+
+export function requestedInterpolation(state: PanelState, from: number, to: number): PanelState {
+  return { ...state, samples: { ...state.samples, pending: { from, to } } };
+}
+
+/** The grid the timeline shows (null before the first). */
+export function shownGrid(samples: SamplesState): SampleGrid | null {
+  if (samples.grids.length === 0) return null;
+  return samples.grids[samples.position ?? samples.grids.length - 1] ?? null;
+}
+
+// ── persistence ──────────────────────────────────────────────────────────────────
+
+/** The state as `setState` stores it: big feature maps are dropped (they are asked for again). */
+export function persistable(state: PanelState): PanelState {
+  const maps = state.featureMaps.maps;
+  if (maps === null || maps.tensor.values.length <= PERSISTED_VALUES) return { ...state, featureMaps: { ...state.featureMaps, busy: false } };
+  return { ...state, featureMaps: { ...state.featureMaps, maps: null, busy: false } };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A state read back from `getState()`, or null when it is missing, from another version
+ * or not shaped like one (persisted data is checked like any other input).
+ */
+export function restoreState(value: unknown): PanelState | null {
+  if (!isObject(value) || value['version'] !== STATE_VERSION) return null;
+  if (typeof value['title'] !== 'string' || (value['kind'] !== 'model' && value['kind'] !== 'gan')) return null;
+  if (!PANEL_TABS.includes(value['tab'] as PanelTab)) return null;
+  const training = value['training'];
+  const featureMaps = value['featureMaps'];
+  const samples = value['samples'];
+  if (!isObject(training) || !Array.isArray(training['history']) || !Array.isArray(training['live'])) return null;
+  if (!isObject(featureMaps) || !Array.isArray(featureMaps['layers'])) return null;
+  if (!isObject(samples) || !Array.isArray(samples['grids']) || !Array.isArray(samples['selection'])) return null;
+  if (value['summary'] !== null && !isObject(value['summary'])) return null;
+  return value as unknown as PanelState;
+}
