@@ -1,4 +1,4 @@
-import type { AnyNode, ContainerNode, RootNode } from '../ir/index';
+import { collectParents, type RootNode } from '../ir/index';
 import type { Finding } from '../engine/index';
 import type { Locate, SourceLocation } from './source-location';
 
@@ -18,39 +18,4 @@ export function createFindingLocator(root: RootNode, locate: Locate): (finding: 
     }
     return null;
   };
-}
-
-/** Each node's first parent in the tree (a node object reused in two places keeps the first). */
-function collectParents(root: RootNode): WeakMap<object, object> {
-  const parents = new WeakMap<object, object>();
-  const visit = (node: AnyNode, parent: object | null): void => {
-    if (parent !== null && !parents.has(node)) parents.set(node, parent);
-    for (const child of childrenOf(node)) visit(child, node);
-  };
-  visit(root, null);
-  return parents;
-}
-
-/** A node's direct children in the IR tree (a model's input first). */
-export function childrenOf(node: AnyNode): readonly AnyNode[] {
-  switch (node.kind) {
-    case 'model':
-      return [node.input, ...node.layers];
-    case 'gan':
-      return [node.generator, node.discriminator];
-    case 'sequential':
-      return node.layers;
-    case 'residual':
-      return node.shortcut === null ? [node.main] : [node.main, node.shortcut];
-    case 'concat':
-      return node.branches;
-    case 'aux':
-      return [node.head];
-    default: {
-      // Fails to compile when a new container kind is added to the IR and not above.
-      const leaf: Exclude<AnyNode, RootNode | ContainerNode> = node;
-      void leaf;
-      return [];
-    }
-  }
 }

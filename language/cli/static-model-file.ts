@@ -9,9 +9,9 @@
  */
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { evaluateFile, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
+import { createSiteFinder, evaluateFile, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
 import type { AnyNode, RootNode } from '../ir/index';
-import { childrenOf } from './finding-location';
+import { childrenOf } from '../ir/index';
 import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import type { Locate, SourceLocation } from './source-location';
 import { createProjectProgram, settingsForFile } from './typescript-project';
@@ -76,40 +76,11 @@ function describeDiagnostic(diagnostic: ts.Diagnostic, displayPath: string): str
  * the squiggle.
  */
 export function createStaticLocate(sourceFile: ts.SourceFile, checker: ts.TypeChecker, record: EvaluationRecord): Locate {
-  const { createdBy, helperCalls } = record;
-  const isHere = (node: ts.Node): boolean => node.getSourceFile() === sourceFile;
-
-  // Nodes made in another file, reached through a call in this file to a function that is
-  // defined elsewhere: in execute mode that call is the innermost frame in this file. A
-  // node inside several such results belongs to the innermost call, the one whose result
-  // holds it least deep (`wrap(block(4))`: block's layers at `block`, wrap's own at `wrap`).
-  const viaCall = new Map<object, { readonly call: ts.CallExpression; readonly depth: number }>();
-  for (const [call, results] of helperCalls) {
-    if (!isHere(call) || isDeclaredHere(call, checker, sourceFile)) continue;
-    const visit = (node: AnyNode, depth: number): void => {
-      const site = createdBy.get(node);
-      if (site !== undefined && !isHere(site)) {
-        const current = viaCall.get(node);
-        if (current === undefined || depth < current.depth) viaCall.set(node, { call, depth });
-      }
-      for (const child of childrenOf(node)) visit(child, depth + 1);
-    };
-    for (const result of results) visit(result as AnyNode, 0);
-  }
-
+  const findSite = createSiteFinder(sourceFile, checker, record);
   return (node) => {
-    const site = createdBy.get(node);
-    if (site === undefined) return null;
-    if (isHere(site)) return toSourceLocation(site, sourceFile);
-    const via = viaCall.get(node);
-    return via === undefined ? null : toSourceLocation(via.call, sourceFile);
+    const site = findSite(node);
+    return site === undefined ? null : toSourceLocation(site, sourceFile);
   };
-}
-
-/** Whether the function a call invokes is declared in `sourceFile` (unknown: treated as elsewhere). */
-function isDeclaredHere(call: ts.CallExpression, checker: ts.TypeChecker, sourceFile: ts.SourceFile): boolean {
-  const declaration = checker.getResolvedSignature(call)?.getDeclaration() as ts.Node | undefined;
-  return declaration !== undefined && declaration.getSourceFile() === sourceFile;
 }
 
 export function toSourceLocation(node: ts.Node, sourceFile: ts.SourceFile): SourceLocation {

@@ -253,6 +253,44 @@ export function isContainer(node: LayerNode): node is ContainerNode {
   return containerKinds.has(node.kind);
 }
 
+/** A node's direct children in the IR tree (a model's input first); leaves have none. */
+export function childrenOf(node: AnyNode): readonly AnyNode[] {
+  switch (node.kind) {
+    case 'model':
+      return [node.input, ...node.layers];
+    case 'gan':
+      return [node.generator, node.discriminator];
+    case 'sequential':
+      return node.layers;
+    case 'residual':
+      return node.shortcut === null ? [node.main] : [node.main, node.shortcut];
+    case 'concat':
+      return node.branches;
+    case 'aux':
+      return [node.head];
+    default: {
+      // Fails to compile when a container kind is added to the IR and not above.
+      const leaf: Exclude<AnyNode, RootNode | ContainerNode> = node;
+      void leaf;
+      return [];
+    }
+  }
+}
+
+/** Each node's first parent in a tree (a node object reused in two places keeps the first). */
+export function collectParents(root: RootNode): WeakMap<object, object> {
+  const parents = new WeakMap<object, object>();
+  const visit = (node: AnyNode): void => {
+    for (const child of childrenOf(node)) {
+      if (parents.has(child)) continue;
+      parents.set(child, node);
+      visit(child);
+    }
+  };
+  visit(root);
+  return parents;
+}
+
 export function isRootNode(value: unknown): value is RootNode {
   if (typeof value !== 'object' || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;

@@ -5,8 +5,8 @@
  */
 import type * as ts from 'typescript';
 import { analyze, type Analysis, type LayerReport, type ModelAnalysis } from '../engine/index';
-import { evaluateFile, type EvaluatedRoot, type FileEvaluation } from '../evaluate/index';
-import type { LayerNode, RootNode } from '../ir/index';
+import { createSiteFinder, evaluateFile, type EvaluatedRoot, type FileEvaluation, type SiteFinder } from '../evaluate/index';
+import { collectParents } from '../ir/index';
 
 export interface AnalysedRoot {
   readonly evaluated: EvaluatedRoot;
@@ -52,17 +52,22 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
     }
   }
 
-  const createdBy = evaluation.record.createdBy;
   // Only diagnostics and fixes locate nodes: the links are made when first needed.
-  let parents: Map<object, object> | undefined;
-  const locate = (node: object): ts.Node | undefined => {
-    if (parents === undefined) {
-      parents = new Map();
-      for (const { analysis: result } of roots) recordParents(result.root, parents);
+  let parentLinks: readonly WeakMap<object, object>[] | undefined;
+  let findSite: SiteFinder | undefined;
+  const parentOf = (node: object): object | undefined => {
+    parentLinks ??= roots.map(({ analysis: result }) => collectParents(result.root));
+    for (const links of parentLinks) {
+      const parent = links.get(node);
+      if (parent !== undefined) return parent;
     }
-    for (let current: object | undefined = node; current !== undefined; current = parents.get(current)) {
-      const site = createdBy.get(current);
-      if (site !== undefined && site.getSourceFile() === sourceFile) return site;
+    return undefined;
+  };
+  const locate = (node: object): ts.Node | undefined => {
+    findSite ??= createSiteFinder(sourceFile, program.getTypeChecker(), evaluation.record);
+    for (let current: object | undefined = node; current !== undefined; current = parentOf(current)) {
+      const site = findSite(current);
+      if (site !== undefined) return site;
     }
     return undefined;
   };
@@ -76,37 +81,6 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
   };
   cache.set(evaluation, analysis);
   return analysis;
-}
-
-/** Child → parent links over an IR tree, so a node made elsewhere can borrow its parent's place. */
-function recordParents(root: RootNode, parents: Map<object, object>): void {
-  const visit = (node: LayerNode, parent: object): void => {
-    if (!parents.has(node)) parents.set(node, parent);
-    switch (node.kind) {
-      case 'sequential':
-        node.layers.forEach((child) => visit(child, node));
-        break;
-      case 'residual':
-        visit(node.main, node);
-        if (node.shortcut !== null) visit(node.shortcut, node);
-        break;
-      case 'concat':
-        node.branches.forEach((child) => visit(child, node));
-        break;
-      case 'aux':
-        visit(node.head, node);
-        break;
-      default:
-        break;
-    }
-  };
-  if (root.kind === 'model') {
-    parents.set(root.input, root);
-    root.layers.forEach((layer) => visit(layer, root));
-  } else {
-    visit(root.generator, root);
-    visit(root.discriminator, root);
-  }
 }
 
 /** The innermost call expression whose callee contains `position` (hovering `conv2d` in `conv2d(6, 5)`). */
