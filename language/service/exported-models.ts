@@ -7,7 +7,7 @@
  */
 import type * as ts from 'typescript';
 import { formatShape, type Finding, type LayerReport, type ModelAnalysis, type ReceptiveField, type ShapeFormat } from '../engine/index';
-import type { AnyNode, Num, RootNode } from '../ir/index';
+import { childrenOf, type AnyNode, type Num, type RootNode } from '../ir/index';
 import { analyzeFile, calleeSpan, type AnalysedRoot, type FileAnalysis } from './file-analysis';
 import type { ConvLensSettings } from './settings';
 
@@ -198,23 +198,4 @@ function firstUnknownReason(root: RootNode, analysis: FileAnalysis): string | nu
     return null;
   };
   return visit(root);
-}
-
-function childrenOf(node: AnyNode): readonly AnyNode[] {
-  switch (node.kind) {
-    case 'model':
-      return [node.input, ...node.layers];
-    case 'gan':
-      return [node.generator, node.discriminator];
-    case 'sequential':
-      return node.layers;
-    case 'residual':
-      return node.shortcut === null ? [node.main] : [node.main, node.shortcut];
-    case 'concat':
-      return node.branches;
-    case 'aux':
-      return [node.head];
-    default:
-      return [];
-  }
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -38,8 +39,8 @@ export function findCodeServer(): CodeServerInstall {
 }
 
 /**
- * The packaged extension: $CONVLENS_VSIX, else the newest convlens*.vsix in the repository
- * root or in dist/ (where `npm run package` writes it); undefined when there is none.
+ * The packaged extension: $CONVLENS_VSIX, else the newest convlens*.vsix in build/ (where
+ * `npm run package` writes build/convlens.vsix) or the repository root; undefined when none.
  */
 export function findVsix(): string | undefined {
   const fromEnv = process.env['CONVLENS_VSIX'];
@@ -48,7 +49,7 @@ export function findVsix(): string | undefined {
     return path.resolve(fromEnv);
   }
   const candidates: { file: string; mtime: number }[] = [];
-  for (const folder of [REPO_ROOT, path.join(REPO_ROOT, 'dist'), path.join(REPO_ROOT, 'extension'), path.join(REPO_ROOT, 'dist', 'extension')]) {
+  for (const folder of [path.join(REPO_ROOT, 'build'), REPO_ROOT]) {
     if (!fs.existsSync(folder)) continue;
     for (const name of fs.readdirSync(folder)) {
       if (!/^convlens.*\.vsix$/.test(name)) continue;
@@ -209,6 +210,20 @@ export class Editor {
     return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first();
   }
 
+  /** The text editor showing the workspace file `name` (stays valid when another group gets focus). */
+  editorOf(name: string): Locator {
+    return this.page.locator(`.editor-group-container .monaco-editor[data-uri$="/${name}"]`).first();
+  }
+
+  /** A code lens command (`Train`, `Summary`, …) above the export `exportName` in `view`. */
+  codeLens(view: Locator, exportName: string, title: string): Locator {
+    // The extension's lens tooltips name the export: `Train: lenet5Mnist (…)`.
+    return view
+      .locator('.codelens-decoration a', { hasText: new RegExp(`^${title}$`) })
+      .and(this.page.locator(`[title*="${exportName}"]`))
+      .first();
+  }
+
   /**
    * Opens a workspace file through Quick Open, optionally at line:column (1-based), and
    * waits until its editor is the active one and shows `expectText`.
@@ -221,19 +236,25 @@ export class Editor {
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     const suffix = options.line === undefined ? '' : `:${options.line}${options.column === undefined ? '' : `:${options.column}`}`;
     await input.fill(`${name}${suffix}`);
-    // Wait for the file's row (not the "no matching results" placeholder) before Enter.
-    await page
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: name }) })
-      .first()
-      .waitFor({ state: 'visible', timeout: 60_000 });
+    // Enter opens the focused row: wait until that is the file (the list first shows recently
+    // opened files, then the filtered ones), not another file or the "no results" placeholder.
+    await this.focusedRow(name).waitFor({ state: 'visible', timeout: 60_000 });
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 30_000 });
     await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ timeout: 30_000 });
-    const editor = this.activeEditor();
+    const editor = this.editorOf(name);
     await editor.locator('.view-lines').waitFor({ timeout: 30_000 });
     if (options.line !== undefined) await this.cursorAt(options.line, options.column ?? 1);
     if (options.expectText !== undefined) await editor.locator('.view-lines', { hasText: options.expectText }).waitFor({ timeout: 30_000 });
     return editor;
+  }
+
+  /** Quick Open's focused row when its label is exactly `label`. */
+  private focusedRow(label: string): Locator {
+    const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    return this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', {
+      has: this.page.locator('.label-name', { hasText: exact }),
+    });
   }
 
   /** Runs a command by its title from the command palette (F1), waiting for its row. */
@@ -244,10 +265,7 @@ export class Editor {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(`>${title}`);
-    await page
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: title }) })
-      .first()
-      .waitFor({ state: 'visible', timeout: 60_000 });
+    await this.focusedRow(title).waitFor({ state: 'visible', timeout: 60_000 });
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 30_000 });
   }
@@ -294,11 +312,22 @@ export class Editor {
     }
   }
 
-  /** A webview panel's content frame (VS Code nests the page in an iframe inside an iframe). */
-  webview(title: string | RegExp): FrameLocator {
-    // Each webview is an <iframe class="webview"> whose title is the panel's title; the content is #active-frame inside it.
-    const titled = typeof title === 'string' ? `iframe.webview[title="${title}"]` : 'iframe.webview';
-    return this.page.frameLocator(titled).first().frameLocator('#active-frame');
+  /**
+   * The content of the visible webview panel: VS Code shows each panel in an
+   * `<iframe class="webview">` (hidden ones are kept invisible or removed) whose page holds
+   * the extension's HTML in a nested `#active-frame`.
+   */
+  webview(): FrameLocator {
+    return this.page.locator('iframe.webview').filter({ visible: true }).first().contentFrame().locator('#active-frame').contentFrame();
+  }
+
+  /** Hides the primary side bar (View: Toggle Primary Side Bar, Ctrl+B), for room beside a panel. */
+  async hideSideBar(): Promise<void> {
+    const sideBar = this.page.locator('.part.sidebar');
+    if (!(await sideBar.isVisible())) return;
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+B');
+    await sideBar.waitFor({ state: 'hidden', timeout: 30_000 });
   }
 
   async screenshot(file: string): Promise<void> {
@@ -306,8 +335,26 @@ export class Editor {
     await this.page.screenshot({ path: file });
   }
 
-  private async focusWorkbench(): Promise<void> {
-    // Keyboard shortcuts go to whatever has focus: dismiss widgets and menus first.
+  /**
+   * Dismisses widgets, menus and Quick Open, so keyboard shortcuts reach the workbench.
+   * (No clicks into the editor: Playwright scrolls a click's target into view, and
+   * scrolling Monaco's tall `.view-lines` shifts the whole workbench.)
+   */
+  async focusWorkbench(): Promise<void> {
+    await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('Escape');
   }
+}
+
+/** What a canvas shows, from a screenshot of it: distinct colours and the share of pixels unlike its most common one. */
+export async function canvasPixels(canvas: Locator): Promise<{ width: number; height: number; colours: number; nonBackground: number }> {
+  const png = PNG.sync.read(await canvas.screenshot());
+  const counts = new Map<number, number>();
+  for (let offset = 0; offset < png.data.length; offset += 4) {
+    const colour = (png.data[offset]! << 16) | (png.data[offset + 1]! << 8) | png.data[offset + 2]!;
+    counts.set(colour, (counts.get(colour) ?? 0) + 1);
+  }
+  const total = png.width * png.height;
+  const background = Math.max(...counts.values());
+  return { width: png.width, height: png.height, colours: counts.size, nonBackground: total === 0 ? 0 : (total - background) / total };
 }

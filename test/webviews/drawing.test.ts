@@ -14,7 +14,7 @@ describe('webviews: drawn digit preprocessing', () => {
     assert.deepEqual([...resample(source, 4, 4, 2, 2)], [1, 0, 0, 0.5]);
     const third = [...resample([0, 1, 0], 3, 1, 2, 1)];
     assert.ok(Math.abs(third[0]! - 1 / 3) < 1e-12 && Math.abs(third[1]! - 1 / 3) < 1e-12);
-    assert.deepEqual([...resample([0.5], 1, 1, 3, 1)], [0.5, 0.5, 0.5]);
+    assert.ok([...resample([0.5], 1, 1, 3, 1)].every((value) => Math.abs(value - 0.5) < 1e-12));
   });
 
   it('finds the ink', () => {

@@ -5,17 +5,20 @@ import {
   initialState,
   LIVE_POINTS,
   partsChangedBy,
+  PERSISTED_GRIDS,
   PERSISTED_VALUES,
   persistable,
   requestedFeatureMaps,
   requestedInterpolation,
   restoreState,
+  sameRun,
   selectLayer,
   selectTab,
   setSteps,
   setTimeline,
   shownGrid,
   thin,
+  timelineIndex,
   TIMELINE_GRIDS,
   toggleSample,
   type PanelState,
@@ -23,7 +26,7 @@ import {
 import * as f from './fixtures';
 
 function fold(state: PanelState, ...messages: HostMessage[]): PanelState {
-  return messages.reduce(applyHostMessage, state);
+  return messages.reduce((state, message) => applyHostMessage(state, message), state);
 }
 
 describe('webviews: panel state reducer', () => {
@@ -147,6 +150,27 @@ describe('webviews: panel state reducer', () => {
     assert.deepEqual(state.samples.grids, [], 'a new run starts a new timeline');
   });
 
+  it('a replayed run (continuing) keeps the timeline position, picks and interpolation; a new run does not', () => {
+    let state = fold(initialState(), f.trainingStarted('gan', 6), f.samplesReady(1), f.samplesReady(2), f.samplesReady(3));
+    state = setTimeline(toggleSample(toggleSample(state, 5), 10), 1);
+    state = requestedInterpolation(state, 5, 10);
+    state = fold(state, { type: 'interpolationReady', png: 'strip', steps: 8 });
+    const start = f.trainingStarted('gan', 6);
+    assert.ok(start.type === 'trainingStarted' && sameRun(state.training, start));
+    assert.ok(start.type === 'trainingStarted' && !sameRun(state.training, { ...start, epochs: 7 }));
+    // The extension's replay after the panel was shown again.
+    let replayed = applyHostMessage(state, start, { continuing: true });
+    replayed = fold(replayed, f.samplesReady(1), f.samplesReady(2), f.samplesReady(3), { type: 'interpolationReady', png: 'strip', steps: 8 });
+    assert.equal(shownGrid(replayed.samples)?.epoch, 2);
+    assert.equal(timelineIndex(replayed.samples), 1);
+    assert.deepEqual(replayed.samples.selection, [5, 10]);
+    assert.deepEqual(replayed.samples.interpolation, { png: 'strip', steps: 8, from: 5, to: 10 });
+    assert.equal(replayed.samples.grids.length, 3, 'replayed grids are not doubled');
+    // A new run starts from nothing.
+    const fresh = applyHostMessage(state, start);
+    assert.deepEqual([fresh.samples.grids, fresh.samples.selection, fresh.samples.interpolation, fresh.samples.position], [[], [], null, null]);
+  });
+
   it('keeps at most TIMELINE_GRIDS grids, the first and the newest always', () => {
     let state = initialState({ kind: 'gan' });
     for (let epoch = 1; epoch <= 200; epoch++) state = applyHostMessage(state, { type: 'samplesReady', epoch, png: `png${epoch}`, rows: 1, columns: 1 });
@@ -191,6 +215,12 @@ describe('webviews: panel state reducer', () => {
     const big = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(90, 28, 28) });
     assert.ok(90 * 28 * 28 > PERSISTED_VALUES);
     assert.equal(persistable(big).featureMaps.maps, null);
+    let gan = fold(initialState({ kind: 'gan' }), f.trainingStarted('gan', 40));
+    for (let epoch = 1; epoch <= 40; epoch++) gan = applyHostMessage(gan, { type: 'samplesReady', epoch, png: `png${epoch}`, rows: 1, columns: 1 });
+    gan = setTimeline(gan, 22);
+    const kept = persistable(gan).samples.grids.map((grid) => grid.epoch);
+    assert.ok(kept.length <= PERSISTED_GRIDS, `${kept.length} grids persisted`);
+    assert.deepEqual([kept[0], kept.at(-1), kept.includes(23)], [1, 40, true], 'the first, the newest and the shown grid are kept');
     for (const garbage of [undefined, null, 'state', [], {}, { ...state, version: 0 }, { ...state, tab: 'nope' }, { ...state, training: null }, { ...state, samples: { grids: 'x' } }]) {
       assert.equal(restoreState(JSON.parse(JSON.stringify(garbage ?? null))), null, JSON.stringify(garbage)?.slice(0, 40));
     }

@@ -16,7 +16,7 @@ import type { PanelContext } from './context';
 import { h, setText } from './dom';
 import { FeatureMapsView } from './feature-maps-view';
 import { SamplesView } from './samples-view';
-import { applyHostMessage, initialState, partsChangedBy, persistable, restoreState, selectTab, ALL_PARTS, PANEL_TABS, type PanelState, type Part } from './state';
+import { applyHostMessage, initialState, partsChangedBy, persistable, restoreState, sameRun, selectTab, ALL_PARTS, PANEL_TABS, type PanelState, type Part } from './state';
 import { SummaryView } from './summary-view';
 import { EveryN, FrameScheduler } from './throttle';
 import { TrainingView } from './training-view';
@@ -24,10 +24,16 @@ import { TAB_LABELS, visibleTabs } from './view-model';
 
 /** Redraw the curves on every N-th `trainingProgressed` (GAN Lab redraws every N steps). */
 export const PROGRESS_REDRAW_EVERY = 5;
-/** The last progress point is drawn at most this long after it arrived. */
+/** A skipped progress point is drawn once no progress message came for this long. */
 const TRAILING_REDRAW_MS = 250;
-const PERSIST_DELAY_MS = 100;
+/** setState at most this often (it sends the whole state to the extension host). */
+const PERSIST_DELAY_MS = 250;
+/** How long after a restore a `trainingStarted` may still be the extension's replay. */
+const REPLAY_WINDOW_MS = 3000;
+const TRAINING_MESSAGES: ReadonlySet<HostMessage['type']> = new Set(['trainingStarted', 'trainingProgressed', 'epochEnded', 'trainingFinished', 'trainingStopped', 'trainingFailed', 'samplesReady']);
 const LOG_PREFIX = '[convlens]';
+/** The parts of each tab drawn at the tab's width (canvases). */
+const CANVAS_PARTS: Readonly<Record<PanelTab, readonly Part[]>> = { summary: [], training: ['charts'], featureMaps: ['maps', 'filters'], samples: ['samples'] };
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -55,13 +61,21 @@ class Panel implements PanelContext {
   /** Parts that could not draw while their tab was hidden. */
   private readonly deferred = new Set<Part>();
   private readonly observers: { disconnect(): void }[] = [];
+  /**
+   * Restored from getState and no training message yet: a `trainingStarted` for the same
+   * run is the extension's replay, not a new run (see ApplyOptions.continuing).
+   */
+  private awaitingReplay: boolean;
 
   constructor(
     private readonly vscode: VsCodeApi,
     root: HTMLElement,
     bootstrap: PanelInitialState | null,
   ) {
-    this.current = restoreState(vscode.getState()) ?? initialState(bootstrap);
+    const restored = restoreState(vscode.getState());
+    this.current = restored ?? initialState(bootstrap);
+    this.awaitingReplay = restored !== null && restored.training.status !== 'idle';
+    if (this.awaitingReplay) setTimeout(() => (this.awaitingReplay = false), REPLAY_WINDOW_MS);
     this.scheduler = new FrameScheduler<Part>((callback) => requestAnimationFrame(callback), (parts) => this.render(parts));
     this.summary = new SummaryView(this);
     this.training = new TrainingView(this);
@@ -88,15 +102,20 @@ class Panel implements PanelContext {
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') this.persistNow();
     });
-    // Canvases redraw when their width changes and when VS Code switches theme.
+    // Canvases redraw when their tab gets a (new) width — shown, resized — and when VS Code
+    // switches theme. A tab hidden at draw time has width 0: its parts wait for this.
     if (typeof ResizeObserver !== 'undefined') {
-      let lastWidth = root.clientWidth;
-      const resize = new ResizeObserver(() => {
-        if (root.clientWidth === lastWidth) return;
-        lastWidth = root.clientWidth;
-        this.scheduler.mark('charts', 'maps', 'filters', 'samples');
+      const widths = new Map<PanelTab, number>();
+      const resize = new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const tab = (entry.target as HTMLElement).dataset['tab'] as PanelTab;
+          const width = Math.round(entry.contentRect.width);
+          if (width === 0 || widths.get(tab) === width) continue;
+          widths.set(tab, width);
+          this.scheduler.mark(...CANVAS_PARTS[tab]);
+        }
       });
-      resize.observe(root);
+      for (const tab of PANEL_TABS) resize.observe(bodies[tab]);
       this.observers.push(resize);
     }
     const theme = new MutationObserver(() => this.scheduler.mark('charts', 'maps', 'filters', 'samples'));
@@ -141,22 +160,35 @@ class Panel implements PanelContext {
   private handle(message: HostMessage): void {
     let parts = partsChangedBy(message);
     if (message.type === 'trainingProgressed') {
-      if (!this.progressThrottle.tick()) {
+      if (this.progressThrottle.tick()) this.cancelTrailingRedraw();
+      else {
         parts = parts.filter((part) => part !== 'charts');
         this.scheduleTrailingRedraw();
       }
     } else if (message.type !== 'showTab') {
       this.progressThrottle.reset();
+      this.cancelTrailingRedraw();
     }
-    this.update((state) => applyHostMessage(state, message), ...parts);
+    let continuing = false;
+    if (TRAINING_MESSAGES.has(message.type)) {
+      continuing = this.awaitingReplay && message.type === 'trainingStarted' && sameRun(this.current.training, message);
+      this.awaitingReplay = false;
+    }
+    this.update((state) => applyHostMessage(state, message, { continuing }), ...parts);
   }
 
+  /** Draws the last skipped progress point once the messages pause (a debounce, not a second clock). */
   private scheduleTrailingRedraw(): void {
-    if (this.trailing !== null) return;
+    this.cancelTrailingRedraw();
     this.trailing = setTimeout(() => {
       this.trailing = null;
       this.scheduler.mark('charts');
     }, TRAILING_REDRAW_MS);
+  }
+
+  private cancelTrailingRedraw(): void {
+    if (this.trailing !== null) clearTimeout(this.trailing);
+    this.trailing = null;
   }
 
   // ── rendering ──

@@ -5,7 +5,7 @@
 import type { PanelContext } from './context';
 import { cssColour, h, setFlag, setHidden, setText, sizeCanvas, valueOf } from './dom';
 import { cellAt } from './grid';
-import { requestedInterpolation, setSteps, setTimeline, shownGrid, toggleSample, type PanelState, type SampleGrid } from './state';
+import { requestedInterpolation, setSteps, setTimeline, shownGrid, timelineIndex, toggleSample, type PanelState, type SampleGrid } from './state';
 
 const MAX_GRID_WIDTH = 448;
 
@@ -57,7 +57,7 @@ export class SamplesView {
     setHidden(this.empty, grid !== null);
     setHidden(this.slider.parentElement as HTMLElement, samples.grids.length === 0);
     const count = samples.grids.length;
-    const position = samples.position ?? count - 1;
+    const position = timelineIndex(samples);
     this.slider.max = String(Math.max(0, count - 1));
     this.slider.value = String(Math.max(0, position));
     this.slider.disabled = count < 2;

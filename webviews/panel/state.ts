@@ -21,8 +21,13 @@ export const STATE_VERSION = 1;
 export const LIVE_POINTS = 240;
 /** GAN sample grids kept for the timeline (older ones are thinned, first and last kept). */
 export const TIMELINE_GRIDS = 64;
-/** Feature maps larger than this many values are not persisted (the panel asks again). */
+/** Feature maps larger than this many values are not persisted (the extension sends them again). */
 export const PERSISTED_VALUES = 65_536;
+/**
+ * GAN grids persisted with setState (thinned; the extension replays up to 64 of the run on
+ * `ready`): setState sends the whole state to the extension host, so it stays small.
+ */
+export const PERSISTED_GRIDS = 16;
 export const PANEL_TABS: readonly PanelTab[] = ['summary', 'training', 'featureMaps', 'samples'];
 
 export interface EpochPoint {
@@ -99,7 +104,10 @@ export interface SampleGrid {
 
 export interface SamplesState {
   readonly grids: readonly SampleGrid[];
-  /** Index into `grids` the timeline shows; null follows the newest grid. */
+  /**
+   * The epoch whose grid the timeline shows (the newest at or before it); null follows the
+   * newest grid. An epoch, not an index, so it survives thinning and a replayed run.
+   */
   readonly position: number | null;
   /** Up to two picked cells (row-major indices into the fixed latent grid). */
   readonly selection: readonly number[];
@@ -158,8 +166,18 @@ export function initialState(bootstrap: PanelInitialState | null = null): PanelS
 
 // ── host messages ───────────────────────────────────────────────────────────────────
 
+export interface ApplyOptions {
+  /**
+   * `trainingStarted` replays the run this state already shows (the extension replays a
+   * run to a panel that was hidden and shown again): the curves and grids are rebuilt
+   * from the replay, but the user's timeline position, picked samples and interpolation
+   * are kept.
+   */
+  readonly continuing?: boolean;
+}
+
 /** Folds one (already validated) host message into the state. */
-export function applyHostMessage(state: PanelState, message: HostMessage): PanelState {
+export function applyHostMessage(state: PanelState, message: HostMessage, options: ApplyOptions = {}): PanelState {
   switch (message.type) {
     case 'summaryUpdated':
       return { ...state, summary: message.summary, title: message.summary.title, kind: message.summary.kind };
@@ -170,7 +188,12 @@ export function applyHostMessage(state: PanelState, message: HostMessage): Panel
         ...state,
         kind: message.kind === 'gan' ? 'gan' : state.kind,
         training: { ...IDLE_TRAINING, status: 'running', kind: message.kind, backend: message.backend, dataset: message.dataset, epochs: message.epochs },
-        samples: message.kind === 'gan' ? { ...EMPTY_SAMPLES, steps: state.samples.steps } : state.samples,
+        samples:
+          message.kind !== 'gan'
+            ? state.samples
+            : options.continuing === true
+              ? { ...state.samples, grids: [], pending: null }
+              : { ...EMPTY_SAMPLES, steps: state.samples.steps },
       };
     case 'trainingProgressed': {
       const training = state.training;
@@ -245,18 +268,15 @@ export function applyHostMessage(state: PanelState, message: HostMessage): Panel
     case 'samplesReady': {
       const grid: SampleGrid = { epoch: message.epoch, png: message.png, rows: message.rows, columns: message.columns };
       const samples = state.samples;
-      const grids = thin([...samples.grids, grid], TIMELINE_GRIDS);
-      // A timeline that showed a kept grid keeps showing it; thinning may have moved it.
-      const shown = samples.position === null ? null : samples.grids[samples.position];
-      const position = shown === undefined || shown === null ? null : Math.max(0, grids.indexOf(shown));
-      return { ...state, kind: 'gan', samples: { ...samples, grids, position } };
+      // A replayed grid replaces the one of its epoch.
+      const grids = thin([...samples.grids.filter((entry) => entry.epoch !== message.epoch), grid], TIMELINE_GRIDS);
+      return { ...state, kind: 'gan', samples: { ...samples, grids } };
     }
     case 'interpolationReady': {
-      const pending = state.samples.pending;
-      return {
-        ...state,
-        samples: { ...state.samples, interpolation: { png: message.png, steps: message.steps, from: pending?.from ?? null, to: pending?.to ?? null }, pending: null },
-      };
+      const { pending, interpolation } = state.samples;
+      // Without a request of ours it is a replay: the strip we already show keeps its ends.
+      const ends = pending ?? (interpolation !== null && interpolation.png === message.png ? { from: interpolation.from, to: interpolation.to } : { from: null, to: null });
+      return { ...state, samples: { ...state.samples, interpolation: { png: message.png, steps: message.steps, from: ends.from, to: ends.to }, pending: null } };
     }
     default: {
       const unreachable: never = message;
@@ -291,7 +311,7 @@ export function partsChangedBy(message: HostMessage): Part[] {
     case 'predictionsComputed':
       return ['predictions'];
     case 'inspectionFailed':
-      return ['maps', 'samples'];
+      return ['layers', 'maps', 'samples'];
     case 'samplesReady':
     case 'interpolationReady':
       return ['tabs', 'samples'];
@@ -331,11 +351,12 @@ export function requestedFeatureMaps(state: PanelState, layer: string, input: In
   return { ...state, featureMaps: { ...state.featureMaps, layer, input, busy: true, message: null } };
 }
 
+/** Moves the timeline to grid `index`; the last grid means "follow the newest". */
 export function setTimeline(state: PanelState, index: number): PanelState {
-  const count = state.samples.grids.length;
-  if (count === 0) return state;
-  const clamped = Math.max(0, Math.min(count - 1, Math.round(index)));
-  return { ...state, samples: { ...state.samples, position: clamped === count - 1 ? null : clamped } };
+  const grids = state.samples.grids;
+  if (grids.length === 0) return state;
+  const clamped = Math.max(0, Math.min(grids.length - 1, Math.round(index)));
+  return { ...state, samples: { ...state.samples, position: clamped === grids.length - 1 ? null : grids[clamped]!.epoch } };
 }
 
 /** Picks a latent cell for interpolation: the third pick starts a new pair. */
@@ -356,19 +377,49 @@ export function requestedInterpolation(state: PanelState, from: number, to: numb
   return { ...state, samples: { ...state.samples, pending: { from, to } } };
 }
 
+/** Index into `grids` of the grid the timeline shows (-1 before the first). */
+export function timelineIndex(samples: SamplesState): number {
+  const { grids, position } = samples;
+  if (grids.length === 0) return -1;
+  if (position === null) return grids.length - 1;
+  let index = 0;
+  for (let i = 0; i < grids.length; i++) if (grids[i]!.epoch <= position) index = i;
+  return index;
+}
+
 /** The grid the timeline shows (null before the first). */
 export function shownGrid(samples: SamplesState): SampleGrid | null {
-  if (samples.grids.length === 0) return null;
-  return samples.grids[samples.position ?? samples.grids.length - 1] ?? null;
+  return samples.grids[timelineIndex(samples)] ?? null;
+}
+
+/** Whether a `trainingStarted` describes the run the state already shows. */
+export function sameRun(training: TrainingState, message: Extract<HostMessage, { type: 'trainingStarted' }>): boolean {
+  return (
+    training.status !== 'idle' && training.kind === message.kind && training.backend === message.backend && training.dataset === message.dataset && training.epochs === message.epochs
+  );
 }
 
 // ── persistence ──────────────────────────────────────────────────────────────────
 
-/** The state as `setState` stores it: big feature maps are dropped (they are asked for again). */
+/**
+ * The state as `setState` stores it: no busy flags, no big feature maps, at most
+ * PERSISTED_GRIDS sample grids (the one the timeline shows kept).
+ */
 export function persistable(state: PanelState): PanelState {
   const maps = state.featureMaps.maps;
-  if (maps === null || maps.tensor.values.length <= PERSISTED_VALUES) return { ...state, featureMaps: { ...state.featureMaps, busy: false } };
-  return { ...state, featureMaps: { ...state.featureMaps, maps: null, busy: false } };
+  const keepMaps = maps === null || maps.tensor.values.length <= PERSISTED_VALUES;
+  const { grids } = state.samples;
+  let kept = grids;
+  if (grids.length > PERSISTED_GRIDS) {
+    const shown = shownGrid(state.samples);
+    kept = thin(grids, PERSISTED_GRIDS - 1);
+    if (shown !== null && !kept.includes(shown)) kept = [...kept, shown].sort((a, b) => a.epoch - b.epoch);
+  }
+  return {
+    ...state,
+    featureMaps: { ...state.featureMaps, maps: keepMaps ? maps : null, busy: false },
+    samples: { ...state.samples, grids: kept, pending: null },
+  };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -28,8 +28,12 @@ export class SummaryView {
       this.table,
       h('div', { class: 'summary-footer' }, h('section', { class: 'totals-box' }, h('h3', { text: 'Totals' }), this.totals), h('section', { class: 'findings-box' }, h('h3', { text: 'Findings' }), this.findings)),
     );
-    this.table.addEventListener('click', (event) => this.onRowClick(event));
-    this.findings.addEventListener('click', (event) => this.onRowClick(event));
+    for (const list of [this.table, this.findings]) {
+      list.addEventListener('click', (event) => this.onRowClick(event));
+      list.addEventListener('keydown', (event) => {
+        if ((event as KeyboardEvent).key === 'Enter' || (event as KeyboardEvent).key === ' ') this.onRowClick(event);
+      });
+    }
   }
 
   render(state: PanelState): void {
@@ -68,7 +72,12 @@ export class SummaryView {
     const classes = ['layer-row', row.container ? 'container' : '', row.aux ? 'aux' : '', row.line !== null ? 'clickable' : ''].filter(Boolean).join(' ');
     const element = h(
       'vscode-table-row',
-      { class: classes, title: row.line !== null ? `Line ${row.line}: click to reveal` : undefined, data: row.line !== null ? { line: String(row.line) } : {} },
+      {
+        class: classes,
+        title: row.line !== null ? `Line ${row.line}: click to reveal` : undefined,
+        data: row.line !== null ? { line: String(row.line) } : {},
+        attrs: row.line !== null ? { tabindex: 0 } : {},
+      },
       h('vscode-table-cell', {}, name),
       h('vscode-table-cell', { class: 'kind', text: row.kind + (row.aux ? ' (aux)' : '') }),
       h('vscode-table-cell', { class: 'mono', text: row.output }),
@@ -103,7 +112,12 @@ export class SummaryView {
       ...findings.map((finding) =>
         h(
           'li',
-          { class: `finding ${finding.severity}${finding.line !== null ? ' clickable' : ''}`, data: finding.line !== null ? { line: String(finding.line) } : {}, title: finding.line !== null ? `Line ${finding.line}` : undefined },
+          {
+            class: `finding ${finding.severity}${finding.line !== null ? ' clickable' : ''}`,
+            data: finding.line !== null ? { line: String(finding.line) } : {},
+            title: finding.line !== null ? `Line ${finding.line}` : undefined,
+            attrs: finding.line !== null ? { tabindex: 0 } : {},
+          },
           h('span', { class: 'severity', text: finding.severity }),
           h('span', { class: 'code', text: finding.code }),
           h('span', { class: 'message', text: finding.message }),

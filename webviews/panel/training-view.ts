@@ -50,7 +50,7 @@ export class TrainingView {
     const running = training.status === 'running';
     setFlag(this.stopButton, 'disabled', !running);
     setFlag(this.startButton, 'disabled', running);
-    setText(this.startButton, training.status === 'idle' ? 'Train' : 'Train again');
+    setText(this.startButton, training.status === 'idle' || running ? 'Train' : 'Train again');
     const progress = training.progress;
     if (progress === null) {
       setText(this.progressText, training.status === 'idle' ? 'Click “Train” (or the Train code lens) to start.' : '');

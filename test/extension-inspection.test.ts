@@ -1,0 +1,128 @@
+/**
+ * What the extension reads from a run's files and decides before starting one: filters
+ * from a checkpoint's weights, predictions from an output layer, whether a dataset fits,
+ * whether a document imports convlens. Pure or on temporary files; no VS Code, no tfjs.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { dependsOnConvLens, importsConvLens } from '../extension/analysis/convlens-imports';
+import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank, toPredictions } from '../extension/inspection/checkpoint-files';
+import { describeDatasetMismatch } from '../extension/training/dataset-fit';
+import { dense, flatten, gan, input, model, reshape, sequential } from '../language/dsl/index';
+
+describe('extension: checkpoint files', () => {
+  it("a TensorFlow.js kernel [kh, kw, in, out] becomes PyTorch's filter-major [out·in, kh, kw]", () => {
+    // kh = 1, kw = 2, in = 2, out = 2: value = 1000·row + 100·column + 10·channel + filter.
+    const kernel = new Float32Array([0, 1, 10, 11, 100, 101, 110, 111]);
+    assert.deepEqual(toFilterBank(kernel, [1, 2, 2, 2]), {
+      shape: [4, 1, 2],
+      // filter 0 / channel 0, filter 0 / channel 1, filter 1 / channel 0, filter 1 / channel 1; columns 0, 1.
+      values: [0, 100, 10, 110, 1, 101, 11, 111],
+      min: 0,
+      max: 111,
+    });
+  });
+
+  it('reads a kernel from model.json and weights.bin by layer name, after other weights', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'convlens-checkpoint-'));
+    try {
+      const weights = [
+        { name: 'dense_1/kernel', shape: [2, 1], dtype: 'float32' },
+        { name: 'conv2d_1/kernel', shape: [1, 1, 1, 3], dtype: 'float32' },
+        { name: 'conv2d_1/bias', shape: [3], dtype: 'float32' },
+      ];
+      writeFileSync(path.join(folder, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+      writeFileSync(path.join(folder, 'weights.bin'), Buffer.from(new Float32Array([9, 9, -1, 0.5, 2, 7, 7, 7]).buffer));
+      writeFileSync(path.join(folder, 'training.json'), JSON.stringify({ kind: 'classifier', classes: ['zero', 'one'] }));
+      assert.deepEqual(await readConvolutionFilters(folder, 'conv2d_1'), { shape: [3, 1, 1], values: [-1, 0.5, 2], min: -1, max: 2 });
+      assert.equal(await readConvolutionFilters(folder, 'dense_1'), null);
+      assert.equal(await readConvolutionFilters(folder, 'conv2d_9'), null);
+      assert.deepEqual(await readCheckpointClasses(folder), ['zero', 'one']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('runs live where `convlens train` puts them', () => {
+    assert.equal(runFolder('/w', 'lenet5Mnist'), path.join('/w', '.convlens', 'runs', 'lenet5Mnist'));
+  });
+
+  it('predictions: logits through softmax, the likeliest first', () => {
+    const predictions = toPredictions([0, Math.log(3), 0, Math.log(4)], ['a', 'b', 'c', 'd'], false, 3);
+    assert.deepEqual(
+      predictions.map((entry) => entry.label),
+      ['d', 'b', 'a'],
+    );
+    assert.ok(Math.abs(predictions[0]!.probability - 4 / 9) < 1e-12);
+    assert.ok(Math.abs(predictions[1]!.probability - 3 / 9) < 1e-12);
+  });
+
+  it('predictions: a softmax output is taken as it is; labels default to the index', () => {
+    assert.deepEqual(toPredictions([0.1, 0.7, 0.2], null, true, 2), [
+      { label: '1', probability: 0.7 },
+      { label: '2', probability: 0.2 },
+    ]);
+  });
+
+  it('softmax of large logits does not overflow', () => {
+    const [top] = toPredictions([1000, 999], null, false, 1);
+    assert.equal(top?.label, '0');
+    assert.ok(Number.isFinite(top?.probability));
+  });
+});
+
+describe('extension: does the dataset fit the model', () => {
+  const mnistNet = model('m', input(1, 28, 28), flatten(), dense(10));
+  const lenet32 = model('l', input(1, 32, 32), flatten(), dense(10));
+  const cifarNet = model('c', input(3, 32, 32), flatten(), dense(10));
+  const digits = gan('g', { latent: 8, image: [1, 28, 28], generator: sequential(dense(784), reshape(1, 28, 28)), discriminator: sequential(flatten(), dense(1)) });
+
+  it('fits', () => {
+    assert.equal(describeDatasetMismatch('mnist', mnistNet, 'm'), null);
+    assert.equal(describeDatasetMismatch('fashion-mnist', mnistNet, 'm'), null);
+    assert.equal(describeDatasetMismatch('cifar10', cifarNet, 'c'), null);
+    assert.equal(describeDatasetMismatch('mnist', digits, 'g'), null);
+    // A folder is resized to the model's input by the runtime.
+    assert.equal(describeDatasetMismatch('my-images', lenet32, 'l'), null);
+  });
+
+  it('says which dataset would fit', () => {
+    assert.equal(describeDatasetMismatch('mnist', cifarNet, 'cifarNet'), "cifarNet takes 3@32×32 images but mnist's are 1@28×28: set convlens.training.dataset to 'cifar10'");
+    assert.equal(
+      describeDatasetMismatch('mnist', lenet32, 'lenet5'),
+      "lenet5 takes 1@32×32 images but mnist's are 1@28×28: set convlens.training.dataset to a folder of images with one subfolder per class (they are resized to the input)",
+    );
+    assert.equal(
+      describeDatasetMismatch('cifar10', mnistNet, 'net'),
+      "net takes 1@28×28 images but cifar10's are 3@32×32: set convlens.training.dataset to 'mnist' or 'fashion-mnist'",
+    );
+  });
+});
+
+describe('extension: activation check', () => {
+  const cases: readonly [string, boolean][] = [
+    ["import { model } from 'convlens';", true],
+    ['import * as cl from "convlens";', true],
+    ["import { analyze } from 'convlens/engine';", true],
+    ["export { conv2d } from 'convlens';", true],
+    ["const cl = require('convlens');", true],
+    ["const cl = await import('convlens');", true],
+    ["import type { ModelNode } from 'convlens';", true],
+    ["import { model } from 'convlens-extra';", false],
+    ["import { model } from './convlens';", false],
+    ['// convlens is great', false],
+    ["const name = 'convlens';", false],
+  ];
+  for (const [text, expected] of cases) {
+    it(`${expected ? 'imports' : 'does not import'}: ${text}`, () => assert.equal(importsConvLens(text), expected));
+  }
+
+  it('a package.json that depends on convlens', () => {
+    assert.equal(dependsOnConvLens('{ "dependencies": { "convlens": "^0.1.0" } }'), true);
+    assert.equal(dependsOnConvLens('{ "devDependencies": { "convlens": "^0.1.0" } }'), true);
+    assert.equal(dependsOnConvLens('{ "dependencies": { "react": "^19" } }'), false);
+    assert.equal(dependsOnConvLens('{ "dependencies": '), false);
+  });
+});
