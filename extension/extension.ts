@@ -18,6 +18,7 @@ import { Engagement } from './engagement';
 import type { ExtensionParts } from './extension-parts';
 import { registerInProcessLanguageFeatures } from './features/in-process-language-features';
 import { ModelLensProvider } from './features/model-lens-provider';
+import { QuickFixProvider } from './features/quick-fix-provider';
 import { ShapeHintsProvider } from './features/shape-hints-provider';
 import { Inspector } from './inspection/inspector';
 import { describeError, ExtensionLog } from './log';
@@ -72,9 +73,15 @@ export function activate(context: vscode.ExtensionContext): ConvLensApi {
   const serves = (document: vscode.TextDocument): boolean => engagement.serves(document);
   const hints = new ShapeHintsProvider(analysis, serves, () => settings.hints.enabled);
   const lenses = new ModelLensProvider(analysis, serves);
-  context.subscriptions.push(hints, lenses, vscode.languages.registerInlayHintsProvider(SELECTOR, hints), vscode.languages.registerCodeLensProvider(SELECTOR, lenses));
+  context.subscriptions.push(
+    hints,
+    lenses,
+    vscode.languages.registerInlayHintsProvider(SELECTOR, hints),
+    vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(analysis, serves), QuickFixProvider.metadata),
+  );
 
-  // Hovers, diagnostics and fixes come from the plugin through TypeScript; in-process, from here.
+  // Hovers and diagnostics come from the plugin through TypeScript; in-process, from here.
   let inProcessFeatures: vscode.Disposable | undefined;
   const followMode = (mode: AnalysisMode): void => {
     if (mode === 'in-process' && inProcessFeatures === undefined && engagement.active) {

@@ -33,9 +33,12 @@ export class RuntimeClient {
     });
   }
 
-  /** Starts a runtime process; `execArgv` passes options to its Node (e.g. a heap size). */
-  static start(options: { readonly execArgv?: readonly string[]; readonly env?: NodeJS.ProcessEnv } = {}): RuntimeClient {
-    const child = fork(path.join(__dirname, 'runtime-process.js'), [], {
+  /**
+   * Starts a runtime process; `execArgv` passes options to its Node (e.g. a heap size), and
+   * `processPath` names the runtime-process script where a bundler moved it.
+   */
+  static start(options: { readonly execArgv?: readonly string[]; readonly env?: NodeJS.ProcessEnv; readonly processPath?: string } = {}): RuntimeClient {
+    const child = fork(options.processPath ?? path.join(__dirname, 'runtime-process.js'), [], {
       execArgv: [...(options.execArgv ?? [])],
       env: options.env ?? process.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

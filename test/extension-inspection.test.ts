@@ -4,11 +4,12 @@
  * whether a document imports convlens. Pure or on temporary files; no VS Code, no tfjs.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dependsOnConvLens, importsConvLens } from '../extension/analysis/convlens-imports';
 import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank, toPredictions } from '../extension/inspection/checkpoint-files';
+import { readSavedSamples } from '../extension/inspection/saved-samples';
 import { describeDatasetMismatch } from '../extension/training/dataset-fit';
 import { dense, flatten, gan, input, model, reshape, sequential } from '../language/dsl/index';
 
@@ -42,6 +43,24 @@ describe('extension: checkpoint files', () => {
       assert.deepEqual(await readCheckpointClasses(folder), ['zero', 'one']);
     } finally {
       rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("a GAN's saved sample grids, in epoch order, and its interpolation", async () => {
+    const run = mkdtempSync(path.join(tmpdir(), 'convlens-run-'));
+    try {
+      assert.deepEqual(await readSavedSamples(run), []);
+      mkdirSync(path.join(run, 'samples'));
+      for (const epoch of [10, 2, 1]) writeFileSync(path.join(run, 'samples', `epoch-${String(epoch).padStart(4, '0')}.png`), `png ${epoch}`);
+      writeFileSync(path.join(run, 'samples', 'notes.txt'), 'not a grid');
+      writeFileSync(path.join(run, 'interpolation.png'), 'strip');
+      const messages = await readSavedSamples(run);
+      assert.deepEqual(
+        messages.map((message) => (message.type === 'samplesReady' ? `${message.epoch} ${Buffer.from(message.png, 'base64').toString()} ${message.rows}×${message.columns}` : message.type)),
+        ['1 png 1 8×8', '2 png 2 8×8', '10 png 10 8×8', 'interpolationReady'],
+      );
+    } finally {
+      rmSync(run, { recursive: true, force: true });
     }
   });
 

@@ -17,18 +17,20 @@ import { FAILURES_BEFORE_IN_PROCESS, ModelAnalysis, type AnalysisMode, type TsSe
 import { modelFileText } from '../extension/scaffold/model-scaffold';
 import * as dsl from '../language/dsl/index';
 import {
+  answerCodeFixes,
   answerInlayHints,
   answerModel,
   answerModelLenses,
   answerSummary,
   CONVLENS_REQUESTS,
+  type ConvLensCodeFix,
   type ConvLensInlayHint,
   type ModelBody,
   type ModelLensBody,
   type SummaryBody,
 } from '../language/plugin/protocol-handlers';
 import { DEFAULT_SETTINGS, toSettings } from '../language/service/index';
-import { PLUGIN_NAME, positionOf, repoRoot, TsServer } from './tsserver-client';
+import { PLUGIN_NAME, positionOf, repoRoot, TsServer, type Location } from './tsserver-client';
 
 const NETS = `import { conv2d, dense, flatten, gan, input, maxPool2d, model, relu, reshape, sequential, tanh, conv2dTranspose, sigmoid } from 'convlens';
 
@@ -72,6 +74,13 @@ function render(text: string, hints: readonly ConvLensInlayHint[]): string {
   const positioned = hints.map((hint) => ({ hint, at: positionOf(text, hint.position) })).sort((a, b) => b.at - a.at);
   for (const { hint, at } of positioned) rendered = `${rendered.slice(0, at)}${hint.whitespaceBefore ? ' ' : ''}/* ${hint.text} */${rendered.slice(at)}`;
   return rendered;
+}
+
+function applyEdits(text: string, edits: readonly { start: Location; end: Location; newText: string }[]): string {
+  let result = text;
+  const spans = edits.map((edit) => ({ start: positionOf(text, edit.start), end: positionOf(text, edit.end), newText: edit.newText })).sort((a, b) => b.start - a.start);
+  for (const edit of spans) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
+  return result;
 }
 
 /** The IR the file's exports have when the file runs (the DSL itself), to compare static evaluation with. */
@@ -238,6 +247,23 @@ describe('extension: ConvLens tsserver requests', function () {
     assert.deepEqual((await server.body<ModelBody>(CONVLENS_REQUESTS.model, { file: plain, exportName: 'answer' })).model, null);
   });
 
+  it('_convlens.codeFixes: the fix of a finding, as edits in protocol locations', async () => {
+    const diagnostics = await server.body<{ start: Location; end: Location; code: number; source?: string }[]>('semanticDiagnosticsSync', { file: nets });
+    const finding = diagnostics.find((diagnostic) => diagnostic.source === 'convlens');
+    assert.ok(finding !== undefined);
+    assert.equal(finding.code, 91004);
+    const args = { file: nets, start: positionOf(NETS, finding.start), end: positionOf(NETS, finding.end), errorCodes: [finding.code] };
+    const fixes = await server.body<ConvLensCodeFix[]>(CONVLENS_REQUESTS.codeFixes, args);
+    assert.deepEqual(
+      fixes.map((fix) => fix.description),
+      ['Insert flatten() before this layer'],
+    );
+    const fixed = applyEdits(NETS, fixes[0]!.changes.flatMap((change) => (change.fileName === nets ? change.textChanges : [])));
+    assert.ok(fixed.includes("export const broken = model('broken', input(1, 28, 28), conv2d(8, 3), flatten(), dense(10));"), fixed);
+    // TypeScript's own codes are not ConvLens's business.
+    assert.deepEqual(await server.body(CONVLENS_REQUESTS.codeFixes, { ...args, errorCodes: [2322] }), []);
+  });
+
   it('malformed arguments fail the request with a [convlens] message; TypeScript goes on', async () => {
     const response = await server.request(CONVLENS_REQUESTS.summary, { file: nets });
     assert.equal(response.success, false);
@@ -258,6 +284,9 @@ describe('extension: ConvLens tsserver requests', function () {
       assert.equal(await ours(), 13);
       await server.body('configurePlugin', { pluginName: PLUGIN_NAME, configuration: { hints: false } });
       assert.equal(await ours(), 0);
+      // Settings sent with a request win over the plugin's.
+      const withSettings = await server.body<ConvLensInlayHint[]>(CONVLENS_REQUESTS.inlayHints, { file: scaffold, start: 0, length: 10_000, settings: { hints: true, shapeFormat: 'HWC' } });
+      assert.equal(withSettings[0]?.text, '→ [28,28,6]');
     } finally {
       await server.body('configurePlugin', { pluginName: PLUGIN_NAME, configuration: { ...DEFAULT_SETTINGS, languageServiceHints: true } });
     }
@@ -291,6 +320,8 @@ describe('extension: ConvLens tsserver requests', function () {
         const hintArgs = { file, start: 0, length: text.length };
         assert.deepEqual(answerInlayHints(ts, target, hintArgs, settings), await server.body(CONVLENS_REQUESTS.inlayHints, hintArgs), file);
         assert.deepEqual(answerModelLenses(ts, target), await server.body(CONVLENS_REQUESTS.modelLenses, { file }), file);
+        const fixArgs = { file, start: text.indexOf('dense(10));'), end: text.indexOf('dense(10));') + 5, errorCodes: [91004] };
+        assert.deepEqual(answerCodeFixes(ts, target, fixArgs), await server.body(CONVLENS_REQUESTS.codeFixes, fixArgs), file);
         for (const exportName of ['small', 'digits', 'broken', 'alsoHidden', 'unknownWidth', 'scaffold']) {
           const args = { file, exportName };
           assert.deepEqual(answerSummary(ts, target, args, settings), await server.body(CONVLENS_REQUESTS.summary, args), `${file} ${exportName}`);

@@ -10,11 +10,13 @@
  * the hovers, diagnostics and fixes that the plugin would have given TypeScript.
  */
 import {
+  answerCodeFixes,
   answerInlayHints,
   answerModel,
   answerModelLenses,
   answerSummary,
   CONVLENS_REQUESTS,
+  type ConvLensCodeFix,
   type ConvLensInlayHint,
   type ConvLensRequest,
   type ExportedModel,
@@ -75,8 +77,9 @@ export class ModelAnalysis {
   }
 
   inlayHints(file: string, start: number, length: number): Promise<ConvLensInlayHint[]> {
-    const args = { file, start, length };
-    return this.ask(CONVLENS_REQUESTS.inlayHints, args, isArray<ConvLensInlayHint>, (tsModule, target) => answerInlayHints(tsModule, target, args, this.options.settings()), []);
+    const settings = this.options.settings();
+    const args = { file, start, length, settings };
+    return this.ask(CONVLENS_REQUESTS.inlayHints, args, isArray<ConvLensInlayHint>, (tsModule, target) => answerInlayHints(tsModule, target, args, settings), []);
   }
 
   modelLenses(file: string): Promise<ModelLensBody[]> {
@@ -84,8 +87,9 @@ export class ModelAnalysis {
   }
 
   async summary(file: string, exportName: string): Promise<ModelSummary | null> {
-    const args = { file, exportName };
-    const body = await this.ask<SummaryBody>(CONVLENS_REQUESTS.summary, args, (value): value is SummaryBody => isObject(value) && 'summary' in value, (tsModule, target) => answerSummary(tsModule, target, args, this.options.settings()), { summary: null });
+    const settings = this.options.settings();
+    const args = { file, exportName, settings };
+    const body = await this.ask<SummaryBody>(CONVLENS_REQUESTS.summary, args, (value): value is SummaryBody => isObject(value) && 'summary' in value, (tsModule, target) => answerSummary(tsModule, target, args, settings), { summary: null });
     return body.summary;
   }
 
@@ -95,7 +99,13 @@ export class ModelAnalysis {
     return body.model;
   }
 
-  /** The in-process program of `file` (for the fallback hovers, diagnostics and fixes). */
+  /** Quick fixes for ConvLens's diagnostics (VS Code's TypeScript extension never asks tsserver for them). */
+  codeFixes(file: string, start: number, end: number, errorCodes: readonly number[]): Promise<ConvLensCodeFix[]> {
+    const args = { file, start, end, errorCodes };
+    return this.ask(CONVLENS_REQUESTS.codeFixes, args, isArray<ConvLensCodeFix>, (tsModule, target) => answerCodeFixes(tsModule, target, args), []);
+  }
+
+  /** The in-process program of `file` (for the fallback hovers and diagnostics). */
   inProcessTarget(file: string): { readonly tsModule: typeof import('typescript'); readonly target: RequestTarget } | undefined {
     const projects = this.options.inProcess();
     const target = projects.targetFor(file);

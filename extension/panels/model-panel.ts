@@ -24,8 +24,8 @@ export interface PanelHost {
   readonly log: ExtensionLog;
   /** The model's summary now (the file may have changed since the panel opened). */
   summary(target: ModelTarget): Promise<ModelSummary | null>;
-  /** The messages of the model's current or last training run. */
-  replay(target: ModelTarget): readonly HostMessage[];
+  /** The messages of the model's current or last training run (a GAN's saved sample grids when there was none this session). */
+  replay(target: ModelTarget, kind: 'model' | 'gan' | undefined): Promise<readonly HostMessage[]>;
   /** A validated request of the panel (everything but `ready`). */
   handle(panel: ModelPanel, message: Exclude<PanelMessage, { type: 'ready' }>): Promise<void>;
 }
@@ -157,7 +157,12 @@ export class ModelPanel implements vscode.Disposable {
     }
     if (!this.ready) return;
     if (this.summary !== undefined) this.setSummary(this.summary);
-    for (const message of this.host.replay(this.target)) void this.post(message);
+    const replay = await this.host.replay(this.target, this.summary?.kind).catch((error: unknown) => {
+      this.host.log.error(`${this.title}: could not replay the training run`, error);
+      return [];
+    });
+    if (!this.ready) return;
+    for (const message of replay) void this.post(message);
     for (const message of this.remembered.values()) void this.post(message);
     // A tab asked for while the panel was not loaded; afterwards the panel's own state keeps the user's tab.
     if (this.tab !== undefined) void this.post({ type: 'showTab', tab: this.tab });

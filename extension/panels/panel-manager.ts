@@ -9,7 +9,9 @@ import type { ModelSummary } from '../../language/service/index';
 import type { PanelMessage, PanelTab } from '../../webviews/protocol';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import type { ExtensionLog } from '../log';
-import { ActionError, targetKey, type ModelTarget } from '../model-target';
+import { runFolder } from '../inspection/checkpoint-files';
+import { readSavedSamples } from '../inspection/saved-samples';
+import { ActionError, targetKey, workspaceFolderOf, type ModelTarget } from '../model-target';
 import type { TrainingController } from '../training/training-controller';
 import { ModelPanel, type PanelHost } from './model-panel';
 
@@ -35,7 +37,11 @@ export class PanelManager implements vscode.Disposable {
       extensionUri,
       log,
       summary: (target) => this.analysis.summary(target.uri.fsPath, target.exportName),
-      replay: (target) => training.replay(target),
+      replay: async (target, kind) => {
+        const messages = training.replay(target);
+        if (messages.length > 0 || kind !== 'gan') return messages;
+        return await readSavedSamples(runFolder(workspaceFolderOf(target.uri), target.exportName));
+      },
       handle: (panel, message) => this.handler(panel, message),
     };
     this.disposables.push(

@@ -5,12 +5,17 @@
  * - `_convlens.modelLenses` `{ file }` → where the code lenses go (ModelLensBody[])
  * - `_convlens.summary` `{ file, exportName }` → `{ summary }`, one export's (SummaryBody)
  * - `_convlens.model` `{ file, exportName }` → `{ model }`, its IR for training (ModelBody)
+ * - `_convlens.codeFixes` `{ file, start, end, errorCodes }` → quick fixes (ConvLensCodeFix[])
  *
  * NOTE: VS Code's `typescript.tsserverRequest` command forwards only an allow-list of
  * tsserver commands plus any command whose name starts with `_` (typescript-language-features,
  * src/commands/tsserverRequests.ts), hence the names. VS Code asks tsserver for inlay hints
  * only when one of its `typescript.inlayHints.*` settings is on; with `_convlens.inlayHints`
- * the extension shows them in a default setup.
+ * the extension shows them in a default setup. Likewise VS Code asks tsserver for fixes
+ * only for the error codes of `getSupportedCodeFixes` without a file, which are
+ * TypeScript's own (typescript-language-features, quickFix.ts; tsserver's session answers
+ * that request without asking the plugin), so ConvLens's fixes go through
+ * `_convlens.codeFixes`.
  *
  * Positions follow the tsserver protocol: 1-based line and offset. The `answer*` functions
  * are pure over a program, so the extension's in-process fallback (TypeScript 7, or a
@@ -18,11 +23,14 @@
  */
 import type * as ts from 'typescript';
 import {
+  FIXABLE_DIAGNOSTIC_CODES,
   findExportedModel,
+  getCodeFixes,
   listModelLenses,
   provideShapeHints,
   reachesDsl,
   summarizeExportedModels,
+  toSettings,
   type ConvLensSettings,
   type ExportedModel,
   type ModelSummary,
@@ -34,6 +42,7 @@ export const CONVLENS_REQUESTS = {
   modelLenses: '_convlens.modelLenses',
   summary: '_convlens.summary',
   model: '_convlens.model',
+  codeFixes: '_convlens.codeFixes',
 } as const;
 
 export type ConvLensRequest = (typeof CONVLENS_REQUESTS)[keyof typeof CONVLENS_REQUESTS];
@@ -46,6 +55,12 @@ export interface ProtocolLocation {
 
 export interface FileRequestArgs {
   readonly file: string;
+  /**
+   * Settings for this request (as `configurePlugin` takes them), over the plugin's own: the
+   * extension sends them so an answer never depends on whether its configuration has
+   * reached tsserver yet.
+   */
+  readonly settings?: unknown;
 }
 
 export interface InlayHintsRequestArgs extends FileRequestArgs {
@@ -56,6 +71,23 @@ export interface InlayHintsRequestArgs extends FileRequestArgs {
 
 export interface ModelRequestArgs extends FileRequestArgs {
   readonly exportName: string;
+}
+
+export interface CodeFixesRequestArgs extends FileRequestArgs {
+  /** The range of the diagnostic to fix, as character offsets. */
+  readonly start: number;
+  readonly end: number;
+  /** Diagnostic codes (ConvLens's are 90000 + n); others are ignored. */
+  readonly errorCodes: readonly number[];
+}
+
+export interface ConvLensCodeFix {
+  readonly fixName: string;
+  readonly description: string;
+  readonly changes: readonly {
+    readonly fileName: string;
+    readonly textChanges: readonly { readonly start: ProtocolLocation; readonly end: ProtocolLocation; readonly newText: string }[];
+  }[];
 }
 
 export interface ConvLensInlayHint {
@@ -131,6 +163,27 @@ export function answerModel(tsModule: typeof import('typescript'), target: Reque
   return { model: findExportedModel(tsModule, program, sourceFile, args.exportName) ?? null };
 }
 
+export function answerCodeFixes(tsModule: typeof import('typescript'), target: RequestTarget, args: CodeFixesRequestArgs): ConvLensCodeFix[] {
+  const { program, sourceFile } = target;
+  const codes = args.errorCodes.filter((code) => FIXABLE_DIAGNOSTIC_CODES.includes(code));
+  if (codes.length === 0 || !reachesDsl(tsModule, program, sourceFile)) return [];
+  return getCodeFixes(tsModule, program, sourceFile, args.start, args.end, codes).map((fix) => ({
+    fixName: fix.fixName,
+    description: fix.description,
+    changes: fix.changes.map((change) => {
+      const changed = program.getSourceFile(change.fileName) ?? sourceFile;
+      return {
+        fileName: change.fileName,
+        textChanges: change.textChanges.map((edit) => ({
+          start: toLocation(changed, edit.span.start),
+          end: toLocation(changed, edit.span.start + edit.span.length),
+          newText: edit.newText,
+        })),
+      };
+    }),
+  }));
+}
+
 function toLocation(sourceFile: ts.SourceFile, position: number): ProtocolLocation {
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(position);
   return { line: line + 1, offset: character + 1 };
@@ -162,6 +215,8 @@ export function registerProtocolHandlers(info: ts.server.PluginCreateInfo, conte
     return { program, sourceFile };
   };
 
+  const settingsOf = (args: FileRequestArgs): ConvLensSettings => (args.settings === undefined ? context.settings() : toSettings(args.settings, context.settings()));
+
   const handle = <Args extends FileRequestArgs>(
     command: ConvLensRequest,
     isArgs: (value: unknown) => value is Args,
@@ -181,10 +236,11 @@ export function registerProtocolHandlers(info: ts.server.PluginCreateInfo, conte
     });
   };
 
-  handle(CONVLENS_REQUESTS.inlayHints, isInlayHintsArgs, (target, args) => answerInlayHints(tsModule, target, args, context.settings()), []);
+  handle(CONVLENS_REQUESTS.inlayHints, isInlayHintsArgs, (target, args) => answerInlayHints(tsModule, target, args, settingsOf(args)), []);
   handle(CONVLENS_REQUESTS.modelLenses, isFileArgs, (target) => answerModelLenses(tsModule, target), []);
-  handle(CONVLENS_REQUESTS.summary, isModelArgs, (target, args) => answerSummary(tsModule, target, args, context.settings()), { summary: null });
+  handle(CONVLENS_REQUESTS.summary, isModelArgs, (target, args) => answerSummary(tsModule, target, args, settingsOf(args)), { summary: null });
   handle(CONVLENS_REQUESTS.model, isModelArgs, (target, args) => answerModel(tsModule, target, args), { model: null });
+  handle(CONVLENS_REQUESTS.codeFixes, isCodeFixesArgs, (target, args) => answerCodeFixes(tsModule, target, args), []);
   context.log(`answers ${Object.values(CONVLENS_REQUESTS).join(', ')}`);
 }
 
@@ -195,6 +251,11 @@ function isFileArgs(value: unknown): value is FileRequestArgs {
 function isInlayHintsArgs(value: unknown): value is InlayHintsRequestArgs {
   const args = value as Partial<InlayHintsRequestArgs>;
   return isFileArgs(value) && Number.isFinite(args.start) && Number.isFinite(args.length);
+}
+
+function isCodeFixesArgs(value: unknown): value is CodeFixesRequestArgs {
+  const args = value as Partial<CodeFixesRequestArgs>;
+  return isFileArgs(value) && Number.isFinite(args.start) && Number.isFinite(args.end) && Array.isArray(args.errorCodes) && args.errorCodes.every(Number.isFinite);
 }
 
 function isModelArgs(value: unknown): value is ModelRequestArgs {

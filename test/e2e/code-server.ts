@@ -321,6 +321,14 @@ export class Editor {
     return this.page.locator('iframe.webview').filter({ visible: true }).first().contentFrame().locator('#active-frame').contentFrame();
   }
 
+  /** View: Close All Editors (Ctrl+K Ctrl+W), panels included. */
+  async closeAllEditors(): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+K');
+    await this.page.keyboard.press('Control+W');
+    await this.page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 30_000 });
+  }
+
   /** Hides the primary side bar (View: Toggle Primary Side Bar, Ctrl+B), for room beside a panel. */
   async hideSideBar(): Promise<void> {
     const sideBar = this.page.locator('.part.sidebar');

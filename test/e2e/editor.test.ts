@@ -8,11 +8,15 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Editor, REPO_ROOT, canvasPixels, findVsix } from './code-server';
 import { BROKEN_MODEL, FIXED_MODEL, makeWorkspace, type Workspace } from './workspace';
 
+/** The README's screenshots (committed: keep them small). */
 const SCREENSHOTS = process.env['CONVLENS_E2E_SCREENSHOTS'] ?? path.join(REPO_ROOT, 'docs', 'screenshots');
+/** Everything else a run leaves to look at: screenshots of failures and of the GAN step. */
+const ARTIFACTS = process.env['CONVLENS_E2E_ARTIFACTS'] ?? path.join(os.tmpdir(), 'convlens-e2e-artifacts');
 const PLAIN = process.env['CONVLENS_E2E_NO_VSIX'] === '1';
 const TRAINING_SETTINGS = { 'convlens.training.dataset': 'digits', 'convlens.training.epochs': 3, 'convlens.training.batchSize': 16 };
 
@@ -48,7 +52,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && editor !== undefined) {
       const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      const file = path.join(editor.temp, '..', `convlens-e2e-failed-${name}.png`);
+      const file = path.join(ARTIFACTS, `failed-${name}.png`);
       await editor.screenshot(file).catch(() => undefined);
       console.log(`    screenshot of the failure: ${file}\n    code-server log (tail):\n${editor.log().slice(-4000)}`);
     }
@@ -145,6 +149,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       this.timeout(540_000);
       const source = fs.readFileSync(path.join(workspace.folder, 'dcgan.ts'), 'utf8');
       const { line } = positionOf(source, 'export const dcganMnist');
+      await editor.closeAllEditors();
       const view = await editor.openFile('dcgan.ts', { line: line + 3, column: 3, expectText: "'dcganMnist'" });
       await editor.codeLens(view, 'dcganMnist', 'Train GAN').click();
       const panel = editor.webview();
@@ -156,7 +161,8 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await grid.and(panel.locator(':not([data-draws="0"])')).waitFor({ timeout: 60_000 });
       const pixels = await canvasPixels(grid);
       assert.ok(pixels.colours >= 16, `the samples grid is painted: ${JSON.stringify(pixels)}`);
-      await editor.screenshot(path.join(SCREENSHOTS, 'gan-samples.png'));
+      // Not in the README: a few seconds of training on a tiny dataset draw noise, which makes a large PNG.
+      await editor.screenshot(path.join(ARTIFACTS, 'gan-samples.png'));
     });
   });
 });
