@@ -113,6 +113,8 @@ export class Editor {
 
   static async start(options: StartOptions): Promise<Editor> {
     const install = findCodeServer();
+    const executablePath = process.env['CONVLENS_CHROMIUM'] ?? '/usr/bin/chromium';
+    if (!fs.existsSync(executablePath)) throw new Error(`no browser at ${executablePath}: install Debian's chromium (apt-get install chromium) or set CONVLENS_CHROMIUM`);
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'convlens-e2e-'));
     const userData = path.join(temp, 'user-data');
     const extensions = path.join(temp, 'extensions');
@@ -139,6 +141,7 @@ export class Editor {
       });
       const output = `${installed.stdout}${installed.stderr}`;
       if (installed.status !== 0 || !/successfully installed/i.test(output)) {
+        fs.rmSync(temp, { recursive: true, force: true });
         throw new Error(`installing ${options.vsix} failed (exit ${installed.status}):\n${output}`);
       }
     }
@@ -161,32 +164,40 @@ export class Editor {
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`code-server did not start listening in 60 s:\n${serverLog.join('')}`)), 60_000);
-      const onData = (chunk: Buffer): void => {
-        serverLog.push(chunk.toString());
-        const match = /HTTP server listening on (http:\/\/[^\s]+)/.exec(serverLog.join(''));
-        if (match !== null) {
+    let browser: Browser | undefined;
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`code-server did not start listening in 60 s:\n${serverLog.join('')}`)), 60_000);
+        const onData = (chunk: Buffer): void => {
+          serverLog.push(chunk.toString());
+          const match = /HTTP server listening on (http:\/\/[^\s]+)/.exec(serverLog.join(''));
+          if (match !== null) {
+            clearTimeout(timer);
+            resolve(match[1]!.replace(/\/$/, ''));
+          }
+        };
+        server.stdout!.on('data', onData);
+        server.stderr!.on('data', onData);
+        server.once('exit', (code) => {
           clearTimeout(timer);
-          resolve(match[1]!.replace(/\/$/, ''));
-        }
-      };
-      server.stdout!.on('data', onData);
-      server.stderr!.on('data', onData);
-      server.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`code-server exited with ${code}:\n${serverLog.join('')}`));
+          reject(new Error(`code-server exited with ${code}:\n${serverLog.join('')}`));
+        });
       });
-    });
 
-    const browser = await chromium.launch({ executablePath: process.env['CONVLENS_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
-    const editor = new Editor(page, browser, server, temp, options.workspace, serverLog);
-    await page.goto(`${url}/?folder=${encodeURIComponent(options.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-    // The explorer lists the workspace once the remote file system answers.
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 120_000 });
-    return editor;
+      browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+      const editor = new Editor(page, browser, server, temp, options.workspace, serverLog);
+      await page.goto(`${url}/?folder=${encodeURIComponent(options.workspace)}`);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+      // The explorer lists the workspace once the remote file system answers.
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 120_000 });
+      return editor;
+    } catch (error) {
+      await browser?.close().catch(() => undefined);
+      server.kill('SIGKILL');
+      fs.rmSync(temp, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** What code-server printed (extension host and tsserver problems show up here). */

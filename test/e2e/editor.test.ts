@@ -68,11 +68,12 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       if (PLAIN) this.skip();
     });
 
-    it('shape hints render in the editor with default settings', async () => {
+    it('shape hints and the code lenses render in the editor with default settings', async () => {
       const source = fs.readFileSync(path.join(workspace.folder, 'lenet5.ts'), 'utf8');
       const { line } = positionOf(source, "'lenet5Mnist',");
       const view = await editor.openFile('lenet5.ts', { line: line + 2, column: 3, expectText: "'lenet5Mnist'" });
       await view.locator('.view-lines', { hasText: '→ 6@28×28' }).waitFor({ timeout: 180_000 });
+      await editor.codeLens(view, 'lenet5Mnist', 'Train').waitFor({ timeout: 60_000 });
       await editor.screenshot(path.join(SCREENSHOTS, 'shape-hints.png'));
     });
 
@@ -139,7 +140,8 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       const grid = maps.locator('canvas.tensor-grid[data-grid="maps"]');
       await grid.and(editor.webview().locator(':not([data-draws="0"])')).waitFor({ timeout: 120_000 });
       await maps.locator('.predictions li').first().waitFor({ timeout: 60_000 });
-      await grid.scrollIntoViewIfNeeded();
+      // The whole grid in view, with the predictions above it.
+      await maps.locator('.maps-box').evaluate((box) => box.scrollIntoView({ block: 'end' }));
       const pixels = await canvasPixels(grid);
       assert.ok(pixels.colours >= 16 && pixels.nonBackground > 0.2, `the feature maps are painted: ${JSON.stringify(pixels)}`);
       await editor.screenshot(path.join(SCREENSHOTS, 'feature-maps.png'));
