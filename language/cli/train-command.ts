@@ -16,6 +16,7 @@ import { compileGan, compileModel, CompileError, type CompiledModel } from '../.
 import { DatasetError } from '../../runtime/datasets/load-dataset';
 import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../../runtime/protocol';
 import { runTraining } from '../../runtime/run-training';
+import { toAutoWorkers } from '../../runtime/training/data-parallel';
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
@@ -123,7 +124,7 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
   const { exportName, root } = await loadExportedRoot(file, values.model, io.cwd, TRAIN_SYNOPSIS);
   checkNoErrors(root, exportName);
   const isGan = root.kind === 'gan';
-  const settings: TrainingSettings = {
+  let settings: TrainingSettings = {
     dataset: values.dataset ?? defaultDataset(root) ?? '',
     epochs: toNumber(values.epochs, 'epochs', 1, isPositiveInteger, 'a positive integer'),
     batchSize: toNumber(values['batch-size'], 'batch-size', 64, isPositiveInteger, 'a positive integer'),
@@ -136,12 +137,14 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     backend: backendOption as BackendName | 'auto',
     outDirectory: path.resolve(io.cwd, values.out ?? path.join('.convlens', 'runs', exportName)),
     resume: values.resume === true,
-    workers: toNumber(values.workers, 'workers', 1, isPositiveInteger, 'a positive integer'),
+    workers: values.workers === undefined || values.workers === 'auto' ? 0 : toNumber(values.workers, 'workers', 1, isPositiveInteger, 'a positive integer or auto'),
     ...(values.limit === undefined ? {} : { limit: { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') } }),
     cwd: io.cwd,
   };
   const backend = await toUserError(() => chooseBackend({ requested: settings.backend, workspace: io.cwd }));
   if (values['dry-run'] === true) return printDryRun(root, backend, values.json === true, io);
+  // GANs train on the calling thread (there is no data-parallel GAN loop).
+  if (settings.workers === 0) settings = { ...settings, workers: isGan ? 1 : toAutoWorkers(backend.backend, settings.batchSize) };
   if (settings.dataset === '') {
     const [channels, height, width] = (isGan ? (root as GanNode).image : (root as ModelNode).input.shape) as readonly (number | null)[];
     throw new UserError(`${exportName} takes ${channels}@${height}×${width} images, which no built-in dataset has (MNIST and Fashion-MNIST are 1@28×28, CIFAR-10 3@32×32): pass --dataset with a folder of images, one subfolder per class`);

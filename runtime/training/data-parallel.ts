@@ -11,6 +11,7 @@
  * the weights for checkpoints (`synchronize`). Batch-norm running statistics are each
  * worker's own; worker 0's are kept.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -74,6 +75,16 @@ function expect<T extends WorkerReply['type']>(reply: WorkerReply, type: T): Ext
   if (reply.type === 'failed') throw new Error(`a training worker failed: ${reply.message}`);
   if (reply.type !== type) throw new Error(`[convlens] a training worker replied ${reply.type} to a ${type} request`);
   return reply as Extract<WorkerReply, { type: T }>;
+}
+
+/**
+ * How many data-parallel workers to use when none is asked for: one per core up to 4 on
+ * the wasm and cpu backends (which run one thread each in Node), while each still gets 16
+ * images of a batch; one on the GPU and native backends, which use the cores themselves.
+ */
+export function toAutoWorkers(backend: BackendChoice['backend'], batchSize: number, cores: number = availableParallelism()): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  return Math.max(1, Math.min(cores, 4, Math.floor(batchSize / 16)));
 }
 
 /** Splits `count` items into `parts` runs as equal as possible: [start, count] each. */
