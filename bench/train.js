@@ -17,7 +17,7 @@
  * then a fixed number of steps; ConvLens's time includes assembling each batch from the
  * uint8 images (PyTorch slices ready tensors).
  *
- *   npm run bench:train [-- --json] [-- --quick] [-- --backend wasm]
+ *   npm run bench:train [-- --json] [-- --quick] [-- --backend wasm] [-- --only CASE]
  *
  * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond" } } (ratio =
  * convlens / pytorch, each side's fastest configuration, wall clock). perCpuSecond compares
@@ -43,7 +43,7 @@ const dsl = require(path.join(dist, 'language', 'dsl', 'index.js'));
 const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
 const { dcganMnist } = require(path.join(dist, 'examples', 'dcgan.js'));
 
-const { values: options } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, backend: { type: 'string' } } });
+const { values: options } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, backend: { type: 'string' }, only: { type: 'string' } } });
 const BATCH = 64;
 const PLAN = options.quick
   ? { warmup: 5, steps: 40, vggWarmup: 2, vggSteps: 6, ganWarmup: 1, ganSteps: 4 }
@@ -158,7 +158,7 @@ async function main() {
   const summary = {};
   const rows = [];
   // Case by case, both sides back to back, so that a machine that gets busier slows both alike.
-  for (const entry of cases) {
+  for (const entry of cases.filter((candidate) => options.only === undefined || candidate.name.includes(options.only))) {
     const ours = [];
     for (const workers of entry.workers ?? [1, 2]) ours.push({ ...(await entry.run(workers)), label: workers === 1 ? '1 thread' : `${workers} workers` });
     const theirs = [1, 2].map((threads) => ({ ...runPyTorch(entry.name, threads, entry.plan, mnist.source, mnistCount, vggCount), label: threads === 1 ? '1 thread' : `${threads} threads` }));
@@ -195,6 +195,7 @@ async function main() {
     ['lenet5-mnist-inference', 1.0],
   ];
   for (const [name, target] of targets) {
+    if (summary[name] === undefined) continue;
     const ratio = summary[name].ratio;
     process.stdout.write(`target ${name} ≥ ${target.toFixed(1)}× PyTorch: ${ratio >= target ? 'holds' : 'missed'} (${ratio.toFixed(2)}×)\n`);
   }

@@ -396,7 +396,7 @@ describe('tsserver plugin adapter', () => {
     const info = {
       languageService: service,
       config: {},
-      project: { projectService: { logger: { info: (message: string) => logged.push(message) } }, getProjectName: () => 'test' },
+      project: { projectService: { logger: { info: (message: string) => logged.push(message) } }, getProjectName: () => 'test', getProjectVersion: () => '1' },
     } as unknown as ts.server.PluginCreateInfo;
     const proxy = init({ typescript }).create(info);
     assert.deepEqual(

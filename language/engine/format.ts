@@ -37,6 +37,8 @@ const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 }
 /** 61706 → `61,706`; unknown → `?`. */
 export function formatCount(value: Num): string {
   if (value === null) return '?';
+  // Integers (nearly every count) skip Intl, which costs ~1 µs a call: thousands per keystroke.
+  if (Number.isSafeInteger(value)) return String(value).replace(/\B(?=(\d{3})+$)/g, ',');
   return COUNT_FORMAT.format(value);
 }
 

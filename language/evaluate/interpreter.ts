@@ -54,20 +54,24 @@ interface ModuleState {
   namespace?: { [key: string]: Value };
 }
 
-/** What the evaluation of a program records besides values. */
+/**
+ * What the evaluation of a program records besides values. Plain Maps, not WeakMaps: the
+ * record lives exactly as long as the IR it describes, and WeakMap inserts cost several
+ * times more (thousands per keystroke in a big model).
+ */
 export interface EvaluationRecord {
   /** The DSL call that created each IR object (or the argument an unknown layer stands for). */
-  readonly createdBy: WeakMap<object, ts.Node>;
+  readonly createdBy: Map<object, ts.Node>;
   /** Every IR object each DSL call returned, in evaluation order (a call inside a loop returns many). */
   readonly dslCalls: Map<ts.CallExpression, object[]>;
   /** Every layer, model or GAN each call of a user function (a helper such as `bottleneck(128, 2)`) returned. */
   readonly helperCalls: Map<ts.CallExpression, object[]>;
   /** Why parts of an IR object are unknown. */
-  readonly unknownReasons: WeakMap<object, Unknown[]>;
+  readonly unknownReasons: Map<object, Unknown[]>;
   /** Problems that stopped part of the evaluation (budget, unsupported syntax at top level). */
   readonly problems: Unknown[];
   /** The top-level statement that was running when each model or GAN was created (for ordering exports). */
-  readonly rootStatement: WeakMap<object, ts.Statement>;
+  readonly rootStatement: Map<object, ts.Statement>;
 }
 
 export class Interpreter implements Invoker {
@@ -76,17 +80,18 @@ export class Interpreter implements Invoker {
   private aborted: Unknown | undefined;
   private readonly modules = new Map<ts.SourceFile, ModuleState>();
   private readonly symbols = new Map<ts.Node, ts.Symbol | undefined>();
+  private readonly referencesByScope = new Map<ts.Node, Map<string, ts.Symbol | undefined>>();
   private readonly globals: ReadonlyMap<string, Value>;
   private readonly arrayMethods: ReadonlyMap<string, Builtin>;
   private readonly dslNamespace = new DslNamespace(DSL_FACTORY_NAMES);
   private readonly operators: OperatorTables;
   readonly record: EvaluationRecord = {
-    createdBy: new WeakMap(),
+    createdBy: new Map(),
     dslCalls: new Map(),
     helperCalls: new Map(),
-    unknownReasons: new WeakMap(),
+    unknownReasons: new Map(),
     problems: [],
-    rootStatement: new WeakMap(),
+    rootStatement: new Map(),
   };
   /** Top-level statements being executed, innermost module last. */
   private readonly topLevel: ts.Statement[] = [];
@@ -213,9 +218,30 @@ export class Interpreter implements Invoker {
   }
 
   /** The value a name refers to. */
+  /**
+   * The symbol a name used as a value refers to. Every use of one name in one lexical scope
+   * refers to the same declaration, so the checker is asked once per (scope, name): in a
+   * model written out layer by layer the same few DSL names occur thousands of times, and
+   * `getSymbolAtLocation` was half of the evaluation's time.
+   */
+  private symbolOfReference(identifier: ts.Identifier): ts.Symbol | undefined {
+    if (this.ts.isShorthandPropertyAssignment(identifier.parent)) return this.symbolAt(identifier);
+    let container: ts.Node = identifier.parent;
+    while (!isScopeContainer(this.ts, container) && container.parent !== undefined) container = container.parent;
+    let names = this.referencesByScope.get(container);
+    if (names === undefined) {
+      names = new Map();
+      this.referencesByScope.set(container, names);
+    }
+    if (names.has(identifier.text)) return names.get(identifier.text);
+    const symbol = this.symbolAt(identifier);
+    names.set(identifier.text, symbol);
+    return symbol;
+  }
+
   private valueOfIdentifier(identifier: ts.Identifier, scope: Environment): Value {
     if (identifier.text === 'undefined') return undefined;
-    const symbol = this.symbolAt(identifier);
+    const symbol = this.symbolOfReference(identifier);
     if (symbol === undefined) return new Unknown(`cannot resolve '${identifier.text}'`, identifier);
     const bound = scope.find(symbol);
     if (bound !== undefined) return bound.get(symbol);
@@ -1338,6 +1364,47 @@ function isIncrement(t: typeof import('typescript'), operator: ts.SyntaxKind): b
 
 /** Array methods that change their array, for forgetWrites. */
 const MUTATING_METHODS: ReadonlySet<string> = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
+
+/**
+ * A node that can declare names of its own (TypeScript keeps `locals` on exactly these):
+ * inside one of them, and outside any nested one, a name always means the same thing.
+ */
+function isScopeContainer(t: typeof import('typescript'), node: ts.Node): boolean {
+  scopeContainerKinds ??= new Set([
+    t.SyntaxKind.SourceFile,
+    t.SyntaxKind.Block,
+    t.SyntaxKind.FunctionDeclaration,
+    t.SyntaxKind.FunctionExpression,
+    t.SyntaxKind.ArrowFunction,
+    t.SyntaxKind.MethodDeclaration,
+    t.SyntaxKind.Constructor,
+    t.SyntaxKind.GetAccessor,
+    t.SyntaxKind.SetAccessor,
+    t.SyntaxKind.ClassStaticBlockDeclaration,
+    t.SyntaxKind.MethodSignature,
+    t.SyntaxKind.CallSignature,
+    t.SyntaxKind.ConstructSignature,
+    t.SyntaxKind.IndexSignature,
+    t.SyntaxKind.FunctionType,
+    t.SyntaxKind.ConstructorType,
+    t.SyntaxKind.ClassDeclaration,
+    t.SyntaxKind.ClassExpression,
+    t.SyntaxKind.ModuleDeclaration,
+    t.SyntaxKind.ModuleBlock,
+    t.SyntaxKind.ForStatement,
+    t.SyntaxKind.ForInStatement,
+    t.SyntaxKind.ForOfStatement,
+    t.SyntaxKind.CatchClause,
+    t.SyntaxKind.CaseBlock,
+    t.SyntaxKind.TypeAliasDeclaration,
+    t.SyntaxKind.InterfaceDeclaration,
+    t.SyntaxKind.EnumDeclaration,
+    t.SyntaxKind.MappedType,
+    t.SyntaxKind.ConditionalType,
+  ]);
+  return scopeContainerKinds.has(node.kind);
+}
+let scopeContainerKinds: ReadonlySet<ts.SyntaxKind> | undefined;
 
 function isStackOverflow(error: unknown): boolean {
   // NOTE: V8's message for an exhausted stack; a pathologically nested expression causes it.

@@ -27,7 +27,23 @@ function init(modules: { typescript: typeof import('typescript') }): ts.server.P
     const log = (message: string): void => logger.info(`[convlens] ${message}`);
     settings = toSettings(info.config, settings);
     const languageService = info.languageService;
-    const context: PluginContext = { ts: tsModule, languageService, settings: () => settings, log };
+    // tsserver counts every change to the project: while the count stands, so does the program.
+    let program: ts.Program | undefined;
+    let programVersion: string | undefined;
+    const context: PluginContext = {
+      ts: tsModule,
+      languageService,
+      currentProgram: () => {
+        const version = info.project.getProjectVersion();
+        if (version !== programVersion || program === undefined) {
+          program = languageService.getProgram();
+          programVersion = version;
+        }
+        return program;
+      },
+      settings: () => settings,
+      log,
+    };
 
     const proxy = Object.create(null) as ts.LanguageService;
     for (const key of Object.keys(languageService) as (keyof ts.LanguageService)[]) {

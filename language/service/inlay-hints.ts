@@ -12,12 +12,24 @@ import type { ConvLensSettings } from './settings';
 /** More distinct shapes than this at one call site are summarised. */
 const MAX_SHAPES_PER_HINT = 4;
 
+interface HintSite {
+  readonly call: ts.CallExpression;
+  readonly position: number;
+  readonly nodes: readonly object[];
+}
+
+interface HintCache {
+  /** This file's DSL and helper calls in source order, so a range request touches only its own. */
+  readonly sites: readonly HintSite[];
+  /** Hint texts per settings key, computed for the calls a request covers and kept. */
+  readonly texts: Map<string, Map<ts.CallExpression, string | null>>;
+}
+
 /**
- * Hint texts per analysis (so per program version) and settings, computed for the calls a
- * request covers and kept: a scroll or a repeated request reuses them, and an editor that
- * asks for the visible range pays only for the calls in it.
+ * Per analysis (so per program version): a scroll or a repeated request reuses the texts,
+ * and an editor that asks for the visible range pays only for the calls in it.
  */
-const cache = new WeakMap<FileAnalysis, Map<string, Map<ts.CallExpression, string | null>>>();
+const cache = new WeakMap<FileAnalysis, HintCache>();
 
 export function provideShapeHints(
   tsModule: typeof import('typescript'),
@@ -28,33 +40,56 @@ export function provideShapeHints(
 ): ts.InlayHint[] {
   if (!settings.hints) return [];
   const analysis = analyzeFile(tsModule, program, sourceFile);
-  let perSettings = cache.get(analysis);
-  if (perSettings === undefined) {
-    perSettings = new Map();
-    cache.set(analysis, perSettings);
+  let cached = cache.get(analysis);
+  if (cached === undefined) {
+    cached = { sites: collectSites(analysis), texts: new Map() };
+    cache.set(analysis, cached);
   }
   const key = `${settings.shapeFormat}:${settings.showParamsInHints}`;
-  let texts = perSettings.get(key);
-  if (texts === undefined) {
-    texts = new Map();
-    perSettings.set(key, texts);
-  }
+  const texts = cached.texts.get(key) ?? new Map<ts.CallExpression, string | null>();
+  cached.texts.set(key, texts);
+  const { sites } = cached;
+  const textOf = (site: HintSite): string | null => {
+    let text = texts.get(site.call);
+    if (text === undefined) {
+      text = hintText(analysis, site.nodes, settings) ?? null;
+      texts.set(site.call, text);
+    }
+    return text;
+  };
   const hints: ts.InlayHint[] = [];
   const end = span.start + span.length;
+  for (let index = firstSiteAtOrAfter(sites, span.start); index < sites.length; index += 1) {
+    const site = sites[index]!;
+    if (site.position > end) break;
+    const text = textOf(site);
+    if (text === null) continue;
+    hints.push({ text, position: site.position, kind: tsModule.InlayHintKind.Type, whitespaceBefore: true });
+  }
+  return hints;
+}
+
+function collectSites(analysis: FileAnalysis): HintSite[] {
   const { dslCalls, helperCalls } = analysis.evaluation.record;
+  const sites: HintSite[] = [];
   for (const calls of [dslCalls, helperCalls]) {
     for (const [call, nodes] of calls) {
-      const position = call.getEnd();
-      if (position < span.start || position > end || call.getSourceFile() !== analysis.sourceFile) continue;
-      let text = texts.get(call);
-      if (text === undefined) {
-        text = hintText(analysis, nodes, settings) ?? null;
-        texts.set(call, text);
-      }
-      if (text !== null) hints.push({ text, position, kind: tsModule.InlayHintKind.Type, whitespaceBefore: true });
+      if (call.getSourceFile() === analysis.sourceFile) sites.push({ call, position: call.getEnd(), nodes });
     }
   }
-  return hints.sort((a, b) => a.position - b.position);
+  return sites.sort((a, b) => a.position - b.position);
+}
+
+/** Binary search: the index of the first site whose position is at or after `position`. */
+function firstSiteAtOrAfter(sites: readonly HintSite[], position: number): number {
+  let low = 0;
+  let high = sites.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sites[middle]!.position < position) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** `→ shape | shape …` for the objects one call returned, or undefined when none has a report. */
