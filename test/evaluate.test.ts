@@ -446,6 +446,11 @@ export const g = gan('g', {
   describe('scopes and control flow', () => {
     const cases: readonly (readonly [string, string, unknown])[] = [
       ['let shadowing in blocks', 'let x = 1; { let x = 2; x++; } if (x === 1) { const x = 5; void x; } const r = x;', 1],
+      [
+        'one name, many scopes: each use means its innermost declaration',
+        'const k = 1; const f = (k: number) => k * 10; function g(n = k) { const k = 7; return [n, k]; } let inner = 0; for (const k of [3]) inner += k; const r = [k, f(2), ...g(), inner, k];',
+        [1, 20, 1, 7, 3, 1],
+      ],
       ['closures capture for…of variables per iteration', 'const fs: (() => number)[] = []; for (const i of [1, 2, 3]) fs.push(() => i * 10); const r = fs.map((f) => f());', [10, 20, 30]],
       ['for (let i…) gives each iteration its own i', 'const fs: (() => number)[] = []; for (let i = 0; i < 3; i++) fs.push(() => i); const r = fs.map((f) => f());', [0, 1, 2]],
       ['the body of for (let i…) may change i', 'const out: number[] = []; for (let i = 0; i < 10; i++) { if (i % 2) continue; out.push(i); i++; } const r = out;', [0, 2, 4, 6, 8]],
