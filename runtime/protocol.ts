@@ -157,6 +157,10 @@ export interface FinishedEvent {
   readonly testAccuracy: number | null;
   readonly testLoss: number | null;
   readonly checkpoint: string | null;
+  /** On the test split, confusionMatrix[label][predicted] (rows are the truth); null without one or for a GAN. */
+  readonly confusionMatrix?: readonly (readonly number[])[] | null;
+  /** The class names the matrix's rows and columns stand for. */
+  readonly classes?: readonly string[] | null;
   /** A GAN's last sample grid. */
   readonly samples?: string | null;
   /** A GAN's latent interpolation strip. */

@@ -73,6 +73,11 @@ describe('extension: runtime events → panel messages', () => {
     ['failed', { event: 'failed', message: 'the loss diverged' }, [{ type: 'trainingFailed', message: 'the loss diverged' }]],
     ['finished', { event: 'finished', testAccuracy: 0.981, testLoss: 0.06, checkpoint: null }, [{ type: 'trainingFinished', testAccuracy: 0.981, confusionMatrix: null, classes: null }]],
     [
+      'finished with a confusion matrix',
+      { event: 'finished', testAccuracy: 0.75, testLoss: 0.5, checkpoint: null, confusionMatrix: [[2, 1], [0, 1]], classes: ['cat', 'dog'] },
+      [{ type: 'trainingFinished', testAccuracy: 0.75, confusionMatrix: [[2, 1], [0, 1]], classes: ['cat', 'dog'] }],
+    ],
+    [
       'featureMaps',
       { event: 'featureMaps', layer: 'conv2d_1', shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 },
       [{ type: 'featureMapsComputed', layer: 'conv2d_1', maps: { shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 } }],

@@ -54,8 +54,7 @@ export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMess
     case 'failed':
       return [{ type: 'trainingFailed', message: event.message }];
     case 'finished':
-      // NOTE: the runtime's `finished` event carries no confusion matrix yet (extension/README.md).
-      return [{ type: 'trainingFinished', testAccuracy: event.testAccuracy, confusionMatrix: null, classes: null }];
+      return [{ type: 'trainingFinished', testAccuracy: event.testAccuracy, confusionMatrix: event.confusionMatrix ?? null, classes: event.classes ?? null }];
     case 'featureMaps':
       return [{ type: 'featureMapsComputed', layer: event.layer, maps: { shape: event.shape, values: event.values, min: event.min, max: event.max } }];
     default: {

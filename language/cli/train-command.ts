@@ -264,7 +264,10 @@ function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEven
       case 'failed':
         break;
       case 'finished':
-        if (event.testAccuracy !== null) io.stdout(`test accuracy ${percent(event.testAccuracy)}${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint)}`}\n`);
+        if (event.testAccuracy !== null) {
+          io.stdout(`test accuracy ${percent(event.testAccuracy)}${event.checkpoint === null ? '' : `; checkpoint ${path.relative(io.cwd, event.checkpoint)}`}\n`);
+          if (event.confusionMatrix && event.classes && event.classes.length <= MAX_PRINTED_CLASSES) io.stdout(formatConfusion(event.confusionMatrix, event.classes));
+        }
         else if (event.samples !== undefined && event.samples !== null) io.stdout(`samples ${path.relative(io.cwd, event.samples)}${event.interpolation ? `, interpolation ${path.relative(io.cwd, event.interpolation)}` : ''}\n`);
         break;
       default: {
@@ -275,3 +278,19 @@ function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEven
   };
 }
 
+
+/** Wider matrices than this are left to --json and the panel. */
+const MAX_PRINTED_CLASSES = 12;
+
+/** The test split's confusion matrix as a table: a row per true class, a column per prediction. */
+function formatConfusion(matrix: readonly (readonly number[])[], classes: readonly string[]): string {
+  const labels = classes.map((name) => (name.length > 8 ? `${name.slice(0, 7)}…` : name));
+  const width = Math.max(...labels.map((label) => label.length), ...matrix.flat().map((count) => String(count).length));
+  const cell = (text: string): string => text.padStart(width);
+  const lines = [
+    'confusion matrix on the test split (rows: true class, columns: predicted)',
+    `${cell('')}  ${labels.map(cell).join(' ')}`,
+    ...matrix.map((row, index) => `${cell(labels[index] ?? String(index))}  ${row.map((count) => cell(String(count))).join(' ')}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -25,6 +25,8 @@ export interface EvaluationResult {
   /** Summed (not mean) cross-entropy, to average over a whole split. */
   readonly lossSum: number;
   readonly correct: number;
+  /** The predicted class of each image (for the confusion matrix). */
+  readonly predicted: Int32Array;
 }
 
 export class ClassifierReplica {
@@ -131,7 +133,7 @@ export class ClassifierReplica {
 
   /** Loss and correct count of a batch in inference mode; with `mirrored`, the average of both predictions (test-time augmentation). */
   async evaluateBatch(images: Float32Array, labels: Int32Array, count: number, mirrored: Float32Array | null): Promise<EvaluationResult> {
-    const [lossSum, correct] = tf.tidy(() => {
+    const [lossSum, correct, predicted] = tf.tidy(() => {
       const { x, oneHot, labels: labelTensor } = this.inputs(images, labels, count);
       let probabilities = toProbabilities(this.compiled.predictor.apply(x, { training: false }) as tf.Tensor, this.mainKind);
       if (mirrored !== null) {
@@ -140,11 +142,12 @@ export class ClassifierReplica {
         probabilities = tf.div(tf.add(probabilities, other), 2);
       }
       const loss = tf.mul(crossEntropy(probabilities, oneHot, 'probabilities'), count);
-      const right = tf.sum(tf.cast(tf.equal(tf.argMax(probabilities, -1), labelTensor), 'int32'));
-      return [loss, right];
+      const classes = tf.argMax(probabilities, -1);
+      const right = tf.sum(tf.cast(tf.equal(classes, labelTensor), 'int32'));
+      return [loss, right, classes];
     });
-    const [lossValue, correctValue] = await Promise.all([lossSum.data(), correct.data()]);
-    tf.dispose([lossSum, correct]);
-    return { lossSum: lossValue[0] as number, correct: correctValue[0] as number };
+    const [lossValue, correctValue, predictedValues] = await Promise.all([lossSum.data(), correct.data(), predicted.data()]);
+    tf.dispose([lossSum, correct, predicted]);
+    return { lossSum: lossValue[0] as number, correct: correctValue[0] as number, predicted: Int32Array.from(predictedValues) };
   }
 }

@@ -35,7 +35,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly type: 'started' }
   | { readonly type: 'stepped'; readonly loss: number; readonly correct: number }
-  | { readonly type: 'evaluated'; readonly lossSum: number; readonly correct: number }
+  | { readonly type: 'evaluated'; readonly lossSum: number; readonly correct: number; readonly predicted: Int32Array }
   | { readonly type: 'predicted'; readonly classes: Int32Array }
   | { readonly type: 'snapshot'; readonly snapshot: WeightsSnapshot }
   | { readonly type: 'failed'; readonly message: string };

@@ -74,7 +74,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     }
     case 'evaluate': {
       if (replica === null) throw new Error('evaluate before start');
-      if (request.count === 0) return { type: 'evaluated', lossSum: 0, correct: 0 };
+      if (request.count === 0) return { type: 'evaluated', lossSum: 0, correct: 0, predicted: new Int32Array(0) };
       const result = await replica.evaluateBatch(request.images, request.labels, request.count, request.mirrored);
       return { type: 'evaluated', ...result };
     }

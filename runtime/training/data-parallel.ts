@@ -61,6 +61,11 @@ class WorkerHandle {
     });
   }
 
+  /** Requests sent and not yet answered. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   /** Sends a request; resolves with the worker's reply (replies come in request order). */
   ask(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -165,23 +170,25 @@ export async function createDataParallelClassifier(root: ModelNode, replica: Cla
     },
     async evaluateBatch(images, labels, count, mirrored): Promise<EvaluationResult> {
       const replies = await scatter(images, labels, count, mirrored, 'evaluate', 'evaluated');
-      return { lossSum: replies.reduce((total, reply) => total + reply.lossSum, 0), correct: replies.reduce((total, reply) => total + reply.correct, 0) };
+      // The shards are consecutive runs of the batch, so their predictions concatenate in order.
+      const predicted = new Int32Array(count);
+      replies.reduce((offset, reply) => {
+        predicted.set(reply.predicted, offset);
+        return offset + reply.predicted.length;
+      }, 0);
+      return {
+        lossSum: replies.reduce((total, reply) => total + reply.lossSum, 0),
+        correct: replies.reduce((total, reply) => total + reply.correct, 0),
+        predicted,
+      };
     },
     async predictBatch(images, count): Promise<Int32Array> {
-      const shards = toShards(count, workers);
-      const parts = await Promise.all(
-        handles.map(async (handle, index) => {
-          const [start, shardCount] = shards[index] as [number, number];
-          const shardImages = images.slice(start * pixels, (start + shardCount) * pixels);
-          return expect(await handle.ask({ type: 'predict', images: shardImages, count: shardCount }, [shardImages.buffer as ArrayBuffer]), 'predicted').classes;
-        }),
-      );
-      const classes = new Int32Array(count);
-      parts.reduce((offset, part) => {
-        classes.set(part, offset);
-        return offset + part.length;
-      }, 0);
-      return classes;
+      // Inference needs no synchronisation, so a batch is not split: it goes whole to the
+      // worker with the fewest batches waiting. A caller that keeps one batch per worker in
+      // flight uses every core, and no batch pays for the messages of shards.
+      const handle = handles.reduce((best, candidate) => (candidate.waiting < best.waiting ? candidate : best));
+      const copy = images.slice(0, count * pixels);
+      return expect(await handle.ask({ type: 'predict', images: copy, count }, [copy.buffer as ArrayBuffer]), 'predicted').classes;
     },
     async synchronize(): Promise<void> {
       const first = handles[0];

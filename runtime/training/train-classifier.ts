@@ -45,7 +45,10 @@ export interface ClassifierState {
 export interface ClassifierEngine {
   trainBatch(images: Float32Array, labels: Int32Array, count: number): Promise<StepResult>;
   evaluateBatch(images: Float32Array, labels: Int32Array, count: number, mirrored: Float32Array | null): Promise<EvaluationResult>;
-  /** Predicted classes, for inference. */
+  /**
+   * Predicted classes, for inference. Calls may overlap: with data-parallel workers each
+   * batch runs whole on one of them, so keeping one batch per worker in flight uses them all.
+   */
   predictBatch(images: Float32Array, count: number): Promise<Int32Array>;
   /** Brings the calling thread's model and optimizer up to date (before a checkpoint). */
   synchronize(): Promise<void>;
@@ -182,7 +185,7 @@ export async function trainClassifier(
         }
       }
       const seconds = (performance.now() - started) / 1000;
-      const validation = validationCount > 0 ? await evaluate(engine, trainSet, shape, validationIndices, normalization, batchSize, false) : null;
+      const validation = validationCount > 0 ? await evaluate(engine, trainSet, shape, validationIndices, normalization, batchSize, false, replica.classes) : null;
       validationAccuracy = validation?.accuracy ?? null;
       if (checkpointDirectory !== null) {
         await engine.synchronize();
@@ -213,8 +216,15 @@ export async function trainClassifier(
         checkpoint: lastCheckpoint,
       });
     }
-    const test = testSet === null ? null : await evaluate(engine, testSet, shape, Uint32Array.from({ length: testSet.count }, (_, index) => index), normalization, batchSize, settings.tta);
-    const finished: FinishedEvent = { event: 'finished', testAccuracy: test?.accuracy ?? null, testLoss: test?.loss ?? null, checkpoint: lastCheckpoint };
+    const test = testSet === null ? null : await evaluate(engine, testSet, shape, Uint32Array.from({ length: testSet.count }, (_, index) => index), normalization, batchSize, settings.tta, replica.classes);
+    const finished: FinishedEvent = {
+      event: 'finished',
+      testAccuracy: test?.accuracy ?? null,
+      testLoss: test?.loss ?? null,
+      checkpoint: lastCheckpoint,
+      confusionMatrix: test?.confusion ?? null,
+      classes: test === null ? null : [...dataset.classes],
+    };
     emit(finished);
     return finished;
   } finally {
@@ -233,7 +243,14 @@ function toLocalEngine(replica: ClassifierReplica): ClassifierEngine {
   };
 }
 
-/** Mean loss and accuracy over the images `indices` of `set`, in inference mode. */
+export interface SplitEvaluation {
+  readonly loss: number;
+  readonly accuracy: number;
+  /** confusion[label][predicted]: how many images of each class went to each class (rows are the truth, as in scikit-learn). */
+  readonly confusion: number[][];
+}
+
+/** Mean loss, accuracy and the confusion matrix over the images `indices` of `set`, in inference mode. */
 export async function evaluate(
   engine: Pick<ClassifierEngine, 'evaluateBatch'>,
   set: ImageSet,
@@ -242,7 +259,8 @@ export async function evaluate(
   normalization: ReturnType<typeof toNormalization>,
   batchSize: number,
   tta: boolean,
-): Promise<{ loss: number; accuracy: number }> {
+  classCount: number,
+): Promise<SplitEvaluation> {
   const pixels = shape[0] * shape[1] * shape[2];
   // Evaluation needs no gradients: bigger batches are faster.
   const size = Math.max(batchSize, 256);
@@ -250,6 +268,7 @@ export async function evaluate(
   const labels = new Int32Array(size);
   let lossSum = 0;
   let correct = 0;
+  const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
   const random = toRandom(0);
   for (let start = 0; start < indices.length; start += size) {
     const count = Math.min(size, indices.length - start);
@@ -257,8 +276,13 @@ export async function evaluate(
     const result = await engine.evaluateBatch(images, labels, count, tta ? mirrorBatch(images, count, shape) : null);
     lossSum += result.lossSum;
     correct += result.correct;
+    for (let index = 0; index < count; index += 1) {
+      const row = confusion[labels[index] ?? -1];
+      const predicted = result.predicted[index] ?? -1;
+      if (row !== undefined && predicted >= 0 && predicted < classCount) row[predicted] = (row[predicted] ?? 0) + 1;
+    }
   }
-  return { loss: lossSum / Math.max(indices.length, 1), accuracy: correct / Math.max(indices.length, 1) };
+  return { loss: lossSum / Math.max(indices.length, 1), accuracy: correct / Math.max(indices.length, 1), confusion };
 }
 
 /** Loads the checkpoint into the model and optimizer; returns the epochs it had completed. */

@@ -18,6 +18,7 @@ import type { Dataset } from '../../runtime/datasets/dataset';
 import { loadDataset } from '../../runtime/datasets/load-dataset';
 import type { EpochEndedEvent, TrainingEvent, TrainingSettings } from '../../runtime/protocol';
 import { assignWeights, loadCheckpointModel, readCheckpointState, readModelWeights } from '../../runtime/training/checkpoint';
+import { assembleBatch, NO_AUGMENTATION, toNormalization } from '../../runtime/training/batch-assembly';
 import { trainClassifier, type ClassifierState } from '../../runtime/training/train-classifier';
 import { trainGan } from '../../runtime/training/train-gan';
 import { TrainingError } from '../../runtime/training/training-error';
@@ -88,6 +89,25 @@ describe('runtime: training', function () {
     const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 3);
     const [a, b] = [await (loaded.predict(x) as tf.Tensor).data(), await (trained.predictor.predict(x) as tf.Tensor).data()];
     assert.deepEqual(Array.from(a), Array.from(b));
+
+    // The confusion matrix of the test split, against one counted here from the loaded
+    // checkpoint's own predictions of the same 500 test images.
+    const testCount = 500;
+    const images = new Float32Array(testCount * 784);
+    const labels = new Int32Array(testCount);
+    const order = Int32Array.from({ length: testCount }, (_, index) => index);
+    assembleBatch(mnist.test!, [1, 28, 28], order, 0, testCount, toNormalization(mnist), NO_AUGMENTATION, () => 0, images, labels);
+    const predicted = await (tf.argMax(loaded.predict(tf.tensor(images, [testCount, 28, 28, 1])) as tf.Tensor, -1)).data();
+    const expected = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    labels.forEach((label, index) => {
+      const row = expected[label]!;
+      row[predicted[index]!] = (row[predicted[index]!] ?? 0) + 1;
+    });
+    assert.ok(result.event === 'finished');
+    assert.deepEqual(result.confusionMatrix, expected);
+    assert.deepEqual(result.classes, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    assert.equal(expected.reduce((total, row, index) => total + row[index]!, 0) / testCount, result.testAccuracy);
+
     const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { event: string });
     assert.deepEqual(metrics.map((line) => line.event), ['started', 'epochEnded', 'epochEnded', 'finished']);
   });
