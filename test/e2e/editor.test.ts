@@ -127,8 +127,19 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       for (const value of legend) assert.ok(Number.isFinite(Number(value)), `a finite loss: ${value}`);
       const curves = await canvasPixels(training.locator('canvas.chart-canvas[data-chart="loss"]'));
       assert.ok(curves.colours >= 3 && curves.nonBackground > 0.01, `the loss chart draws its curves: ${JSON.stringify(curves)}`);
-      await editor.page.locator('.statusbar-item', { hasText: /test accuracy/i }).first().waitFor({ timeout: 30_000 });
+      const status = editor.page.locator('.statusbar-item', { hasText: /test accuracy/i }).first();
+      await status.waitFor({ timeout: 30_000 });
       await editor.screenshot(path.join(SCREENSHOTS, 'training.png'));
+      // The test split's confusion matrix: a row per digit, its diagonal the accuracy the status bar reports.
+      const cells = training.locator('table.confusion-matrix tbody tr');
+      await cells.first().waitFor({ timeout: 30_000 });
+      const matrix = await cells.evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => Number(cell.textContent?.replace(/,/g, '')))));
+      assert.equal(matrix.length, 10);
+      const total = matrix.flat().reduce((sum, count) => sum + count, 0);
+      const diagonal = matrix.reduce((sum, row, index) => sum + (row[index] ?? 0), 0);
+      const shown = /([\d.]+)% test accuracy/.exec(await status.innerText());
+      assert.ok(shown !== null && total > 0, `status ${await status.innerText()}, matrix ${JSON.stringify(matrix)}`);
+      assert.ok(Math.abs((100 * diagonal) / total - Number(shown[1])) <= 0.051, `diagonal ${diagonal} of ${total} against ${shown[1]}%`);
     });
 
     it('the Feature maps code lens renders the feature maps of the trained model', async function () {
