@@ -17,3 +17,4 @@ export { TrainingError } from './training/training-error';
 export { loadCheckpointModel } from './training/checkpoint';
 export { computeFeatureMaps, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters } from './inspection/inspection';
 export { loadTrainedModel } from './inspection/trained-model';
+export { interpolateSamples, MAX_INTERPOLATION_STEPS } from './inspection/gan-interpolation';

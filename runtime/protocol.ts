@@ -62,7 +62,23 @@ export interface ComputeFeatureMapsRequest {
   readonly cwd: string;
 }
 
-export type RuntimeRequest = StartTrainingRequest | CancelTrainingRequest | ComputeFeatureMapsRequest;
+/**
+ * A latent interpolation through a trained GAN's generator: from one cell of the run's
+ * fixed-latent sample grid to another (row-major indices into its 8×8 grid), in `steps`
+ * steps (2 to 64). Answered with `interpolationReady` or `failed`.
+ */
+export interface InterpolateSamplesRequest {
+  readonly type: 'interpolateSamples';
+  readonly root: GanNode;
+  /** The run's checkpoint folder (with `generator/` and `training.json`); relative to `cwd`. */
+  readonly checkpoint: string;
+  readonly from: number;
+  readonly to: number;
+  readonly steps: number;
+  readonly cwd: string;
+}
+
+export type RuntimeRequest = StartTrainingRequest | CancelTrainingRequest | ComputeFeatureMapsRequest | InterpolateSamplesRequest;
 
 // ── Events: runtime → client ─────────────────────────────────────────────────────────
 
@@ -138,6 +154,16 @@ export interface FeatureMapsEvent {
   readonly max: number;
 }
 
+/** The strip an `interpolateSamples` request asked for. */
+export interface InterpolationReadyEvent {
+  readonly event: 'interpolationReady';
+  readonly from: number;
+  readonly to: number;
+  readonly steps: number;
+  /** One row of `steps` images as a PNG, base64 (the sample grid's cell size and gap). */
+  readonly png: string;
+}
+
 export interface StoppedEvent {
   readonly event: 'stopped';
   readonly reason: 'cancelled';
@@ -176,10 +202,10 @@ export type TrainingEvent =
   | FailedEvent
   | FinishedEvent;
 
-export type RuntimeEvent = TrainingEvent | FeatureMapsEvent;
+export type RuntimeEvent = TrainingEvent | FeatureMapsEvent | InterpolationReadyEvent;
 
-const REQUEST_TYPES: ReadonlySet<string> = new Set(['startTraining', 'cancelTraining', 'computeFeatureMaps']);
-const EVENT_NAMES: ReadonlySet<string> = new Set(['started', 'progress', 'epochEnded', 'samplesReady', 'featureMaps', 'stopped', 'failed', 'finished']);
+const REQUEST_TYPES: ReadonlySet<string> = new Set(['startTraining', 'cancelTraining', 'computeFeatureMaps', 'interpolateSamples']);
+const EVENT_NAMES: ReadonlySet<string> = new Set(['started', 'progress', 'epochEnded', 'samplesReady', 'featureMaps', 'interpolationReady', 'stopped', 'failed', 'finished']);
 
 /** Messages are validated on receipt: a process boundary is a trust boundary. */
 export function isRuntimeRequest(value: unknown): value is RuntimeRequest {

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { GanNode, ModelNode } from '../language/ir/index';
-import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
+import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
 
 export class RuntimeProcessError extends Error {
   override readonly name = 'RuntimeProcessError';
@@ -90,6 +90,22 @@ export class RuntimeClient {
         }
       });
       this.send({ type: 'computeFeatureMaps', ...request });
+    });
+  }
+
+  /** A trained GAN's latent interpolation between two cells of its sample grid. */
+  interpolateSamples(request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> {
+    return new Promise((resolve, reject) => {
+      const remove = this.onEvent((event) => {
+        if (event.event === 'interpolationReady') {
+          remove();
+          resolve(event);
+        } else if (event.event === 'failed') {
+          remove();
+          reject(new RuntimeProcessError(event.message));
+        }
+      });
+      this.send({ type: 'interpolateSamples', ...request });
     });
   }
 

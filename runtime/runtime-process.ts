@@ -2,16 +2,18 @@
  * The runtime process: `child_process.fork` this file (runtime-client.ts does) and talk to
  * it with the messages of protocol.ts. Training runs here, never on the extension host's
  * thread. One training at a time; `cancelTraining` stops it after the current batch and
- * leaves the last checkpoint as it was. Every request is validated on receipt.
+ * leaves the last checkpoint as it was; feature maps and a GAN's latent interpolations are
+ * computed from a checkpoint on request. Every request is validated on receipt.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from './backend-choice';
 import { loadDataset } from './datasets/load-dataset';
 import { readImage, toModelPixels } from './datasets/image-file';
+import { interpolateSamples } from './inspection/gan-interpolation';
 import { computeFeatureMaps } from './inspection/inspection';
 import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
-import { isRuntimeRequest, type ComputeFeatureMapsRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
+import { isRuntimeRequest, type ComputeFeatureMapsRequest, type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
 import { runTraining } from './run-training';
 
 function send(event: RuntimeEvent): void {
@@ -71,6 +73,16 @@ async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
   }
 }
 
+async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
+  try {
+    await chooseBackend({ requested: 'auto', workspace: request.cwd });
+    const strip = await interpolateSamples(request.root, path.resolve(request.cwd, request.checkpoint), request.from, request.to, request.steps);
+    send({ event: 'interpolationReady', from: request.from, to: request.to, steps: strip.steps, png: strip.png.toString('base64') });
+  } catch (error) {
+    send({ event: 'failed', message: describe(error) });
+  }
+}
+
 process.on('message', (message: unknown) => {
   if (!isRuntimeRequest(message)) {
     send({ event: 'failed', message: `unknown request ${JSON.stringify(message).slice(0, 200)}` });
@@ -85,6 +97,9 @@ process.on('message', (message: unknown) => {
       break;
     case 'computeFeatureMaps':
       void computeMaps(message);
+      break;
+    case 'interpolateSamples':
+      void interpolate(message);
       break;
     default: {
       const unreachable: never = message;

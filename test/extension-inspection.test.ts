@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dependsOnConvLens, importsConvLens } from '../extension/analysis/convlens-imports';
 import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank, toPredictions } from '../extension/inspection/checkpoint-files';
+import { Inspector, toInterpolationRequest } from '../extension/inspection/inspector';
 import { readSavedSamples } from '../extension/inspection/saved-samples';
 import { describeDatasetMismatch } from '../extension/training/dataset-fit';
+import type { GanNode } from '../language/ir/index';
+import type { InterpolateSamplesRequest, InterpolationReadyEvent } from '../runtime/protocol';
+import { RuntimeProcessError, type RuntimeClient } from '../runtime/runtime-client';
 import { dense, flatten, gan, input, model, reshape, sequential } from '../language/dsl/index';
 
 describe('extension: checkpoint files', () => {
@@ -89,6 +93,54 @@ describe('extension: checkpoint files', () => {
     const [top] = toPredictions([1000, 999], null, false, 1);
     assert.equal(top?.label, '0');
     assert.ok(Number.isFinite(top?.probability));
+  });
+});
+
+describe("extension: a panel's interpolate → the runtime's interpolateSamples", () => {
+  const generatorNet = gan('g', { latent: 4, image: [1, 2, 2], generator: sequential(dense(4), reshape(1, 2, 2)), discriminator: sequential(flatten(), dense(1)) }) as GanNode;
+
+  it("asks for the cells and steps the panel picked, from the GAN's checkpoint in its run folder", () => {
+    assert.deepEqual(toInterpolationRequest(generatorNet, '/w', 'g', { type: 'interpolate', from: 3, to: 42, steps: 6 }), {
+      root: generatorNet,
+      checkpoint: path.join('/w', '.convlens', 'runs', 'g', 'checkpoint'),
+      from: 3,
+      to: 42,
+      steps: 6,
+      cwd: '/w',
+    });
+  });
+
+  it('goes through the inspection process one request at a time; a refusal keeps the process, an exit replaces it', async () => {
+    const sent: string[] = [];
+    let started = 0;
+    let pending = 0;
+    const fake = (): RuntimeClient => {
+      started += 1;
+      const id = started;
+      return {
+        interpolateSamples: async (request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> => {
+          pending += 1;
+          assert.equal(pending, 1, 'two requests at once');
+          sent.push(`${id}: ${request.from}→${request.to} in ${request.steps}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          pending -= 1;
+          if (request.steps === 1) throw new RuntimeProcessError('an interpolation takes 2 to 64 steps, not 1');
+          if (request.steps === 99) throw new RuntimeProcessError('the runtime process exited (SIGKILL)');
+          return { event: 'interpolationReady', from: request.from, to: request.to, steps: request.steps, png: 'cGln' };
+        },
+        dispose: () => undefined,
+      } as unknown as RuntimeClient;
+    };
+    const inspector = new Inspector(fake);
+    const ask = (from: number, to: number, steps: number): Promise<InterpolationReadyEvent> => inspector.interpolation(toInterpolationRequest(generatorNet, '/w', 'g', { type: 'interpolate', from, to, steps }));
+    const [first, refused, second] = await Promise.allSettled([ask(0, 1, 2), ask(0, 1, 1), ask(5, 9, 8)]);
+    assert.deepEqual(first, { status: 'fulfilled', value: { event: 'interpolationReady', from: 0, to: 1, steps: 2, png: 'cGln' } });
+    assert.ok(refused.status === 'rejected' && (refused.reason as Error).message === 'an interpolation takes 2 to 64 steps, not 1');
+    assert.ok(second.status === 'fulfilled' && second.value.steps === 8);
+    await assert.rejects(ask(1, 2, 99), /exited/);
+    await ask(2, 3, 4);
+    assert.deepEqual(sent, ['1: 0→1 in 2', '1: 0→1 in 1', '1: 5→9 in 8', '1: 1→2 in 99', '2: 2→3 in 4']);
+    inspector.dispose();
   });
 });
 

@@ -82,6 +82,11 @@ describe('extension: runtime events → panel messages', () => {
       { event: 'featureMaps', layer: 'conv2d_1', shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 },
       [{ type: 'featureMapsComputed', layer: 'conv2d_1', maps: { shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 } }],
     ],
+    [
+      "a GAN's interpolation between two picked samples",
+      { event: 'interpolationReady', from: 3, to: 42, steps: 6, png: 'iVBORw0KGgo=' },
+      [{ type: 'interpolationReady', png: 'iVBORw0KGgo=', steps: 6 }],
+    ],
   ];
   for (const [name, event, expected] of cases) {
     it(name, () => {

@@ -338,6 +338,24 @@ export const small = model('small', input(3, 64, 64), block(32, 2) /* → 32@32�
       );
     });
 
+    it('a helper that returns a list of layers to splice shows the output of its last one', () => {
+      const source = `import { conv2d, dense, flatten, input, maxPool2d, model, relu } from 'convlens';
+
+const block = (filters: number) => [conv2d(filters, 3, { padding: 1 }), relu(), maxPool2d(2)];
+
+export const net = model('net', input(3, 32, 32), ...block(16), ...block(32), flatten(), dense(10));
+`;
+      assert.equal(
+        renderedHints(source),
+        `import { conv2d, dense, flatten, input, maxPool2d, model, relu } from 'convlens';
+
+const block = (filters: number) => [conv2d(filters, 3, { padding: 1 }) /* → 16@32×32 | 32@16×16 */, relu() /* → 16@32×32 | 32@16×16 */, maxPool2d(2) /* → 16@16×16 | 32@8×8 */];
+
+export const net = model('net', input(3, 32, 32), ...block(16) /* → 16@16×16 */, ...block(32) /* → 32@8×8 */, flatten() /* → 2048 */, dense(10) /* → 10 */) /* → 10 */;
+`,
+      );
+    });
+
     it('a GAN: the generator from the latent vector to the image, the discriminator to one score', () => {
       // Transposed 4×4, stride 2, padding 1: (7 − 1)·2 − 2 + 4 = 14, then 28. Convolution
       // 4×4, stride 2, padding 1: (28 + 2 − 4)/2 + 1 = 14, then 7. 128·7·7 = 6,272.

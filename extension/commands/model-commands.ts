@@ -14,7 +14,9 @@ import type { InspectionInput, PanelMessage, PanelTab } from '../../webviews/pro
 import { toTrainingSettings } from '../configuration';
 import type { ExtensionParts } from '../extension-parts';
 import { checkpointFolder, hasCheckpoint, readCheckpointClasses, readConvolutionFilters, runFolder, toPredictions } from '../inspection/checkpoint-files';
+import { toInterpolationRequest } from '../inspection/inspector';
 import { ActionError, resolveTarget, workspaceFolderOf, type ModelTarget } from '../model-target';
+import { toHostMessages } from '../panels/host-messages';
 import type { ModelPanel } from '../panels/model-panel';
 import { outputLayerOf } from '../panels/panel-content';
 import { BUILTIN_DATASET_SHAPES, describeDatasetMismatch } from '../training/dataset-fit';
@@ -125,8 +127,11 @@ export class ModelCommands {
         await this.inspect(panel, message.layer, message.input);
         return;
       case 'interpolate':
-        // NOTE: the runtime process has no interpolation request yet; the run's own strip arrives with trainingFinished.
-        panel.postInspection({ type: 'inspectionFailed', message: 'Interpolating between two chosen samples is not available yet; the strip between fixed latent vectors appears when training finishes.' });
+        if (!vscode.workspace.isTrusted) {
+          panel.postInspection({ type: 'inspectionFailed', message: 'Latent interpolation needs a trusted workspace (it runs TensorFlow.js).' });
+          return;
+        }
+        await this.interpolate(panel, message);
         return;
       default: {
         const unreachable: never = message;
@@ -164,6 +169,33 @@ export class ModelCommands {
       await this.postFilters(panel, summary, checkpoint);
     } catch (error) {
       this.parts.log.error(`${panel.title}: feature maps of ${layer}`, error);
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * A GAN's latent interpolation between two cells of its sample grid, rendered by the
+   * runtime from the run's checkpoint; problems go to the panel.
+   */
+  private async interpolate(panel: ModelPanel, message: Extract<PanelMessage, { type: 'interpolate' }>): Promise<void> {
+    const { target } = panel;
+    const cwd = workspaceFolderOf(target.uri);
+    const run = runFolder(cwd, target.exportName);
+    const fail = (text: string): void => panel.postInspection({ type: 'inspectionFailed', message: text });
+    if (!hasCheckpoint(run)) {
+      fail(`No checkpoint of ${target.exportName} yet: train it first (it goes to ${path.relative(cwd, run) || run}).`);
+      return;
+    }
+    const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
+    if (model === null || model.root.kind !== 'gan') {
+      fail(`${target.exportName} is not a GAN ConvLens can evaluate.`);
+      return;
+    }
+    try {
+      const strip = await this.parts.inspector.interpolation(toInterpolationRequest(model.root, cwd, target.exportName, message));
+      for (const reply of toHostMessages(strip, 0)) panel.postInspection(reply);
+    } catch (error) {
+      this.parts.log.error(`${panel.title}: interpolation from sample ${message.from} to ${message.to}`, error);
       fail(error instanceof Error ? error.message : String(error));
     }
   }

@@ -1,10 +1,27 @@
 /**
- * Feature maps of a trained classifier, computed in a runtime child process of their own
- * (a training run may be using the other): started on first use, one request at a time,
- * started afresh after a failure. No vscode.
+ * Feature maps of a trained classifier and latent interpolations of a trained GAN,
+ * computed in a runtime child process of their own (a training run may be using the
+ * other): started on first use, one request at a time, started afresh after a failure.
+ * No vscode.
  */
-import type { ComputeFeatureMapsRequest, FeatureMapsEvent } from '../../runtime/protocol';
+import type { GanNode } from '../../language/ir/index';
+import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from '../../runtime/protocol';
 import { RuntimeClient } from '../../runtime/runtime-client';
+import type { PanelMessage } from '../../webviews/protocol';
+import { checkpointFolder, runFolder } from './checkpoint-files';
+
+/**
+ * The runtime request for a panel's `interpolate` (two cells of the sample grid, row-major,
+ * and a step count): the GAN's checkpoint in its run folder, as feature maps find theirs.
+ */
+export function toInterpolationRequest(
+  root: GanNode,
+  workspaceFolder: string,
+  exportName: string,
+  message: Extract<PanelMessage, { type: 'interpolate' }>,
+): Omit<InterpolateSamplesRequest, 'type'> {
+  return { root, checkpoint: checkpointFolder(runFolder(workspaceFolder, exportName)), from: message.from, to: message.to, steps: message.steps, cwd: workspaceFolder };
+}
 
 export class Inspector {
   private client: RuntimeClient | undefined;
@@ -13,10 +30,18 @@ export class Inspector {
   constructor(private readonly start: () => RuntimeClient = () => RuntimeClient.start()) {}
 
   featureMaps(request: Omit<ComputeFeatureMapsRequest, 'type'>): Promise<FeatureMapsEvent> {
+    return this.enqueue((client) => client.computeFeatureMaps(request));
+  }
+
+  interpolation(request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> {
+    return this.enqueue((client) => client.interpolateSamples(request));
+  }
+
+  private enqueue<T>(ask: (client: RuntimeClient) => Promise<T>): Promise<T> {
     const next = this.queue.then(async () => {
       this.client ??= this.start();
       try {
-        return await this.client.computeFeatureMaps(request);
+        return await ask(this.client);
       } catch (error) {
         // A process that has gone is replaced by the next request; a refused request (no
         // such layer, say) leaves it running.

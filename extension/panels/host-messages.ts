@@ -57,6 +57,8 @@ export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMess
       return [{ type: 'trainingFinished', testAccuracy: event.testAccuracy, confusionMatrix: event.confusionMatrix ?? null, classes: event.classes ?? null }];
     case 'featureMaps':
       return [{ type: 'featureMapsComputed', layer: event.layer, maps: { shape: event.shape, values: event.values, min: event.min, max: event.max } }];
+    case 'interpolationReady':
+      return [{ type: 'interpolationReady', png: event.png, steps: event.steps }];
     default: {
       const unreachable: never = event;
       return unreachable;

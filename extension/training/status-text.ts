@@ -55,6 +55,7 @@ export function toStatusText(exportName: string, event: RuntimeEvent): StatusTex
     case 'failed':
       return { text: `$(error) ${exportName}: training failed`, tooltip: `${event.message} Click to show the log.`, running: false };
     case 'featureMaps':
+    case 'interpolationReady':
       return undefined;
     default: {
       const unreachable: never = event;

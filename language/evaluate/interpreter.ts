@@ -980,10 +980,15 @@ export class Interpreter implements Invoker {
     const args = this.evaluateArguments(call.arguments, scope);
     if (args instanceof Unknown) return args;
     const result = this.invoke(callee, args, call);
-    if (callee instanceof Closure && (isLayerNode(result) || isRootNode(result))) {
-      const results = this.record.helperCalls.get(call) ?? [];
-      results.push(result);
-      this.record.helperCalls.set(call, results);
+    if (callee instanceof Closure) {
+      // A helper that returns layers to splice (`...block(64)`) stands for its last one:
+      // that is the block's output where the list is spliced in.
+      const block = Array.isArray(result) ? result[result.length - 1] : result;
+      if (isLayerNode(block) || isRootNode(block)) {
+        const results = this.record.helperCalls.get(call) ?? [];
+        results.push(block);
+        this.record.helperCalls.set(call, results);
+      }
     }
     return result;
   }

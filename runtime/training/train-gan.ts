@@ -36,7 +36,8 @@ export interface GanState {
   readonly optimizer: OptimizerSpec;
 }
 
-const SAMPLE_GRID = { rows: 8, columns: 8 } as const;
+/** The fixed-latent sample grid of every epoch: 8 × 8 cells, row-major. */
+export const SAMPLE_GRID = { rows: 8, columns: 8 } as const;
 const INTERPOLATION = { rows: 4, steps: 10 } as const;
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -59,6 +60,15 @@ function firstChannel(values: Float32Array, channels: number): Float32Array {
   return Float32Array.from({ length: values.length / channels }, (_, index) => values[index * channels] as number);
 }
 
+/**
+ * The run's fixed latent vectors, one per cell of the sample grid (row-major, `latent`
+ * values each), drawn from the run's seed: the same seed gives the same vectors, so a
+ * checkpoint's `seed` recreates the grid it was trained with.
+ */
+export function fixedLatentVectors(seed: number, latent: number): Float32Array {
+  return normalValues(SAMPLE_GRID.rows * SAMPLE_GRID.columns * latent, toRandom(seed * 7 + 1));
+}
+
 /** Renders `latents` through the generator (inference mode) as a grid PNG. */
 export async function renderSamples(generator: CompiledModel, latents: Float32Array, count: number, columns: number, shape: readonly [number, number, number]): Promise<Buffer> {
   const output = tf.tidy(() => generator.predictor.apply(tf.tensor2d(latents, [count, latents.length / count]), { training: false }) as tf.Tensor);
@@ -68,7 +78,7 @@ export async function renderSamples(generator: CompiledModel, latents: Float32Ar
   return encodePng(enlarge(grid, shape[1] < 48 ? 2 : 1));
 }
 
-/** Rows of straight-line walks between pairs of fixed latent vectors. */
+/** The straight line from latent `from` to latent `to` in `steps` vectors, both ends included. */
 export function interpolateLatents(from: Float32Array, to: Float32Array, steps: number): Float32Array {
   const latent = from.length;
   const out = new Float32Array(steps * latent);
@@ -134,8 +144,7 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
   const pixels = shape[0] * shape[1] * shape[2];
   const trainCount = Math.min(dataset.train.count, settings.limit?.train ?? Infinity);
   const latent = gan.latent;
-  const latentRandom = toRandom(settings.seed * 7 + 1);
-  const fixedLatents = normalValues(SAMPLE_GRID.rows * SAMPLE_GRID.columns * latent, latentRandom);
+  const fixedLatents = fixedLatentVectors(settings.seed, latent);
 
   let startEpoch = 0;
   let previousCheckpoint: string | null = null;

@@ -1,15 +1,18 @@
 /**
  * The runtime process spoken to through its protocol, as the extension does: a forked
  * process trains and reports typed events in order, computes feature maps of a trained
- * checkpoint, cancels on request, and answers a malformed request with `failed`.
+ * checkpoint, renders a trained GAN's latent interpolation, cancels on request, and
+ * answers a malformed request with `failed`.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import type { RuntimeEvent, TrainingSettings } from '../../runtime/protocol';
 import { isRuntimeEvent, isRuntimeRequest } from '../../runtime/protocol';
 import { RuntimeClient, RuntimeProcessError } from '../../runtime/runtime-client';
+import { dcganMnist } from '../../examples/dcgan';
 import { lenet5Mnist } from '../../examples/lenet5';
 
 describe('runtime: the runtime process and its protocol', function () {
@@ -59,6 +62,27 @@ describe('runtime: the runtime process and its protocol', function () {
     assert.deepEqual(maps.shape, [16, 10, 10]);
     assert.equal(maps.values.length, 1600);
     assert.ok(maps.min <= maps.max);
+  });
+
+  it("renders a trained GAN's latent interpolation between two grid cells, and refuses a bad request with failed", async () => {
+    const trained = await client.train(dcganMnist, settings({ outDirectory: path.join(folder, 'gan'), batchSize: 16, learningRate: 2e-4, validationSplit: 0, limit: { train: 64 } }));
+    assert.equal(trained.event, 'finished');
+    // The checkpoint relative to cwd, as a workspace-relative path would be.
+    const strip = await client.interpolateSamples({ root: dcganMnist, checkpoint: path.join('gan', 'checkpoint'), from: 0, to: 63, steps: 4, cwd: folder });
+    assert.ok(isRuntimeEvent(strip));
+    assert.deepEqual([strip.event, strip.from, strip.to, strip.steps], ['interpolationReady', 0, 63, 4]);
+    // Four 28×28 samples enlarged twice, 4-pixel gaps: (4·60 + 4)×64.
+    const png = PNG.sync.read(Buffer.from(strip.png, 'base64'));
+    assert.deepEqual([png.width, png.height], [244, 64]);
+    await assert.rejects(
+      client.interpolateSamples({ root: dcganMnist, checkpoint: path.join('gan', 'checkpoint'), from: 0, to: 1, steps: 1, cwd: folder }),
+      (error: unknown) => error instanceof RuntimeProcessError && error.message === 'an interpolation takes 2 to 64 steps, not 1',
+    );
+    await assert.rejects(
+      client.interpolateSamples({ root: dcganMnist, checkpoint: 'no-such-run', from: 0, to: 1, steps: 4, cwd: folder }),
+      (error: unknown) => error instanceof RuntimeProcessError && error.message === `checkpoint ${path.join(folder, 'no-such-run')} does not exist: train dcganMnist first`,
+    );
+    assert.equal(isRuntimeRequest({ type: 'interpolateSamples', root: dcganMnist, checkpoint: 'c', from: 0, to: 1, steps: 2, cwd: folder }), true);
   });
 
   it('cancels on request and reports where the checkpoint stands', async () => {
