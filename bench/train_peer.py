@@ -2,7 +2,8 @@
 The PyTorch side of `npm run bench:train` (bench/train.js runs it with Debian's
 /usr/bin/python3 and python3-torch): the same models, data and batch sizes as the ConvLens
 side, timed the same way (warm-up steps, then a fixed number of timed steps), at the
-thread count given (the driver runs 1 and 2 and keeps the faster).
+thread count given (the driver runs 1 and 2 and keeps the faster). Like the ConvLens side,
+each step turns its batch's uint8 pixels into normalised floats inside the timed region.
 
 Runs one case per invocation (the driver interleaves the two sides case by case, so a
 busy machine slows both alike) and prints { "value": images/s } (training, inference) or
@@ -73,13 +74,11 @@ def timed(step, warmup, steps):
     return time.perf_counter() - start
 
 
-def bench_classifier(net, images, labels, batch, warmup, steps, inference_only):
+def bench_classifier(net, batch_of, batches, batch, warmup, steps, inference_only):
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
-    batches = len(images) // batch
 
     def train(index):
-        b = index % batches
-        x, y = images[b * batch:(b + 1) * batch], labels[b * batch:(b + 1) * batch]
+        x, y = batch_of(index % batches)
         optimizer.zero_grad()
         loss = F.cross_entropy(net(x), y)
         loss.backward()
@@ -89,24 +88,30 @@ def bench_classifier(net, images, labels, batch, warmup, steps, inference_only):
     net.eval()
 
     def infer(index):
-        b = index % batches
+        x, _ = batch_of(index % batches)
         with torch.no_grad():
-            net(images[b * batch:(b + 1) * batch]).argmax(1)
+            net(x).argmax(1)
 
     infer_seconds = timed(infer, warmup, steps) if inference_only else 1.0
     return steps * batch / seconds, steps * batch / infer_seconds
 
 
-def bench_gan(images, batch, warmup, steps):
+def batches_from_bytes(images, labels, batch, mean, std):
+    """Batch b as the ConvLens side makes it: uint8 pixels to floats, normalised, per step."""
+    def batch_of(b):
+        x = images[b * batch:(b + 1) * batch].float().div_(255).sub_(mean).div_(std)
+        return x, labels[b * batch:(b + 1) * batch]
+    return batch_of, len(images) // batch
+
+
+def bench_gan(batch_of, batches, batch, warmup, steps):
     generator, discriminator = dcgan_mnist()
     g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    batches = len(images) // batch
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
 
     def step(index):
-        b = index % batches
-        real = images[b * batch:(b + 1) * batch]
+        real, _ = batch_of(index % batches)
         fake = generator(torch.randn(batch, 100))
         d_opt.zero_grad()
         d_loss = F.binary_cross_entropy(discriminator(real), ones) + F.binary_cross_entropy(discriminator(fake.detach()), zeros)
@@ -128,20 +133,24 @@ def main():
     batch = args['batchSize']
     case = args['case']
     if case.startswith('lenet5') or case.startswith('dcgan'):
-        mnist = read_idx(args['mnistImages'])[:args['mnistCount']]
+        mnist = torch.from_numpy(read_idx(args['mnistImages'])[:args['mnistCount']].copy()).unsqueeze(1)
         labels = torch.from_numpy(read_idx(args['mnistLabels'])[:args['mnistCount']].astype(np.int64))
-        pixels = torch.from_numpy((mnist.astype(np.float32) / 255)[:, None, :, :].copy())
     if case.startswith('lenet5'):
-        train, infer = bench_classifier(lenet5_mnist(), (pixels - 0.1307) / 0.3081, labels, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        batch_of, batches = batches_from_bytes(mnist, labels, batch, 0.1307, 0.3081)
+        train, infer = bench_classifier(lenet5_mnist(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
     elif case.startswith('small-vgg'):
+        # Noise images in bytes, as the ConvLens side draws them, normalised with mean and std 0.5.
         generator = torch.Generator().manual_seed(1)
-        x = torch.rand(args['vggCount'], 3, 32, 32, generator=generator) * 2 - 1
+        x = torch.randint(0, 256, (args['vggCount'], 3, 32, 32), generator=generator, dtype=torch.uint8)
         y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
-        train, infer = bench_classifier(small_vgg(), x, y, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        batch_of, batches = batches_from_bytes(x, y, batch, 0.5, 0.5)
+        train, infer = bench_classifier(small_vgg(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
     else:
-        value = bench_gan(pixels * 2 - 1, batch, args['warmup'], args['steps'])
+        # To [-1, 1], as the generator's tanh.
+        batch_of, batches = batches_from_bytes(mnist, labels, batch, 0.5, 0.5)
+        value = bench_gan(batch_of, batches, batch, args['warmup'], args['steps'])
     # The same count per CPU-second: what the machine's other load does not change.
     work = value * timed_seconds(value, args, case)
     print(json.dumps({'value': value, 'perCpuSecond': work / CPU_SECONDS[0]}))

@@ -79,33 +79,27 @@ export class RuntimeClient {
   }
 
   computeFeatureMaps(request: Omit<ComputeFeatureMapsRequest, 'type'>): Promise<FeatureMapsEvent> {
-    return new Promise((resolve, reject) => {
-      const remove = this.onEvent((event) => {
-        if (event.event === 'featureMaps') {
-          remove();
-          resolve(event);
-        } else if (event.event === 'failed') {
-          remove();
-          reject(new RuntimeProcessError(event.message));
-        }
-      });
-      this.send({ type: 'computeFeatureMaps', ...request });
-    });
+    return this.ask({ type: 'computeFeatureMaps', ...request }, 'featureMaps');
   }
 
   /** A trained GAN's latent interpolation between two cells of its sample grid. */
   interpolateSamples(request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> {
+    return this.ask({ type: 'interpolateSamples', ...request }, 'interpolationReady');
+  }
+
+  /** Sends a request and resolves with the event that answers it, or rejects with the process's `failed`. */
+  private ask<E extends RuntimeEvent['event']>(request: RuntimeRequest, answer: E): Promise<Extract<RuntimeEvent, { event: E }>> {
     return new Promise((resolve, reject) => {
       const remove = this.onEvent((event) => {
-        if (event.event === 'interpolationReady') {
+        if (event.event === answer) {
           remove();
-          resolve(event);
+          resolve(event as Extract<RuntimeEvent, { event: E }>);
         } else if (event.event === 'failed') {
           remove();
           reject(new RuntimeProcessError(event.message));
         }
       });
-      this.send({ type: 'interpolateSamples', ...request });
+      this.send(request);
     });
   }
 

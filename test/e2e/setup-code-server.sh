@@ -45,6 +45,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Under `npm run test:e2e` the outer npm (Node 20) exports its configuration as npm_*
+# variables; the nested installs below would inherit them — npm_config_user_agent names
+# Node 20, and code-server's postinstall reads its Node version from there and refuses.
+while IFS= read -r variable; do unset "$variable"; done < <(compgen -e | grep '^npm_' || true)
+
 start=$(date +%s)
 mkdir -p "$CACHE"
 PARTIAL="$DIR.partial"

@@ -171,6 +171,19 @@ describe('webviews: panel state reducer', () => {
     assert.deepEqual([fresh.samples.grids, fresh.samples.selection, fresh.samples.interpolation, fresh.samples.position], [[], [], null, null]);
   });
 
+  it('a failed interpolation says why on the samples tab; a failed feature-map request on its own', () => {
+    let state = fold(initialState(), f.trainingStarted('gan'), f.samplesReady(1));
+    state = requestedInterpolation(toggleSample(toggleSample(state, 1), 2), 1, 2);
+    state = fold(state, { type: 'inspectionFailed', message: 'No checkpoint of dcgan yet' });
+    assert.deepEqual([state.samples.pending, state.samples.message, state.featureMaps.message], [null, 'No checkpoint of dcgan yet', null]);
+    state = requestedInterpolation(state, 1, 2);
+    assert.equal(state.samples.message, null, 'a new request clears the old reason');
+    state = fold(state, { type: 'interpolationReady', png: 'strip', steps: 8 });
+    assert.deepEqual([state.samples.message, state.samples.interpolation?.from, state.samples.interpolation?.to], [null, 1, 2]);
+    state = fold(state, { type: 'inspectionFailed', message: 'no model' });
+    assert.deepEqual([state.featureMaps.message, state.samples.message], ['no model', null]);
+  });
+
   it('keeps at most TIMELINE_GRIDS grids, the first and the newest always', () => {
     let state = initialState({ kind: 'gan' });
     for (let epoch = 1; epoch <= 200; epoch++) state = applyHostMessage(state, { type: 'samplesReady', epoch, png: `png${epoch}`, rows: 1, columns: 1 });

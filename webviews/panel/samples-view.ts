@@ -21,6 +21,7 @@ export class SamplesView {
   private readonly interpolationImage = h('img', { class: 'interpolation', attrs: { alt: 'Latent interpolation' } });
   private readonly interpolationCaption = h('p', { class: 'muted interpolation-caption' });
   private readonly busy = h('vscode-progress-bar', { class: 'busy', attrs: { indeterminate: true } });
+  private readonly message = h('p', { class: 'inspection-message' });
   private readonly images = new Map<string, HTMLImageElement>();
   private grid: SampleGrid | null = null;
   private drawnSize = { width: 0, height: 0 };
@@ -45,6 +46,7 @@ export class SamplesView {
         h('p', { class: 'muted', text: 'Click two samples in the grid, then interpolate between their latent vectors.' }),
         h('div', { class: 'toolbar' }, this.selectionText, h('span', { class: 'muted', text: 'steps' }), this.stepsField, this.interpolateButton),
         this.busy,
+        this.message,
         this.interpolationImage,
         this.interpolationCaption,
       ),
@@ -67,6 +69,8 @@ export class SamplesView {
     setFlag(this.interpolateButton, 'disabled', samples.selection.length !== 2 || samples.pending !== null);
     if (valueOf(this.stepsField) !== String(samples.steps) && document.activeElement !== this.stepsField) (this.stepsField as unknown as { value: string }).value = String(samples.steps);
     setHidden(this.busy, samples.pending === null);
+    setText(this.message, samples.message ?? '');
+    setHidden(this.message, (samples.message ?? null) === null);
     const interpolation = samples.interpolation;
     setHidden(this.interpolationImage, interpolation === null);
     if (interpolation !== null) {

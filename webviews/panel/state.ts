@@ -114,6 +114,8 @@ export interface SamplesState {
   readonly steps: number;
   readonly interpolation: { readonly png: string; readonly steps: number; readonly from: number | null; readonly to: number | null } | null;
   readonly pending: { readonly from: number; readonly to: number } | null;
+  /** Why the last interpolation failed (shown under its button); null otherwise. */
+  readonly message?: string | null;
 }
 
 export interface PanelState {
@@ -147,7 +149,7 @@ const IDLE_TRAINING: TrainingState = {
   message: null,
 };
 
-const EMPTY_SAMPLES: SamplesState = { grids: [], position: null, selection: [], steps: 8, interpolation: null, pending: null };
+const EMPTY_SAMPLES: SamplesState = { grids: [], position: null, selection: [], steps: 8, interpolation: null, pending: null, message: null };
 
 export function initialState(bootstrap: PanelInitialState | null = null): PanelState {
   const summary = bootstrap?.summary ?? null;
@@ -264,6 +266,8 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
     case 'predictionsComputed':
       return { ...state, featureMaps: { ...state.featureMaps, predictions: [...message.predictions].sort((a, b) => b.probability - a.probability) } };
     case 'inspectionFailed':
+      // It answers the request that is waiting: an interpolation's shows on the samples tab.
+      if (state.samples.pending !== null && !state.featureMaps.busy) return { ...state, samples: { ...state.samples, pending: null, message: message.message } };
       return { ...state, featureMaps: { ...state.featureMaps, busy: false, message: message.message }, samples: { ...state.samples, pending: null } };
     case 'samplesReady': {
       const grid: SampleGrid = { epoch: message.epoch, png: message.png, rows: message.rows, columns: message.columns };
@@ -276,7 +280,7 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
       const { pending, interpolation } = state.samples;
       // Without a request of ours it is a replay: the strip we already show keeps its ends.
       const ends = pending ?? (interpolation !== null && interpolation.png === message.png ? { from: interpolation.from, to: interpolation.to } : { from: null, to: null });
-      return { ...state, samples: { ...state.samples, interpolation: { png: message.png, steps: message.steps, from: ends.from, to: ends.to }, pending: null } };
+      return { ...state, samples: { ...state.samples, interpolation: { png: message.png, steps: message.steps, from: ends.from, to: ends.to }, pending: null, message: null } };
     }
     default: {
       const unreachable: never = message;
@@ -374,7 +378,7 @@ export function setSteps(state: PanelState, steps: number): PanelState {
 }
 
 export function requestedInterpolation(state: PanelState, from: number, to: number): PanelState {
-  return { ...state, samples: { ...state.samples, pending: { from, to } } };
+  return { ...state, samples: { ...state.samples, pending: { from, to }, message: null } };
 }
 
 /** Index into `grids` of the grid the timeline shows (-1 before the first). */
