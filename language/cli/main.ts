@@ -2,12 +2,7 @@
  * The `convlens` command line. `main` returns the exit status instead of exiting, so that
  * bin/convlens.js can let pending output drain and tests can call it in-process.
  */
-import { runCheck } from './check-command';
 import { toProcessIo, type CliIo } from './cli-io';
-import { runExport } from './export-command';
-import { runRun } from './run-command';
-import { runSummary } from './summary-command';
-import { runTrain } from './train-command';
 import { USAGE } from './usage';
 import { toUsageError } from './usage-error';
 import { UserError, toOneLine } from './user-error';
@@ -20,11 +15,13 @@ export async function main(argv: readonly string[], io: CliIo = toProcessIo()): 
       return 0;
     }
     if (command === undefined) throw toUsageError('no command given');
-    if (command === 'summary') return await runSummary(args, io);
-    if (command === 'check') return await runCheck(args, io);
-    if (command === 'train') return await runTrain(args, io);
-    if (command === 'run') return await runRun(args, io);
-    if (command === 'export') return await runExport(args, io);
+    // Each command loads its own modules when it runs: `summary` and `check` never load
+    // TensorFlow.js, and `--help` loads nothing.
+    if (command === 'summary') return await (await import('./summary-command.js')).runSummary(args, io);
+    if (command === 'check') return await (await import('./check-command.js')).runCheck(args, io);
+    if (command === 'train') return await (await import('./train-command.js')).runTrain(args, io);
+    if (command === 'run') return await (await import('./run-command.js')).runRun(args, io);
+    if (command === 'export') return await (await import('./export-command.js')).runExport(args, io);
     if (command.startsWith('-')) throw toUsageError(`unknown option '${command}'`);
     throw toUsageError(`unknown command '${command}'`);
   } catch (error) {
