@@ -5,7 +5,6 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as ts from 'typescript';
 import { collectDiagnostics, toFindingCode } from '../service/index';
 import type { CliIo } from './cli-io';
@@ -13,7 +12,7 @@ import { renderCheckReport, stringifyCheckReport, type CheckDiagnostic, type Che
 import { toDisplayPath } from './model-file';
 import { createProjectProgram, defaultProjectSettings, findNearestConfig, readProjectSettings, type ProjectSettings } from './typescript-project';
 import { CHECK_SYNOPSIS, USAGE } from './usage';
-import { describeParseError, toUsageError } from './usage-error';
+import { parseCommandLine } from './usage-error';
 import { UserError, toOneLine } from './user-error';
 
 /** Folders a directory search never enters. */
@@ -173,17 +172,12 @@ async function findTypeScriptFiles(folder: string): Promise<string[]> {
 }
 
 function parseCheckArgs(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: {
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw toUsageError(describeParseError(error), CHECK_SYNOPSIS);
-  }
+  return parseCommandLine(
+    args,
+    {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    CHECK_SYNOPSIS,
+  );
 }

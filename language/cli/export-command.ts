@@ -6,14 +6,13 @@
  * export, a value static evaluation cannot know, files that exist without --force).
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ExportError, exportToPyTorch, writeExportFiles } from '../../interop/index';
 import type { RootNode } from '../ir/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import { toDisplayPath, type ExportedRoot, type ModelFile } from './model-file';
 import { evaluateModelFile, type StaticProblem } from './static-model-file';
-import { describeParseError, toUsageError } from './usage-error';
+import { parseCommandLine, toUsageError } from './usage-error';
 import { EXPORT_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
@@ -99,21 +98,16 @@ function pickExport(modelFile: ModelFile, wanted: string | undefined, problems: 
 }
 
 function parseExportArgs(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: {
-        to: { type: 'string' },
-        model: { type: 'string' },
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        execute: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw toUsageError(describeParseError(error), EXPORT_SYNOPSIS);
-  }
+  return parseCommandLine(
+    args,
+    {
+      to: { type: 'string' },
+      model: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      execute: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    EXPORT_SYNOPSIS,
+  );
 }

@@ -6,7 +6,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from '../../runtime/backend-choice';
 import { readImage, toModelPixels } from '../../runtime/datasets/image-file';
@@ -15,31 +14,26 @@ import { loadTrainedModel, toInputTensor } from '../../runtime/inspection/traine
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './train-command';
-import { describeParseError, toUsageError } from './usage-error';
+import { parseCommandLine, toUsageError } from './usage-error';
 import { RUN_SYNOPSIS, USAGE } from './usage';
 import { UserError } from './user-error';
 
 function parseRunArgs(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: {
-        model: { type: 'string' },
-        checkpoint: { type: 'string' },
-        image: { type: 'string' },
-        'feature-maps': { type: 'string' },
-        filters: { type: 'boolean' },
-        top: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw toUsageError(describeParseError(error), RUN_SYNOPSIS);
-  }
+  return parseCommandLine(
+    args,
+    {
+      model: { type: 'string' },
+      checkpoint: { type: 'string' },
+      image: { type: 'string' },
+      'feature-maps': { type: 'string' },
+      filters: { type: 'boolean' },
+      top: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    RUN_SYNOPSIS,
+  );
 }
 
 /** A file name for a layer's name (which may hold any character a user wrote). */

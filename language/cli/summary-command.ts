@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { analyze } from '../engine/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
@@ -6,8 +5,8 @@ import type { ModelFile } from './model-file';
 import { evaluateModelFile, type StaticProblem } from './static-model-file';
 import { stringifySummaryJson, toSummaryJson, type ExportedAnalysis } from './summary-json';
 import { renderSummaryTables } from './summary-table';
-import { describeParseError, toUsageError } from './usage-error';
-import { USAGE } from './usage';
+import { parseCommandLine, toUsageError } from './usage-error';
+import { SUMMARY_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
 /**
@@ -69,19 +68,14 @@ function describeProblem({ exportName, partial, reason, location }: StaticProble
 }
 
 function parseSummaryArgs(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        execute: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw toUsageError(describeParseError(error));
-  }
+  return parseCommandLine(
+    args,
+    {
+      model: { type: 'string' },
+      json: { type: 'boolean' },
+      execute: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    SUMMARY_SYNOPSIS,
+  );
 }

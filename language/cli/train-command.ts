@@ -8,7 +8,6 @@
  * (Ctrl-C: the last checkpoint stays as it was).
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { analyze } from '../engine/index';
 import type { GanNode, ModelNode, RootNode } from '../ir/index';
 import { chooseBackend, isBackendName, type BackendChoice, type BackendName } from '../../runtime/backend-choice';
@@ -20,7 +19,7 @@ import { toAutoWorkers } from '../../runtime/training/data-parallel';
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
-import { describeParseError, toUsageError } from './usage-error';
+import { parseCommandLine, toUsageError } from './usage-error';
 import { TRAIN_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
@@ -55,36 +54,31 @@ export function checkNoErrors(root: RootNode, exportName: string): void {
 }
 
 function parseTrainArgs(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: {
-        model: { type: 'string' },
-        dataset: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        optimizer: { type: 'string' },
-        backend: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        tta: { type: 'boolean' },
-        crop: { type: 'string' },
-        mirror: { type: 'boolean' },
-        'validation-split': { type: 'string' },
-        seed: { type: 'string' },
-        workers: { type: 'string' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw toUsageError(describeParseError(error), TRAIN_SYNOPSIS);
-  }
+  return parseCommandLine(
+    args,
+    {
+      model: { type: 'string' },
+      dataset: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      optimizer: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      tta: { type: 'boolean' },
+      crop: { type: 'string' },
+      mirror: { type: 'boolean' },
+      'validation-split': { type: 'string' },
+      seed: { type: 'string' },
+      workers: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    TRAIN_SYNOPSIS,
+  );
 }
 
 function toNumber(value: string | undefined, option: string, fallback: number, check: (n: number) => boolean, expected: string): number {

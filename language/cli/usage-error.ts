@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SUMMARY_SYNOPSIS } from './usage';
 import { UserError } from './user-error';
 
@@ -16,4 +17,24 @@ export function describeParseError(error: unknown): string {
   }
   const firstSentence = text.split(/\.\s/)[0] ?? text;
   return firstSentence.charAt(0).toLowerCase() + firstSentence.slice(1);
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+interface StrictConfig<T extends Options> {
+  args: string[];
+  options: T;
+  allowPositionals: true;
+  strict: true;
+}
+
+/**
+ * A command's arguments parsed strictly against its options (positionals allowed); a wrong
+ * command line becomes a usage error that names the problem and the command's synopsis.
+ */
+export function parseCommandLine<T extends Options>(args: readonly string[], options: T, synopsis: string): ReturnType<typeof parseArgs<StrictConfig<T>>> {
+  try {
+    return parseArgs<StrictConfig<T>>({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw toUsageError(describeParseError(error), synopsis);
+  }
 }
