@@ -174,6 +174,19 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await grid.and(panel.locator(':not([data-draws="0"])')).waitFor({ timeout: 60_000 });
       const pixels = await canvasPixels(grid);
       assert.ok(pixels.colours >= 16, `the samples grid is painted: ${JSON.stringify(pixels)}`);
+      // Pick the first and the last sample of the 8×8 grid and interpolate between them: the
+      // runtime renders the strip from the run's checkpoint.
+      await editor.page.locator('.statusbar-item', { hasText: 'dcganMnist: trained' }).first().waitFor({ timeout: 120_000 });
+      const box = await grid.boundingBox();
+      assert.ok(box !== null, 'the grid has a box');
+      await grid.click({ position: { x: box.width / 16, y: box.height / 16 } });
+      await grid.click({ position: { x: (box.width * 15) / 16, y: (box.height * 15) / 16 } });
+      assert.match(await samples.locator('.selection-text').innerText(), /A = #0, B = #63/);
+      await samples.locator('vscode-button.interpolate').click();
+      const strip = samples.locator('img.interpolation[src^="data:image/png"]');
+      await strip.waitFor({ timeout: 120_000 });
+      await samples.locator('.interpolation-caption', { hasText: '#0 → #63' }).waitFor({ timeout: 30_000 });
+      assert.ok((await strip.evaluate((image) => (image as HTMLImageElement).naturalWidth)) > 0, 'the strip is an image');
       // Not in the README: a few seconds of training on a tiny dataset draw noise, which makes a large PNG.
       await editor.screenshot(path.join(ARTIFACTS, 'gan-samples.png'));
     });
