@@ -143,6 +143,18 @@ export interface SamplesReadyEvent {
   readonly png: string;
 }
 
+/**
+ * An image as the network received it: resized to the model's input and converted to its
+ * channels, before normalisation.
+ */
+export interface InputPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  /** `height × width × channels` bytes 0–255, row-major, channels last, base64. */
+  readonly pixels: string;
+}
+
 export interface FeatureMapsEvent {
   readonly event: 'featureMaps';
   readonly layer: string;
@@ -152,6 +164,8 @@ export interface FeatureMapsEvent {
   readonly values: readonly number[];
   readonly min: number;
   readonly max: number;
+  /** The input the maps are of (a test sample's bytes, an image file resized to the model's input). */
+  readonly input: InputPixels;
 }
 
 /** The strip an `interpolateSamples` request asked for. */

@@ -8,9 +8,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from './backend-choice';
-import { loadDataset } from './datasets/load-dataset';
-import { readImage, toModelPixels } from './datasets/image-file';
 import { interpolateSamples } from './inspection/gan-interpolation';
+import { readInputPixels, toInputPixels } from './inspection/input-image';
 import { computeFeatureMaps } from './inspection/inspection';
 import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
 import { isRuntimeRequest, type ComputeFeatureMapsRequest, type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
@@ -53,21 +52,12 @@ async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
     await chooseBackend({ requested: 'auto', workspace: request.cwd });
     const { compiled, state } = await loadTrainedModel(request.root, path.resolve(request.cwd, request.checkpoint));
     const shape = compiled.inputShape as [number, number, number];
-    let pixels: Uint8Array;
-    if ('image' in request.input) {
-      pixels = toModelPixels(await readImage(path.resolve(request.cwd, request.input.image)), shape);
-    } else {
-      const dataset = await loadDataset(request.input.dataset, { inputShape: shape, cwd: request.cwd });
-      const test = dataset.test ?? dataset.train;
-      const size = shape[0] * shape[1] * shape[2];
-      if (request.input.testIndex < 0 || request.input.testIndex >= test.count) throw new Error(`test sample ${request.input.testIndex} is outside 0…${test.count - 1}`);
-      pixels = test.images.subarray(request.input.testIndex * size, (request.input.testIndex + 1) * size);
-    }
+    const pixels = await readInputPixels(request.input, shape, request.cwd);
     const input = toInputTensor(pixels, compiled, state);
     const maps = await computeFeatureMaps(compiled, request.layer, input);
     tf.dispose(input);
     compiled.model.dispose();
-    send({ event: 'featureMaps', layer: maps.layer, shape: maps.shape, values: Array.from(maps.values), min: maps.min, max: maps.max });
+    send({ event: 'featureMaps', layer: maps.layer, shape: maps.shape, values: Array.from(maps.values), min: maps.min, max: maps.max, input: toInputPixels(pixels, shape) });
   } catch (error) {
     send({ event: 'failed', message: describe(error) });
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dependsOnConvLens, importsConvLens } from '../extension/analysis/convlens-imports';
 import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank, toPredictions } from '../extension/inspection/checkpoint-files';
-import { Inspector, toInterpolationRequest } from '../extension/inspection/inspector';
+import { Inspector, inputCaption, toInterpolationRequest } from '../extension/inspection/inspector';
 import { readSavedSamples } from '../extension/inspection/saved-samples';
 import { describeDatasetMismatch } from '../extension/training/dataset-fit';
 import type { GanNode } from '../language/ir/index';
@@ -93,6 +93,16 @@ describe('extension: checkpoint files', () => {
     const [top] = toPredictions([1000, 999], null, false, 1);
     assert.equal(top?.label, '0');
     assert.ok(Number.isFinite(top?.probability));
+  });
+});
+
+describe('extension: the caption under the input image', () => {
+  it('a test sample by its index, an image file by its base name, a drawn digit as drawing', () => {
+    assert.equal(inputCaption({ source: 'testSample', index: 12 }, { dataset: 'mnist', testIndex: 12 }), 'test sample #12');
+    assert.equal(inputCaption({ source: 'imageFile' }, { image: path.join('/w', 'digits', 'seven.png') }), 'seven.png');
+    assert.equal(inputCaption({ source: 'imageFile', reuse: true }, { image: path.join('/w', 'cat.jpeg') }), 'cat.jpeg');
+    // The runtime reads a drawing from a temporary PNG; its name is not the user's.
+    assert.equal(inputCaption({ source: 'drawing', width: 1, height: 1, pixels: [1] }, { image: path.join('/tmp', 'convlens-drawing-x', 'drawing.png') }), 'drawing');
   });
 });
 

@@ -4,9 +4,9 @@
  * throttle, the replay a reloaded panel gets, and the status bar's words.
  */
 import * as assert from 'node:assert/strict';
-import { ProgressThrottle, REPLAYED_SAMPLE_GRIDS, toHostMessages, TrainingReplay } from '../extension/panels/host-messages';
+import { ProgressThrottle, REPLAYED_SAMPLE_GRIDS, toFeatureMapsMessage, toHostMessages, TrainingReplay } from '../extension/panels/host-messages';
 import { toStatusText } from '../extension/training/status-text';
-import type { RuntimeEvent } from '../runtime/protocol';
+import type { FeatureMapsEvent, RuntimeEvent } from '../runtime/protocol';
 import { isHostMessage, type HostMessage } from '../webviews/protocol';
 
 const STARTED: RuntimeEvent = {
@@ -79,7 +79,7 @@ describe('extension: runtime events → panel messages', () => {
     ],
     [
       'featureMaps',
-      { event: 'featureMaps', layer: 'conv2d_1', shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 },
+      { event: 'featureMaps', layer: 'conv2d_1', shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2, input: { width: 2, height: 1, channels: 1, pixels: 'AP8=' } },
       [{ type: 'featureMapsComputed', layer: 'conv2d_1', maps: { shape: [2, 1, 2], values: [0, 1, -1, 2], min: -1, max: 2 } }],
     ],
     [
@@ -98,6 +98,33 @@ describe('extension: runtime events → panel messages', () => {
 
   it('batches per epoch are unknown without a batch size', () => {
     assert.deepEqual(toHostMessages(STARTED, 0), [{ type: 'trainingStarted', kind: 'classifier', backend: 'wasm', dataset: 'mnist', epochs: 2, batchesPerEpoch: null }]);
+  });
+});
+
+describe('extension: feature maps and the input image the network received', () => {
+  // A 2×1 grey input: black, white (bytes 0, 255 = base64 AP8=).
+  const grey: FeatureMapsEvent = { event: 'featureMaps', layer: 'conv2d_1', shape: [1, 1, 2], values: [0.5, -0.5], min: -0.5, max: 0.5, input: { width: 2, height: 1, channels: 1, pixels: 'AP8=' } };
+
+  it('carries the runtime’s bytes with the caption of the input the user picked', () => {
+    const message = toFeatureMapsMessage(grey, 'test sample #12');
+    assert.deepEqual(message, {
+      type: 'featureMapsComputed',
+      layer: 'conv2d_1',
+      maps: { shape: [1, 1, 2], values: [0.5, -0.5], min: -0.5, max: 0.5 },
+      input: { caption: 'test sample #12', width: 2, height: 1, channels: 1, pixels: 'AP8=' },
+    });
+    assert.ok(isHostMessage(message));
+    assert.ok(isHostMessage(JSON.parse(JSON.stringify(message))), 'after the JSON of postMessage');
+  });
+
+  it('an RGB input stays RGB: one red pixel is bytes 255, 0, 0 (/wAA)', () => {
+    const rgb: FeatureMapsEvent = { ...grey, input: { width: 1, height: 1, channels: 3, pixels: '/wAA' } };
+    assert.deepEqual(toFeatureMapsMessage(rgb, 'red.png').input, { caption: 'red.png', width: 1, height: 1, channels: 3, pixels: '/wAA' });
+  });
+
+  it('no image without a caption, or for an input that is neither grey nor RGB', () => {
+    assert.equal('input' in toFeatureMapsMessage(grey, null), false);
+    assert.equal('input' in toFeatureMapsMessage({ ...grey, input: { width: 1, height: 1, channels: 2, pixels: 'AP8=' } }, 'two channels'), false);
   });
 });
 

@@ -76,6 +76,22 @@ export interface Prediction {
   readonly probability: number;
 }
 
+/**
+ * The picture the network looked at for a feature-map request: the input exactly as the
+ * model received it, resized to its input and converted to its channels, before
+ * normalisation. A 1@28×28 model's is 784 bytes (1,048 characters of base64).
+ */
+export interface InputImage {
+  /** What it was: `test sample #12`, the image file's base name, `drawing`. */
+  readonly caption: string;
+  readonly width: number;
+  readonly height: number;
+  /** 1 (grey) or 3 (RGB). */
+  readonly channels: 1 | 3;
+  /** `height × width × channels` bytes 0–255, row-major, channels last (R, G, B per pixel), base64. */
+  readonly pixels: string;
+}
+
 // ── extension → webview ─────────────────────────────────────────────────────────────
 
 export type HostMessage =
@@ -119,7 +135,13 @@ export type HostMessage =
   | { readonly type: 'trainingStopped'; readonly epoch: number }
   | { readonly type: 'trainingFailed'; readonly message: string }
   | { readonly type: 'layersListed'; readonly layers: readonly InspectableLayer[] }
-  | { readonly type: 'featureMapsComputed'; readonly layer: string; readonly maps: TensorSnapshot }
+  | {
+      readonly type: 'featureMapsComputed';
+      readonly layer: string;
+      readonly maps: TensorSnapshot;
+      /** The input these maps are of, as the network received it (absent: not known). */
+      readonly input?: InputImage;
+    }
   | { readonly type: 'filtersComputed'; readonly layer: string; readonly filters: TensorSnapshot }
   | { readonly type: 'predictionsComputed'; readonly predictions: readonly Prediction[] }
   | { readonly type: 'samplesReady'; readonly epoch: number; readonly png: string; readonly rows: number; readonly columns: number }
@@ -184,6 +206,33 @@ const isTensor = (value: unknown): boolean => {
   const shape = value['shape'] as number[];
   return shape.length > 0 && shape.reduce((product, size) => product * size, 1) === (value['values'] as number[]).length;
 };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Base64 of exactly `bytes` bytes: standard alphabet, padded, nothing else (checked without
+ * decoding, so the same code runs in the webview and in Node).
+ */
+export function isBase64Of(value: unknown, bytes: number): boolean {
+  if (!isString(value) || !BASE64.test(value) || value.length !== 4 * Math.ceil(bytes / 3)) return false;
+  const padding = (3 - (bytes % 3)) % 3;
+  const body = value.length - padding;
+  return value.slice(body) === '='.repeat(padding) && !value.slice(0, body).includes('=');
+}
+
+/** An input image whose base64 holds exactly width × height × channels bytes. */
+export function isInputImage(value: unknown): value is InputImage {
+  return (
+    isObject(value) &&
+    isString(value['caption']) &&
+    isCount(value['width']) &&
+    value['width'] > 0 &&
+    isCount(value['height']) &&
+    value['height'] > 0 &&
+    (value['channels'] === 1 || value['channels'] === 3) &&
+    isBase64Of(value['pixels'], (value['width'] as number) * (value['height'] as number) * (value['channels'] as number))
+  );
+}
 
 const isSummaryRow = (row: unknown): boolean =>
   isObject(row) &&
@@ -259,7 +308,7 @@ const HOST_CHECKS: Readonly<Record<HostMessage['type'], Check>> = {
   trainingStopped: (m) => isCount(m['epoch']),
   trainingFailed: (m) => isString(m['message']),
   layersListed: (m) => isArrayOf(m['layers'], (layer) => isObject(layer) && isString(layer['name']) && isString(layer['kind']) && isString(layer['output'])),
-  featureMapsComputed: (m) => isString(m['layer']) && isTensor(m['maps']),
+  featureMapsComputed: (m) => isString(m['layer']) && isTensor(m['maps']) && (m['input'] === undefined || isInputImage(m['input'])),
   filtersComputed: (m) => isString(m['layer']) && isTensor(m['filters']),
   predictionsComputed: (m) => isArrayOf(m['predictions'], (entry) => isObject(entry) && isString(entry['label']) && isNumber(entry['probability'])),
   samplesReady: (m) => isCount(m['epoch']) && isString(m['png']) && isCount(m['rows']) && m['rows'] > 0 && isCount(m['columns']) && m['columns'] > 0,

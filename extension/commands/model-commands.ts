@@ -14,9 +14,9 @@ import type { InspectionInput, PanelMessage, PanelTab } from '../../webviews/pro
 import { toTrainingSettings } from '../configuration';
 import type { ExtensionParts } from '../extension-parts';
 import { checkpointFolder, hasCheckpoint, readCheckpointClasses, readConvolutionFilters, runFolder, toPredictions } from '../inspection/checkpoint-files';
-import { toInterpolationRequest } from '../inspection/inspector';
+import { inputCaption, toInterpolationRequest } from '../inspection/inspector';
 import { ActionError, resolveTarget, workspaceFolderOf, type ModelTarget } from '../model-target';
-import { toHostMessages } from '../panels/host-messages';
+import { toFeatureMapsMessage, toHostMessages } from '../panels/host-messages';
 import type { ModelPanel } from '../panels/model-panel';
 import { outputLayerOf } from '../panels/panel-content';
 import { BUILTIN_DATASET_SHAPES, describeDatasetMismatch } from '../training/dataset-fit';
@@ -163,7 +163,7 @@ export class ModelCommands {
     if (source === undefined) return;
     try {
       const maps = await this.parts.inspector.featureMaps({ root: model.root, checkpoint, layer, input: source, cwd });
-      panel.postInspection({ type: 'featureMapsComputed', layer: maps.layer, maps: { shape: maps.shape, values: maps.values, min: maps.min, max: maps.max } });
+      panel.postInspection(toFeatureMapsMessage(maps, inputCaption(input, source)));
       const summary = await this.parts.analysis.summary(target.uri.fsPath, target.exportName);
       await this.postPredictions(panel, model, summary, checkpoint, source, cwd);
       await this.postFilters(panel, summary, checkpoint);

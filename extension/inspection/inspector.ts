@@ -4,10 +4,11 @@
  * other): started on first use, one request at a time, started afresh after a failure.
  * No vscode.
  */
+import * as path from 'node:path';
 import type { GanNode } from '../../language/ir/index';
 import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from '../../runtime/protocol';
 import { RuntimeClient } from '../../runtime/runtime-client';
-import type { PanelMessage } from '../../webviews/protocol';
+import type { InspectionInput, PanelMessage } from '../../webviews/protocol';
 import { checkpointFolder, runFolder } from './checkpoint-files';
 
 /**
@@ -21,6 +22,25 @@ export function toInterpolationRequest(
   message: Extract<PanelMessage, { type: 'interpolate' }>,
 ): Omit<InterpolateSamplesRequest, 'type'> {
   return { root, checkpoint: checkpointFolder(runFolder(workspaceFolder, exportName)), from: message.from, to: message.to, steps: message.steps, cwd: workspaceFolder };
+}
+
+/**
+ * What the panel writes under the input image: `test sample #12`, the image file's base name
+ * (`digit.png`), or `drawing` (the drawn digit reaches the runtime as a temporary PNG).
+ */
+export function inputCaption(input: InspectionInput, source: ComputeFeatureMapsRequest['input']): string {
+  switch (input.source) {
+    case 'testSample':
+      return `test sample #${input.index}`;
+    case 'imageFile':
+      return 'image' in source ? path.basename(source.image) : 'image file';
+    case 'drawing':
+      return 'drawing';
+    default: {
+      const unreachable: never = input;
+      return unreachable;
+    }
+  }
 }
 
 export class Inspector {

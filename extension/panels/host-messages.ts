@@ -4,8 +4,8 @@
  * that lets a panel that was hidden (and so destroyed: retainContextWhenHidden is off)
  * catch up with the run when it is shown again. Pure, no vscode.
  */
-import type { RuntimeEvent } from '../../runtime/protocol';
-import type { HostMessage } from '../../webviews/protocol';
+import type { FeatureMapsEvent, RuntimeEvent } from '../../runtime/protocol';
+import type { HostMessage, InputImage } from '../../webviews/protocol';
 
 /** The messages one runtime event becomes (none for an event a panel does not show). */
 export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMessage[] {
@@ -56,7 +56,8 @@ export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMess
     case 'finished':
       return [{ type: 'trainingFinished', testAccuracy: event.testAccuracy, confusionMatrix: event.confusionMatrix ?? null, classes: event.classes ?? null }];
     case 'featureMaps':
-      return [{ type: 'featureMapsComputed', layer: event.layer, maps: { shape: event.shape, values: event.values, min: event.min, max: event.max } }];
+      // Without the request it answers there is no caption for its input.
+      return [toFeatureMapsMessage(event, null)];
     case 'interpolationReady':
       return [{ type: 'interpolationReady', png: event.png, steps: event.steps }];
     default: {
@@ -64,6 +65,19 @@ export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMess
       return unreachable;
     }
   }
+}
+
+/**
+ * The panel's `featureMapsComputed` for a runtime `featureMaps` event: the maps, and the
+ * input image the runtime fed the network with `caption` (`test sample #12`, a file's base
+ * name, `drawing`); no image without a caption or for an input that is neither grey nor RGB.
+ */
+export function toFeatureMapsMessage(event: FeatureMapsEvent, caption: string | null): Extract<HostMessage, { type: 'featureMapsComputed' }> {
+  const maps = { shape: event.shape, values: event.values, min: event.min, max: event.max };
+  const pixels = event.input as FeatureMapsEvent['input'] | undefined;
+  if (caption === null || pixels === undefined || (pixels.channels !== 1 && pixels.channels !== 3)) return { type: 'featureMapsComputed', layer: event.layer, maps };
+  const input: InputImage = { caption, width: pixels.width, height: pixels.height, channels: pixels.channels, pixels: pixels.pixels };
+  return { type: 'featureMapsComputed', layer: event.layer, maps, input };
 }
 
 /**

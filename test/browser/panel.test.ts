@@ -305,6 +305,57 @@ describe('browser: the panel bundle in headless Chromium', function () {
     assert.deepEqual((await at(1, 0, 0)), [...colourAt('viridis', 1)], 'small feature maps come back from getState');
   });
 
+  it('Feature maps: the input the network received is painted next to the inputs, captioned, and survives a reload', async () => {
+    const page = await open();
+    await page.send(f.summaryUpdated(), f.LAYERS);
+    await page.selectTab('Feature maps');
+    assert.equal(await page.page.isVisible('figure.input-image'), false, 'no picture before the first maps');
+
+    // A 28×28 grey test sample: byte 4·(row + column) + 20.
+    await page.send({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: f.inputImage('test sample #12') });
+    assert.equal(await page.page.isVisible('figure.input-image'), true);
+    assert.equal(await page.page.textContent('.input-image-caption'), 'test sample #12');
+    assert.equal(await page.page.textContent('.input-image-size'), '28×28 grey');
+    assert.match((await page.page.textContent('.maps-info')) ?? '', /^6 channels of 28×28 · test sample #12 · layer range/);
+    const canvas = await page.page.$eval('canvas.input-image-canvas', (element) => {
+      const style = getComputedStyle(element);
+      return { width: (element as HTMLCanvasElement).width, height: (element as HTMLCanvasElement).height, css: [style.width, style.height], rendering: style.imageRendering, paints: (element as HTMLElement).dataset['paints'] };
+    });
+    assert.deepEqual(canvas, { width: 28, height: 28, css: ['112px', '112px'], rendering: 'pixelated', paints: '1' });
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 0, 0), [20, 20, 20, 255]);
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 5, 3), [52, 52, 52, 255], 'row 3, column 5');
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 27, 27), [236, 236, 236, 255]);
+    // Next to the inputs: in the same row as the drawing pad and the predictions.
+    assert.equal(await page.page.$eval('figure.input-image', (element) => element.parentElement?.className), 'inputs');
+
+    // A malformed image is ignored like any malformed message; the picture stays.
+    await page.send({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: { ...f.inputImage('bad'), pixels: 'AP8=' } });
+    assert.equal(page.warnings.filter((warning) => warning.startsWith('[convlens] ignored')).length, 1);
+    assert.equal(await page.page.textContent('.input-image-caption'), 'test sample #12');
+
+    // A 32×32 RGB image file: R = 8·column, G = 8·row, B = 128.
+    const rgb = f.inputImage('cat.png', 32, 32, 3, (row, column, channel) => [8 * column, 8 * row, 128][channel]!);
+    await page.send({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: rgb });
+    assert.equal(await page.page.textContent('.input-image-caption'), 'cat.png');
+    assert.equal(await page.page.textContent('.input-image-size'), '32×32 RGB');
+    assert.deepEqual(await page.page.$eval('canvas.input-image-canvas', (element) => [(element as HTMLCanvasElement).width, (element as HTMLCanvasElement).height, getComputedStyle(element).width]), [32, 32, '128px']);
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 3, 5), [24, 40, 128, 255], 'row 5, column 3');
+    await page.send(f.PREDICTIONS);
+    await page.screenshot('feature-maps-input');
+
+    // Hidden and shown again: the picture comes back from getState.
+    await page.reload();
+    assert.equal(await page.page.getAttribute('body', 'data-tab'), 'featureMaps');
+    assert.equal(await page.page.isVisible('figure.input-image'), true);
+    assert.equal(await page.page.textContent('.input-image-caption'), 'cat.png');
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 3, 5), [24, 40, 128, 255]);
+    assert.deepEqual(await page.pixel('canvas.input-image-canvas', 31, 31), [248, 248, 128, 255]);
+
+    // Maps that bring no picture take the old one away: it is not what they are of.
+    await page.send({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps() });
+    assert.equal(await page.page.isVisible('figure.input-image'), false);
+  });
+
   it('Feature maps: a drawn digit becomes a 28×28 drawing request with the ink centred', async () => {
     const page = await open();
     await page.send(f.LAYERS);

@@ -156,6 +156,10 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       const pixels = await canvasPixels(grid);
       assert.ok(pixels.colours >= 16 && pixels.nonBackground > 0.2, `the feature maps are painted: ${JSON.stringify(pixels)}`);
       await editor.screenshot(path.join(SCREENSHOTS, 'feature-maps.png'));
+      // The picture the network looked at: the first test image of digits/, as it received it.
+      assert.match(await maps.locator('.input-image-caption').innerText(), /test sample #0/);
+      const input = await canvasPixels(maps.locator('canvas.input-image-canvas'));
+      assert.ok(input.colours >= 2, `the input image is painted: ${JSON.stringify(input)}`);
     });
 
     it('the Train GAN code lens trains and the samples grid fills', async function () {

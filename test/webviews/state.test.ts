@@ -6,6 +6,7 @@ import {
   LIVE_POINTS,
   partsChangedBy,
   PERSISTED_GRIDS,
+  PERSISTED_IMAGE_BYTES,
   PERSISTED_VALUES,
   persistable,
   requestedFeatureMaps,
@@ -127,6 +128,24 @@ describe('webviews: panel state reducer', () => {
     assert.equal(state.featureMaps.message, 'no checkpoint');
   });
 
+  it('feature maps: the input image comes with the maps and goes with maps that bring none', () => {
+    let state = fold(initialState(), f.LAYERS);
+    assert.equal(state.featureMaps.image, null);
+    state = requestedFeatureMaps(state, 'C1', { source: 'testSample', index: 12 });
+    state = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: f.inputImage('test sample #12') });
+    assert.deepEqual(state.featureMaps.image, f.inputImage('test sample #12'));
+    assert.equal(state.featureMaps.image?.caption, 'test sample #12');
+    // A new request keeps showing the last picture until its answer; a failure keeps it too.
+    state = requestedFeatureMaps(state, 'C1', { source: 'imageFile' });
+    assert.equal(state.featureMaps.image?.caption, 'test sample #12');
+    state = fold(state, { type: 'inspectionFailed', message: 'not a PNG' });
+    assert.equal(state.featureMaps.image?.caption, 'test sample #12');
+    state = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: f.inputImage('seven.png', 32, 32, 3) });
+    assert.deepEqual([state.featureMaps.image?.caption, state.featureMaps.image?.width, state.featureMaps.image?.channels], ['seven.png', 32, 3]);
+    state = fold(state, { type: 'featureMapsComputed', layer: 'C3', maps: f.featureMaps(16, 10, 10) });
+    assert.equal(state.featureMaps.image, null, 'maps without an image are not of the last one');
+  });
+
   it('predictions are kept most probable first', () => {
     const state = fold(initialState(), f.PREDICTIONS);
     assert.deepEqual(
@@ -228,6 +247,19 @@ describe('webviews: panel state reducer', () => {
     const big = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(90, 28, 28) });
     assert.ok(90 * 28 * 28 > PERSISTED_VALUES);
     assert.equal(persistable(big).featureMaps.maps, null);
+    const drawn = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: f.inputImage('drawing') });
+    const saved = JSON.parse(JSON.stringify(persistable(drawn))) as unknown;
+    assert.deepEqual(restoreState(saved)?.featureMaps.image, { caption: 'drawing', width: 28, height: 28, channels: 1, pixels: f.inputImage().pixels });
+    assert.ok(JSON.stringify(saved).length - JSON.stringify(persistable(state)).length < 1200, 'a 28×28 input adds about 1 KB to the saved state');
+    const photo = fold(state, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(), input: f.inputImage('photo.jpg', 224, 224, 3) });
+    assert.ok(224 * 224 * 3 > PERSISTED_IMAGE_BYTES && 64 * 64 * 3 <= PERSISTED_IMAGE_BYTES);
+    assert.equal(persistable(photo).featureMaps.image, null, 'a big input image is not persisted');
+    assert.equal(persistable(photo).featureMaps.maps?.layer, 'C1', 'its small maps are');
+    // A state saved before input images existed, or with a damaged one, restores without one.
+    const old = JSON.parse(JSON.stringify(persistable(state))) as { featureMaps: Record<string, unknown> };
+    delete old.featureMaps['image'];
+    assert.equal(restoreState(old)?.featureMaps.image, null);
+    assert.equal(restoreState({ ...old, featureMaps: { ...old.featureMaps, image: { ...f.inputImage(), pixels: 'AP8=' } } })?.featureMaps.image, null);
     let gan = fold(initialState({ kind: 'gan' }), f.trainingStarted('gan', 40));
     for (let epoch = 1; epoch <= 40; epoch++) gan = applyHostMessage(gan, { type: 'samplesReady', epoch, png: `png${epoch}`, rows: 1, columns: 1 });
     gan = setTimeline(gan, 22);

@@ -1,14 +1,15 @@
 /**
  * The Feature maps tab (browser only): pick an input (test sample, image file, drawn digit)
- * and a layer; every channel as a colour-mapped grid with the layer's value range; the
- * first layer's filters; the top-k predictions.
+ * and a layer; the input as the network received it; every channel as a colour-mapped grid
+ * with the layer's value range; the first layer's filters; the top-k predictions.
  */
-import type { InspectionInput } from '../protocol';
+import type { InputImage, InspectionInput } from '../protocol';
 import type { PanelContext } from './context';
 import { DrawingPad, DIGIT_SIZE } from './drawing-pad';
 import { h, replaceChildren, setHidden, setText, valueOf } from './dom';
 import { formatPercent, formatValue } from './format';
 import { tilesOf } from './grid';
+import { describeInputImage, inputImageDisplaySize, inputImageRgba } from './input-image';
 import { requestedFeatureMaps, selectLayer, setSampleIndex, type PanelState } from './state';
 import { TensorGrid } from './tensor-grid';
 
@@ -29,6 +30,12 @@ export class FeatureMapsView {
   private readonly predictionsSection: HTMLElement;
   private readonly predictions = h('ol', { class: 'predictions' });
   private readonly pad: DrawingPad;
+  private readonly inputCanvas = h('canvas', { class: 'input-image-canvas', attrs: { width: 1, height: 1, role: 'img' }, data: { paints: '0' } });
+  private readonly inputCaption = h('figcaption', { class: 'input-image-caption' });
+  private readonly inputSize = h('span', { class: 'muted small input-image-size' });
+  private readonly inputFigure: HTMLElement;
+  private paintedImage: InputImage | null = null;
+  private paints = 0;
   private layersKey = '';
 
   constructor(private readonly context: PanelContext) {
@@ -43,6 +50,14 @@ export class FeatureMapsView {
     this.layerSelect.addEventListener('change', () => this.onLayerChange());
     this.predictionsSection = h('section', { class: 'predictions-box' }, h('h3', { text: `Top-${TOP_K} predictions` }), this.predictions);
     this.filtersSection = h('section', { class: 'filters-box' }, h('h3', { text: 'First-layer filters' }), this.filtersInfo, this.filters.element);
+    this.inputFigure = h(
+      'figure',
+      { class: 'input-image', title: 'The input as the network received it: resized to the model’s input, before normalisation' },
+      h('span', { class: 'muted', text: 'Network input' }),
+      this.inputCanvas,
+      this.inputCaption,
+      this.inputSize,
+    );
     this.element = h(
       'section',
       { class: 'tab-body feature-maps', data: { tab: 'featureMaps' } },
@@ -57,6 +72,7 @@ export class FeatureMapsView {
           h('div', { class: 'field' }, h('span', { class: 'muted', text: 'Or an image' }), imageButton),
         ),
         this.pad.element,
+        this.inputFigure,
         this.predictionsSection,
       ),
       this.busy,
@@ -83,6 +99,30 @@ export class FeatureMapsView {
     setHidden(this.message, message === null);
   }
 
+  /** The picture the maps are of, pixel for pixel (needs no width: drawn even while the tab is hidden). */
+  renderInput(state: PanelState): void {
+    const image = state.featureMaps.image;
+    setHidden(this.inputFigure, image === null);
+    if (image === this.paintedImage) return;
+    this.paintedImage = image;
+    if (image === null) return;
+    setText(this.inputCaption, image.caption);
+    setText(this.inputSize, describeInputImage(image));
+    this.inputCanvas.setAttribute('aria-label', `The network's input: ${image.caption}, ${describeInputImage(image)}`);
+    this.inputCanvas.width = image.width;
+    this.inputCanvas.height = image.height;
+    const shown = inputImageDisplaySize(image.width, image.height);
+    this.inputCanvas.style.width = `${shown.width}px`;
+    this.inputCanvas.style.height = `${shown.height}px`;
+    const context = this.inputCanvas.getContext('2d');
+    if (context === null) return;
+    const data = context.createImageData(image.width, image.height);
+    data.data.set(inputImageRgba(image));
+    context.putImageData(data, 0, 0);
+    this.paints++;
+    this.inputCanvas.dataset['paints'] = String(this.paints);
+  }
+
   renderMaps(state: PanelState): boolean {
     const maps = state.featureMaps.maps;
     if (maps === null) {
@@ -95,7 +135,7 @@ export class FeatureMapsView {
     const layer = state.featureMaps.layers.find((entry) => entry.name === maps.layer);
     setText(this.mapsHeading, `Feature maps of ${maps.layer}${layer !== undefined ? ` (${layer.kind})` : ''}`);
     const shape = tiles === null ? maps.tensor.shape.join('×') : tiles.height * tiles.width === 1 ? `${tiles.channels} units` : `${tiles.channels} channels of ${tiles.height}×${tiles.width}`;
-    const input = describeInput(state.featureMaps.input);
+    const input = state.featureMaps.image?.caption ?? describeInput(state.featureMaps.input);
     setText(this.mapsInfo, [shape, input, `layer range [${formatValue(maps.tensor.min)}, ${formatValue(maps.tensor.max)}] (one colour scale for all channels)`].filter((part) => part !== null).join(' · '));
     return this.maps.draw(maps.tensor, (channel) => (tiles !== null && tiles.height * tiles.width === 1 ? `unit ${channel}` : `channel ${channel}`));
   }

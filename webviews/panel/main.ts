@@ -214,6 +214,7 @@ class Panel implements PanelContext {
     drawIn('training', 'charts', () => this.training.renderCharts(state));
     if (all.has('layers')) this.featureMaps.renderLayers(state);
     if (all.has('predictions')) this.featureMaps.renderPredictions(state);
+    if (all.has('maps')) this.featureMaps.renderInput(state);
     drawIn('featureMaps', 'maps', () => this.featureMaps.renderMaps(state));
     drawIn('featureMaps', 'filters', () => this.featureMaps.renderFilters(state));
     drawIn('samples', 'samples', () => this.samples.render(state));

@@ -5,8 +5,10 @@
  * showed again redraws its curves, sample timeline, selected tab and layer from
  * `getState()` (big feature maps excepted: see `persistable`).
  */
+import { isInputImage } from '../protocol';
 import type {
   HostMessage,
+  InputImage,
   InspectableLayer,
   InspectionInput,
   PanelInitialState,
@@ -23,6 +25,11 @@ export const LIVE_POINTS = 240;
 export const TIMELINE_GRIDS = 64;
 /** Feature maps larger than this many values are not persisted (the extension sends them again). */
 export const PERSISTED_VALUES = 65_536;
+/**
+ * Input images of more bytes than this are not persisted: 28×28 grey (784) and 32×32 RGB
+ * (3,072) are, up to 64×64 RGB (12,288); a 224×224 RGB input (150,528) is not.
+ */
+export const PERSISTED_IMAGE_BYTES = 16_384;
 /**
  * GAN grids persisted with setState (thinned; the extension replays up to 64 of the run on
  * `ready`): setState sends the whole state to the extension host, so it stays small.
@@ -89,6 +96,8 @@ export interface FeatureMapsState {
   readonly input: InspectionInput | null;
   readonly sampleIndex: number;
   readonly maps: LayerTensor | null;
+  /** The picture the shown maps are of, as the network received it; null when not known. */
+  readonly image: InputImage | null;
   readonly filters: LayerTensor | null;
   readonly predictions: readonly Prediction[] | null;
   readonly busy: boolean;
@@ -161,7 +170,7 @@ export function initialState(bootstrap: PanelInitialState | null = null): PanelS
     tab: bootstrap?.tab ?? 'summary',
     summary,
     training: IDLE_TRAINING,
-    featureMaps: { layers: [], layer: null, input: null, sampleIndex: 0, maps: null, filters: null, predictions: null, busy: false, message: null },
+    featureMaps: { layers: [], layer: null, input: null, sampleIndex: 0, maps: null, image: null, filters: null, predictions: null, busy: false, message: null },
     samples: EMPTY_SAMPLES,
   };
 }
@@ -260,7 +269,8 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
       return { ...state, featureMaps: { ...state.featureMaps, layers, layer: keep ? state.featureMaps.layer : (layers[0]?.name ?? null) } };
     }
     case 'featureMapsComputed':
-      return { ...state, featureMaps: { ...state.featureMaps, maps: { layer: message.layer, tensor: message.maps }, busy: false, message: null } };
+      // Maps without an image: the last one is not what these maps are of.
+      return { ...state, featureMaps: { ...state.featureMaps, maps: { layer: message.layer, tensor: message.maps }, image: message.input ?? null, busy: false, message: null } };
     case 'filtersComputed':
       return { ...state, featureMaps: { ...state.featureMaps, filters: { layer: message.layer, tensor: message.filters } } };
     case 'predictionsComputed':
@@ -406,12 +416,14 @@ export function sameRun(training: TrainingState, message: Extract<HostMessage, {
 // ── persistence ──────────────────────────────────────────────────────────────────
 
 /**
- * The state as `setState` stores it: no busy flags, no big feature maps, at most
- * PERSISTED_GRIDS sample grids (the one the timeline shows kept).
+ * The state as `setState` stores it: no busy flags, no big feature maps or input images, at
+ * most PERSISTED_GRIDS sample grids (the one the timeline shows kept).
  */
 export function persistable(state: PanelState): PanelState {
   const maps = state.featureMaps.maps;
   const keepMaps = maps === null || maps.tensor.values.length <= PERSISTED_VALUES;
+  const image = state.featureMaps.image;
+  const keepImage = image !== null && image.width * image.height * image.channels <= PERSISTED_IMAGE_BYTES;
   const { grids } = state.samples;
   let kept = grids;
   if (grids.length > PERSISTED_GRIDS) {
@@ -421,7 +433,7 @@ export function persistable(state: PanelState): PanelState {
   }
   return {
     ...state,
-    featureMaps: { ...state.featureMaps, maps: keepMaps ? maps : null, busy: false },
+    featureMaps: { ...state.featureMaps, maps: keepMaps ? maps : null, image: keepImage ? image : null, busy: false },
     samples: { ...state.samples, grids: kept, pending: null },
   };
 }
@@ -443,5 +455,7 @@ export function restoreState(value: unknown): PanelState | null {
   if (!isObject(featureMaps) || !Array.isArray(featureMaps['layers'])) return null;
   if (!isObject(samples) || !Array.isArray(samples['grids']) || !Array.isArray(samples['selection'])) return null;
   if (value['summary'] !== null && !isObject(value['summary'])) return null;
-  return value as unknown as PanelState;
+  // A state saved before input images (or with a damaged one) shows none.
+  const image = isInputImage(featureMaps['image']) ? featureMaps['image'] : null;
+  return { ...(value as unknown as PanelState), featureMaps: { ...(featureMaps as unknown as FeatureMapsState), image } };
 }
