@@ -11,14 +11,7 @@ export function maxPoolGradient(args: KernelArguments): TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = inputs['dy'] as TensorInfo;
   const x = inputs['input'] as TensorInfo;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs['filterSize'] as [number, number] | number,
-    attrs['strides'] as [number, number] | number,
-    1,
-    attrs['pad'] as 'valid' | 'same' | number,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-  );
+  const info = poolInfo(x, attrs);
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -107,14 +100,7 @@ export function avgPoolGradient(args: KernelArguments): TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = inputs['dy'] as TensorInfo;
   const x = inputs['input'] as TensorInfo;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs['filterSize'] as [number, number] | number,
-    attrs['strides'] as [number, number] | number,
-    1,
-    attrs['pad'] as 'valid' | 'same' | number,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-  );
+  const info = poolInfo(x, attrs);
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -144,4 +130,16 @@ export function avgPoolGradient(args: KernelArguments): TensorInfo {
     }
   }
   return out;
+}
+
+/** The pooling geometry both gradients share, from the forward op's attributes (tfjs-core's own rule). */
+function poolInfo(x: TensorInfo, attrs: KernelArguments['attrs']): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs['filterSize'] as [number, number] | number,
+    attrs['strides'] as [number, number] | number,
+    1,
+    attrs['pad'] as 'valid' | 'same' | number,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
 }

@@ -54,16 +54,8 @@ export interface LivePoint {
   readonly generatorLoss: number | null;
 }
 
-export interface Progress {
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly batch: number;
-  readonly batches: number;
-  readonly loss: number;
-  readonly accuracy: number | null;
-  readonly generatorLoss: number | null;
-  readonly imagesPerSecond: number;
-}
+/** The newest progress message's fields. */
+export type Progress = Omit<Extract<HostMessage, { type: 'trainingProgressed' }>, 'type'>;
 
 export type TrainingStatus = 'idle' | 'running' | 'finished' | 'stopped' | 'failed';
 
@@ -219,6 +211,7 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
           ...training,
           status: 'running',
           epochs: training.epochs ?? message.epochs,
+          // Field by field: a message may carry more than the state should keep.
           progress: {
             epoch: message.epoch,
             epochs: message.epochs,
