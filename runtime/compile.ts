@@ -10,9 +10,9 @@
  * CompileError with the layer's name.
  */
 import { layers, model as functionalModel, input as symbolicInput, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { ContainerNode, Flag, GanNode, LayerNode, ModelNode, Num, Pair } from '../language/ir/index';
+import { LayerNamer, type ContainerNode, type Flag, type GanNode, type LayerNode, type ModelNode, type Num, type Pair } from '../language/ir/index';
 import { channelAxis, toIrShape, toTensorShape } from './layout';
-import { LayerNamer, toTensorFlowName } from './layer-names';
+import { toTensorFlowName } from './layer-names';
 import { AdaptiveAvgPool2dLayer } from './layers/adaptive-avg-pool2d-layer';
 import { ChannelsFirstReshapeLayer } from './layers/channels-first-reshape-layer';
 import { Conv2dLayer } from './layers/conv2d-layer';

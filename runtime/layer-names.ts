@@ -1,57 +1,7 @@
 /**
- * Display names of layers, the same the engine gives them (engine/analyze.ts, and what
- * `convlens summary` shows): the user's `name` (an aux head's name), else `<kind>_<n>`
- * counted per kind in execution order, containers included, skipping names the user took.
- * The runtime cannot import the engine (runtime/README.md), so it keeps its own copy of the
- * rule; the differential test checks that both agree on every example.
+ * TensorFlow.js names for the runtime's layers, made from their display names (the IR's
+ * `LayerNamer`: the names the engine reports, `conv2d_1` or the user's `name`).
  */
-import type { LayerNode } from '../language/ir/index';
-
-export class LayerNamer {
-  private readonly counters = new Map<string, number>();
-  private readonly userNames: ReadonlySet<string>;
-
-  constructor(layers: readonly LayerNode[]) {
-    const names = new Set<string>();
-    const collect = (nodes: readonly LayerNode[]): void => {
-      for (const node of nodes) {
-        if ('name' in node && node.name !== null) names.add(node.name);
-        switch (node.kind) {
-          case 'sequential':
-            collect(node.layers);
-            break;
-          case 'residual':
-            collect(node.shortcut === null ? [node.main] : [node.main, node.shortcut]);
-            break;
-          case 'concat':
-            collect(node.branches);
-            break;
-          case 'aux':
-            collect([node.head]);
-            break;
-          default:
-            break;
-        }
-      }
-    };
-    collect(layers);
-    this.userNames = names;
-  }
-
-  /** The next node's name, in execution (pre-)order. */
-  nameOf(node: LayerNode): string {
-    const userName = node.kind === 'aux' ? node.name : 'name' in node ? node.name : null;
-    if (userName !== null) return userName;
-    let count = this.counters.get(node.kind) ?? 0;
-    let name: string;
-    do {
-      count += 1;
-      name = `${node.kind}_${count}`;
-    } while (this.userNames.has(name));
-    this.counters.set(node.kind, count);
-    return name;
-  }
-}
 
 /**
  * A TensorFlow.js layer name for a display name: tfjs accepts only

@@ -24,7 +24,7 @@ export function toTensorFlowName(displayName: string, taken: Set<string>): strin
 
 /**
  * Engine path of every leaf → its TensorFlow.js layer name. `displayNameAt` gives the
- * engine's display name of the node at a path (the runtime's `LayerNamer` gives the same).
+ * engine's display name of the node at a path (the IR's `LayerNamer`, which the runtime uses too).
  */
 export function toTensorFlowLayerNames(layers: readonly LayerNode[], displayNameAt: (path: string) => string): Map<string, string> {
   const names = new Map<string, string>();

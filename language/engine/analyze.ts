@@ -4,7 +4,7 @@
  * this file walks the tree, merges branches and adds up the totals.
  */
 import type { AnyNode, ContainerNode, GanNode, LayerNode, ModelNode, RootNode, Shape } from '../ir';
-import { isContainer } from '../ir';
+import { isContainer, LayerNamer } from '../ir';
 import { formatShape } from './format';
 import { FINDING_CODES, type FindingKind, messages } from './findings';
 import { elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
@@ -39,28 +39,6 @@ function isSpatial(shape: Shape | null): boolean {
   return shape !== null && shape.length === 3;
 }
 
-function collectUserNames(layers: readonly LayerNode[], names: Set<string>): void {
-  for (const layer of layers) {
-    if ('name' in layer && layer.name !== null) names.add(layer.name);
-    switch (layer.kind) {
-      case 'sequential':
-        collectUserNames(layer.layers, names);
-        break;
-      case 'residual':
-        collectUserNames(layer.shortcut === null ? [layer.main] : [layer.main, layer.shortcut], names);
-        break;
-      case 'concat':
-        collectUserNames(layer.branches, names);
-        break;
-      case 'aux':
-        collectUserNames([layer.head], names);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 /** The fix for a residual whose branches disagree, naming the projection that would match. */
 function projectionFix(input: Shape | null, main: Shape | null, hasShortcut: boolean): string {
   if (input === null || main === null || input.length !== 3 || main.length !== 3) {
@@ -85,14 +63,11 @@ class ModelWalker {
   readonly findings: Finding[] = [];
   /** Field of the last spatial output on the main path, in post-order so merged branches win. */
   lastSpatialField: ReceptiveField | null = null;
-  private readonly counters = new Map<string, number>();
-  private readonly userNames: ReadonlySet<string>;
+  private readonly namer: LayerNamer;
   private readonly namedAt = new Map<string, string>();
 
   constructor(layers: readonly LayerNode[]) {
-    const names = new Set<string>();
-    collectUserNames(layers, names);
-    this.userNames = names;
+    this.namer = new LayerNamer(layers);
   }
 
   report(kind: FindingKind, message: string, node: AnyNode, path: string): void {
@@ -100,22 +75,14 @@ class ModelWalker {
     this.findings.push({ code, severity, message, node, path });
   }
 
-  /** The user's name, or `<kind>_<n>` skipping names the user took. */
+  /** The user's name (reported when another layer has it too), or `<kind>_<n>` skipping names the user took. */
   private displayName(node: LayerNode, path: string): string {
-    const userName = node.kind === 'aux' ? node.name : 'name' in node ? node.name : null;
+    const userName = LayerNamer.userNameOf(node);
     if (userName !== null) {
       if (this.namedAt.has(userName)) this.report('duplicateName', messages.duplicateName(userName), node, path);
       this.namedAt.set(userName, path);
-      return userName;
     }
-    let count = this.counters.get(node.kind) ?? 0;
-    let name: string;
-    do {
-      count += 1;
-      name = `${node.kind}_${count}`;
-    } while (this.userNames.has(name));
-    this.counters.set(node.kind, count);
-    return name;
+    return this.namer.nameOf(node);
   }
 
   visit(node: LayerNode, flow: Flow, path: string, depth: number, aux: boolean): Flow {

@@ -277,6 +277,44 @@ export function childrenOf(node: AnyNode): readonly AnyNode[] {
   }
 }
 
+/**
+ * Display names of layers, as the engine reports them, `convlens summary` prints them and
+ * the runtime names its TensorFlow.js layers: the user's `name` (an aux head's name), else
+ * `<kind>_<n>` counted per kind in the order `nameOf` is asked (execution pre-order,
+ * containers included), skipping names the user gave anywhere in the network.
+ */
+export class LayerNamer {
+  private readonly counters = new Map<string, number>();
+  private readonly userNames = new Set<string>();
+
+  constructor(layers: readonly LayerNode[]) {
+    const collect = (node: AnyNode): void => {
+      if ('name' in node && node.name !== null) this.userNames.add(node.name);
+      childrenOf(node).forEach(collect);
+    };
+    layers.forEach(collect);
+  }
+
+  /** The user's name of a node, or null when it has none. */
+  static userNameOf(node: LayerNode): string | null {
+    return node.kind === 'aux' ? node.name : 'name' in node ? node.name : null;
+  }
+
+  /** The next node's name, in execution (pre-)order. */
+  nameOf(node: LayerNode): string {
+    const userName = LayerNamer.userNameOf(node);
+    if (userName !== null) return userName;
+    let count = this.counters.get(node.kind) ?? 0;
+    let name: string;
+    do {
+      count += 1;
+      name = `${node.kind}_${count}`;
+    } while (this.userNames.has(name));
+    this.counters.set(node.kind, count);
+    return name;
+  }
+}
+
 /** Each node's first parent in a tree (a node object reused in two places keeps the first). */
 export function collectParents(root: RootNode): WeakMap<object, object> {
   const parents = new WeakMap<object, object>();
