@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import type * as ts from 'typescript';
 import type { RequestTarget } from '../../language/plugin/protocol-handlers';
+import { defaultCompilerOptions } from '../../language/service/index';
 
 export interface OpenDocument {
   readonly version: number;
@@ -91,7 +92,7 @@ export class InProcessProjects {
     const key = configPath ?? `${path.dirname(file)}${path.sep}`;
     const existing = this.projects.get(key);
     if (existing !== undefined) return existing;
-    const options = configPath === null ? defaultOptions(ts) : this.readOptions(configPath);
+    const options = configPath === null ? defaultCompilerOptions(ts) : this.readOptions(configPath);
     const project = this.createProject(configPath, options);
     this.projects.set(key, project);
     return project;
@@ -102,7 +103,7 @@ export class InProcessProjects {
     const { config, error } = ts.readConfigFile(configPath, (file) => ts.sys.readFile(file));
     if (error !== undefined) {
       this.log(`${configPath}: ${ts.flattenDiagnosticMessageText(error.messageText, ' ')}; using default options`);
-      return defaultOptions(ts);
+      return defaultCompilerOptions(ts);
     }
     // As tsserver, options that could be read apply even when the file has other errors.
     const parsed = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(configPath), undefined, configPath);
@@ -142,16 +143,4 @@ export class InProcessProjects {
     const open = this.documents.get(file);
     return open !== undefined ? `open:${open.version}` : `disk:${this.diskVersions.get(path.resolve(file)) ?? 0}`;
   }
-}
-
-/** For a file no tsconfig.json covers: what a new TypeScript project for Node uses (as `convlens summary`). */
-function defaultOptions(ts: typeof import('typescript')): ts.CompilerOptions {
-  return {
-    strict: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    noEmit: true,
-  };
 }

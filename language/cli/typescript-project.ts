@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { defaultCompilerOptions } from '../service/index';
 import { UserError, toOneLine } from './user-error';
 
 /** The compiler settings a group of files is checked with. */
@@ -18,14 +19,7 @@ export interface ProjectSettings {
 }
 
 /** For a file that no tsconfig.json covers: what a new TypeScript project for Node would use. */
-export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = Object.freeze({
-  strict: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  skipLibCheck: true,
-  noEmit: true,
-});
+export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = Object.freeze(defaultCompilerOptions(ts));
 
 /** The tsconfig.json nearest to `filePath` (its folder, then each parent), or null. */
 export function findNearestConfig(filePath: string): string | null {

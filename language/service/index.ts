@@ -10,6 +10,7 @@ export { getHover, type ConvLensHover } from './quick-info';
 export { provideShapeHints } from './inlay-hints';
 export { listModelLenses, type ModelLens } from './code-lenses';
 export { DEFAULT_SETTINGS, toSettings, type ConvLensSettings } from './settings';
+export { defaultCompilerOptions } from './default-compiler-options';
 export { reachesDsl } from './reaches-dsl';
 export {
   findExportedModel,
