@@ -12,7 +12,7 @@ import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import { toDisplayPath, type ExportedRoot, type ModelFile } from './model-file';
 import { evaluateModelFile, type StaticProblem } from './static-model-file';
-import { parseCommandLine, toUsageError } from './usage-error';
+import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { EXPORT_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
@@ -25,9 +25,7 @@ export async function runExport(args: readonly string[], io: CliIo): Promise<num
     io.stdout(USAGE);
     return 0;
   }
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw toUsageError('export needs the model file', EXPORT_SYNOPSIS);
-  if (extra.length > 0) throw toUsageError(`export takes one file, got ${positionals.length}`, EXPORT_SYNOPSIS);
+  const file = theModelFile(positionals, 'export', EXPORT_SYNOPSIS);
   if (values.to === undefined) throw toUsageError('export needs --to pytorch', EXPORT_SYNOPSIS);
   if (!(TARGETS as readonly string[]).includes(values.to)) {
     throw toUsageError(`--to must be ${TARGETS.join(' or ')}, got '${values.to}'`, EXPORT_SYNOPSIS);

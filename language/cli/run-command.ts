@@ -14,7 +14,7 @@ import { loadTrainedModel, toInputTensor } from '../../runtime/inspection/traine
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './train-command';
-import { parseCommandLine, toUsageError } from './usage-error';
+import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { RUN_SYNOPSIS, USAGE } from './usage';
 import { UserError } from './user-error';
 
@@ -47,9 +47,7 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     io.stdout(USAGE);
     return 0;
   }
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw toUsageError('run needs the model file', RUN_SYNOPSIS);
-  if (extra.length > 0) throw toUsageError(`run takes one file, got ${positionals.length}`, RUN_SYNOPSIS);
+  const file = theModelFile(positionals, 'run', RUN_SYNOPSIS);
   if (values.checkpoint === undefined) throw toUsageError('run needs --checkpoint DIR (the folder convlens train wrote)', RUN_SYNOPSIS);
   if (values.image === undefined) throw toUsageError('run needs --image PATH (a PNG or JPEG)', RUN_SYNOPSIS);
   const top = values.top === undefined ? 5 : Number(values.top);

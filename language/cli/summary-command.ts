@@ -5,7 +5,7 @@ import type { ModelFile } from './model-file';
 import { evaluateModelFile, type StaticProblem } from './static-model-file';
 import { stringifySummaryJson, toSummaryJson, type ExportedAnalysis } from './summary-json';
 import { renderSummaryTables } from './summary-table';
-import { parseCommandLine, toUsageError } from './usage-error';
+import { parseCommandLine, theModelFile } from './usage-error';
 import { SUMMARY_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
@@ -20,9 +20,7 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
     io.stdout(USAGE);
     return 0;
   }
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw toUsageError('summary needs the model file to summarise');
-  if (extra.length > 0) throw toUsageError(`summary takes one file, got ${positionals.length}`);
+  const file = theModelFile(positionals, 'summary', SUMMARY_SYNOPSIS, 'the model file to summarise');
 
   let modelFile: ModelFile;
   let problems: readonly StaticProblem[] = [];

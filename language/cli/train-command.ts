@@ -19,7 +19,7 @@ import { toAutoWorkers } from '../../runtime/training/data-parallel';
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
-import { parseCommandLine, toUsageError } from './usage-error';
+import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { TRAIN_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
 
@@ -105,9 +105,7 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     io.stdout(USAGE);
     return 0;
   }
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw toUsageError('train needs the model file', TRAIN_SYNOPSIS);
-  if (extra.length > 0) throw toUsageError(`train takes one file, got ${positionals.length}`, TRAIN_SYNOPSIS);
+  const file = theModelFile(positionals, 'train', TRAIN_SYNOPSIS);
   const backendOption = values.backend ?? 'auto';
   if (backendOption !== 'auto' && !isBackendName(backendOption)) {
     throw toUsageError(`--backend must be auto, webgpu, tensorflow, wasm or cpu, got '${backendOption}'`, TRAIN_SYNOPSIS);

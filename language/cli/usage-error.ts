@@ -38,3 +38,14 @@ export function parseCommandLine<T extends Options>(args: readonly string[], opt
     throw toUsageError(describeParseError(error), synopsis);
   }
 }
+
+/**
+ * The one model file a command takes, from its positional arguments; none or several is a
+ * usage error (`train needs the model file`, `train takes one file, got 2`).
+ */
+export function theModelFile(positionals: readonly string[], command: string, synopsis: string, needs = 'the model file'): string {
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw toUsageError(`${command} needs ${needs}`, synopsis);
+  if (extra.length > 0) throw toUsageError(`${command} takes one file, got ${positionals.length}`, synopsis);
+  return file;
+}
