@@ -288,21 +288,20 @@ class Planner {
         this.addWeight(report, 'kernel', 'weight', [...kernel, filters, channels], [3, 2, 0, 1]);
         if (bias) this.addWeight(report, 'bias', 'bias', [filters], null);
         const biasOption = bias ? null : keyword('bias', 'False');
+        const transposed = (padding: readonly [number, number], outputPadding: readonly [number, number]): string =>
+          call('nn.ConvTranspose2d', [
+            String(channels),
+            String(filters),
+            keyword('kernel_size', toPythonPair(kernel)),
+            optional('stride', stride, [1, 1]),
+            optional('padding', padding, [0, 0]),
+            optional('output_padding', outputPadding, [0, 0]),
+            biasOption,
+          ]);
         if (node.padding !== 'same') {
           const padding = this.knownPair(node.padding, 'padding', report);
           const outputPadding = this.knownPair(node.outputPadding, 'outputPadding', report);
-          return {
-            construct: call('nn.ConvTranspose2d', [
-              String(channels),
-              String(filters),
-              keyword('kernel_size', toPythonPair(kernel)),
-              optional('stride', stride, [1, 1]),
-              optional('padding', padding, [0, 0]),
-              optional('output_padding', outputPadding, [0, 0]),
-              biasOption,
-            ]),
-            note: null,
-          };
+          return { construct: transposed(padding, outputPadding), note: null };
         }
         // 'same' (out = in·stride): the transposed 'same' convolution pads max(k − stride, 0) in
         // total, the odd pixel after; PyTorch's symmetric padding does it when that is even.
@@ -310,18 +309,7 @@ class Planner {
         if (total[0] % 2 === 0 && total[1] % 2 === 0) {
           const padding: [number, number] = [total[0] / 2, total[1] / 2];
           const outputPadding: [number, number] = [Math.max(stride[0] - kernel[0], 0), Math.max(stride[1] - kernel[1], 0)];
-          return {
-            construct: call('nn.ConvTranspose2d', [
-              String(channels),
-              String(filters),
-              keyword('kernel_size', toPythonPair(kernel)),
-              optional('stride', stride, [1, 1]),
-              optional('padding', padding, [0, 0]),
-              optional('output_padding', outputPadding, [0, 0]),
-              biasOption,
-            ]),
-            note: "'same'",
-          };
+          return { construct: transposed(padding, outputPadding), note: "'same'" };
         }
         this.helpers.add('ConvTranspose2dSame');
         return {
