@@ -25,32 +25,6 @@ export function transposeOn(backend: BackendWasm, x: TensorInfo, perm: readonly 
   return callWasmKernel('Transpose', { inputs: { x }, backend, attrs: { perm: [...perm] } });
 }
 
-export type Padding4D = [[number, number], [number, number], [number, number], [number, number]];
-
-/** The wasm backend's XNNPACK convolution (channels last), with explicit padding. */
-export function convolveOn(
-  backend: BackendWasm,
-  x: TensorInfo,
-  filter: TensorInfo,
-  strides: readonly [number, number],
-  dilations: readonly [number, number],
-  padding: Padding4D,
-): TensorInfo {
-  return callWasmKernel('Conv2D', {
-    inputs: { x, filter },
-    backend,
-    attrs: { strides: [...strides], dilations: [...dilations], pad: padding, dataFormat: 'NHWC', dimRoundingMode: undefined },
-  });
-}
-
-export function sliceOn(backend: BackendWasm, x: TensorInfo, begin: readonly number[], size: readonly number[]): TensorInfo {
-  return callWasmKernel('Slice', { inputs: { x }, backend, attrs: { begin: [...begin], size: [...size] } });
-}
-
-export function reverseOn(backend: BackendWasm, x: TensorInfo, dims: readonly number[]): TensorInfo {
-  return callWasmKernel('Reverse', { inputs: { x }, backend, attrs: { dims: [...dims] } });
-}
-
 /** Frees intermediates; tensors the caller still needs must not be passed. */
 export function disposeOn(backend: BackendWasm, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

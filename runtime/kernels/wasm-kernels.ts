@@ -1,16 +1,18 @@
 /**
  * Registers ConvLens's kernels for tfjs's wasm backend (tfjs-core `registerKernel`, keyed
- * by kernel name and backend name): the convolution gradients it lacks or runs slowly, a
- * fast max-pool gradient and fast transposed matrix products. Idempotent.
+ * by kernel name and backend name): convolutions and their gradients from ConvLens's own
+ * WebAssembly SIMD module (stock tfjs-backend-wasm has no filter gradient and a naive
+ * input gradient), a fast max-pool gradient and fast transposed matrix products. Idempotent.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Registers the backend and its stock kernels first, so that ours replace them.
 import '@tensorflow/tfjs-backend-wasm';
-import { backpropFilter, backpropInput } from './wasm-conv-gradients';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { toTransposingMatMul } from './wasm-matmul';
 import { toExplicitSamePadding } from './wasm-same-padding';
+import { simdConvolve, simdFilterGradient, simdInputGradient } from './wasm-simd-convolution';
 import { toLeadingAxesSum } from './wasm-sum';
+import { toBiasAdd } from './wasm-bias-add';
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 
@@ -19,21 +21,48 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity'] as const;
+
+/**
+ * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
+ * copying it: tfjs-core clones every tensor it saves for a gradient, ~0.5 ms of copies per
+ * LeNet training step at batch 64 here. Sharing is safe because no kernel writes into its
+ * inputs (the optimizer kernels write new tensors too).
+ */
+function sharedIdentity(args: KernelArguments): TensorInfo {
+  const x = args.inputs['x'] as TensorInfo;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** The SIMD kernel, or the stock one for the calls it does not cover (NCHW, other activations). */
+function orStock(simd: (args: KernelArguments) => TensorInfo | null, stock: KernelFunction): KernelFunction {
+  return (args) => simd(args) ?? stock(args);
+}
+
+function requireSimd(name: string, simd: (args: KernelArguments) => TensorInfo | null): KernelFunction {
+  return (args) => {
+    const result = simd(args);
+    if (result === null) throw new Error(`[convlens] ${name} on the wasm backend supports channels-last (NHWC) data only`);
+    return result;
+  };
+}
 
 export function registerWasmKernels(): void {
   if (registered) return;
   const stock = (name: string): KernelFunction => tf.getKernel(name, 'wasm').kernelFunc as unknown as KernelFunction;
   const kernels: Record<(typeof WASM_KERNELS)[number], KernelFunction> = {
-    Conv2DBackpropFilter: backpropFilter,
-    Conv2DBackpropInput: backpropInput,
+    Conv2DBackpropFilter: requireSimd('Conv2DBackpropFilter', simdFilterGradient),
+    Conv2DBackpropInput: requireSimd('Conv2DBackpropInput', simdInputGradient),
     MaxPoolGrad: maxPoolGradient,
     AvgPoolGrad: avgPoolGradient,
     BatchMatMul: toTransposingMatMul(stock('BatchMatMul')),
-    Conv2D: toExplicitSamePadding(stock('Conv2D')),
-    FusedConv2D: toExplicitSamePadding(stock('FusedConv2D')),
+    Conv2D: orStock(simdConvolve, toExplicitSamePadding(stock('Conv2D'))),
+    FusedConv2D: orStock(simdConvolve, toExplicitSamePadding(stock('FusedConv2D'))),
     Tile: tile,
     Sum: toLeadingAxesSum(stock('Sum')),
+    Add: toBiasAdd(stock('Add')),
+    Identity: sharedIdentity,
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const previous = tf.getKernel(kernelName, 'wasm');

@@ -1,11 +1,14 @@
 /**
- * MaxPoolGrad for the wasm backend, in JavaScript over the wasm heap: the stock kernel
- * takes ~3.6 ms for LeNet's first pool at batch 64 here, as long as its convolution; this
- * one is a single pass over the input. The gradient of each window goes to its first
- * maximum in row-major order, as in TensorFlow and tfjs's cpu backend (`maxPoolPositions`).
+ * MaxPoolGrad for the wasm backend over the wasm heap: the stock kernel takes ~3.6 ms for
+ * LeNet's first pool at batch 64 here, as long as its convolution; this one is a single
+ * pass over the input — for the common 2×2, stride-2, unpadded window (LeNet, VGG) in
+ * ConvLens's SIMD module (`maxPoolGradient2x2`), else in JavaScript. The gradient of each
+ * window goes to its first maximum in row-major order, as in TensorFlow and tfjs's cpu
+ * backend (`maxPoolPositions`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
+import { addressOf, simdKernels } from './wasm-simd-module';
 
 export function maxPoolGradient(args: KernelArguments): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -22,7 +25,7 @@ export function maxPoolGradient(args: KernelArguments): TensorInfo {
   const gradient = heapView(backend, dy);
   dx.fill(0);
   if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth) {
-    maxPoolGradient2x2(input, gradient, dx, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
+    simdKernels(backend).maxPoolGradient2x2(addressOf(backend, x), addressOf(backend, dy), addressOf(backend, out), batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return out;
   }
   for (let b = 0; b < batchSize; b += 1) {
@@ -53,42 +56,6 @@ export function maxPoolGradient(args: KernelArguments): TensorInfo {
     }
   }
   return out;
-}
-
-/**
- * The common 2×2, stride-2, unpadded window (LeNet, VGG) unrolled: a third faster than the
- * general loop here. Ties go to the first maximum in row-major order, as there.
- */
-function maxPoolGradient2x2(input: Float32Array, gradient: Float32Array, dx: Float32Array, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void {
-  const rowStride = width * channels;
-  let output = 0;
-  for (let b = 0; b < batch; b += 1) {
-    for (let p = 0; p < outHeight; p += 1) {
-      let corner = (b * height + 2 * p) * rowStride;
-      for (let q = 0; q < outWidth; q += 1, corner += 2 * channels) {
-        for (let c = 0; c < channels; c += 1, output += 1) {
-          const topLeft = corner + c;
-          const topRight = topLeft + channels;
-          const bottomLeft = topLeft + rowStride;
-          const bottomRight = bottomLeft + channels;
-          let where = topLeft;
-          let best = input[topLeft] as number;
-          const a = input[topRight] as number;
-          if (a > best) {
-            best = a;
-            where = topRight;
-          }
-          const d = input[bottomLeft] as number;
-          if (d > best) {
-            best = d;
-            where = bottomLeft;
-          }
-          if ((input[bottomRight] as number) > best) where = bottomRight;
-          dx[where] = gradient[output] as number;
-        }
-      }
-    }
-  }
 }
 
 /**

@@ -65,7 +65,9 @@ describe('runtime: wasm kernels against the cpu backend', function () {
   it('Conv2D (forward), Conv2DBackpropFilter and Conv2DBackpropInput on 60 random convolutions', async () => {
     let checked = 0;
     for (let trial = 0; trial < 60; trial += 1) {
-      const [batch, height, width, channels, filters] = [integer(1, 3), integer(3, 12), integer(3, 12), integer(1, 5), integer(1, 5)];
+      // Filters up to 20: the SIMD kernels work 8 filters at a time, so this covers whole
+      // blocks, partial last blocks and fewer filters than one block.
+      const [batch, height, width, channels, filters] = [integer(1, 3), integer(3, 12), integer(3, 12), integer(1, 9), integer(1, 20)];
       const kernel: [number, number] = [integer(1, Math.min(5, height)), integer(1, Math.min(5, width))];
       const strides: [number, number] = [integer(1, 3), integer(1, 3)];
       const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]]]);
@@ -93,6 +95,25 @@ describe('runtime: wasm kernels against the cpu backend', function () {
       checked += 1;
     }
     assert.ok(checked >= 40, `only ${checked} convolutions fitted`);
+  });
+
+  it('FusedConv2D with bias and ReLU, and dilated Conv2D, on 30 random convolutions', async () => {
+    for (let trial = 0; trial < 30; trial += 1) {
+      const [batch, height, width, channels, filters] = [integer(1, 3), integer(6, 12), integer(6, 12), integer(1, 6), integer(1, 20)];
+      const kernel: [number, number] = [integer(1, 3), integer(1, 3)];
+      const dilation: [number, number] = [integer(1, 2), integer(1, 2)];
+      const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]]]);
+      const activation = pick(['linear', 'relu'] as const);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(kernel[0] * kernel[1] * channels * filters), shape: [kernel[0], kernel[1], channels, filters] },
+          { values: values(filters), shape: [filters] },
+        ],
+        (x, w, bias) => [tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad, dilations: dilation, bias: bias as tf.Tensor1D, activation })],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `fused ${activation} ${JSON.stringify({ kernel, dilation, pad, channels, filters })}`);
+    }
   });
 
   it('dilated convolutions (trained through a dilated kernel) on 20 random cases', async () => {
@@ -164,18 +185,19 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
-  it('MaxPoolGrad of the 2×2, stride-2 window (its unrolled path), with ties from ReLU zeros', async () => {
-    for (const [height, width] of [[28, 28], [7, 9], [2, 2]] as const) {
-      const xValues = values(2 * height * width * 3).map((value) => Math.max(value, 0));
-      const outShape = [2, Math.floor(height / 2), Math.floor(width / 2), 3];
+  it('MaxPoolGrad of the 2×2, stride-2 window (its SIMD path), with ties from ReLU zeros', async () => {
+    // Channels 1–3 take the scalar lanes only, 4 and 16 whole vectors, 6 both.
+    for (const [height, width, channels] of [[28, 28, 6], [7, 9, 3], [2, 2, 1], [10, 10, 16], [5, 6, 4]] as const) {
+      const xValues = values(2 * height * width * channels).map((value) => Math.max(value, 0));
+      const outShape = [2, Math.floor(height / 2), Math.floor(width / 2), channels];
       const { cpu, wasm } = await onBothBackends(
         [
-          { values: xValues, shape: [2, height, width, 3] },
+          { values: xValues, shape: [2, height, width, channels] },
           { values: values(outShape.reduce((a, b) => a * b, 1)), shape: outShape },
         ],
         (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy as tf.Tensor)))(x as tf.Tensor)],
       );
-      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `2×2 max pool on ${height}×${width}`);
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `2×2 max pool on ${height}×${width}×${channels}`);
     }
   });
 
@@ -184,6 +206,42 @@ describe('runtime: wasm kernels against the cpu backend', function () {
       const { cpu, wasm } = await onBothBackends([{ values: values(2 * 5 * 4 * 3), shape: [2, 5, 4, 3] }], (x) => [tf.sum(x as tf.Tensor, axes), tf.sum(x as tf.Tensor, axes, true)]);
       assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE && relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `sum over ${axes}`);
     }
+    // Bias gradients of every period the SIMD pass handles: lcm(C, 4) of 4, 12, 16 (in
+    // registers) and 120, 20 (in memory), with and without elements after the last period.
+    for (const shape of [[64, 7, 7, 6], [3, 5, 3], [8, 4, 16], [2, 3, 120], [7, 5], [1, 1]]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const { cpu, wasm } = await onBothBackends([{ values: values(size), shape }], (x) => [tf.sum(x as tf.Tensor, shape.slice(0, -1).map((_, axis) => axis))]);
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `bias gradient of ${shape}`);
+    }
+  });
+
+  it('Add of a per-channel bias (either operand, [C] or [1, …, 1, C]) and other broadcasts', async () => {
+    const cases: [number[], number[]][] = [[[64, 7, 7, 6], [6]], [[6], [4, 3, 6]], [[2, 3, 5], [1, 1, 5]], [[4, 16], [16]], [[3, 120], [120]], [[2, 3, 4], [3, 1]], [[2, 3], [2, 3]], [[5], [1]]];
+    for (const [aShape, bShape] of cases) {
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(aShape.reduce((a, b) => a * b, 1)), shape: aShape },
+          { values: values(bShape.reduce((a, b) => a * b, 1)), shape: bShape },
+        ],
+        (a, b) => [tf.add(a as tf.Tensor, b as tf.Tensor)],
+      );
+      assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `${aShape} + ${bShape}`);
+    }
+  });
+
+  it('Identity (tf.clone) shares memory: each copy stays valid after the other is disposed', async () => {
+    await tf.setBackend('wasm');
+    const original = tf.tensor([1, 2, 3, 4]);
+    const copy = tf.clone(original);
+    assert.deepEqual(Array.from(await copy.data()), [1, 2, 3, 4]);
+    original.dispose();
+    assert.deepEqual(Array.from(await copy.data()), [1, 2, 3, 4]);
+    const again = tf.clone(copy);
+    copy.dispose();
+    const before = tf.memory().numTensors;
+    assert.deepEqual(Array.from(await again.data()), [1, 2, 3, 4]);
+    again.dispose();
+    assert.equal(tf.memory().numTensors, before - 1);
   });
 
   it("AvgPoolGrad with 'valid' padding against the cpu backend", async () => {

@@ -1,0 +1,73 @@
+// Compiles kernels.ts (AssemblyScript) to dist/runtime/kernels/simd/kernels.wasm.
+// Run by `npm run build:kernels` (part of prepare, build, test and the benchmarks).
+//
+// The module must import tfjs-backend-wasm's memory and must not write to it on its own:
+// a data segment or a runtime would overwrite the heap tfjs's allocator manages. The build
+// fails if the output has either.
+import asc from 'assemblyscript/asc';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sources = ['kernels.ts', 'convolution.ts', 'channels.ts'].map((name) => join(here, name));
+const source = sources[0];
+const output = join(here, '../../../dist/runtime/kernels/simd/kernels.wasm');
+
+const upToDate = (() => {
+  try {
+    return statSync(output).mtimeMs >= Math.max(...[...sources, fileURLToPath(import.meta.url)].map((file) => statSync(file).mtimeMs));
+  } catch {
+    return false;
+  }
+})();
+
+if (!upToDate) {
+  mkdirSync(dirname(output), { recursive: true });
+  const { error, stderr } = await asc.main([
+    source,
+    '--outFile', output,
+    '--optimizeLevel', '3',
+    '--shrinkLevel', '0',
+    '--runtime', 'stub',
+    '--importMemory',
+    '--noAssert',
+    '--enable', 'simd',
+    '--noExportMemory',
+    '--use', 'abort=',
+  ]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`[convlens] could not compile ${source}: ${error.message}`);
+    process.exit(1);
+  }
+  checkModule(readFileSync(output));
+}
+
+function checkModule(bytes) {
+  const module = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(module);
+  const unexpected = imports.filter((entry) => !(entry.kind === 'memory' && entry.module === 'env' && entry.name === 'memory'));
+  if (unexpected.length > 0 || imports.length !== 1) fail(`imports ${JSON.stringify(imports)}; expected only env.memory`);
+  // Section ids (WebAssembly core spec §5.5.2): 11 is the data section, 8 the start function.
+  let offset = 8;
+  while (offset < bytes.length) {
+    const id = bytes[offset];
+    offset += 1;
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[offset];
+      offset += 1;
+      size |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) break;
+    }
+    if (id === 11 && size > 1) fail('has a data segment, which would overwrite tfjs\'s heap');
+    if (id === 8) fail('has a start function');
+    offset += size;
+  }
+}
+
+function fail(message) {
+  console.error(`[convlens] ${output} ${message}`);
+  process.exit(1);
+}

@@ -1,0 +1,113 @@
+// AssemblyScript (see convolution.ts for the conventions): per-channel kernels of the
+// training step that tfjs-backend-wasm runs slowly for channels-last tensors — the bias
+// add (a broadcast over [.., C]), the bias gradient (a sum over every axis but the last)
+// and the 2×2 max-pool gradient. Each is one pass over its tensor.
+
+/**
+ * out[r, c] = x[r, c] + bias[c] for `count` elements of x with `channels` channels,
+ * SIMD over the flattened tensor: `pattern` is the bias repeated to `period` =
+ * lcm(channels, 4) floats, so every 4-lane load of x lines up with 4 lanes of it.
+ */
+export function addBias(x: usize, pattern: usize, period: i32, output: usize, count: i32): void {
+  const periodBytes = <usize>period << 2;
+  const whole = count - count % period;
+  let offset: usize = 0;
+  const end = <usize>whole << 2;
+  while (offset < end) {
+    for (let lane: usize = 0; lane < periodBytes; lane += 16) {
+      v128.store(output + offset + lane, f32x4.add(v128.load(x + offset + lane), v128.load(pattern + lane)));
+    }
+    offset += periodBytes;
+  }
+  for (let index = whole; index < count; index++) {
+    const at = <usize>index << 2;
+    store<f32>(output + at, load<f32>(x + at) + load<f32>(pattern + (<usize>(index - whole) << 2)));
+  }
+}
+
+/**
+ * partial[k] = Σ over whole periods of x[period·n + k] for k < period (= lcm(channels, 4)),
+ * SIMD over the flattened tensor; the caller folds `partial` into the channels and adds
+ * the elements after the last whole period. `partial` must be zeroed by the caller.
+ */
+export function sumPeriods(x: usize, partial: usize, period: i32, count: i32): void {
+  const periodBytes = <usize>period << 2;
+  const end = <usize>(count - count % period) << 2;
+  if (period <= 16) {
+    // Up to four vectors: in registers.
+    let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0), d = f32x4.splat(0);
+    for (let offset: usize = 0; offset < end; offset += periodBytes) {
+      a = f32x4.add(a, v128.load(x + offset));
+      if (period > 4) b = f32x4.add(b, v128.load(x + offset, 16));
+      if (period > 8) c = f32x4.add(c, v128.load(x + offset, 32));
+      if (period > 12) d = f32x4.add(d, v128.load(x + offset, 48));
+    }
+    v128.store(partial, a);
+    if (period > 4) v128.store(partial, b, 16);
+    if (period > 8) v128.store(partial, c, 32);
+    if (period > 12) v128.store(partial, d, 48);
+    return;
+  }
+  for (let offset: usize = 0; offset < end; offset += periodBytes) {
+    for (let lane: usize = 0; lane < periodBytes; lane += 16) {
+      v128.store(partial + lane, f32x4.add(v128.load(partial + lane), v128.load(x + offset + lane)));
+    }
+  }
+}
+
+/**
+ * MaxPoolGrad of the 2×2, stride-2, unpadded window (LeNet, VGG): each window's gradient
+ * goes to its first maximum in row-major order, as in TensorFlow and tfjs's cpu backend —
+ * the strict comparisons below pick the same element, NaN included. `dx` must be zeroed
+ * by the caller (rows and columns no window covers keep 0).
+ */
+export function maxPoolGradient2x2(
+  x: usize, dy: usize, dx: usize,
+  batch: i32, height: i32, width: i32, channels: i32, outHeight: i32, outWidth: i32,
+): void {
+  const channelBytes = <usize>channels << 2;
+  const rowBytes = <usize>(width * channels) << 2;
+  const vectorEnd = <usize>(channels & ~3) << 2;
+  let gradient = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < outHeight; p++) {
+      let corner = (<usize>(b * height + 2 * p) * rowBytes);
+      for (let q = 0; q < outWidth; q++, corner += 2 * channelBytes, gradient += channelBytes) {
+        let c: usize = 0;
+        for (; c < vectorEnd; c += 16) {
+          const at = corner + c;
+          const x0 = v128.load(x + at);
+          const x1 = v128.load(x + at + channelBytes);
+          const x2 = v128.load(x + at + rowBytes);
+          const x3 = v128.load(x + at + rowBytes + channelBytes);
+          const c1 = f32x4.gt(x1, x0);
+          let best = v128.bitselect(x1, x0, c1);
+          const c2 = f32x4.gt(x2, best);
+          best = v128.bitselect(x2, best, c2);
+          const c3 = f32x4.gt(x3, best);
+          const g = v128.load(gradient + c);
+          // The winner is the last position whose comparison succeeded.
+          const not3 = v128.not(c3);
+          const w2 = v128.and(c2, not3);
+          const w1 = v128.andnot(v128.and(c1, not3), c2);
+          const w0 = v128.not(v128.or(v128.or(c1, c2), c3));
+          v128.store(dx + at, v128.and(g, w0));
+          v128.store(dx + at + channelBytes, v128.and(g, w1));
+          v128.store(dx + at + rowBytes, v128.and(g, w2));
+          v128.store(dx + at + rowBytes + channelBytes, v128.and(g, c3));
+        }
+        for (; c < channelBytes; c += 4) {
+          const at = corner + c;
+          let where = at;
+          let best = load<f32>(x + at);
+          const a = load<f32>(x + at + channelBytes);
+          if (a > best) { best = a; where = at + channelBytes; }
+          const d = load<f32>(x + at + rowBytes);
+          if (d > best) { best = d; where = at + rowBytes; }
+          if (load<f32>(x + at + rowBytes + channelBytes) > best) where = at + rowBytes + channelBytes;
+          store<f32>(dx + where, load<f32>(gradient + c));
+        }
+      }
+    }
+  }
+}

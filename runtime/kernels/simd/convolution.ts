@@ -1,0 +1,243 @@
+// AssemblyScript, compiled to WebAssembly SIMD by `npm run build:kernels` (build.mjs here).
+//
+// The three convolution kernels of ConvLens's wasm backend: forward, filter gradient and
+// input gradient of a 2-D convolution in channels-last layout (NHWC tensors, filters
+// [KH, KW, C, F]). The module imports the memory of tfjs-backend-wasm's own instance, so
+// it reads and writes tensors where tfjs keeps them: every pointer below is a byte offset
+// into that heap, and nothing here allocates (no runtime, no data segment; build.mjs
+// checks both).
+//
+// Why by hand: XNNPACK, which tfjs-backend-wasm uses for its convolutions, is tuned for
+// many channels (LeNet's 1 → 6 convolution runs at ~6 GMAC/s there) and tfjs has no
+// filter gradient for wasm; building one from XNNPACK convolutions needs transposes that
+// cost more than the arithmetic (bench/README.md). No maintained library provides these
+// kernels for WebAssembly.
+//
+// Conventions shared by the three kernels:
+// - The input side is given padded: `padded` is [B, paddedHeight, paddedWidth, C] with the
+//   convolution's padding already in place (zeros), so no kernel checks bounds. The caller
+//   makes that copy only when the padding is not zero.
+// - Vectors run along the filters (F) in the forward pass and filter gradient, 8 lanes
+//   (two f32x4) at a time. When F is not a multiple of 8 the last lanes read whatever
+//   follows in memory and are never stored; the caller guarantees that 32 bytes after
+//   every input are inside the heap.
+// - Register tiles are 4 × 8: four output pixels (or four taps) by eight filters, i.e.
+//   eight accumulators, so that V8 keeps them in registers (x64 has 16 vector registers).
+
+@inline function multiplyAdd(accumulator: v128, a: v128, b: v128): v128 {
+  // Relaxed SIMD's fused multiply-add is not available in Node 20 without a flag.
+  return f32x4.add(accumulator, f32x4.mul(a, b));
+}
+
+@inline function relu(v: v128): v128 {
+  return f32x4.max(v, f32x4.splat(0));
+}
+
+/** Stores the first `lanes` (1…8) of the 8-lane value (low, high) at `pointer`. */
+@inline function storeLanes(pointer: usize, low: v128, high: v128, lanes: i32): void {
+  if (lanes >= 8) {
+    v128.store(pointer, low);
+    v128.store(pointer, high, 16);
+    return;
+  }
+  if (lanes >= 4) {
+    v128.store(pointer, low);
+    if (lanes > 4) v128.store32_lane(pointer, high, 0, 16);
+    if (lanes > 5) v128.store32_lane(pointer, high, 1, 20);
+    if (lanes > 6) v128.store32_lane(pointer, high, 2, 24);
+    return;
+  }
+  v128.store32_lane(pointer, low, 0);
+  if (lanes > 1) v128.store32_lane(pointer, low, 1, 4);
+  if (lanes > 2) v128.store32_lane(pointer, low, 2, 8);
+}
+
+/**
+ * y[b, p, q, f] = bias[f] + Σ_{i, j, c} padded[b, p·sh + i·dh, q·sw + j·dw, c] · w[i, j, c, f],
+ * then max(·, 0) when `withRelu`. `bias` 0 means none.
+ *
+ * `windows` holds each output pixel's window start in `padded` (byte offsets, i32) and
+ * `taps` each tap's byte offset inside a window, in the filter's (i, j, c) order: the
+ * caller computes both, so that the loops here are flat (nested loops over i, j and a
+ * short c made V8's code 4× slower than this flat form).
+ */
+export function convolve(
+  padded: usize, filter: usize, bias: usize, output: usize,
+  windows: usize, pixels: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool,
+): void {
+  const tapStep = filters << 2;
+  const last = pixels - 1;
+  for (let first = 0; first < pixels; first += 4) {
+    // The last tile may overlap the one before it: recomputing a pixel stores the same values.
+    const tile = min(first, max(pixels - 4, 0));
+    const x0 = padded + load<i32>(windows + (<usize>tile << 2));
+    const x1 = padded + load<i32>(windows + (<usize>min(tile + 1, last) << 2));
+    const x2 = padded + load<i32>(windows + (<usize>min(tile + 2, last) << 2));
+    const x3 = padded + load<i32>(windows + (<usize>min(tile + 3, last) << 2));
+    for (let lane = 0; lane < filters; lane += 8) {
+      let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+      if (bias != 0) {
+        const low = v128.load(bias + (<usize>lane << 2));
+        const high = v128.load(bias + (<usize>lane << 2), 16);
+        a0 = low; a1 = low; a2 = low; a3 = low;
+        b0 = high; b1 = high; b2 = high; b3 = high;
+      }
+      let w = filter + (<usize>lane << 2);
+      const tapEnd = taps + (<usize>tapCount << 2);
+      for (let tap = taps; tap < tapEnd; tap += 4, w += tapStep) {
+        const offset = <usize>load<i32>(tap);
+        const low = v128.load(w);
+        const high = v128.load(w, 16);
+        let x = v128.load32_splat(x0 + offset);
+        a0 = multiplyAdd(a0, x, low); b0 = multiplyAdd(b0, x, high);
+        x = v128.load32_splat(x1 + offset);
+        a1 = multiplyAdd(a1, x, low); b1 = multiplyAdd(b1, x, high);
+        x = v128.load32_splat(x2 + offset);
+        a2 = multiplyAdd(a2, x, low); b2 = multiplyAdd(b2, x, high);
+        x = v128.load32_splat(x3 + offset);
+        a3 = multiplyAdd(a3, x, low); b3 = multiplyAdd(b3, x, high);
+      }
+      if (withRelu) {
+        a0 = relu(a0); b0 = relu(b0); a1 = relu(a1); b1 = relu(b1);
+        a2 = relu(a2); b2 = relu(b2); a3 = relu(a3); b3 = relu(b3);
+      }
+      const lanes = min(filters - lane, 8);
+      const y = output + (((<usize>tile * filters) + lane) << 2);
+      storeLanes(y, a0, b0, lanes);
+      if (tile + 1 <= last) storeLanes(y + tapStep, a1, b1, lanes);
+      if (tile + 2 <= last) storeLanes(y + 2 * tapStep, a2, b2, lanes);
+      if (tile + 3 <= last) storeLanes(y + 3 * tapStep, a3, b3, lanes);
+    }
+  }
+}
+
+/**
+ * dw[i, j, c, f] = Σ_{b, p, q} padded[b, p·sh + i·dh, q·sw + j·dw, c] · dy[b, p, q, f]:
+ * four taps (i, j, c) by eight filters per tile, summed over every output pixel in one
+ * flat loop (`windows` and `taps` as for `convolve`).
+ */
+export function filterGradient(
+  padded: usize, outputGradient: usize, filterGradientOut: usize,
+  windows: usize, pixels: i32, taps: usize, tapCount: i32, filters: i32,
+): void {
+  const dyPixelStep = filters << 2;
+  const lastTap = tapCount - 1;
+  const windowEnd = windows + (<usize>pixels << 2);
+  for (let firstTap = 0; firstTap < tapCount; firstTap += 4) {
+    const tile = min(firstTap, max(tapCount - 4, 0));
+    const o0 = padded + load<i32>(taps + (<usize>tile << 2));
+    const o1 = padded + load<i32>(taps + (<usize>min(tile + 1, lastTap) << 2));
+    const o2 = padded + load<i32>(taps + (<usize>min(tile + 2, lastTap) << 2));
+    const o3 = padded + load<i32>(taps + (<usize>min(tile + 3, lastTap) << 2));
+    for (let lane = 0; lane < filters; lane += 8) {
+      let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+      let dy = outputGradient + (<usize>lane << 2);
+      for (let window = windows; window < windowEnd; window += 4, dy += dyPixelStep) {
+        const x = <usize>load<i32>(window);
+        const low = v128.load(dy);
+        const high = v128.load(dy, 16);
+        let v = v128.load32_splat(x + o0);
+        a0 = multiplyAdd(a0, v, low); b0 = multiplyAdd(b0, v, high);
+        v = v128.load32_splat(x + o1);
+        a1 = multiplyAdd(a1, v, low); b1 = multiplyAdd(b1, v, high);
+        v = v128.load32_splat(x + o2);
+        a2 = multiplyAdd(a2, v, low); b2 = multiplyAdd(b2, v, high);
+        v = v128.load32_splat(x + o3);
+        a3 = multiplyAdd(a3, v, low); b3 = multiplyAdd(b3, v, high);
+      }
+      const lanes = min(filters - lane, 8);
+      const out = filterGradientOut + (((<usize>tile * filters) + lane) << 2);
+      storeLanes(out, a0, b0, lanes);
+      if (tile + 1 <= lastTap) storeLanes(out + dyPixelStep, a1, b1, lanes);
+      if (tile + 2 <= lastTap) storeLanes(out + 2 * dyPixelStep, a2, b2, lanes);
+      if (tile + 3 <= lastTap) storeLanes(out + 3 * dyPixelStep, a3, b3, lanes);
+    }
+  }
+}
+
+/**
+ * dx_padded[b, p·sh + i·dh, q·sw + j·dw, c] += Σ_f dy[b, p, q, f] · w[i, j, c, f], added
+ * into `paddedGradient` (zeroed by the caller, [B, paddedHeight, paddedWidth, C] plus 8
+ * floats of slack) pixel by pixel: a matrix product dy · wᵀ whose columns go straight to
+ * their place in the window (col2im fused into the product, no column buffer).
+ *
+ * The taps are cut into runs that are contiguous in a window (a kernel row when dw = 1,
+ * else one tap's C channels). `runs` holds per run: its first column in `packedFilter`
+ * (a multiple of 8), its byte offset inside the window, and its count of 8-lane blocks.
+ * `packedFilter` is [F, packedTaps]: wᵀ with each run zero-padded to whole blocks, so the
+ * lanes past a run's end add zeros to whatever follows it.
+ */
+export function inputGradient(
+  outputGradient: usize, packedFilter: usize, runs: usize, runCount: i32, packedTaps: i32, paddedGradient: usize,
+  windows: usize, pixels: i32, filters: i32,
+): void {
+  const filterRowStep = packedTaps << 2;
+  let first = 0;
+  for (; first + 4 <= pixels; first += 4) {
+    const x0 = paddedGradient + load<i32>(windows + (<usize>first << 2));
+    const x1 = paddedGradient + load<i32>(windows + (<usize>(first + 1) << 2));
+    const x2 = paddedGradient + load<i32>(windows + (<usize>(first + 2) << 2));
+    const x3 = paddedGradient + load<i32>(windows + (<usize>(first + 3) << 2));
+    const dy0 = outputGradient + ((<usize>first * filters) << 2);
+    const dy1 = dy0 + (filters << 2);
+    const dy2 = dy1 + (filters << 2);
+    const dy3 = dy2 + (filters << 2);
+    for (let run = 0; run < runCount; run++) {
+      const entry = runs + ((<usize>run * 3) << 2);
+      const column = load<i32>(entry);
+      const offset = <usize>load<i32>(entry, 4);
+      const blocks = load<i32>(entry, 8);
+      for (let block = 0; block < blocks; block++) {
+        let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+        let w = packedFilter + ((<usize>(column + block * 8)) << 2);
+        for (let f = 0; f < filters; f++, w += filterRowStep) {
+          const low = v128.load(w);
+          const high = v128.load(w, 16);
+          const fo = <usize>f << 2;
+          let d = v128.load32_splat(dy0 + fo);
+          a0 = multiplyAdd(a0, d, low); b0 = multiplyAdd(b0, d, high);
+          d = v128.load32_splat(dy1 + fo);
+          a1 = multiplyAdd(a1, d, low); b1 = multiplyAdd(b1, d, high);
+          d = v128.load32_splat(dy2 + fo);
+          a2 = multiplyAdd(a2, d, low); b2 = multiplyAdd(b2, d, high);
+          d = v128.load32_splat(dy3 + fo);
+          a3 = multiplyAdd(a3, d, low); b3 = multiplyAdd(b3, d, high);
+        }
+        const at = offset + ((<usize>block * 8) << 2);
+        // One pixel after another: neighbouring windows overlap.
+        addInto(x0 + at, a0, b0);
+        addInto(x1 + at, a1, b1);
+        addInto(x2 + at, a2, b2);
+        addInto(x3 + at, a3, b3);
+      }
+    }
+  }
+  for (; first < pixels; first++) {
+    const x0 = paddedGradient + load<i32>(windows + (<usize>first << 2));
+    const dy0 = outputGradient + ((<usize>first * filters) << 2);
+    for (let run = 0; run < runCount; run++) {
+      const entry = runs + ((<usize>run * 3) << 2);
+      const column = load<i32>(entry);
+      const offset = <usize>load<i32>(entry, 4);
+      const blocks = load<i32>(entry, 8);
+      for (let block = 0; block < blocks; block++) {
+        let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+        let w = packedFilter + ((<usize>(column + block * 8)) << 2);
+        for (let f = 0; f < filters; f++, w += filterRowStep) {
+          const d = v128.load32_splat(dy0 + (<usize>f << 2));
+          a0 = multiplyAdd(a0, d, v128.load(w));
+          b0 = multiplyAdd(b0, d, v128.load(w, 16));
+        }
+        addInto(x0 + offset + ((<usize>block * 8) << 2), a0, b0);
+      }
+    }
+  }
+}
+
+@inline function addInto(pointer: usize, low: v128, high: v128): void {
+  v128.store(pointer, f32x4.add(v128.load(pointer), low));
+  v128.store(pointer, f32x4.add(v128.load(pointer, 16), high), 16);
+}

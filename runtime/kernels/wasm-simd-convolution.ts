@@ -1,0 +1,261 @@
+/**
+ * Conv2D, FusedConv2D and the two convolution gradients for the wasm backend, run by
+ * ConvLens's own WebAssembly SIMD module (simd/convolution.ts) directly on the tensors in
+ * tfjs-backend-wasm's heap.
+ *
+ * This file does the bookkeeping the module leaves to its caller: geometry from tfjs-core's
+ * `computeConv2DInfo`, a zero-padded copy of the input when the convolution pads, the
+ * filter packed for the input gradient, and 32 bytes of readable memory after every buffer
+ * the module reads eight lanes at a time.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { disposeOn, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
+import { addressOf, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
+
+type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+interface Geometry {
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly filters: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  readonly top: number;
+  readonly left: number;
+  /** The padded input's size: the padding above and left, and enough rows below for the last window. */
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+}
+
+function geometryOf(xShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>): Geometry | null {
+  if (attrs['dataFormat'] === 'NCHW') return null;
+  const dilations = (attrs['dilations'] as [number, number] | number | undefined) ?? 1;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs['strides'] as [number, number],
+    dilations,
+    attrs['pad'] as ConvPad,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const { top, left } = info.padInfo;
+  const reach = (out: number, stride: number, filter: number, dilation: number) => (out - 1) * stride + (filter - 1) * dilation + 1;
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filters: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    top,
+    left,
+    paddedHeight: Math.max(top + info.inHeight, reach(info.outHeight, info.strideHeight, info.filterHeight, info.dilationHeight)),
+    paddedWidth: Math.max(left + info.inWidth, reach(info.outWidth, info.strideWidth, info.filterWidth, info.dilationWidth)),
+  };
+}
+
+const needsPadding = (g: Geometry) => g.top !== 0 || g.left !== 0 || g.paddedHeight !== g.inHeight || g.paddedWidth !== g.inWidth;
+
+/**
+ * The byte offsets the module's flat loops walk: each output pixel's window start in the
+ * padded input, and each tap's offset inside a window in the filter's (i, j, c) order.
+ * They depend on the geometry only, so they are kept per backend and geometry (a model
+ * has a few convolutions and batch sizes) in memory of their own from tfjs's allocator.
+ */
+interface OffsetTables {
+  readonly windows: number;
+  readonly pixels: number;
+  readonly taps: number;
+  readonly tapCount: number;
+}
+
+const MAX_CACHED_TABLES = 64;
+const tableCaches = new WeakMap<BackendWasm, Map<string, OffsetTables>>();
+
+function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
+  let cache = tableCaches.get(backend);
+  if (cache === undefined) tableCaches.set(backend, (cache = new Map()));
+  const key = [g.batch, g.paddedHeight, g.paddedWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth].join(',');
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const wasm = wasmAllocator(backend);
+  if (cache.size >= MAX_CACHED_TABLES) {
+    for (const tables of cache.values()) {
+      wasm._free(tables.windows);
+      wasm._free(tables.taps);
+    }
+    cache.clear();
+  }
+  const pixels = g.batch * g.outHeight * g.outWidth;
+  const tapCount = g.filterHeight * g.filterWidth * g.channels;
+  const windowOffsets = new Int32Array(pixels);
+  for (let b = 0, m = 0; b < g.batch; b += 1) {
+    for (let p = 0; p < g.outHeight; p += 1) {
+      for (let q = 0; q < g.outWidth; q += 1, m += 1) {
+        windowOffsets[m] = ((b * g.paddedHeight + p * g.strideHeight) * g.paddedWidth + q * g.strideWidth) * g.channels * 4;
+      }
+    }
+  }
+  const tapOffsets = new Int32Array(tapCount);
+  for (let i = 0, t = 0; i < g.filterHeight; i += 1) {
+    for (let j = 0; j < g.filterWidth; j += 1) {
+      for (let c = 0; c < g.channels; c += 1, t += 1) {
+        tapOffsets[t] = ((i * g.dilationHeight * g.paddedWidth + j * g.dilationWidth) * g.channels + c) * 4;
+      }
+    }
+  }
+  const windows = wasm._malloc(windowOffsets.byteLength);
+  const taps = wasm._malloc(tapOffsets.byteLength);
+  // After both allocations: growing the heap replaces its buffer.
+  const heap = heapOf(backend).buffer;
+  new Int32Array(heap, windows, pixels).set(windowOffsets);
+  new Int32Array(heap, taps, tapCount).set(tapOffsets);
+  const tables = { windows, pixels, taps, tapCount };
+  cache.set(key, tables);
+  return tables;
+}
+
+/** The input with its padding in place, as the module wants it; `x` itself when nothing pads. */
+function paddedInput(backend: BackendWasm, x: TensorInfo, g: Geometry, temporaries: TensorInfo[]): number {
+  if (!needsPadding(g)) return addressOf(backend, x);
+  const padded = backend.makeOutput([g.batch, g.paddedHeight, g.paddedWidth, g.channels], 'float32');
+  temporaries.push(padded);
+  const target = backend.typedArrayFromHeap(padded) as Float32Array;
+  const source = backend.typedArrayFromHeap(x) as Float32Array;
+  target.fill(0);
+  const rowLength = g.inWidth * g.channels;
+  for (let b = 0; b < g.batch; b += 1) {
+    for (let row = 0; row < g.inHeight; row += 1) {
+      const from = (b * g.inHeight + row) * rowLength;
+      const to = ((b * g.paddedHeight + row + g.top) * g.paddedWidth + g.left) * g.channels;
+      target.set(source.subarray(from, from + rowLength), to);
+    }
+  }
+  return addressOf(backend, padded);
+}
+
+/**
+ * Conv2D (inputs x, filter) or FusedConv2D (plus bias; activation 'linear' or 'relu'),
+ * channels last; null when the module does not cover the call (NCHW, another activation,
+ * a pre-activation input), so the caller uses the stock kernel.
+ */
+export function simdConvolve(args: KernelArguments): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const x = inputs['x'] as TensorInfo;
+  const filter = inputs['filter'] as TensorInfo;
+  const bias = inputs['bias'] as TensorInfo | undefined;
+  const activation = (attrs['activation'] as string | undefined) ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') return null;
+  if (inputs['preluActivationWeights'] !== undefined || x.dtype !== 'float32') return null;
+  const g = geometryOf(x.shape, filter.shape, attrs);
+  if (g === null) return null;
+  if (bias !== undefined && bias.shape.reduce((product, dimension) => product * dimension, 1) !== g.filters) return null;
+  const kernels = simdKernels(backend);
+  const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.filters], 'float32');
+  if (out.shape.some((dimension) => dimension === 0)) return out;
+  const temporaries: TensorInfo[] = [];
+  const padded = paddedInput(backend, x, g, temporaries);
+  const filterAddress = readable(backend, filter, temporaries);
+  const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
+  const tables = offsetTables(backend, g);
+  kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, activation === 'relu' ? 1 : 0);
+  disposeOn(backend, ...temporaries);
+  return out;
+}
+
+/** Conv2DBackpropFilter: inputs x, dy; attrs strides, pad, dataFormat, dimRoundingMode, filterShape. */
+export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const x = inputs['x'] as TensorInfo;
+  const dy = inputs['dy'] as TensorInfo;
+  const filterShape = attrs['filterShape'] as [number, number, number, number];
+  const g = geometryOf(x.shape, filterShape, { ...attrs, dilations: 1 });
+  if (g === null) return null;
+  const kernels = simdKernels(backend);
+  const out = backend.makeOutput([...filterShape], 'float32');
+  const temporaries: TensorInfo[] = [];
+  const padded = paddedInput(backend, x, g, temporaries);
+  const dyAddress = readable(backend, dy, temporaries);
+  if (g.batch * g.outHeight * g.outWidth === 0) {
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  } else {
+    const tables = offsetTables(backend, g);
+    kernels.filterGradient(padded, dyAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters);
+  }
+  disposeOn(backend, ...temporaries);
+  return out;
+}
+
+/** Conv2DBackpropInput: inputs dy, filter; attrs strides, pad, dataFormat, dimRoundingMode, inputShape. */
+export function simdInputGradient(args: KernelArguments): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const dy = inputs['dy'] as TensorInfo;
+  const filter = inputs['filter'] as TensorInfo;
+  const inputShape = attrs['inputShape'] as [number, number, number, number];
+  const g = geometryOf(inputShape, filter.shape, { ...attrs, dilations: 1 });
+  if (g === null) return null;
+  const kernels = simdKernels(backend);
+  const out = backend.makeOutput([...inputShape], 'float32');
+  const pixels = g.batch * g.outHeight * g.outWidth;
+  if (pixels === 0 || out.shape.some((dimension) => dimension === 0)) {
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+    return out;
+  }
+  // With dilation 1 a kernel row's taps (j, c) are contiguous in a window: one run per row.
+  const runLength = g.filterWidth * g.channels;
+  const blocksPerRun = Math.ceil(runLength / 8);
+  const packedTaps = g.filterHeight * blocksPerRun * 8;
+  const packed = backend.makeOutput([g.filters * packedTaps], 'float32');
+  const runs = backend.makeOutput([g.filterHeight * 3], 'int32');
+  const padded = backend.makeOutput([g.batch * g.paddedHeight * g.paddedWidth * g.channels + 8], 'float32');
+  // Views after the last allocation: growing the heap replaces its buffer.
+  const w = backend.typedArrayFromHeap(filter) as Float32Array;
+  const packedView = backend.typedArrayFromHeap(packed) as Float32Array;
+  packedView.fill(0);
+  // packed[f, row·blocks·8 + (j·C + c)] = w[row, j, c, f]
+  for (let row = 0; row < g.filterHeight; row += 1) {
+    for (let tap = 0; tap < runLength; tap += 1) {
+      const from = (row * runLength + tap) * g.filters;
+      const column = row * blocksPerRun * 8 + tap;
+      for (let f = 0; f < g.filters; f += 1) packedView[f * packedTaps + column] = w[from + f] as number;
+    }
+  }
+  const runView = backend.typedArrayFromHeap(runs) as Int32Array;
+  for (let row = 0; row < g.filterHeight; row += 1) {
+    runView[row * 3] = row * blocksPerRun * 8;
+    runView[row * 3 + 1] = row * g.paddedWidth * g.channels * 4;
+    runView[row * 3 + 2] = blocksPerRun;
+  }
+  const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
+  paddedView.fill(0);
+  const tables = offsetTables(backend, g);
+  kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, packedTaps, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);
+  // The gradient of the input is the padded gradient's interior.
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const summed = backend.typedArrayFromHeap(padded) as Float32Array;
+  const rowLength = g.inWidth * g.channels;
+  for (let b = 0; b < g.batch; b += 1) {
+    for (let row = 0; row < g.inHeight; row += 1) {
+      const from = ((b * g.paddedHeight + row + g.top) * g.paddedWidth + g.left) * g.channels;
+      dx.set(summed.subarray(from, from + rowLength), (b * g.inHeight + row) * rowLength);
+    }
+  }
+  disposeOn(backend, packed, runs, padded);
+  return out;
+}

@@ -1,0 +1,79 @@
+/**
+ * ConvLens's WebAssembly SIMD module (simd/kernels.ts, compiled to
+ * dist/runtime/kernels/simd/kernels.wasm by `npm run build:kernels`), instantiated once per
+ * tfjs wasm backend on that backend's own memory: its kernels read and write tensors where
+ * tfjs keeps them, by address. This file is the module's JavaScript face: its exports'
+ * signatures, tensor addresses, and buffers made safe for 8-lane reads.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorInfo } from './wasm-kernel-calls';
+
+/** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
+export interface SimdKernels {
+  convolve(padded: number, filter: number, bias: number, output: number, windows: number, pixels: number, taps: number, tapCount: number, filters: number, withRelu: number): void;
+  filterGradient(padded: number, outputGradient: number, filterGradient: number, windows: number, pixels: number, taps: number, tapCount: number, filters: number): void;
+  inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, packedTaps: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
+  addBias(x: number, pattern: number, period: number, output: number, count: number): void;
+  sumPeriods(x: number, partial: number, period: number, count: number): void;
+  maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
+}
+
+/** The compiled module, read once per process; instances are per backend (per heap). */
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<BackendWasm, SimdKernels>();
+
+/** Bytes the kernels may read past a buffer's end (a last 8-lane load that starts inside it). */
+const READ_SLACK = 32;
+
+interface EmscriptenModule {
+  asm: { memory: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+  _free(address: number): void;
+}
+
+/** tfjs-backend-wasm's Emscripten module: its memory and its allocator. */
+function emscriptenOf(backend: BackendWasm): EmscriptenModule {
+  return backend.wasm as unknown as EmscriptenModule;
+}
+
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  const known = instances.get(backend);
+  if (known !== undefined) return known;
+  compiled ??= new WebAssembly.Module(readFileSync(join(__dirname, 'simd', 'kernels.wasm')));
+  const instance = new WebAssembly.Instance(compiled, { env: { memory: heapOf(backend) } });
+  const kernels = instance.exports as unknown as SimdKernels;
+  instances.set(backend, kernels);
+  return kernels;
+}
+
+export function heapOf(backend: BackendWasm): WebAssembly.Memory {
+  return emscriptenOf(backend).asm.memory;
+}
+
+/** Memory from tfjs's own allocator, for buffers that outlive a kernel call (offset tables). */
+export function wasmAllocator(backend: BackendWasm): Pick<EmscriptenModule, '_malloc' | '_free'> {
+  return emscriptenOf(backend);
+}
+
+export function addressOf(backend: BackendWasm, info: TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
+export const elementCount = (info: TensorInfo): number => info.shape.reduce((product, dimension) => product * dimension, 1);
+
+/**
+ * The address of `info`, or of a copy with READ_SLACK bytes after it when `info` ends too
+ * close to the heap's end (rare: tfjs's allocator keeps free space at the top). Copies go
+ * to `temporaries`, for the caller to free.
+ */
+export function readable(backend: BackendWasm, info: TensorInfo, temporaries: TensorInfo[]): number {
+  const address = addressOf(backend, info);
+  const size = elementCount(info);
+  if (address + size * 4 + READ_SLACK <= heapOf(backend).buffer.byteLength) return address;
+  const copy = backend.makeOutput([size + READ_SLACK / 4], 'float32');
+  temporaries.push(copy);
+  (backend.typedArrayFromHeap(copy) as Float32Array).set(backend.typedArrayFromHeap(info) as Float32Array);
+  return addressOf(backend, copy);
+}
