@@ -81,6 +81,9 @@ const needsPadding = (g: Geometry) => g.top !== 0 || g.left !== 0 || g.paddedHei
 interface OffsetTables {
   readonly windows: number;
   readonly pixels: number;
+  /** The window start of each output row's first pixel (B·OH of them). */
+  readonly rows: number;
+  readonly rowCount: number;
   readonly taps: number;
   readonly tapCount: number;
 }
@@ -98,6 +101,7 @@ function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
   if (cache.size >= MAX_CACHED_TABLES) {
     for (const tables of cache.values()) {
       wasm._free(tables.windows);
+      wasm._free(tables.rows);
       wasm._free(tables.taps);
     }
     cache.clear();
@@ -120,13 +124,18 @@ function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
       }
     }
   }
+  const rowCount = g.batch * g.outHeight;
+  const rowOffsets = new Int32Array(rowCount);
+  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOffsets[row * g.outWidth] as number;
   const windows = wasm._malloc(windowOffsets.byteLength);
+  const rows = wasm._malloc(rowOffsets.byteLength);
   const taps = wasm._malloc(tapOffsets.byteLength);
-  // After both allocations: growing the heap replaces its buffer.
+  // After every allocation: growing the heap replaces its buffer.
   const heap = heapOf(backend).buffer;
   new Int32Array(heap, windows, pixels).set(windowOffsets);
+  new Int32Array(heap, rows, rowCount).set(rowOffsets);
   new Int32Array(heap, taps, tapCount).set(tapOffsets);
-  const tables = { windows, pixels, taps, tapCount };
+  const tables = { windows, pixels, rows, rowCount, taps, tapCount };
   cache.set(key, tables);
   return tables;
 }
@@ -136,17 +145,7 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, g: Geometry, temporari
   if (!needsPadding(g)) return addressOf(backend, x);
   const padded = backend.makeOutput([g.batch, g.paddedHeight, g.paddedWidth, g.channels], 'float32');
   temporaries.push(padded);
-  const target = backend.typedArrayFromHeap(padded) as Float32Array;
-  const source = backend.typedArrayFromHeap(x) as Float32Array;
-  target.fill(0);
-  const rowLength = g.inWidth * g.channels;
-  for (let b = 0; b < g.batch; b += 1) {
-    for (let row = 0; row < g.inHeight; row += 1) {
-      const from = (b * g.inHeight + row) * rowLength;
-      const to = ((b * g.paddedHeight + row + g.top) * g.paddedWidth + g.left) * g.channels;
-      target.set(source.subarray(from, from + rowLength), to);
-    }
-  }
+  simdKernels(backend).padInto(addressOf(backend, x), addressOf(backend, padded), g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
   return addressOf(backend, padded);
 }
 
@@ -174,7 +173,13 @@ export function simdConvolve(args: KernelArguments): TensorInfo | null {
   const filterAddress = readable(backend, filter, temporaries);
   const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
   const tables = offsetTables(backend, g);
-  kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, activation === 'relu' ? 1 : 0);
+  const withRelu = activation === 'relu' ? 1 : 0;
+  if (g.channels === 1 && g.strideWidth === 1 && g.outWidth >= 8) {
+    // One input channel: vectors along the row waste no lanes on a filter count like 6.
+    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, g.outWidth, tables.taps, tables.tapCount, g.filters, withRelu);
+  } else {
+    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu);
+  }
   disposeOn(backend, ...temporaries);
   return out;
 }
@@ -247,15 +252,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const tables = offsetTables(backend, g);
   kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, packedTaps, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);
   // The gradient of the input is the padded gradient's interior.
-  const dx = backend.typedArrayFromHeap(out) as Float32Array;
-  const summed = backend.typedArrayFromHeap(padded) as Float32Array;
-  const rowLength = g.inWidth * g.channels;
-  for (let b = 0; b < g.batch; b += 1) {
-    for (let row = 0; row < g.inHeight; row += 1) {
-      const from = ((b * g.paddedHeight + row + g.top) * g.paddedWidth + g.left) * g.channels;
-      dx.set(summed.subarray(from, from + rowLength), (b * g.inHeight + row) * rowLength);
-    }
-  }
+  kernels.cropFrom(addressOf(backend, padded), addressOf(backend, out), g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
   disposeOn(backend, packed, runs, padded);
   return out;
 }

@@ -13,8 +13,11 @@ import type { TensorInfo } from './wasm-kernel-calls';
 /** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
 export interface SimdKernels {
   convolve(padded: number, filter: number, bias: number, output: number, windows: number, pixels: number, taps: number, tapCount: number, filters: number, withRelu: number): void;
+  convolveSingleChannel(padded: number, filter: number, bias: number, output: number, rows: number, rowCount: number, outWidth: number, taps: number, tapCount: number, filters: number, withRelu: number): void;
   filterGradient(padded: number, outputGradient: number, filterGradient: number, windows: number, pixels: number, taps: number, tapCount: number, filters: number): void;
   inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, packedTaps: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
+  padInto(x: number, padded: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
+  cropFrom(padded: number, x: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
   addBias(x: number, pattern: number, period: number, output: number, count: number): void;
   sumPeriods(x: number, partial: number, period: number, count: number): void;
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;

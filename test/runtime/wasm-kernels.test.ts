@@ -116,6 +116,30 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('one-channel convolutions at column stride 1 (the row-vector kernel: LeNet\'s first layer) on 30 random cases', async () => {
+    for (let trial = 0; trial < 30; trial += 1) {
+      const [batch, height, width, filters] = [integer(1, 3), integer(5, 12), integer(8, 30), integer(1, 12)];
+      const kernel: [number, number] = [integer(1, 5), integer(1, 5)];
+      const strides: [number, number] = [integer(1, 2), 1];
+      const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]]]);
+      const activation = pick(['linear', 'relu'] as const);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width), shape: [batch, height, width, 1] },
+          { values: values(kernel[0] * kernel[1] * filters), shape: [kernel[0], kernel[1], 1, filters] },
+          { values: values(filters), shape: [filters] },
+        ],
+        (x, w, bias) => [
+          tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides, pad, bias: bias as tf.Tensor1D, activation }),
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad),
+        ],
+      );
+      const label = JSON.stringify({ height, width, filters, kernel, strides, pad, activation });
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `fused ${label}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `plain ${label}`);
+    }
+  });
+
   it('dilated convolutions (trained through a dilated kernel) on 20 random cases', async () => {
     for (let trial = 0; trial < 20; trial += 1) {
       const dilation: [number, number] = [integer(1, 3), integer(1, 3)];

@@ -241,3 +241,117 @@ export function inputGradient(
   v128.store(pointer, f32x4.add(v128.load(pointer), low));
   v128.store(pointer, f32x4.add(v128.load(pointer, 16), high), 16);
 }
+
+/**
+ * padded[b, top + r, left + s, :] = x[b, r, s, :], zeros elsewhere: the padded input the
+ * kernels above read, made with one block copy per row (bulk memory), not element by element.
+ */
+export function padInto(x: usize, padded: usize, batch: i32, height: i32, width: i32, channels: i32, paddedHeight: i32, paddedWidth: i32, top: i32, left: i32): void {
+  const rowBytes = <usize>(width * channels) << 2;
+  const paddedRowBytes = <usize>(paddedWidth * channels) << 2;
+  memory.fill(padded, 0, <usize>batch * <usize>paddedHeight * paddedRowBytes);
+  let source = x;
+  for (let b = 0; b < batch; b++) {
+    let target = padded + (<usize>(b * paddedHeight + top) * paddedRowBytes) + (<usize>(left * channels) << 2);
+    for (let r = 0; r < height; r++, source += rowBytes, target += paddedRowBytes) memory.copy(target, source, rowBytes);
+  }
+}
+
+/** x[b, r, s, :] = padded[b, top + r, left + s, :]: the interior of a padded tensor (the inverse of padInto). */
+export function cropFrom(padded: usize, x: usize, batch: i32, height: i32, width: i32, channels: i32, paddedHeight: i32, paddedWidth: i32, top: i32, left: i32): void {
+  const rowBytes = <usize>(width * channels) << 2;
+  const paddedRowBytes = <usize>(paddedWidth * channels) << 2;
+  let target = x;
+  for (let b = 0; b < batch; b++) {
+    let source = padded + (<usize>(b * paddedHeight + top) * paddedRowBytes) + (<usize>(left * channels) << 2);
+    for (let r = 0; r < height; r++, target += rowBytes, source += paddedRowBytes) memory.copy(target, source, rowBytes);
+  }
+}
+
+/**
+ * `convolve` for one input channel at column stride 1 (a grey-scale network's first layer,
+ * LeNet's 1 → 6): vectors run along the output row instead of the filters, 8 pixels by 4
+ * filters per tile, so that few filters (6 here) waste no lanes; then each 4 × 4 block is
+ * transposed to the [pixel, filter] order of the output. Needs outWidth ≥ 8.
+ *
+ * `rows` holds the window start (bytes) of each output row's first pixel; `taps` as for
+ * `convolve`. Filters past `filters` in the last group read whatever follows and are never
+ * stored.
+ */
+export function convolveSingleChannel(
+  padded: usize, filter: usize, bias: usize, output: usize,
+  rows: usize, rowCount: i32, outWidth: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool,
+): void {
+  const tapEnd = taps + (<usize>tapCount << 2);
+  const filterStep = <usize>filters << 2;
+  for (let row = 0; row < rowCount; row++) {
+    const rowStart = padded + <usize>load<i32>(rows + (<usize>row << 2));
+    const firstPixel = row * outWidth;
+    for (let start = 0; start < outWidth; start += 8) {
+      // The last block may overlap the one before it: recomputed pixels store the same values.
+      const q = min(start, outWidth - 8);
+      const x = rowStart + (<usize>q << 2);
+      for (let group = 0; group < filters; group += 4) {
+        const groupOffset = <usize>group << 2;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+        if (bias != 0) {
+          a0 = v128.load32_splat(bias + groupOffset); b0 = a0;
+          a1 = v128.load32_splat(bias + groupOffset, 4); b1 = a1;
+          a2 = v128.load32_splat(bias + groupOffset, 8); b2 = a2;
+          a3 = v128.load32_splat(bias + groupOffset, 12); b3 = a3;
+        }
+        let w = filter + groupOffset;
+        for (let tap = taps; tap < tapEnd; tap += 4, w += filterStep) {
+          const offset = <usize>load<i32>(tap);
+          const left = v128.load(x + offset);
+          const right = v128.load(x + offset, 16);
+          let weight = v128.load32_splat(w);
+          a0 = multiplyAdd(a0, left, weight); b0 = multiplyAdd(b0, right, weight);
+          weight = v128.load32_splat(w, 4);
+          a1 = multiplyAdd(a1, left, weight); b1 = multiplyAdd(b1, right, weight);
+          weight = v128.load32_splat(w, 8);
+          a2 = multiplyAdd(a2, left, weight); b2 = multiplyAdd(b2, right, weight);
+          weight = v128.load32_splat(w, 12);
+          a3 = multiplyAdd(a3, left, weight); b3 = multiplyAdd(b3, right, weight);
+        }
+        if (withRelu) {
+          a0 = relu(a0); a1 = relu(a1); a2 = relu(a2); a3 = relu(a3);
+          b0 = relu(b0); b1 = relu(b1); b2 = relu(b2); b3 = relu(b3);
+        }
+        const lanes = min(filters - group, 4);
+        const y = output + ((<usize>(firstPixel + q) * filters + group) << 2);
+        storeTransposed(y, a0, a1, a2, a3, filterStep, lanes);
+        storeTransposed(y + 4 * filterStep, b0, b1, b2, b3, filterStep, lanes);
+      }
+    }
+  }
+}
+
+/**
+ * Transposes four filters' vectors over four pixels (f0 = filter 0 at pixels 0–3, …) and
+ * stores pixel k's first `lanes` filters at pointer + k·pixelStep.
+ */
+@inline function storeTransposed(pointer: usize, f0: v128, f1: v128, f2: v128, f3: v128, pixelStep: usize, lanes: i32): void {
+  const low01 = i32x4.shuffle(f0, f1, 0, 4, 1, 5);
+  const high01 = i32x4.shuffle(f0, f1, 2, 6, 3, 7);
+  const low23 = i32x4.shuffle(f2, f3, 0, 4, 1, 5);
+  const high23 = i32x4.shuffle(f2, f3, 2, 6, 3, 7);
+  storeFour(pointer, i32x4.shuffle(low01, low23, 0, 1, 4, 5), lanes);
+  storeFour(pointer + pixelStep, i32x4.shuffle(low01, low23, 2, 3, 6, 7), lanes);
+  storeFour(pointer + 2 * pixelStep, i32x4.shuffle(high01, high23, 0, 1, 4, 5), lanes);
+  storeFour(pointer + 3 * pixelStep, i32x4.shuffle(high01, high23, 2, 3, 6, 7), lanes);
+}
+
+@inline function storeFour(pointer: usize, value: v128, lanes: i32): void {
+  if (lanes >= 4) {
+    v128.store(pointer, value);
+    return;
+  }
+  if (lanes >= 2) {
+    v128.store64_lane(pointer, value, 0);
+    if (lanes > 2) v128.store32_lane(pointer, value, 2, 8);
+    return;
+  }
+  v128.store32_lane(pointer, value, 0);
+}

@@ -1,3 +1,3 @@
 // The entry of ConvLens's WebAssembly SIMD module (AssemblyScript): what it exports.
-export { convolve, filterGradient, inputGradient } from './convolution';
+export { convolve, convolveSingleChannel, cropFrom, filterGradient, inputGradient, padInto } from './convolution';
 export { addBias, maxPoolGradient2x2, sumPeriods } from './channels';
