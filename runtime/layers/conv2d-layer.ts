@@ -70,6 +70,19 @@ export class Conv2dLayer extends layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return this.convolve(inputs, kwargs['training'] === true, 'linear');
+  }
+
+  /**
+   * Inference with the ReLU that follows this layer done by the convolution itself (one
+   * pass over the output instead of two; runtime/inference-plan.ts). Grouped convolutions
+   * apply it afterwards.
+   */
+  callWithRelu(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return this.convolve(inputs, false, 'relu');
+  }
+
+  private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu'): tf.Tensor {
     return tf.tidy(() => {
       const x = onlyTensor(inputs) as tf.Tensor4D;
       if (this.kernel === null) throw new Error(`[convlens] ${this.name} was called before it was built`);
@@ -90,8 +103,8 @@ export class Conv2dLayer extends layers.Layer {
         // gradient too, even for the first layer where nothing needs it; that costs as much
         // as the convolution itself. Training uses conv2d and a separate bias add, whose
         // gradients tfjs computes only where they are needed; inference keeps the fused op.
-        if (kwargs['training'] !== true) {
-          return tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, ...(bias === undefined ? {} : { bias }) });
+        if (!training) {
+          return tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, activation, ...(bias === undefined ? {} : { bias }) });
         }
         const y = tf.conv2d(x, kernel, [...strides], pad);
         return bias === undefined ? y : tf.add(y, bias);
@@ -102,7 +115,8 @@ export class Conv2dLayer extends layers.Layer {
       const kernels = tf.split(kernel, groups, 3);
       const outputs = inputs_.map((part, group) => tf.conv2d(part as tf.Tensor4D, kernels[group] as tf.Tensor4D, [...strides], pad));
       const joined = tf.concat(outputs, 3);
-      return bias === undefined ? joined : tf.add(joined, bias);
+      const biased = bias === undefined ? joined : tf.add(joined, bias);
+      return activation === 'relu' ? tf.relu(biased) : biased;
     });
   }
 

@@ -57,9 +57,13 @@ export function assembleBatch(
     const shiftX = padding > 0 ? Math.floor(random() * (2 * padding + 1)) - padding : 0;
     const mirrored = augmentation.mirror && random() < 0.5;
     if (shiftY === 0 && shiftX === 0 && !mirrored) {
-      for (let index = 0; index < pixels; index += 1) {
-        const channel = index % channels;
-        target[destination + index] = (set.images[source + index] as number) * (scale[channel] as number) + (offset[channel] as number);
+      // Channel by channel with a stride: no division per pixel (a third of the time here).
+      for (let channel = 0; channel < channels; channel += 1) {
+        const channelScale = scale[channel] as number;
+        const channelOffset = offset[channel] as number;
+        for (let index = channel; index < pixels; index += channels) {
+          target[destination + index] = (set.images[source + index] as number) * channelScale + channelOffset;
+        }
       }
       continue;
     }

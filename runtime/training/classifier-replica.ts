@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CompiledModel } from '../compile';
+import { toPredict, type Predict } from '../inference-plan';
 import { toTensorShape } from '../layout';
 import { crossEntropy, toOutputKind, toProbabilities, type OutputKind } from './losses';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
@@ -35,6 +36,8 @@ export class ClassifierReplica {
   private readonly pixels: number;
   private readonly mainKind: OutputKind;
   private readonly auxKinds: readonly OutputKind[];
+  /** The predictor's inference (inference-plan.ts). */
+  private readonly predict: Predict;
 
   constructor(
     readonly compiled: CompiledModel,
@@ -46,6 +49,7 @@ export class ClassifierReplica {
     this.pixels = this.tensorShape.reduce((product, dimension) => product * dimension, 1);
     this.mainKind = toOutputKind(compiled.lastLayerKind);
     this.auxKinds = compiled.auxHeads.map((head) => toOutputKind(head.lastLayerKind));
+    this.predict = toPredict(compiled.predictor);
   }
 
   private inputs(images: Float32Array, labels: Int32Array, count: number): { x: tf.Tensor; oneHot: tf.Tensor; labels: tf.Tensor1D } {
@@ -125,7 +129,7 @@ export class ClassifierReplica {
 
   /** The predicted class of each image of a batch (inference mode): what a deployed model computes. */
   async predictBatch(images: Float32Array, count: number): Promise<Int32Array> {
-    const classes = tf.tidy(() => tf.argMax(this.compiled.predictor.apply(tf.tensor(images.subarray(0, count * this.pixels), [count, ...this.tensorShape]), { training: false }) as tf.Tensor, -1));
+    const classes = tf.tidy(() => tf.argMax(this.predict(tf.tensor(images.subarray(0, count * this.pixels), [count, ...this.tensorShape])), -1));
     const values = (await classes.data()) as Int32Array;
     classes.dispose();
     return values;
@@ -135,10 +139,10 @@ export class ClassifierReplica {
   async evaluateBatch(images: Float32Array, labels: Int32Array, count: number, mirrored: Float32Array | null): Promise<EvaluationResult> {
     const [lossSum, correct, predicted] = tf.tidy(() => {
       const { x, oneHot, labels: labelTensor } = this.inputs(images, labels, count);
-      let probabilities = toProbabilities(this.compiled.predictor.apply(x, { training: false }) as tf.Tensor, this.mainKind);
+      let probabilities = toProbabilities(this.predict(x), this.mainKind);
       if (mirrored !== null) {
         const flipped = tf.tensor(mirrored.subarray(0, count * this.pixels), [count, ...this.tensorShape]);
-        const other = toProbabilities(this.compiled.predictor.apply(flipped, { training: false }) as tf.Tensor, this.mainKind);
+        const other = toProbabilities(this.predict(flipped), this.mainKind);
         probabilities = tf.div(tf.add(probabilities, other), 2);
       }
       const loss = tf.mul(crossEntropy(probabilities, oneHot, 'probabilities'), count);
