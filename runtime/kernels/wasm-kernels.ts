@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the backend and its stock kernels first, so that ours replace them.
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
-import { toTransposingMatMul } from './wasm-matmul';
+import { toSimdMatMul } from './wasm-matmul';
 import { toExplicitSamePadding } from './wasm-same-padding';
 import { simdConvolve, simdFilterGradient, simdInputGradient } from './wasm-simd-convolution';
 import { toLeadingAxesSum } from './wasm-sum';
@@ -56,7 +56,7 @@ export function registerWasmKernels(): void {
     Conv2DBackpropInput: requireSimd('Conv2DBackpropInput', simdInputGradient),
     MaxPoolGrad: maxPoolGradient,
     AvgPoolGrad: avgPoolGradient,
-    BatchMatMul: toTransposingMatMul(stock('BatchMatMul')),
+    BatchMatMul: toSimdMatMul(stock('BatchMatMul')),
     Conv2D: orStock(simdConvolve, toExplicitSamePadding(stock('Conv2D'))),
     FusedConv2D: orStock(simdConvolve, toExplicitSamePadding(stock('FusedConv2D'))),
     Tile: tile,

@@ -157,12 +157,15 @@ export async function trainClassifier(
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      const cancelled = (): StoppedEvent | null => {
+        if (hooks.signal?.aborted !== true) return null;
+        const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
+        emit(stopped);
+        return stopped;
+      };
       for (let batch = 0; batch < batches; batch += 1) {
-        if (hooks.signal?.aborted === true) {
-          const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
-          emit(stopped);
-          return stopped;
-        }
+        const stopped = cancelled();
+        if (stopped !== null) return stopped;
         const start = batch * batchSize;
         const count = Math.min(batchSize, epochOrder.length - start);
         assembleBatch(trainSet, shape, epochOrder, start, count, normalization, augmentation, random, images, labels);
@@ -184,6 +187,9 @@ export async function trainClassifier(
           await yieldToEventLoop();
         }
       }
+      // A cancel that arrived during the epoch's last batch stops before its checkpoint too.
+      const stoppedAtEnd = cancelled();
+      if (stoppedAtEnd !== null) return stoppedAtEnd;
       const seconds = (performance.now() - started) / 1000;
       const validation = validationCount > 0 ? await evaluate(engine, trainSet, shape, validationIndices, normalization, batchSize, false, replica.classes) : null;
       validationAccuracy = validation?.accuracy ?? null;

@@ -189,12 +189,15 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
       let lastReport = started;
       let discriminatorSum = 0;
       let generatorSum = 0;
+      const cancelled = (): StoppedEvent | null => {
+        if (hooks.signal?.aborted !== true) return null;
+        const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
+        emit(stopped);
+        return stopped;
+      };
       for (let batch = 0; batch < batches; batch += 1) {
-        if (hooks.signal?.aborted === true) {
-          const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
-          emit(stopped);
-          return stopped;
-        }
+        const stopped = cancelled();
+        if (stopped !== null) return stopped;
         assembleBatch(dataset.train, shape, order, batch * batchSize, batchSize, SYMMETRIC_UNIT, NO_AUGMENTATION, random, images, labels);
         const losses = await step(random);
         if (!Number.isFinite(losses.discriminator) || !Number.isFinite(losses.generator)) {
@@ -221,6 +224,9 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
           await yieldToEventLoop();
         }
       }
+      // A cancel that arrived during the epoch's last batch stops before its samples and checkpoint too.
+      const stoppedAtEnd = cancelled();
+      if (stoppedAtEnd !== null) return stoppedAtEnd;
       const seconds = (performance.now() - started) / 1000;
       const png = await renderSamples(gan.generator, fixedLatents, SAMPLE_GRID.rows * SAMPLE_GRID.columns, SAMPLE_GRID.columns, shape);
       if (settings.outDirectory !== null) {

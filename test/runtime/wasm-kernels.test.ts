@@ -326,17 +326,21 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     });
   }
 
-  it('BatchMatMul with transposed operands', async () => {
-    for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {
-      const [m, k, n] = [integer(1, 70), integer(1, 70), integer(1, 70)];
-      const { cpu, wasm } = await onBothBackends(
-        [
-          { values: values(m * k), shape: transposeA ? [k, m] : [m, k] },
-          { values: values(k * n), shape: transposeB ? [n, k] : [k, n] },
-        ],
-        (a, b) => [tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB)],
-      );
-      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `matMul transposeA=${transposeA} transposeB=${transposeB}`);
+  it('BatchMatMul with transposed operands, batched and broadcast, on 36 random products', async () => {
+    for (let trial = 0; trial < 12; trial += 1) {
+      for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {
+        // Sizes around the 4-row and 8-column tiles, and a dense layer's (64 × 400 · 400 × 120).
+        const [m, k, n] = trial === 0 ? [64, 400, 120] : [integer(1, 70), integer(1, 70), integer(1, 70)];
+        const [batchA, batchB] = pick([[1, 1], [3, 3], [1, 2], [2, 1]] as const);
+        const { cpu, wasm } = await onBothBackends(
+          [
+            { values: values(batchA * m * k), shape: [batchA, ...(transposeA ? [k, m] : [m, k])] },
+            { values: values(batchB * k * n), shape: [batchB, ...(transposeB ? [n, k] : [k, n])] },
+          ],
+          (a, b) => [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB)],
+        );
+        assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `matMul ${JSON.stringify({ m, k, n, batchA, batchB, transposeA, transposeB })}`);
+      }
     }
   });
 });

@@ -1,0 +1,58 @@
+// AssemblyScript (see convolution.ts for the conventions): the matrix products of a dense
+// layer's gradients, which tfjs-backend-wasm sends down a naive loop when an operand is
+// transposed (dW = xᵀ·dy, dx = dy·Wᵀ).
+
+import { multiplyAdd, storeLanes } from './lanes';
+
+/**
+ * out[m, n] = Σ_k A(m, k) · b[k, n] for m < rows, n < columns, k < depth, where
+ * A(m, k) = a[m·rowStride + k·depthStride] (so A may be stored transposed) and b is
+ * row-major [depth, columns]. Tiles of 4 rows × 8 columns; the last row tile overlaps the
+ * one before it (recomputed rows store the same values), so rows ≥ 1 is all it needs.
+ */
+export function matMul(a: usize, b: usize, out: usize, rows: i32, depth: i32, columns: i32, rowStride: i32, depthStride: i32): void {
+  const bRowBytes = <usize>columns << 2;
+  const depthStep = <usize>depthStride << 2;
+  const rowStep = <usize>rowStride << 2;
+  const last = rows - 1;
+  for (let first = 0; first < rows; first += 4) {
+    const tile = min(first, max(rows - 4, 0));
+    const a0 = a + <usize>tile * rowStep;
+    const a1 = a + <usize>min(tile + 1, last) * rowStep;
+    const a2 = a + <usize>min(tile + 2, last) * rowStep;
+    const a3 = a + <usize>min(tile + 3, last) * rowStep;
+    for (let lane = 0; lane < columns; lane += 8) {
+      let c0 = f32x4.splat(0), d0 = f32x4.splat(0), c1 = f32x4.splat(0), d1 = f32x4.splat(0);
+      let c2 = f32x4.splat(0), d2 = f32x4.splat(0), c3 = f32x4.splat(0), d3 = f32x4.splat(0);
+      let bk = b + (<usize>lane << 2);
+      let ak: usize = 0;
+      for (let k = 0; k < depth; k++, bk += bRowBytes, ak += depthStep) {
+        const low = v128.load(bk);
+        const high = v128.load(bk, 16);
+        let v = v128.load32_splat(a0 + ak);
+        c0 = multiplyAdd(c0, v, low); d0 = multiplyAdd(d0, v, high);
+        v = v128.load32_splat(a1 + ak);
+        c1 = multiplyAdd(c1, v, low); d1 = multiplyAdd(d1, v, high);
+        v = v128.load32_splat(a2 + ak);
+        c2 = multiplyAdd(c2, v, low); d2 = multiplyAdd(d2, v, high);
+        v = v128.load32_splat(a3 + ak);
+        c3 = multiplyAdd(c3, v, low); d3 = multiplyAdd(d3, v, high);
+      }
+      const lanes = min(columns - lane, 8);
+      const y = out + (((<usize>tile * columns) + lane) << 2);
+      storeLanes(y, c0, d0, lanes);
+      if (tile + 1 <= last) storeLanes(y + bRowBytes, c1, d1, lanes);
+      if (tile + 2 <= last) storeLanes(y + 2 * bRowBytes, c2, d2, lanes);
+      if (tile + 3 <= last) storeLanes(y + 3 * bRowBytes, c3, d3, lanes);
+    }
+  }
+}
+
+/** out[c, r] = x[r, c] for an r × c matrix (a weight matrix to multiply by its transpose). */
+export function transpose(x: usize, out: usize, rows: i32, columns: i32): void {
+  for (let r = 0; r < rows; r++) {
+    let source = x + ((<usize>r * columns) << 2);
+    let target = out + (<usize>r << 2);
+    for (let c = 0; c < columns; c++, source += 4, target += <usize>rows << 2) store<f32>(target, load<f32>(source));
+  }
+}
