@@ -2,7 +2,8 @@
  * One kernel per optimizer update, for the wasm and cpu backends: tfjs's own Adam runs
  * about a dozen element-wise kernels per variable per step (moments, bias corrections,
  * square root, division), ~120 kernel calls a step for LeNet-5 — a tenth of its step time
- * on wasm. These do the same arithmetic in one pass over the variable in JavaScript.
+ * on wasm. These do the same arithmetic in one pass over the variable: in ConvLens's SIMD
+ * module on wasm (simd/optimizers.ts), in JavaScript on cpu.
  *
  * - ConvLensAdam (Kingma and Ba 2015, Algorithm 1, as torch.optim.Adam and tf.train.adam):
  *   m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; w ← w − lr·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
@@ -10,6 +11,8 @@
  *   u ← μu + g; w ← w − lr·u.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { addressOf, simdKernels } from './wasm-simd-module';
 
 export const ADAM_KERNEL = 'ConvLensAdam';
 export const MOMENTUM_KERNEL = 'ConvLensMomentum';
@@ -49,10 +52,17 @@ function adamKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
     const shape = [...(value as tf.TensorInfo).shape];
     // Allocate first: on wasm an allocation may move the heap and invalidate earlier views.
     const outputs = [access.make(shape), access.make(shape), access.make(shape)] as const;
-    const [w, firstMoment, secondMoment, g] = [value, m, v, gradient].map((info) => access.read(info as tf.TensorInfo)) as [Float32Array, Float32Array, Float32Array, Float32Array];
-    const [newValue, newM, newV] = outputs.map((output) => access.read(output.info));
     const correction1 = 1 / (1 - beta1 ** step);
     const correction2 = 1 / (1 - beta2 ** step);
+    if (backendName === 'wasm') {
+      const wasm = backend as BackendWasm;
+      const [w, firstMoment, secondMoment, g] = [value, m, v, gradient].map((info) => addressOf(wasm, info as tf.TensorInfo)) as [number, number, number, number];
+      const [newValue, newM, newV] = outputs.map((output) => addressOf(wasm, output.info)) as [number, number, number];
+      simdKernels(wasm).adam(w, firstMoment, secondMoment, g, newValue, newM, newV, shape.reduce((a, b) => a * b, 1), learningRate, beta1, beta2, epsilon, correction1, correction2);
+      return outputs.map((output) => output.info);
+    }
+    const [w, firstMoment, secondMoment, g] = [value, m, v, gradient].map((info) => access.read(info as tf.TensorInfo)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [newValue, newM, newV] = outputs.map((output) => access.read(output.info));
     for (let index = 0; index < w.length; index += 1) {
       const gradientValue = g[index] as number;
       const mean = beta1 * (firstMoment[index] as number) + (1 - beta1) * gradientValue;
@@ -72,6 +82,13 @@ function momentumKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
     const { learningRate, momentum } = attrs as unknown as { learningRate: number; momentum: number };
     const shape = [...(value as tf.TensorInfo).shape];
     const outputs = [access.make(shape), access.make(shape)] as const;
+    if (backendName === 'wasm') {
+      const wasm = backend as BackendWasm;
+      const [w, u, g] = [value, velocity, gradient].map((info) => addressOf(wasm, info as tf.TensorInfo)) as [number, number, number];
+      const [newValue, newVelocity] = outputs.map((output) => addressOf(wasm, output.info)) as [number, number];
+      simdKernels(wasm).momentum(w, u, g, newValue, newVelocity, shape.reduce((a, b) => a * b, 1), learningRate, momentum);
+      return outputs.map((output) => output.info);
+    }
     const [w, u, g] = [value, velocity, gradient].map((info) => access.read(info as tf.TensorInfo)) as [Float32Array, Float32Array, Float32Array];
     const [newValue, newVelocity] = outputs.map((output) => access.read(output.info)) as [Float32Array, Float32Array];
     for (let index = 0; index < w.length; index += 1) {

@@ -21,7 +21,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity'] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -57,6 +57,7 @@ export function registerWasmKernels(): void {
     MaxPoolGrad: maxPoolGradient,
     AvgPoolGrad: avgPoolGradient,
     BatchMatMul: toSimdMatMul(stock('BatchMatMul')),
+    _FusedMatMul: toSimdMatMul(stock('_FusedMatMul')),
     Conv2D: orStock(simdConvolve, toExplicitSamePadding(stock('Conv2D'))),
     FusedConv2D: orStock(simdConvolve, toExplicitSamePadding(stock('FusedConv2D'))),
     Tile: tile,

@@ -18,8 +18,10 @@ export interface SimdKernels {
   inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, packedTaps: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
   padInto(x: number, padded: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
   cropFrom(padded: number, x: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
-  matMul(a: number, b: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number): void;
+  matMul(a: number, b: number, bias: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number, withRelu: number): void;
   transpose(x: number, out: number, rows: number, columns: number): void;
+  adam(w: number, m: number, v: number, g: number, newW: number, newM: number, newV: number, count: number, learningRate: number, beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number): void;
+  momentum(w: number, u: number, g: number, newW: number, newU: number, count: number, learningRate: number, mu: number): void;
   addBias(x: number, pattern: number, period: number, output: number, count: number): void;
   sumPeriods(x: number, partial: number, period: number, count: number): void;
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;

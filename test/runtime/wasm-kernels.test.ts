@@ -326,6 +326,29 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     });
   }
 
+  it('_FusedMatMul (a dense layer: bias, ReLU) and untransposed BatchMatMul on 24 random products', async () => {
+    for (let trial = 0; trial < 24; trial += 1) {
+      const [m, k, n] = trial === 0 ? [64, 400, 120] : [integer(1, 70), integer(1, 70), integer(1, 70)];
+      const [transposeA, transposeB] = [random() < 0.3, random() < 0.3];
+      const activation = pick(['linear', 'relu'] as const);
+      const withBias = random() < 0.8;
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(m * k), shape: transposeA ? [k, m] : [m, k] },
+          { values: values(k * n), shape: transposeB ? [n, k] : [k, n] },
+          { values: values(n), shape: [n] },
+        ],
+        (a, b, bias) => [
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA, transposeB, activation, ...(withBias ? { bias: bias as tf.Tensor1D } : {}) }),
+          tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB),
+        ],
+      );
+      const label = JSON.stringify({ m, k, n, transposeA, transposeB, activation, withBias });
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `fused ${label}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `plain ${label}`);
+    }
+  });
+
   it('BatchMatMul with transposed operands, batched and broadcast, on 36 random products', async () => {
     for (let trial = 0; trial < 12; trial += 1) {
       for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {

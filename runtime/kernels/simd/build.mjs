@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['kernels.ts', 'lanes.ts', 'convolution.ts', 'channels.ts', 'matmul.ts'].map((name) => join(here, name));
+const sources = ['kernels.ts', 'lanes.ts', 'convolution.ts', 'channels.ts', 'matmul.ts', 'optimizers.ts'].map((name) => join(here, name));
 const source = sources[0];
 const output = join(here, '../../../dist/runtime/kernels/simd/kernels.wasm');
 

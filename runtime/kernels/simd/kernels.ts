@@ -2,3 +2,4 @@
 export { convolve, convolveSingleChannel, cropFrom, filterGradient, inputGradient, padInto } from './convolution';
 export { addBias, maxPoolGradient2x2, sumPeriods } from './channels';
 export { matMul, transpose } from './matmul';
+export { adam, momentum } from './optimizers';

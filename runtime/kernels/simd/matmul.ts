@@ -2,15 +2,16 @@
 // layer's gradients, which tfjs-backend-wasm sends down a naive loop when an operand is
 // transposed (dW = xᵀ·dy, dx = dy·Wᵀ).
 
-import { multiplyAdd, storeLanes } from './lanes';
+import { multiplyAdd, relu, storeLanes } from './lanes';
 
 /**
- * out[m, n] = Σ_k A(m, k) · b[k, n] for m < rows, n < columns, k < depth, where
- * A(m, k) = a[m·rowStride + k·depthStride] (so A may be stored transposed) and b is
- * row-major [depth, columns]. Tiles of 4 rows × 8 columns; the last row tile overlaps the
- * one before it (recomputed rows store the same values), so rows ≥ 1 is all it needs.
+ * out[m, n] = bias[n] + Σ_k A(m, k) · b[k, n] for m < rows, n < columns, k < depth, then
+ * max(·, 0) when `withRelu`, where A(m, k) = a[m·rowStride + k·depthStride] (so A may be
+ * stored transposed) and b is row-major [depth, columns]; `bias` 0 means none. Tiles of
+ * 4 rows × 8 columns; the last row tile overlaps the one before it (recomputed rows store
+ * the same values), so rows ≥ 1 is all it needs.
  */
-export function matMul(a: usize, b: usize, out: usize, rows: i32, depth: i32, columns: i32, rowStride: i32, depthStride: i32): void {
+export function matMul(a: usize, b: usize, bias: usize, out: usize, rows: i32, depth: i32, columns: i32, rowStride: i32, depthStride: i32, withRelu: bool): void {
   const bRowBytes = <usize>columns << 2;
   const depthStep = <usize>depthStride << 2;
   const rowStep = <usize>rowStride << 2;
@@ -24,6 +25,12 @@ export function matMul(a: usize, b: usize, out: usize, rows: i32, depth: i32, co
     for (let lane = 0; lane < columns; lane += 8) {
       let c0 = f32x4.splat(0), d0 = f32x4.splat(0), c1 = f32x4.splat(0), d1 = f32x4.splat(0);
       let c2 = f32x4.splat(0), d2 = f32x4.splat(0), c3 = f32x4.splat(0), d3 = f32x4.splat(0);
+      if (bias != 0) {
+        const low = v128.load(bias + (<usize>lane << 2));
+        const high = v128.load(bias + (<usize>lane << 2), 16);
+        c0 = low; c1 = low; c2 = low; c3 = low;
+        d0 = high; d1 = high; d2 = high; d3 = high;
+      }
       let bk = b + (<usize>lane << 2);
       let ak: usize = 0;
       for (let k = 0; k < depth; k++, bk += bRowBytes, ak += depthStep) {
@@ -37,6 +44,10 @@ export function matMul(a: usize, b: usize, out: usize, rows: i32, depth: i32, co
         c2 = multiplyAdd(c2, v, low); d2 = multiplyAdd(d2, v, high);
         v = v128.load32_splat(a3 + ak);
         c3 = multiplyAdd(c3, v, low); d3 = multiplyAdd(d3, v, high);
+      }
+      if (withRelu) {
+        c0 = relu(c0); d0 = relu(d0); c1 = relu(c1); d1 = relu(d1);
+        c2 = relu(c2); d2 = relu(d2); c3 = relu(c3); d3 = relu(d3);
       }
       const lanes = min(columns - lane, 8);
       const y = out + (((<usize>tile * columns) + lane) << 2);
