@@ -13,6 +13,7 @@ import { toExplicitSamePadding } from './wasm-same-padding';
 import { simdConvolve, simdFilterGradient, simdInputGradient } from './wasm-simd-convolution';
 import { toLeadingAxesSum } from './wasm-sum';
 import { toBiasAdd } from './wasm-bias-add';
+import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient';
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 
@@ -21,7 +22,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity'] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -64,6 +65,7 @@ export function registerWasmKernels(): void {
     Sum: toLeadingAxesSum(stock('Sum')),
     Add: toBiasAdd(stock('Add')),
     Identity: sharedIdentity,
+    [RELU_GRADIENT_KERNEL]: reluGradient,
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const previous = tf.getKernel(kernelName, 'wasm');
@@ -72,5 +74,6 @@ export function registerWasmKernels(): void {
     const setupFunc = previous?.setupFunc;
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc, ...(setupFunc === undefined ? {} : { setupFunc }) });
   }
+  registerReluGradient();
   registered = true;
 }

@@ -22,6 +22,7 @@ export interface SimdKernels {
   transpose(x: number, out: number, rows: number, columns: number): void;
   adam(w: number, m: number, v: number, g: number, newW: number, newM: number, newV: number, count: number, learningRate: number, beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number): void;
   momentum(w: number, u: number, g: number, newW: number, newU: number, count: number, learningRate: number, mu: number): void;
+  reluGradient(dy: number, x: number, dx: number, count: number): void;
   addBias(x: number, pattern: number, period: number, output: number, count: number): void;
   sumPeriods(x: number, partial: number, period: number, count: number): void;
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;

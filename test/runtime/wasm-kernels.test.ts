@@ -326,6 +326,23 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     });
   }
 
+  it("the ReLU's gradient (one kernel on wasm) equals tfjs's dy · step(x), zeros and NaN included", async () => {
+    for (const size of [1, 7, 64 * 28 * 28 * 6 + 3]) {
+      const xValues = values(size).map((value, index) => (index % 5 === 0 ? 0 : value));
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: xValues, shape: [size] },
+          { values: values(size), shape: [size] },
+        ],
+        (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.relu(a as tf.Tensor), dy as tf.Tensor)))(x as tf.Tensor)],
+      );
+      assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `relu gradient of ${size} elements`);
+    }
+    const { cpu, wasm } = await onBothBackends([{ values: [Number.NaN, 1, -1, Number.NaN, 2], shape: [5] }], (x) => [tf.grad((a) => tf.sum(tf.relu(a as tf.Tensor)))(x as tf.Tensor)]);
+    assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!));
+    assert.ok(Number.isNaN(wasm[0]![0]!) && wasm[0]![1] === 1 && wasm[0]![2] === 0);
+  });
+
   it('_FusedMatMul (a dense layer: bias, ReLU) and untransposed BatchMatMul on 24 random products', async () => {
     for (let trial = 0; trial < 24; trial += 1) {
       const [m, k, n] = trial === 0 ? [64, 400, 120] : [integer(1, 70), integer(1, 70), integer(1, 70)];

@@ -111,3 +111,25 @@ export function maxPoolGradient2x2(
     }
   }
 }
+
+/**
+ * The ReLU's gradient, dx = dy · step(x) exactly as tfjs computes it: step is 1 where
+ * x > 0, 0 elsewhere and NaN where x is NaN (so a negative dy times 0 gives −0 as there).
+ */
+export function reluGradient(dy: usize, x: usize, dx: usize, count: i32): void {
+  const vectorEnd = <usize>(count & ~3) << 2;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let at: usize = 0;
+  for (; at < vectorEnd; at += 16) {
+    const input = v128.load(x + at);
+    const step = v128.bitselect(input, v128.and(f32x4.gt(input, zero), one), f32x4.ne(input, input));
+    v128.store(dx + at, f32x4.mul(v128.load(dy + at), step));
+  }
+  const end = <usize>count << 2;
+  for (; at < end; at += 4) {
+    const input = load<f32>(x + at);
+    const step: f32 = input != input ? input : input > 0 ? 1 : 0;
+    store<f32>(dx + at, load<f32>(dy + at) * step);
+  }
+}
