@@ -15,6 +15,8 @@
  *                           loader looks (the folder of the running script). The runtime's
  *                           data-parallel worker is not staged: the extension trains with
  *                           workers: 1.
+ *   dist/simd/kernels.wasm  ConvLens's own SIMD kernels, where the bundled runtime looks
+ *                           (runtime/kernels/wasm-simd-module.ts: simd/ beside the script)
  *   dist/webviews/          the panel bundle (panel.js, panel.css)
  *   node_modules/convlens-tsserver-plugin/  the tsserver plugin, bundled: VS Code starts
  *                           tsserver with `--pluginProbeLocations <extension folder>`
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   requireBuilt(path.join(DIST, 'extension', 'extension.js'), 'run `tsc -b` first');
   requireBuilt(path.join(DIST, 'webviews', 'panel.js'), 'run `npm run build:webviews` first');
+  requireBuilt(path.join(DIST, 'runtime', 'kernels', 'simd', 'kernels.wasm'), 'run `npm run build:kernels` first');
   requireBuilt(path.join(DIST, 'webviews', 'panel.css'), 'run `npm run build:webviews` first');
 
   rmSync(STAGE, { recursive: true, force: true });
@@ -89,6 +92,8 @@ async function main(): Promise<void> {
   for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
     copyFileSync(path.join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist', name), path.join(STAGE, 'dist', name));
   }
+  mkdirSync(path.join(STAGE, 'dist', 'simd'), { recursive: true });
+  copyFileSync(path.join(DIST, 'runtime', 'kernels', 'simd', 'kernels.wasm'), path.join(STAGE, 'dist', 'simd', 'kernels.wasm'));
   for (const name of readdirSync(path.join(DIST, 'webviews'))) {
     // The bundle only: panel.js, panel.css and what they load (fonts), not tsc's output.
     if (/^panel\.(js|css)$/.test(name) || /\.(woff2?|ttf)$/.test(name)) copyFileSync(path.join(DIST, 'webviews', name), path.join(STAGE, 'dist', 'webviews', name));
@@ -218,6 +223,7 @@ const REQUIRED_FILES: readonly (string | RegExp)[] = [
   'dist/runtime-process.js',
   'dist/tfjs-backend-wasm.wasm',
   'dist/tfjs-backend-wasm-simd.wasm',
+  'dist/simd/kernels.wasm',
   'dist/webviews/panel.js',
   'dist/webviews/panel.css',
   'node_modules/convlens-tsserver-plugin/package.json',

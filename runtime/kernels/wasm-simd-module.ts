@@ -28,7 +28,11 @@ export interface SimdKernels {
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
 }
 
-/** The compiled module, read once per process; instances are per backend (per heap). */
+/**
+ * The compiled module, read once per process from simd/kernels.wasm beside this script:
+ * dist/runtime/kernels/simd/ from `tsc -b`, dist/simd/ beside the bundled runtime in the
+ * packaged extension (extension/packaging/package-vsix.ts). Instances are per backend.
+ */
 let compiled: WebAssembly.Module | undefined;
 const instances = new WeakMap<BackendWasm, SimdKernels>();
 
