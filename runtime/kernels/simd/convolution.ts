@@ -24,7 +24,7 @@
 // - Register tiles are 4 × 8: four output pixels (or four taps) by eight filters, i.e.
 //   eight accumulators, so that V8 keeps them in registers (x64 has 16 vector registers).
 
-import { multiplyAdd, relu, storeLanes } from './lanes';
+import { multiplyAdd, relu, storeTile } from './lanes';
 
 /**
  * y[b, p, q, f] = bias[f] + Σ_{i, j, c} padded[b, p·sh + i·dh, q·sw + j·dw, c] · w[i, j, c, f],
@@ -76,12 +76,7 @@ export function convolve(
         a0 = relu(a0); b0 = relu(b0); a1 = relu(a1); b1 = relu(b1);
         a2 = relu(a2); b2 = relu(b2); a3 = relu(a3); b3 = relu(b3);
       }
-      const lanes = min(filters - lane, 8);
-      const y = output + (((<usize>tile * filters) + lane) << 2);
-      storeLanes(y, a0, b0, lanes);
-      if (tile + 1 <= last) storeLanes(y + tapStep, a1, b1, lanes);
-      if (tile + 2 <= last) storeLanes(y + 2 * tapStep, a2, b2, lanes);
-      if (tile + 3 <= last) storeLanes(y + 3 * tapStep, a3, b3, lanes);
+      storeTile(output + (((<usize>tile * filters) + lane) << 2), tapStep, tile, last, min(filters - lane, 8), a0, b0, a1, b1, a2, b2, a3, b3);
     }
   }
 }
@@ -121,12 +116,7 @@ export function filterGradient(
         v = v128.load32_splat(x + o3);
         a3 = multiplyAdd(a3, v, low); b3 = multiplyAdd(b3, v, high);
       }
-      const lanes = min(filters - lane, 8);
-      const out = filterGradientOut + (((<usize>tile * filters) + lane) << 2);
-      storeLanes(out, a0, b0, lanes);
-      if (tile + 1 <= lastTap) storeLanes(out + dyPixelStep, a1, b1, lanes);
-      if (tile + 2 <= lastTap) storeLanes(out + 2 * dyPixelStep, a2, b2, lanes);
-      if (tile + 3 <= lastTap) storeLanes(out + 3 * dyPixelStep, a3, b3, lanes);
+      storeTile(filterGradientOut + (((<usize>tile * filters) + lane) << 2), dyPixelStep, tile, lastTap, min(filters - lane, 8), a0, b0, a1, b1, a2, b2, a3, b3);
     }
   }
 }

@@ -28,3 +28,17 @@
   if (lanes > 2) v128.store32_lane(pointer, low, 2, 8);
 }
 
+
+/**
+ * Stores a 4 × 8 register tile: row k (k = 0…3) gets (a_k, b_k)'s first `lanes` lanes at
+ * pointer + k·rowBytes, for the rows first + k ≤ last only (a tile may hang over the end).
+ */
+@inline export function storeTile(
+  pointer: usize, rowBytes: usize, first: i32, last: i32, lanes: i32,
+  a0: v128, b0: v128, a1: v128, b1: v128, a2: v128, b2: v128, a3: v128, b3: v128,
+): void {
+  storeLanes(pointer, a0, b0, lanes);
+  if (first + 1 <= last) storeLanes(pointer + rowBytes, a1, b1, lanes);
+  if (first + 2 <= last) storeLanes(pointer + 2 * rowBytes, a2, b2, lanes);
+  if (first + 3 <= last) storeLanes(pointer + 3 * rowBytes, a3, b3, lanes);
+}

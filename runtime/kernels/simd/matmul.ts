@@ -2,7 +2,7 @@
 // layer's gradients, which tfjs-backend-wasm sends down a naive loop when an operand is
 // transposed (dW = xᵀ·dy, dx = dy·Wᵀ).
 
-import { multiplyAdd, relu, storeLanes } from './lanes';
+import { multiplyAdd, relu, storeTile } from './lanes';
 
 /**
  * out[m, n] = bias[n] + Σ_k A(m, k) · b[k, n] for m < rows, n < columns, k < depth, then
@@ -49,12 +49,7 @@ export function matMul(a: usize, b: usize, bias: usize, out: usize, rows: i32, d
         c0 = relu(c0); d0 = relu(d0); c1 = relu(c1); d1 = relu(d1);
         c2 = relu(c2); d2 = relu(d2); c3 = relu(c3); d3 = relu(d3);
       }
-      const lanes = min(columns - lane, 8);
-      const y = out + (((<usize>tile * columns) + lane) << 2);
-      storeLanes(y, c0, d0, lanes);
-      if (tile + 1 <= last) storeLanes(y + bRowBytes, c1, d1, lanes);
-      if (tile + 2 <= last) storeLanes(y + 2 * bRowBytes, c2, d2, lanes);
-      if (tile + 3 <= last) storeLanes(y + 3 * bRowBytes, c3, d3, lanes);
+      storeTile(out + (((<usize>tile * columns) + lane) << 2), bRowBytes, tile, last, min(columns - lane, 8), c0, d0, c1, d1, c2, d2, c3, d3);
     }
   }
 }
