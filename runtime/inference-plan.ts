@@ -6,7 +6,9 @@
  * without tfjs-layers' graph executor, whose bookkeeping per layer (name scopes, input
  * checks, the feed dictionary) cost ~5% of LeNet-5's inference at batch 64 here. In such a
  * chain a convolution directly followed by a ReLU does the ReLU itself
- * (`Conv2dLayer.callWithRelu`): one pass over the activations instead of two. Any other
+ * (`Conv2dLayer.callWithRelu`): one pass over the activations instead of two; followed by a
+ * ReLU and a 2 × 2, stride-2 max pool, the wasm backend does all three in one kernel that
+ * never writes the convolution's full-size output (`callWithReluAndMaxPool`). Any other
  * model (residual, Inception) goes through `apply` as before.
  *
  * Only predictions take this path: inspection reads intermediate layers through its own
@@ -27,6 +29,12 @@ export function toPredict(predictor: LayersModel): Predict {
     const layer = chain[index] as Layer;
     const next = chain[index + 1];
     if (layer instanceof Conv2dLayer && next !== undefined && isPlainRelu(next)) {
+      const after = chain[index + 2];
+      if (after !== undefined && isHalvingMaxPool(after)) {
+        steps.push((x) => layer.callWithReluAndMaxPool(x));
+        index += 2;
+        continue;
+      }
       steps.push((x) => layer.callWithRelu(x));
       index += 1;
       continue;
@@ -57,4 +65,12 @@ function isPlainRelu(layer: Layer): boolean {
   if (layer.getClassName() !== 'ReLU') return false;
   const config = layer.getConfig() as { maxValue?: number | null };
   return config.maxValue === null || config.maxValue === undefined;
+}
+
+/** tf.layers.maxPooling2d with a 2 × 2 window, stride 2 and no padding (LeNet's, VGG's). */
+function isHalvingMaxPool(layer: Layer): boolean {
+  if (layer.getClassName() !== 'MaxPooling2D') return false;
+  const config = layer.getConfig() as { poolSize?: number[]; strides?: number[]; padding?: string; dataFormat?: string };
+  const pair = (value: number[] | undefined) => value !== undefined && value.length === 2 && value[0] === 2 && value[1] === 2;
+  return pair(config.poolSize) && pair(config.strides) && config.padding === 'valid' && config.dataFormat !== 'channelsFirst';
 }

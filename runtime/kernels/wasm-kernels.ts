@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { toSimdMatMul } from './wasm-matmul';
 import { toExplicitSamePadding } from './wasm-same-padding';
-import { simdConvolve, simdFilterGradient, simdInputGradient } from './wasm-simd-convolution';
+import { POOLED_CONVOLUTION_KERNEL, simdConvolve, simdFilterGradient, simdInputGradient, simdPooledConvolve } from './wasm-simd-convolution';
 import { toLeadingAxesSum } from './wasm-sum';
 import { toBiasAdd } from './wasm-bias-add';
 import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient';
@@ -22,7 +22,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -66,6 +66,7 @@ export function registerWasmKernels(): void {
     Add: toBiasAdd(stock('Add')),
     Identity: sharedIdentity,
     [RELU_GRADIENT_KERNEL]: reluGradient,
+    [POOLED_CONVOLUTION_KERNEL]: simdPooledConvolve,
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const previous = tf.getKernel(kernelName, 'wasm');

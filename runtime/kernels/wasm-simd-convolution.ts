@@ -91,10 +91,10 @@ interface OffsetTables {
 const MAX_CACHED_TABLES = 64;
 const tableCaches = new WeakMap<BackendWasm, Map<string, OffsetTables>>();
 
-function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
+function offsetTables(backend: BackendWasm, g: Geometry, pooled = false): OffsetTables {
   let cache = tableCaches.get(backend);
   if (cache === undefined) tableCaches.set(backend, (cache = new Map()));
-  const key = [g.batch, g.paddedHeight, g.paddedWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth].join(',');
+  const key = [pooled, g.batch, g.paddedHeight, g.paddedWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth].join(',');
   const known = cache.get(key);
   if (known !== undefined) return known;
   const wasm = wasmAllocator(backend);
@@ -106,14 +106,24 @@ function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
     }
     cache.clear();
   }
-  const pixels = g.batch * g.outHeight * g.outWidth;
   const tapCount = g.filterHeight * g.filterWidth * g.channels;
+  const windowOf = (b: number, p: number, q: number) => ((b * g.paddedHeight + p * g.strideHeight) * g.paddedWidth + q * g.strideWidth) * g.channels * 4;
+  const [pooledHeight, pooledWidth] = [Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2)];
+  const pixels = pooled ? 4 * g.batch * pooledHeight * pooledWidth : g.batch * g.outHeight * g.outWidth;
   const windowOffsets = new Int32Array(pixels);
-  for (let b = 0, m = 0; b < g.batch; b += 1) {
-    for (let p = 0; p < g.outHeight; p += 1) {
-      for (let q = 0; q < g.outWidth; q += 1, m += 1) {
-        windowOffsets[m] = ((b * g.paddedHeight + p * g.strideHeight) * g.paddedWidth + q * g.strideWidth) * g.channels * 4;
+  let m = 0;
+  for (let b = 0; b < g.batch; b += 1) {
+    if (pooled) {
+      // The four pixels of each 2 × 2 pooling window, window after window.
+      for (let p = 0; p < pooledHeight; p += 1) {
+        for (let q = 0; q < pooledWidth; q += 1) {
+          for (const [dp, dq] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) windowOffsets[m++] = windowOf(b, 2 * p + dp, 2 * q + dq);
+        }
       }
+      continue;
+    }
+    for (let p = 0; p < g.outHeight; p += 1) {
+      for (let q = 0; q < g.outWidth; q += 1) windowOffsets[m++] = windowOf(b, p, q);
     }
   }
   const tapOffsets = new Int32Array(tapCount);
@@ -126,7 +136,7 @@ function offsetTables(backend: BackendWasm, g: Geometry): OffsetTables {
   }
   const rowCount = g.batch * g.outHeight;
   const rowOffsets = new Int32Array(rowCount);
-  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOffsets[row * g.outWidth] as number;
+  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOf(Math.floor(row / g.outHeight), row % g.outHeight, 0);
   const windows = wasm._malloc(windowOffsets.byteLength);
   const rows = wasm._malloc(rowOffsets.byteLength);
   const taps = wasm._malloc(tapOffsets.byteLength);
@@ -178,8 +188,37 @@ export function simdConvolve(args: KernelArguments): TensorInfo | null {
     // One input channel: vectors along the row waste no lanes on a filter count like 6.
     kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, g.outWidth, tables.taps, tables.tapCount, g.filters, withRelu);
   } else {
-    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu);
+    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu, 0);
   }
+  disposeOn(backend, ...temporaries);
+  return out;
+}
+
+/** The kernel name of a convolution followed by a 2 × 2, stride-2 max pool (inference only). */
+export const POOLED_CONVOLUTION_KERNEL = 'ConvLensPooledConv2D';
+
+/**
+ * ConvLensPooledConv2D: FusedConv2D's inputs and attributes (bias, 'linear' or 'relu'),
+ * then a 2 × 2 max pool with stride 2 and no padding, in one pass — the convolution's
+ * full-size output is never written. Output [B, ⌊OH/2⌋, ⌊OW/2⌋, F].
+ */
+export function simdPooledConvolve(args: KernelArguments): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs['x'] as TensorInfo;
+  const filter = inputs['filter'] as TensorInfo;
+  const bias = inputs['bias'] as TensorInfo | undefined;
+  const activation = (attrs['activation'] as string | undefined) ?? 'linear';
+  const g = geometryOf(x.shape, filter.shape, attrs);
+  if (g === null || (activation !== 'linear' && activation !== 'relu')) throw new Error(`[convlens] ${POOLED_CONVOLUTION_KERNEL} supports NHWC with a linear or ReLU activation only`);
+  const kernels = simdKernels(backend);
+  const out = backend.makeOutput([g.batch, Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2), g.filters], 'float32');
+  if (out.shape.some((dimension) => dimension === 0)) return out;
+  const temporaries: TensorInfo[] = [];
+  const padded = paddedInput(backend, x, g, temporaries);
+  const filterAddress = readable(backend, filter, temporaries);
+  const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
+  const tables = offsetTables(backend, g, true);
+  kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, activation === 'relu' ? 1 : 0, 1);
   disposeOn(backend, ...temporaries);
   return out;
 }

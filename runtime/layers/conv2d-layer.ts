@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import { POOLED_CONVOLUTION_KERNEL } from '../kernels/wasm-simd-convolution';
 import { knownDimension, onlyShape, onlyTensor, toInitializer } from './layer-config';
 
 export interface Conv2dLayerConfig {
@@ -82,7 +83,16 @@ export class Conv2dLayer extends layers.Layer {
     return this.convolve(inputs, false, 'relu');
   }
 
-  private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu'): tf.Tensor {
+  /**
+   * Inference with the ReLU and a 2 × 2, stride-2 max pool that follow this layer: on a
+   * backend with ConvLensPooledConv2D (wasm) in one pass that never writes the full-size
+   * output; elsewhere as the three ops.
+   */
+  callWithReluAndMaxPool(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return this.convolve(inputs, false, 'relu', true);
+  }
+
+  private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu', pool = false): tf.Tensor {
     return tf.tidy(() => {
       const x = onlyTensor(inputs) as tf.Tensor4D;
       if (this.kernel === null) throw new Error(`[convlens] ${this.name} was called before it was built`);
@@ -103,8 +113,13 @@ export class Conv2dLayer extends layers.Layer {
         // gradient too, even for the first layer where nothing needs it; that costs as much
         // as the convolution itself. Training uses conv2d and a separate bias add, whose
         // gradients tfjs computes only where they are needed; inference keeps the fused op.
+        if (pool && tf.getKernel(POOLED_CONVOLUTION_KERNEL, tf.getBackend()) !== undefined) {
+          const attrs = { strides: [...strides], pad, dilations: [1, 1], dataFormat: 'NHWC', activation };
+          return tf.engine().runKernel(POOLED_CONVOLUTION_KERNEL, { x, filter: kernel, ...(bias === undefined ? {} : { bias }) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        }
         if (!training) {
-          return tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, activation, ...(bias === undefined ? {} : { bias }) });
+          const y = tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, activation, ...(bias === undefined ? {} : { bias }) });
+          return pool ? tf.maxPool(y, 2, 2, 'valid') : y;
         }
         const y = tf.conv2d(x, kernel, [...strides], pad);
         return bias === undefined ? y : tf.add(y, bias);
@@ -116,7 +131,8 @@ export class Conv2dLayer extends layers.Layer {
       const outputs = inputs_.map((part, group) => tf.conv2d(part as tf.Tensor4D, kernels[group] as tf.Tensor4D, [...strides], pad));
       const joined = tf.concat(outputs, 3);
       const biased = bias === undefined ? joined : tf.add(joined, bias);
-      return activation === 'relu' ? tf.relu(biased) : biased;
+      const activated = activation === 'relu' ? tf.relu(biased) : biased;
+      return pool ? tf.maxPool(activated as tf.Tensor4D, 2, 2, 'valid') : activated;
     });
   }
 

@@ -16,6 +16,9 @@ import * as lenet5 from '../../examples/lenet5';
 const grouped = model('grouped', input(4, 12, 12), conv2d(8, 3, { groups: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(5));
 const normalised = model('normalised', input(3, 10, 10), conv2d(6, 3), batchNorm(), relu(), dropout(0.5), conv2d(4, 3, { bias: false }), relu(), avgPool2d(2), flatten(), dense(3));
 const withAux = model('withAux', input(1, 16, 16), conv2d(4, 3), relu(), aux('side', sequential(flatten(), dense(2)), { weight: 0.3 }), conv2d(4, 3), relu(), flatten(), dense(2));
+// Odd sizes (the pool drops the last row and column), no bias, a strided convolution, and
+// 16 filters (whole 8-lane blocks) before the pool the wasm backend fuses with the convolution.
+const oddPools = model('oddPools', input(3, 15, 15), conv2d(5, 3, { bias: false }), relu(), maxPool2d(2), conv2d(16, 3, { stride: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(3));
 const withResidual = model('withResidual', input(2, 8, 8), conv2d(4, 3, { padding: 1 }), relu(), residual(sequential(conv2d(4, 3, { padding: 1 }), relu())), flatten(), dense(3));
 
 const CASES: { root: ModelNode; chain: boolean }[] = [
@@ -25,6 +28,7 @@ const CASES: { root: ModelNode; chain: boolean }[] = [
   { root: grouped, chain: true },
   { root: normalised, chain: true },
   { root: withAux, chain: true },
+  { root: oddPools, chain: true },
   { root: withResidual, chain: false },
 ];
 

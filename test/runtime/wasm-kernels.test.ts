@@ -116,6 +116,40 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('ConvLensPooledConv2D (convolution, ReLU and a 2 × 2 max pool in one pass) on 30 random cases', async () => {
+    for (let trial = 0; trial < 30; trial += 1) {
+      const [batch, height, width, channels, filters] = [integer(1, 3), integer(4, 13), integer(4, 13), integer(1, 6), integer(1, 20)];
+      const kernel: [number, number] = [integer(1, 3), integer(1, 3)];
+      const strides: [number, number] = [integer(1, 2), integer(1, 2)];
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [integer(0, 1), integer(0, 1)], [integer(0, 1), integer(0, 1)], [0, 0]];
+      const activation = pick(['linear', 'relu'] as const);
+      const xValues = values(batch * height * width * channels);
+      const wValues = values(kernel[0] * kernel[1] * channels * filters);
+      const biasValues = values(filters);
+      await tf.setBackend('cpu');
+      const convolved = tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(xValues, [batch, height, width, channels]), filter: tf.tensor4d(wValues, [kernel[0], kernel[1], channels, filters]), strides, pad, bias: tf.tensor1d(biasValues), activation }));
+      if (convolved.shape[1] < 2 || convolved.shape[2] < 2) {
+        convolved.dispose();
+        continue;
+      }
+      const expected = tf.maxPool(convolved, 2, 2, 'valid');
+      convolved.dispose();
+      const expectedValues = await expected.data();
+      expected.dispose();
+      await tf.setBackend('wasm');
+      const actual = tf.tidy(() =>
+        tf.engine().runKernel(
+          'ConvLensPooledConv2D',
+          { x: tf.tensor4d(xValues, [batch, height, width, channels]), filter: tf.tensor4d(wValues, [kernel[0], kernel[1], channels, filters]), bias: tf.tensor1d(biasValues) },
+          { strides, pad, dilations: [1, 1], dataFormat: 'NHWC', activation } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+      );
+      const actualValues = await actual.data();
+      actual.dispose();
+      assert.ok(relativeError(actualValues as Float32Array, expectedValues as Float32Array) < TOLERANCE, `pooled ${JSON.stringify({ height, width, channels, filters, kernel, strides, pad, activation })}`);
+    }
+  });
+
   it('one-channel convolutions at column stride 1 (the row-vector kernel: LeNet\'s first layer) on 30 random cases', async () => {
     for (let trial = 0; trial < 30; trial += 1) {
       const [batch, height, width, filters] = [integer(1, 3), integer(5, 12), integer(8, 30), integer(1, 12)];

@@ -24,7 +24,7 @@
 // - Register tiles are 4 × 8: four output pixels (or four taps) by eight filters, i.e.
 //   eight accumulators, so that V8 keeps them in registers (x64 has 16 vector registers).
 
-import { multiplyAdd, relu, storeTile } from './lanes';
+import { multiplyAdd, relu, storeLanes, storeTile } from './lanes';
 
 /**
  * y[b, p, q, f] = bias[f] + Σ_{i, j, c} padded[b, p·sh + i·dh, q·sw + j·dw, c] · w[i, j, c, f],
@@ -34,16 +34,21 @@ import { multiplyAdd, relu, storeTile } from './lanes';
  * `taps` each tap's byte offset inside a window, in the filter's (i, j, c) order: the
  * caller computes both, so that the loops here are flat (nested loops over i, j and a
  * short c made V8's code 4× slower than this flat form).
+ *
+ * With `pooled`, a 2 × 2 max pool (stride 2) follows (inference only: the full-size
+ * output is never written): `windows` then lists the four pixels of each pooling window
+ * in turn, and output pixel t is the maximum of tile t's four.
  */
 export function convolve(
   padded: usize, filter: usize, bias: usize, output: usize,
-  windows: usize, pixels: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool,
+  windows: usize, windowCount: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool, pooled: bool,
 ): void {
   const tapStep = filters << 2;
-  const last = pixels - 1;
-  for (let first = 0; first < pixels; first += 4) {
-    // The last tile may overlap the one before it: recomputing a pixel stores the same values.
-    const tile = min(first, max(pixels - 4, 0));
+  const last = windowCount - 1;
+  const tiles = pooled ? windowCount >> 2 : (windowCount + 3) >> 2;
+  for (let index = 0; index < tiles; index++) {
+    // Unpooled, the last tile may overlap the one before it: recomputing a pixel stores the same values.
+    const tile = pooled ? index << 2 : min(index << 2, max(windowCount - 4, 0));
     const x0 = padded + load<i32>(windows + (<usize>tile << 2));
     const x1 = padded + load<i32>(windows + (<usize>min(tile + 1, last) << 2));
     const x2 = padded + load<i32>(windows + (<usize>min(tile + 2, last) << 2));
@@ -71,6 +76,17 @@ export function convolve(
         a2 = multiplyAdd(a2, x, low); b2 = multiplyAdd(b2, x, high);
         x = v128.load32_splat(x3 + offset);
         a3 = multiplyAdd(a3, x, low); b3 = multiplyAdd(b3, x, high);
+      }
+      if (pooled) {
+        // max then ReLU equals ReLU then max.
+        let low = f32x4.max(f32x4.max(a0, a1), f32x4.max(a2, a3));
+        let high = f32x4.max(f32x4.max(b0, b1), f32x4.max(b2, b3));
+        if (withRelu) {
+          low = relu(low);
+          high = relu(high);
+        }
+        storeLanes(output + (((<usize>index * filters) + lane) << 2), low, high, min(filters - lane, 8));
+        continue;
       }
       if (withRelu) {
         a0 = relu(a0); b0 = relu(b0); a1 = relu(a1); b1 = relu(b1);
