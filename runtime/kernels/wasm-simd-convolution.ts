@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeOn, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
-import { addressOf, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
+import { addressOf, elementCount, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -236,12 +236,16 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const temporaries: TensorInfo[] = [];
   const padded = paddedInput(backend, x, g, temporaries);
   const dyAddress = readable(backend, dy, temporaries);
-  if (g.batch * g.outHeight * g.outWidth === 0) {
-    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
-  } else {
+  // The kernel adds chunk after chunk into zeroed sums with 8 floats of slack, copied out after.
+  const size = elementCount(out);
+  const sums = backend.makeOutput([size + 8], 'float32');
+  temporaries.push(sums);
+  (backend.typedArrayFromHeap(sums) as Float32Array).fill(0);
+  if (g.batch * g.outHeight * g.outWidth > 0) {
     const tables = offsetTables(backend, g);
-    kernels.filterGradient(padded, dyAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters);
+    kernels.filterGradient(padded, dyAddress, addressOf(backend, sums), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters);
   }
+  (backend.typedArrayFromHeap(out) as Float32Array).set((backend.typedArrayFromHeap(sums) as Float32Array).subarray(0, size));
   disposeOn(backend, ...temporaries);
   return out;
 }
