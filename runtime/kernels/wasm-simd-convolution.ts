@@ -165,33 +165,7 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, g: Geometry, temporari
  * a pre-activation input), so the caller uses the stock kernel.
  */
 export function simdConvolve(args: KernelArguments): TensorInfo | null {
-  const { inputs, backend, attrs } = args;
-  const x = inputs['x'] as TensorInfo;
-  const filter = inputs['filter'] as TensorInfo;
-  const bias = inputs['bias'] as TensorInfo | undefined;
-  const activation = (attrs['activation'] as string | undefined) ?? 'linear';
-  if (activation !== 'linear' && activation !== 'relu') return null;
-  if (inputs['preluActivationWeights'] !== undefined || x.dtype !== 'float32') return null;
-  const g = geometryOf(x.shape, filter.shape, attrs);
-  if (g === null) return null;
-  if (bias !== undefined && bias.shape.reduce((product, dimension) => product * dimension, 1) !== g.filters) return null;
-  const kernels = simdKernels(backend);
-  const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.filters], 'float32');
-  if (out.shape.some((dimension) => dimension === 0)) return out;
-  const temporaries: TensorInfo[] = [];
-  const padded = paddedInput(backend, x, g, temporaries);
-  const filterAddress = readable(backend, filter, temporaries);
-  const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
-  const tables = offsetTables(backend, g);
-  const withRelu = activation === 'relu' ? 1 : 0;
-  if (g.channels === 1 && g.strideWidth === 1 && g.outWidth >= 8) {
-    // One input channel: vectors along the row waste no lanes on a filter count like 6.
-    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, g.outWidth, tables.taps, tables.tapCount, g.filters, withRelu);
-  } else {
-    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu, 0);
-  }
-  disposeOn(backend, ...temporaries);
-  return out;
+  return convolveWith(args, false);
 }
 
 /** The kernel name of a convolution followed by a 2 × 2, stride-2 max pool (inference only). */
@@ -203,22 +177,38 @@ export const POOLED_CONVOLUTION_KERNEL = 'ConvLensPooledConv2D';
  * full-size output is never written. Output [B, ⌊OH/2⌋, ⌊OW/2⌋, F].
  */
 export function simdPooledConvolve(args: KernelArguments): TensorInfo {
+  const result = convolveWith(args, true);
+  if (result === null) throw new Error(`[convlens] ${POOLED_CONVOLUTION_KERNEL} supports float32 NHWC with a linear or ReLU activation only`);
+  return result;
+}
+
+function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const x = inputs['x'] as TensorInfo;
   const filter = inputs['filter'] as TensorInfo;
   const bias = inputs['bias'] as TensorInfo | undefined;
   const activation = (attrs['activation'] as string | undefined) ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') return null;
+  if (inputs['preluActivationWeights'] !== undefined || x.dtype !== 'float32') return null;
   const g = geometryOf(x.shape, filter.shape, attrs);
-  if (g === null || (activation !== 'linear' && activation !== 'relu')) throw new Error(`[convlens] ${POOLED_CONVOLUTION_KERNEL} supports NHWC with a linear or ReLU activation only`);
+  if (g === null) return null;
+  if (bias !== undefined && elementCount(bias) !== g.filters) return null;
   const kernels = simdKernels(backend);
-  const out = backend.makeOutput([g.batch, Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2), g.filters], 'float32');
-  if (out.shape.some((dimension) => dimension === 0)) return out;
+  const outShape = pooled ? [g.batch, Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2), g.filters] : [g.batch, g.outHeight, g.outWidth, g.filters];
+  const out = backend.makeOutput(outShape, 'float32');
+  if (outShape.some((dimension) => dimension === 0)) return out;
   const temporaries: TensorInfo[] = [];
   const padded = paddedInput(backend, x, g, temporaries);
   const filterAddress = readable(backend, filter, temporaries);
   const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
-  const tables = offsetTables(backend, g, true);
-  kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, activation === 'relu' ? 1 : 0, 1);
+  const tables = offsetTables(backend, g, pooled);
+  const withRelu = activation === 'relu' ? 1 : 0;
+  if (!pooled && g.channels === 1 && g.strideWidth === 1 && g.outWidth >= 8) {
+    // One input channel: vectors along the row waste no lanes on a filter count like 6.
+    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, g.outWidth, tables.taps, tables.tapCount, g.filters, withRelu);
+  } else {
+    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu, pooled ? 1 : 0);
+  }
   disposeOn(backend, ...temporaries);
   return out;
 }
