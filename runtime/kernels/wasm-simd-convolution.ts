@@ -258,32 +258,32 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   // With dilation 1 a kernel row's taps (j, c) are contiguous in a window: one run per row.
   const runLength = g.filterWidth * g.channels;
   const blocksPerRun = Math.ceil(runLength / 8);
-  const packedTaps = g.filterHeight * blocksPerRun * 8;
-  const packed = backend.makeOutput([g.filters * packedTaps], 'float32');
+  const packed = backend.makeOutput([g.filterHeight * blocksPerRun * g.filters * 8], 'float32');
   const runs = backend.makeOutput([g.filterHeight * 3], 'int32');
   const padded = backend.makeOutput([g.batch * g.paddedHeight * g.paddedWidth * g.channels + 8], 'float32');
   // Views after the last allocation: growing the heap replaces its buffer.
   const w = backend.typedArrayFromHeap(filter) as Float32Array;
   const packedView = backend.typedArrayFromHeap(packed) as Float32Array;
   packedView.fill(0);
-  // packed[f, row·blocks·8 + (j·C + c)] = w[row, j, c, f]
+  // packed[row·blocks + block, f, lane] = w[row, j, c, f] with j·C + c = 8·block + lane.
   for (let row = 0; row < g.filterHeight; row += 1) {
     for (let tap = 0; tap < runLength; tap += 1) {
       const from = (row * runLength + tap) * g.filters;
-      const column = row * blocksPerRun * 8 + tap;
-      for (let f = 0; f < g.filters; f += 1) packedView[f * packedTaps + column] = w[from + f] as number;
+      const block = row * blocksPerRun + Math.floor(tap / 8);
+      const lane = tap % 8;
+      for (let f = 0; f < g.filters; f += 1) packedView[(block * g.filters + f) * 8 + lane] = w[from + f] as number;
     }
   }
   const runView = backend.typedArrayFromHeap(runs) as Int32Array;
   for (let row = 0; row < g.filterHeight; row += 1) {
-    runView[row * 3] = row * blocksPerRun * 8;
+    runView[row * 3] = row * blocksPerRun;
     runView[row * 3 + 1] = row * g.paddedWidth * g.channels * 4;
     runView[row * 3 + 2] = blocksPerRun;
   }
   const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
   paddedView.fill(0);
   const tables = offsetTables(backend, g);
-  kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, packedTaps, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);
+  kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);
   // The gradient of the input is the padded gradient's interior.
   kernels.cropFrom(addressOf(backend, padded), addressOf(backend, out), g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
   disposeOn(backend, packed, runs, padded);
