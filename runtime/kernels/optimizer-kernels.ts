@@ -19,7 +19,8 @@ export const MOMENTUM_KERNEL = 'ConvLensMomentum';
 
 interface ElementAccess {
   read(info: tf.TensorInfo): Float32Array;
-  make(shape: number[]): { info: tf.TensorInfo; values: Float32Array };
+  /** A new float32 tensor; read its values after the last allocation (on wasm one may move the heap). */
+  make(shape: number[]): { info: tf.TensorInfo };
 }
 
 /** Reading and making float32 tensors on a backend by hand: the wasm heap, or the cpu backend's arrays. */
@@ -28,19 +29,13 @@ function toAccess(backendName: 'wasm' | 'cpu', backend: unknown): ElementAccess 
     const wasm = backend as { typedArrayFromHeap(info: tf.TensorInfo): Float32Array; makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo };
     return {
       read: (info) => wasm.typedArrayFromHeap(info),
-      make: (shape) => {
-        const info = wasm.makeOutput(shape, 'float32');
-        return { info, values: wasm.typedArrayFromHeap(info) };
-      },
+      make: (shape) => ({ info: wasm.makeOutput(shape, 'float32') }),
     };
   }
   const cpu = backend as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo };
   return {
     read: (info) => cpu.data.get(info.dataId).values,
-    make: (shape) => {
-      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      return { info: cpu.makeTensorInfo(shape, 'float32', values), values };
-    },
+    make: (shape) => ({ info: cpu.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))) }),
   };
 }
 

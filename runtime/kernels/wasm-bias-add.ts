@@ -27,6 +27,7 @@ export function toBiasAdd(stock: KernelFunction): KernelFunction {
     const [x, bias] = isChannelBias(a, b) ? [a, b] : isChannelBias(b, a) ? [b, a] : [null, null];
     if (x === null || bias === null) return stock(args);
     const channels = elementCount(bias);
+    if (channels === 0 || elementCount(x) === 0) return stock(args);
     const period = leastCommonMultiple(channels, 4);
     const out = backend.makeOutput([...x.shape], 'float32');
     const pattern = backend.makeOutput([period], 'float32');

@@ -44,7 +44,7 @@ function orStock(simd: (args: KernelArguments) => TensorInfo | null, stock: Kern
 function requireSimd(name: string, simd: (args: KernelArguments) => TensorInfo | null): KernelFunction {
   return (args) => {
     const result = simd(args);
-    if (result === null) throw new Error(`[convlens] ${name} on the wasm backend supports channels-last (NHWC) data only`);
+    if (result === null) throw new Error(`[convlens] ${name} on the wasm backend supports channels-last (NHWC) data with non-negative padding only`);
     return result;
   };
 }

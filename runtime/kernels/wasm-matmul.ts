@@ -25,9 +25,11 @@ function simdMatMul(args: KernelArguments): TensorInfo | null {
   const bias = inputs['bias'] as TensorInfo | undefined;
   const activation = (attrs['activation'] as string | undefined) ?? 'linear';
   if (activation !== 'linear' && activation !== 'relu') return null;
-  if (inputs['preluActivationWeights'] !== undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3) return null;
-  const [batchA, aRows, aColumns] = a.shape as [number, number, number];
-  const [batchB, bRows, bColumns] = b.shape as [number, number, number];
+  // Matrices ([M, K], as tf.matMul passes them) or one batch axis ([B, M, K], tf.fused.matMul's and dense layers'); more batch axes go to the stock kernel.
+  const rank = a.shape.length;
+  if (inputs['preluActivationWeights'] !== undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || (rank !== 2 && rank !== 3) || b.shape.length !== rank) return null;
+  const [batchA, aRows, aColumns] = (rank === 3 ? a.shape : [1, ...a.shape]) as [number, number, number];
+  const [batchB, bRows, bColumns] = (rank === 3 ? b.shape : [1, ...b.shape]) as [number, number, number];
   const rows = transposeA ? aColumns : aRows;
   const depth = transposeA ? aRows : aColumns;
   const columns = transposeB ? bRows : bColumns;
@@ -37,7 +39,7 @@ function simdMatMul(args: KernelArguments): TensorInfo | null {
   if (bias !== undefined && (bias.dtype !== 'float32' || elementCount(bias) !== columns || bias.shape[bias.shape.length - 1] !== columns)) return null;
   const batch = Math.max(batchA, batchB);
   const kernels = simdKernels(backend);
-  const out = backend.makeOutput([batch, rows, columns], 'float32');
+  const out = backend.makeOutput(rank === 3 ? [batch, rows, columns] : [rows, columns], 'float32');
   const temporaries: TensorInfo[] = [];
   let bAddress: number;
   if (transposeB) {

@@ -38,13 +38,15 @@ export function maxPoolGradient(args: KernelArguments): TensorInfo {
         const columnEnd = Math.min(q * strideWidth - left + filterWidth, inWidth);
         const outputPixel = ((b * outHeight + p) * outWidth + q) * channels;
         for (let c = 0; c < channels; c += 1) {
+          // From −∞ with a strict comparison, as the cpu backend's maxPoolPositions: NaN never
+          // wins, and a window of NaN and −∞ only passes no gradient.
           let best = -Infinity;
           let where = -1;
           for (let row = rowStart; row < rowEnd; row += 1) {
             let index = inputBatch + (row * inWidth + columnStart) * channels + c;
             for (let column = columnStart; column < columnEnd; column += 1, index += channels) {
               const value = input[index] as number;
-              if (value > best || where < 0) {
+              if (value > best) {
                 best = value;
                 where = index;
               }

@@ -36,6 +36,7 @@ interface Geometry {
   readonly paddedWidth: number;
 }
 
+/** The convolution's geometry; null for what the SIMD kernels do not cover (NCHW, negative padding or output sizes). */
 function geometryOf(xShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>): Geometry | null {
   if (attrs['dataFormat'] === 'NCHW') return null;
   const dilations = (attrs['dilations'] as [number, number] | number | undefined) ?? 1;
@@ -47,7 +48,10 @@ function geometryOf(xShape: readonly number[], filterShape: readonly number[], a
     attrs['pad'] as ConvPad,
     attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
   );
-  const { top, left } = info.padInfo;
+  const { top, left, bottom, right } = info.padInfo;
+  // Negative padding (tfjs-core crops) and windows larger than the input are left to the
+  // stock kernel or refused: the padded copy below assumes neither.
+  if (top < 0 || left < 0 || bottom < 0 || right < 0 || info.outHeight < 0 || info.outWidth < 0) return null;
   const reach = (out: number, stride: number, filter: number, dilation: number) => (out - 1) * stride + (filter - 1) * dilation + 1;
   return {
     batch: info.batchSize,
@@ -213,6 +217,17 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
   return out;
 }
 
+/**
+ * dy must hold exactly the convolution's output, or the kernels would read past it
+ * (tf.conv2dTranspose does not check its input against `outputShape`).
+ */
+function requireOutputGradient(dy: TensorInfo, g: Geometry): void {
+  const expected = [g.batch, g.outHeight, g.outWidth, g.filters];
+  if (elementCount(dy) !== g.batch * g.outHeight * g.outWidth * g.filters) {
+    throw new Error(`[convlens] the convolution's output gradient has shape [${dy.shape.join(', ')}]; this convolution's output is [${expected.join(', ')}]`);
+  }
+}
+
 /** Conv2DBackpropFilter: inputs x, dy; attrs strides, pad, dataFormat, dimRoundingMode, filterShape. */
 export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const { inputs, backend, attrs } = args;
@@ -221,6 +236,7 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   const g = geometryOf(x.shape, filterShape, { ...attrs, dilations: 1 });
   if (g === null) return null;
+  requireOutputGradient(dy, g);
   const kernels = simdKernels(backend);
   const out = backend.makeOutput([...filterShape], 'float32');
   const temporaries: TensorInfo[] = [];
@@ -248,6 +264,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const inputShape = attrs['inputShape'] as [number, number, number, number];
   const g = geometryOf(inputShape, filter.shape, { ...attrs, dilations: 1 });
   if (g === null) return null;
+  requireOutputGradient(dy, g);
   const kernels = simdKernels(backend);
   const out = backend.makeOutput([...inputShape], 'float32');
   const pixels = g.batch * g.outHeight * g.outWidth;
@@ -259,7 +276,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const runLength = g.filterWidth * g.channels;
   const blocksPerRun = Math.ceil(runLength / 8);
   const packed = backend.makeOutput([g.filterHeight * blocksPerRun * g.filters * 8], 'float32');
-  const runs = backend.makeOutput([g.filterHeight * 3], 'int32');
+  const runs = backend.makeOutput([g.filterHeight * 4], 'int32');
   const padded = backend.makeOutput([g.batch * g.paddedHeight * g.paddedWidth * g.channels + 8], 'float32');
   // Views after the last allocation: growing the heap replaces its buffer.
   const w = backend.typedArrayFromHeap(filter) as Float32Array;
@@ -276,9 +293,10 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   }
   const runView = backend.typedArrayFromHeap(runs) as Int32Array;
   for (let row = 0; row < g.filterHeight; row += 1) {
-    runView[row * 3] = row * blocksPerRun;
-    runView[row * 3 + 1] = row * g.paddedWidth * g.channels * 4;
-    runView[row * 3 + 2] = blocksPerRun;
+    runView[row * 4] = row * blocksPerRun;
+    runView[row * 4 + 1] = row * g.paddedWidth * g.channels * 4;
+    runView[row * 4 + 2] = blocksPerRun;
+    runView[row * 4 + 3] = runLength - 8 * (blocksPerRun - 1);
   }
   const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
   paddedView.fill(0);

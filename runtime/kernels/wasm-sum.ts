@@ -19,6 +19,7 @@ export function toLeadingAxesSum(stock: KernelFunction): KernelFunction {
     const kept = x.shape.slice(axes.length);
     const columns = kept.reduce((product, dimension) => product * dimension, 1);
     const count = elementCount(x);
+    if (columns === 0 || count === 0) return stock(args);
     // The module sums whole periods of lcm(columns, 4) floats, so that its 4-lane loads
     // always meet the same columns; the partial sums fold into the columns here.
     const period = leastCommonMultiple(columns, 4);

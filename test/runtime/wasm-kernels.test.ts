@@ -267,13 +267,44 @@ describe('runtime: wasm kernels against the cpu backend', function () {
       const { cpu, wasm } = await onBothBackends([{ values: values(2 * 5 * 4 * 3), shape: [2, 5, 4, 3] }], (x) => [tf.sum(x as tf.Tensor, axes), tf.sum(x as tf.Tensor, axes, true)]);
       assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE && relativeError(wasm[1]!, cpu[1]!) < TOLERANCE, `sum over ${axes}`);
     }
-    // Bias gradients of every period the SIMD pass handles: lcm(C, 4) of 4, 12, 16 (in
+    // Bias gradients of every period the SIMD pass handles: lcm(C, 4) of 4, 8, 12, 16 (in
     // registers) and 120, 20 (in memory), with and without elements after the last period.
-    for (const shape of [[64, 7, 7, 6], [3, 5, 3], [8, 4, 16], [2, 3, 120], [7, 5], [1, 1]]) {
+    for (const shape of [[64, 7, 7, 6], [3, 5, 3], [8, 4, 16], [5, 8], [2, 3, 120], [7, 5], [1, 1]]) {
       const size = shape.reduce((a, b) => a * b, 1);
       const { cpu, wasm } = await onBothBackends([{ values: values(size), shape }], (x) => [tf.sum(x as tf.Tensor, shape.slice(0, -1).map((_, axis) => axis))]);
       assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `bias gradient of ${shape}`);
     }
+  });
+
+  it('edge cases as the cpu backend has them: NaN and −∞ in max pools, ∞ in an input gradient, empty tensors, negative padding', async () => {
+    const results = await onBothBackends(
+      [
+        // Windows [NaN, 1, 2, 3] and four −∞ (the cpu backend: NaN never wins, −∞ only passes nothing), in 1 and 4 channels.
+        { values: [Number.NaN, 1, -Infinity, -Infinity, 2, 3, -Infinity, -Infinity], shape: [1, 2, 4, 1] },
+        { values: Array.from({ length: 32 }, (_, index) => [Number.NaN, 1, -Infinity, 2, 3, -Infinity, 0.5, -Infinity][index % 8]!), shape: [1, 2, 4, 4] },
+      ],
+      (x1, x4) => [
+        tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x1 as tf.Tensor),
+        tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x4 as tf.Tensor),
+        tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 1, 'same')))(x4 as tf.Tensor),
+        // An infinite output gradient reaches only the inputs its window covers (1×1 kernel, stride 2).
+        tf.grad((a) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, tf.ones([1, 1, 1, 3]) as tf.Tensor4D, [1, 2], 'valid'), tf.tensor4d(Array.from({ length: 12 }, (_, index) => (index === 0 ? Infinity : 0)), [1, 1, 4, 3]))))(tf.ones([1, 1, 8, 1])),
+        tf.sum(tf.zeros([3, 0]), 0),
+        tf.add(tf.zeros([3, 0]), tf.zeros([0])),
+        // Negative padding crops (tfjs-core allows it; the SIMD kernel leaves it to the stock one).
+        tf.conv2d(tf.ones([2, 6, 6, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, [[0, 0], [-1, 0], [-1, 0], [0, 0]]),
+      ],
+    );
+    for (let index = 0; index < results.cpu.length; index += 1) {
+      assert.deepEqual(Array.from(results.wasm[index]!), Array.from(results.cpu[index]!), `result ${index}`);
+    }
+    await tf.setBackend('wasm');
+    // A gradient through negative padding, or of the wrong shape, is refused with one clear line.
+    assert.throws(
+      () => tf.grad((w) => tf.sum(tf.conv2d(tf.ones([1, 6, 6, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, [[0, 0], [-1, 0], [-1, 0], [0, 0]])))(tf.ones([3, 3, 1, 2])),
+      /Conv2DBackpropFilter on the wasm backend supports channels-last \(NHWC\) data with non-negative padding only/,
+    );
+    assert.throws(() => tf.conv2dTranspose(tf.ones([1, 2, 2, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, [1, 10, 10, 1], 1, 'same'), /output gradient has shape \[1, 2, 2, 1\]; this convolution's output is \[1, 10, 10, 1\]/);
   });
 
   it('Add of a per-channel bias (either operand, [C] or [1, …, 1, C]) and other broadcasts', async () => {

@@ -56,10 +56,11 @@ export function sumPeriods(x: usize, partial: usize, period: i32, count: i32): v
 }
 
 /**
- * MaxPoolGrad of the 2×2, stride-2, unpadded window (LeNet, VGG): each window's gradient
- * goes to its first maximum in row-major order, as in TensorFlow and tfjs's cpu backend —
- * the strict comparisons below pick the same element, NaN included. `dx` must be zeroed
- * by the caller (rows and columns no window covers keep 0).
+ * MaxPoolGrad of the 2×2, stride-2, unpadded window (LeNet, VGG), as tfjs's cpu backend
+ * computes it (`maxPoolPositions`): scanning in row-major order from −∞ with a strict
+ * comparison, a window's gradient goes to its first maximum; NaN never wins, and a window
+ * of NaN and −∞ only passes no gradient. `dx` must be zeroed by the caller (rows and
+ * columns no window covers keep 0).
  */
 export function maxPoolGradient2x2(
   x: usize, dy: usize, dx: usize,
@@ -68,6 +69,7 @@ export function maxPoolGradient2x2(
   const channelBytes = <usize>channels << 2;
   const rowBytes = <usize>(width * channels) << 2;
   const vectorEnd = <usize>(channels & ~3) << 2;
+  const lowest = f32x4.splat(-Infinity);
   let gradient = dy;
   for (let b = 0; b < batch; b++) {
     for (let p = 0; p < outHeight; p++) {
@@ -80,17 +82,18 @@ export function maxPoolGradient2x2(
           const x1 = v128.load(x + at + channelBytes);
           const x2 = v128.load(x + at + rowBytes);
           const x3 = v128.load(x + at + rowBytes + channelBytes);
-          const c1 = f32x4.gt(x1, x0);
-          let best = v128.bitselect(x1, x0, c1);
+          const c0 = f32x4.gt(x0, lowest);
+          let best = v128.bitselect(x0, lowest, c0);
+          const c1 = f32x4.gt(x1, best);
+          best = v128.bitselect(x1, best, c1);
           const c2 = f32x4.gt(x2, best);
           best = v128.bitselect(x2, best, c2);
           const c3 = f32x4.gt(x3, best);
           const g = v128.load(gradient + c);
-          // The winner is the last position whose comparison succeeded.
-          const not3 = v128.not(c3);
-          const w2 = v128.and(c2, not3);
-          const w1 = v128.andnot(v128.and(c1, not3), c2);
-          const w0 = v128.not(v128.or(v128.or(c1, c2), c3));
+          // The winner is the last position whose comparison succeeded; none may have.
+          const w2 = v128.andnot(c2, c3);
+          const w1 = v128.andnot(v128.andnot(c1, c2), c3);
+          const w0 = v128.andnot(c0, v128.or(v128.or(c1, c2), c3));
           v128.store(dx + at, v128.and(g, w0));
           v128.store(dx + at + channelBytes, v128.and(g, w1));
           v128.store(dx + at + rowBytes, v128.and(g, w2));
@@ -98,14 +101,13 @@ export function maxPoolGradient2x2(
         }
         for (; c < channelBytes; c += 4) {
           const at = corner + c;
-          let where = at;
-          let best = load<f32>(x + at);
-          const a = load<f32>(x + at + channelBytes);
-          if (a > best) { best = a; where = at + channelBytes; }
-          const d = load<f32>(x + at + rowBytes);
-          if (d > best) { best = d; where = at + rowBytes; }
+          let best: f32 = -Infinity;
+          let where: isize = -1;
+          if (load<f32>(x + at) > best) { best = load<f32>(x + at); where = at; }
+          if (load<f32>(x + at + channelBytes) > best) { best = load<f32>(x + at + channelBytes); where = at + channelBytes; }
+          if (load<f32>(x + at + rowBytes) > best) { best = load<f32>(x + at + rowBytes); where = at + rowBytes; }
           if (load<f32>(x + at + rowBytes + channelBytes) > best) where = at + rowBytes + channelBytes;
-          store<f32>(dx + where, load<f32>(gradient + c));
+          if (where >= 0) store<f32>(dx + <usize>where, load<f32>(gradient + c));
         }
       }
     }

@@ -123,7 +123,7 @@ export function filterGradient(
   padded: usize, outputGradient: usize, sums: usize,
   windows: usize, pixels: i32, taps: usize, tapCount: i32, filters: i32,
 ): void {
-  const dyPixelStep = filters << 2;
+  const dyPixelStep = <usize>filters << 2;
   const lastTap = tapCount - 1;
   for (let chunk = 0; chunk < pixels; chunk += PIXEL_CHUNK) {
     const windowStart = windows + (<usize>chunk << 2);
@@ -170,10 +170,10 @@ export function filterGradient(
  *
  * The taps are cut into runs that are contiguous in a window (a kernel row when dw = 1,
  * else one tap's C channels), and runs into blocks of 8 taps. `runs` holds per run: its
- * first block, its byte offset inside the window, and its count of blocks.
- * `packedFilter` is [blocks, F, 8]: wᵀ block by block, each run zero-padded to whole
- * blocks (the lanes past a run's end add zeros to whatever follows it), so that the F
- * rows of one block are contiguous. Pixels go in chunks of REUSE_CHUNK, every block for a
+ * first block, its byte offset inside the window, its count of blocks and the lanes its
+ * last block uses (1…8; only those are added, so an Inf in dy cannot spill 0·Inf = NaN
+ * past the run). `packedFilter` is [blocks, F, 8]: wᵀ block by block, each run
+ * zero-padded to whole blocks, so that the F rows of one block are contiguous. Pixels go in chunks of REUSE_CHUNK, every block for a
  * chunk before the next chunk: a block's weights are read from memory once per chunk, not
  * once per 4 pixels (DCGAN's 128 → 64 filter is 512 KB).
  */
@@ -186,13 +186,15 @@ export function inputGradient(
     const chunkEnd = min(chunk + REUSE_CHUNK, pixels);
     const tilesEnd = chunk + ((chunkEnd - chunk) & ~3);
     for (let run = 0; run < runCount; run++) {
-      const entry = runs + ((<usize>run * 3) << 2);
+      const entry = runs + ((<usize>run * 4) << 2);
       const firstBlock = load<i32>(entry);
       const offset = <usize>load<i32>(entry, 4);
       const blocks = load<i32>(entry, 8);
+      const lastLanes = load<i32>(entry, 12);
       for (let block = 0; block < blocks; block++) {
         const weights = packedFilter + <usize>(firstBlock + block) * blockBytes;
         const at = offset + ((<usize>block * 8) << 2);
+        const lanes = block == blocks - 1 ? lastLanes : 8;
         let first = chunk;
         for (; first < tilesEnd; first += 4) {
           const dy0 = outputGradient + ((<usize>first * filters) << 2);
@@ -215,10 +217,10 @@ export function inputGradient(
             a3 = multiplyAdd(a3, d, low); b3 = multiplyAdd(b3, d, high);
           }
           // One pixel after another: neighbouring windows overlap.
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>first << 2)) + at, a0, b0);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 1) << 2)) + at, a1, b1);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 2) << 2)) + at, a2, b2);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 3) << 2)) + at, a3, b3);
+          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>first << 2)) + at, a0, b0, lanes);
+          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 1) << 2)) + at, a1, b1, lanes);
+          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 2) << 2)) + at, a2, b2, lanes);
+          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 3) << 2)) + at, a3, b3, lanes);
         }
         for (; first < chunkEnd; first++) {
           const dy0 = outputGradient + ((<usize>first * filters) << 2);
@@ -229,16 +231,16 @@ export function inputGradient(
             a0 = multiplyAdd(a0, d, v128.load(w));
             b0 = multiplyAdd(b0, d, v128.load(w, 16));
           }
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>first << 2)) + at, a0, b0);
+          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>first << 2)) + at, a0, b0, lanes);
         }
       }
     }
   }
 }
 
-@inline function addInto(pointer: usize, low: v128, high: v128): void {
-  v128.store(pointer, f32x4.add(v128.load(pointer), low));
-  v128.store(pointer, f32x4.add(v128.load(pointer, 16), high), 16);
+/** Adds the first `lanes` (1…8) of (low, high) to the floats at `pointer`. */
+@inline function addInto(pointer: usize, low: v128, high: v128, lanes: i32): void {
+  storeLanes(pointer, f32x4.add(v128.load(pointer), low), f32x4.add(v128.load(pointer, 16), high), lanes);
 }
 
 /**
