@@ -44,7 +44,8 @@ const REUSE_CHUNK = 64;
  *
  * With `pooled`, a 2 × 2 max pool (stride 2) follows (inference only: the full-size
  * output is never written): `windows` then lists the four pixels of each pooling window
- * in turn, and output pixel t is the maximum of tile t's four.
+ * in turn, and output pixel t is the maximum of tile t's four. (A NaN activation gives a
+ * NaN here where tfjs's max pool skips it; only a model that is already NaN sees it.)
  */
 export function convolve(
   padded: usize, filter: usize, bias: usize, output: usize,
