@@ -62,6 +62,17 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * When `signal` has been aborted during `epoch`: emits and returns the stop, which names
+ * the last completed epoch and its checkpoint (left as it is); else null.
+ */
+export function stopIfCancelled(signal: AbortSignal | undefined, emit: (event: TrainingEvent) => void, epoch: number, checkpoint: string | null): StoppedEvent | null {
+  if (signal?.aborted !== true) return null;
+  const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint };
+  emit(stopped);
+  return stopped;
+}
+
 export function toCheckpointDirectory(outDirectory: string): string {
   return path.join(outDirectory, 'checkpoint');
 }
@@ -157,14 +168,8 @@ export async function trainClassifier(
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
-      const cancelled = (): StoppedEvent | null => {
-        if (hooks.signal?.aborted !== true) return null;
-        const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
-        emit(stopped);
-        return stopped;
-      };
       for (let batch = 0; batch < batches; batch += 1) {
-        const stopped = cancelled();
+        const stopped = stopIfCancelled(hooks.signal, emit, epoch, lastCheckpoint);
         if (stopped !== null) return stopped;
         const start = batch * batchSize;
         const count = Math.min(batchSize, epochOrder.length - start);
@@ -188,7 +193,7 @@ export async function trainClassifier(
         }
       }
       // A cancel that arrived during the epoch's last batch stops before its checkpoint too.
-      const stoppedAtEnd = cancelled();
+      const stoppedAtEnd = stopIfCancelled(hooks.signal, emit, epoch, lastCheckpoint);
       if (stoppedAtEnd !== null) return stoppedAtEnd;
       const seconds = (performance.now() - started) / 1000;
       const validation = validationCount > 0 ? await evaluate(engine, trainSet, shape, validationIndices, normalization, batchSize, false, replica.classes) : null;

@@ -24,7 +24,7 @@ import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, r
 import { binaryCrossEntropy, toOutputKind } from './losses';
 import { MetricsLog } from './metrics-log';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
-import { toCheckpointDirectory, yieldToEventLoop, type TrainingHooks } from './train-classifier';
+import { stopIfCancelled, toCheckpointDirectory, yieldToEventLoop, type TrainingHooks } from './train-classifier';
 import { TrainingError } from './training-error';
 
 export interface GanState {
@@ -189,14 +189,8 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
       let lastReport = started;
       let discriminatorSum = 0;
       let generatorSum = 0;
-      const cancelled = (): StoppedEvent | null => {
-        if (hooks.signal?.aborted !== true) return null;
-        const stopped: StoppedEvent = { event: 'stopped', reason: 'cancelled', epoch: epoch - 1, checkpoint: lastCheckpoint };
-        emit(stopped);
-        return stopped;
-      };
       for (let batch = 0; batch < batches; batch += 1) {
-        const stopped = cancelled();
+        const stopped = stopIfCancelled(hooks.signal, emit, epoch, lastCheckpoint);
         if (stopped !== null) return stopped;
         assembleBatch(dataset.train, shape, order, batch * batchSize, batchSize, SYMMETRIC_UNIT, NO_AUGMENTATION, random, images, labels);
         const losses = await step(random);
@@ -225,7 +219,7 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
         }
       }
       // A cancel that arrived during the epoch's last batch stops before its samples and checkpoint too.
-      const stoppedAtEnd = cancelled();
+      const stoppedAtEnd = stopIfCancelled(hooks.signal, emit, epoch, lastCheckpoint);
       if (stoppedAtEnd !== null) return stoppedAtEnd;
       const seconds = (performance.now() - started) / 1000;
       const png = await renderSamples(gan.generator, fixedLatents, SAMPLE_GRID.rows * SAMPLE_GRID.columns, SAMPLE_GRID.columns, shape);
