@@ -35,7 +35,7 @@ function onWasm(backend: unknown, inputs: readonly tf.TensorInfo[], outputCount:
 function onCpu(backend: unknown, inputs: readonly tf.TensorInfo[], outputCount: number) {
   const cpu = backend as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo };
   const shape = [...(inputs[0] as tf.TensorInfo).shape];
-  const outputs = Array.from({ length: outputCount }, () => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  const outputs = Array.from({ length: outputCount }, () => new Float32Array(tf.util.sizeFromShape(shape)));
   return {
     inputs: inputs.map((info) => cpu.data.get(info.dataId).values),
     outputs,

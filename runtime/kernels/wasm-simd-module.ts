@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from './wasm-kernel-calls';
 
@@ -73,7 +74,7 @@ export function addressOf(backend: BackendWasm, info: TensorInfo): number {
   return backend.dataIdMap.get(info.dataId).memoryOffset;
 }
 
-export const elementCount = (info: TensorInfo): number => info.shape.reduce((product, dimension) => product * dimension, 1);
+export const elementCount = (info: TensorInfo): number => tf.util.sizeFromShape(info.shape);
 
 /**
  * The address of `info`, or of a copy with READ_SLACK bytes after it when `info` ends too

@@ -4,6 +4,7 @@
  * tfjs-core tiles its parameters to the input's shape). Axes are tiled from the last to
  * the first; tiling one axis repeats contiguous blocks, so every copy is a memcpy.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 
 type Elements = Float32Array | Int32Array | Uint8Array;
@@ -18,8 +19,8 @@ export function tile(args: KernelArguments): TensorInfo {
   for (let axis = shape.length - 1; axis >= 0; axis -= 1) {
     const times = reps[axis] ?? 1;
     if (times === 1) continue;
-    const block = shape.slice(axis).reduce((product, dimension) => product * dimension, 1);
-    const outer = shape.slice(0, axis).reduce((product, dimension) => product * dimension, 1);
+    const block = tf.util.sizeFromShape(shape.slice(axis));
+    const outer = tf.util.sizeFromShape(shape.slice(0, axis));
     const tiled = new (data.constructor as new (length: number) => Elements)(outer * block * times);
     for (let index = 0; index < outer; index += 1) {
       const source = data.subarray(index * block, (index + 1) * block);
