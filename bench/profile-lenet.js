@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Where LeNet-5's time goes on the backend ConvLens picks: milliseconds per kernel for one
+ * training step (Adam) and one inference batch (the chain executor), on the calling
+ * thread, averaged over timed repetitions after a warm-up. Kernel calls are timed at
+ * tfjs-core's `runKernel`, so a kernel's figure includes its own JavaScript.
+ *
+ *   npm run build && node bench/profile-lenet.js [--batch 64] [--steps 30]
+ */
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const dist = path.join(__dirname, '..', 'dist');
+const tf = require('@tensorflow/tfjs-core');
+const { chooseBackend } = require(path.join(dist, 'runtime', 'backend-choice.js'));
+const { compileModel } = require(path.join(dist, 'runtime', 'compile.js'));
+const { ClassifierReplica } = require(path.join(dist, 'runtime', 'training', 'classifier-replica.js'));
+const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
+
+const { values: options } = parseArgs({ options: { batch: { type: 'string' }, steps: { type: 'string' } } });
+const BATCH = Number(options.batch ?? 64);
+const STEPS = Number(options.steps ?? 30);
+if (!Number.isInteger(BATCH) || BATCH < 1 || !Number.isInteger(STEPS) || STEPS < 1) {
+  process.stderr.write('[convlens] --batch and --steps must be whole numbers ≥ 1\n');
+  process.exit(2);
+}
+
+/** Runs `work` STEPS times with every runKernel call timed; prints the total and the kernels by time. */
+async function profile(label, work) {
+  for (let index = 0; index < 5; index += 1) await work();
+  const engine = tf.engine();
+  const runKernel = engine.runKernel.bind(engine);
+  const times = new Map();
+  engine.runKernel = (name, inputs, attrs) => {
+    const start = performance.now();
+    const result = runKernel(name, inputs, attrs);
+    times.set(name, (times.get(name) ?? 0) + performance.now() - start);
+    return result;
+  };
+  const start = performance.now();
+  for (let index = 0; index < STEPS; index += 1) await work();
+  const total = (performance.now() - start) / STEPS;
+  engine.runKernel = runKernel;
+  process.stdout.write(`${label}: ${total.toFixed(2)} ms per batch of ${BATCH} (${((BATCH * 1000) / total).toFixed(0)} images/s)\n`);
+  for (const [name, milliseconds] of [...times].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    process.stdout.write(`  ${name.padEnd(24)} ${(milliseconds / STEPS).toFixed(3)} ms\n`);
+  }
+}
+
+async function main() {
+  const backend = await chooseBackend({ requested: 'auto' });
+  process.stdout.write(`backend: ${backend.backend}\n`);
+  const compiled = compileModel(lenet5Mnist, { seed: 1 });
+  const replica = new ClassifierReplica(compiled, 10, { kind: 'adam', learningRate: 1e-3 });
+  // Deterministic pseudo-random pixels in [0, 1): the kernels' time does not depend on them.
+  const images = Float32Array.from({ length: BATCH * 784 }, (_, index) => ((index * 2654435761) % 1000) / 1000);
+  const labels = Int32Array.from({ length: BATCH }, (_, index) => index % 10);
+  await profile('training step', () => replica.trainBatch(images, labels, BATCH));
+  await profile('inference batch', () => replica.predictBatch(images, BATCH));
+  compiled.model.dispose();
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});
