@@ -157,7 +157,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       assert.ok(pixels.colours >= 16 && pixels.nonBackground > 0.2, `the feature maps are painted: ${JSON.stringify(pixels)}`);
       await editor.screenshot(path.join(SCREENSHOTS, 'feature-maps.png'));
       // The picture the network looked at: the first test image of digits/, as it received it.
-      assert.match(await maps.locator('.input-image-caption').innerText(), /test sample #0/);
+      await maps.locator('.input-image-caption', { hasText: 'test sample #0' }).waitFor({ timeout: 10_000 });
       const input = await canvasPixels(maps.locator('canvas.input-image-canvas'));
       assert.ok(input.colours >= 2, `the input image is painted: ${JSON.stringify(input)}`);
     });
@@ -183,9 +183,13 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await editor.page.locator('.statusbar-item', { hasText: 'dcganMnist: trained' }).first().waitFor({ timeout: 120_000 });
       const box = await grid.boundingBox();
       assert.ok(box !== null, 'the grid has a box');
+      // The panel renders on the next animation frame, so each click's caption is waited for
+      // (a plain innerText read raced the render under load in CI).
+      const caption = (text: string) => samples.locator('.selection-text', { hasText: text }).waitFor({ timeout: 10_000 });
       await grid.click({ position: { x: box.width / 16, y: box.height / 16 } });
+      await caption('A = #0; pick B');
       await grid.click({ position: { x: (box.width * 15) / 16, y: (box.height * 15) / 16 } });
-      assert.match(await samples.locator('.selection-text').innerText(), /A = #0, B = #63/);
+      await caption('A = #0, B = #63');
       await samples.locator('vscode-button.interpolate').click();
       const strip = samples.locator('img.interpolation[src^="data:image/png"]');
       await strip.waitFor({ timeout: 120_000 });
