@@ -85,7 +85,7 @@ const needsPadding = (g: Geometry) => g.top !== 0 || g.left !== 0 || g.paddedHei
 interface OffsetTables {
   readonly windows: number;
   readonly pixels: number;
-  /** The window start of each output row's first pixel (B·OH of them). */
+  /** The window start of each output row's first pixel (B·OH of them; pooled, B·2⌊OH/2⌋). */
   readonly rows: number;
   readonly rowCount: number;
   readonly taps: number;
@@ -138,9 +138,11 @@ function offsetTables(backend: BackendWasm, g: Geometry, pooled = false): Offset
       }
     }
   }
-  const rowCount = g.batch * g.outHeight;
+  // Pooled, only the rows the pool reads: an odd last row is dropped.
+  const rowsPerImage = pooled ? 2 * pooledHeight : g.outHeight;
+  const rowCount = g.batch * rowsPerImage;
   const rowOffsets = new Int32Array(rowCount);
-  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOf(Math.floor(row / g.outHeight), row % g.outHeight, 0);
+  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOf(Math.floor(row / rowsPerImage), row % rowsPerImage, 0);
   const windows = wasm._malloc(windowOffsets.byteLength);
   const rows = wasm._malloc(rowOffsets.byteLength);
   const taps = wasm._malloc(tapOffsets.byteLength);
@@ -207,9 +209,11 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
   const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
   const tables = offsetTables(backend, g, pooled);
   const withRelu = activation === 'relu' ? 1 : 0;
-  if (!pooled && g.channels === 1 && g.strideWidth === 1 && g.outWidth >= 8) {
-    // One input channel: vectors along the row waste no lanes on a filter count like 6.
-    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, g.outWidth, tables.taps, tables.tapCount, g.filters, withRelu);
+  // Pooled, the pool reads an even width.
+  const rowWidth = pooled ? 2 * Math.floor(g.outWidth / 2) : g.outWidth;
+  if (g.channels === 1 && g.strideWidth === 1 && rowWidth >= 16) {
+    // One input channel: vectors along the row, so that a filter count like 6 wastes no lanes.
+    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, rowWidth, tables.taps, tables.tapCount, g.filters, withRelu, pooled ? 1 : 0);
   } else {
     kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu, pooled ? 1 : 0);
   }

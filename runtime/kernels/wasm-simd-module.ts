@@ -14,7 +14,7 @@ import type { TensorInfo } from './wasm-kernel-calls';
 /** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
 export interface SimdKernels {
   convolve(padded: number, filter: number, bias: number, output: number, windows: number, windowCount: number, taps: number, tapCount: number, filters: number, withRelu: number, pooled: number): void;
-  convolveSingleChannel(padded: number, filter: number, bias: number, output: number, rows: number, rowCount: number, outWidth: number, taps: number, tapCount: number, filters: number, withRelu: number): void;
+  convolveSingleChannel(padded: number, filter: number, bias: number, output: number, rows: number, rowCount: number, outWidth: number, taps: number, tapCount: number, filters: number, withRelu: number, pooled: number): void;
   filterGradient(padded: number, outputGradient: number, filterGradient: number, windows: number, pixels: number, taps: number, tapCount: number, filters: number): void;
   inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
   padInto(x: number, padded: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;

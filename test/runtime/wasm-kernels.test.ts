@@ -153,9 +153,44 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('ConvLensPooledConv2D of one channel at column stride 1 (the row-vector kernel, pooled: LeNet\'s first layer) on 30 random cases', async () => {
+    for (let trial = 0; trial < 30; trial += 1) {
+      // Output widths from 15 (one below the kernel's narrowest) up and at least two output
+      // rows; odd sizes and odd filter counts included.
+      const kernel: [number, number] = [integer(1, 5), integer(1, 5)];
+      const [batch, height, width, filters] = [integer(1, 3), kernel[0] + integer(2, 11), kernel[1] + integer(14, 36), integer(1, 9)];
+      const strides: [number, number] = [integer(1, 2), 1];
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]];
+      const activation = pick(['linear', 'relu'] as const);
+      const xValues = values(batch * height * width);
+      const wValues = values(kernel[0] * kernel[1] * filters);
+      const biasValues = values(filters);
+      const label = JSON.stringify({ height, width, filters, kernel, strides, pad, activation });
+      await tf.setBackend('cpu');
+      const expected = tf.tidy(() =>
+        tf.maxPool(tf.fused.conv2d({ x: tf.tensor4d(xValues, [batch, height, width, 1]), filter: tf.tensor4d(wValues, [kernel[0], kernel[1], 1, filters]), strides, pad, bias: tf.tensor1d(biasValues), activation }), 2, 2, 'valid'),
+      );
+      const expectedValues = await expected.data();
+      expected.dispose();
+      await tf.setBackend('wasm');
+      const actual = tf.tidy(() =>
+        tf.engine().runKernel(
+          'ConvLensPooledConv2D',
+          { x: tf.tensor4d(xValues, [batch, height, width, 1]), filter: tf.tensor4d(wValues, [kernel[0], kernel[1], 1, filters]), bias: tf.tensor1d(biasValues) },
+          { strides, pad, dilations: [1, 1], dataFormat: 'NHWC', activation } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+      );
+      assert.deepEqual(actual.shape, expected.shape, label);
+      const actualValues = await actual.data();
+      actual.dispose();
+      assert.ok(relativeError(actualValues as Float32Array, expectedValues as Float32Array) < TOLERANCE, `pooled one-channel ${label}`);
+    }
+  });
+
   it('one-channel convolutions at column stride 1 (the row-vector kernel: LeNet\'s first layer) on 30 random cases', async () => {
     for (let trial = 0; trial < 30; trial += 1) {
-      const [batch, height, width, filters] = [integer(1, 3), integer(5, 12), integer(8, 30), integer(1, 12)];
+      // Widths around the kernel's narrowest (16) and up.
+      const [batch, height, width, filters] = [integer(1, 3), integer(5, 12), integer(12, 40), integer(1, 12)];
       const kernel: [number, number] = [integer(1, 5), integer(1, 5)];
       const strides: [number, number] = [integer(1, 2), 1];
       const pad: Pad = pick<Pad>(['same', 'valid', [[0, 0], [integer(0, 2), integer(0, 2)], [integer(0, 2), integer(0, 2)], [0, 0]]]);

@@ -272,88 +272,104 @@ export function cropFrom(padded: usize, x: usize, batch: i32, height: i32, width
 
 /**
  * `convolve` for one input channel at column stride 1 (a grey-scale network's first layer,
- * LeNet's 1 → 6): vectors run along the output row instead of the filters, 8 pixels by 4
- * filters per tile, so that few filters (6 here) waste no lanes; then each 4 × 4 block is
- * transposed to the [pixel, filter] order of the output. Needs outWidth ≥ 8.
+ * LeNet's 1 → 6): vectors run along the output row instead of the filters, 16 pixels by 2
+ * filters per tile, so that a filter count like 6 wastes no lanes (8-lane filter vectors
+ * would compute 8); then each tile is interleaved to the [pixel, filter] order of the
+ * output. Needs outWidth ≥ 16.
  *
  * `rows` holds the window start (bytes) of each output row's first pixel; `taps` as for
- * `convolve`. Filters past `filters` in the last group read whatever follows and are never
- * stored.
+ * `convolve`. With an odd filter count, the last tile's second filter reads whatever
+ * follows and is never stored.
+ *
+ * With `pooled`, a 2 × 2 max pool (stride 2) follows, as in `convolve`: `rows` then lists
+ * the 2·⌊OH/2⌋ rows of each image that the pool reads and `outWidth` is the even width it
+ * reads (2·⌊OW/2⌋). Adjacent lanes are maxed within a tile (16 pixels → 8 pooled ones); an
+ * even row stores its result and the odd row after it maxes into it.
  */
 export function convolveSingleChannel(
   padded: usize, filter: usize, bias: usize, output: usize,
-  rows: usize, rowCount: i32, outWidth: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool,
+  rows: usize, rowCount: i32, outWidth: i32, taps: usize, tapCount: i32, filters: i32, withRelu: bool, pooled: bool,
 ): void {
   const tapEnd = taps + (<usize>tapCount << 2);
   const filterStep = <usize>filters << 2;
+  const pooledWidth = outWidth >> 1;
   for (let row = 0; row < rowCount; row++) {
     const rowStart = padded + <usize>load<i32>(rows + (<usize>row << 2));
-    const firstPixel = row * outWidth;
-    for (let start = 0; start < outWidth; start += 8) {
-      // The last block may overlap the one before it: recomputed pixels store the same values.
-      const q = min(start, outWidth - 8);
+    const firstPixel = pooled ? (row >> 1) * pooledWidth : row * outWidth;
+    const intoEvenRow = pooled && (row & 1) != 0;
+    for (let start = 0; start < outWidth; start += 16) {
+      // The last block may overlap the one before it: recomputed pixels store the same values
+      // (pooled, maxing a value into itself again). outWidth is even when pooled, so q is too.
+      const q = min(start, outWidth - 16);
       const x = rowStart + (<usize>q << 2);
-      for (let group = 0; group < filters; group += 4) {
+      for (let group = 0; group < filters; group += 2) {
         const groupOffset = <usize>group << 2;
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+        // f: the group's first filter at pixels q…q+15, four at a time; g: its second.
+        let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
+        let g0 = f32x4.splat(0), g1 = f32x4.splat(0), g2 = f32x4.splat(0), g3 = f32x4.splat(0);
         if (bias != 0) {
-          a0 = v128.load32_splat(bias + groupOffset); b0 = a0;
-          a1 = v128.load32_splat(bias + groupOffset, 4); b1 = a1;
-          a2 = v128.load32_splat(bias + groupOffset, 8); b2 = a2;
-          a3 = v128.load32_splat(bias + groupOffset, 12); b3 = a3;
+          f0 = v128.load32_splat(bias + groupOffset); f1 = f0; f2 = f0; f3 = f0;
+          g0 = v128.load32_splat(bias + groupOffset, 4); g1 = g0; g2 = g0; g3 = g0;
         }
         let w = filter + groupOffset;
         for (let tap = taps; tap < tapEnd; tap += 4, w += filterStep) {
-          const offset = <usize>load<i32>(tap);
-          const left = v128.load(x + offset);
-          const right = v128.load(x + offset, 16);
-          let weight = v128.load32_splat(w);
-          a0 = multiplyAdd(a0, left, weight); b0 = multiplyAdd(b0, right, weight);
-          weight = v128.load32_splat(w, 4);
-          a1 = multiplyAdd(a1, left, weight); b1 = multiplyAdd(b1, right, weight);
-          weight = v128.load32_splat(w, 8);
-          a2 = multiplyAdd(a2, left, weight); b2 = multiplyAdd(b2, right, weight);
-          weight = v128.load32_splat(w, 12);
-          a3 = multiplyAdd(a3, left, weight); b3 = multiplyAdd(b3, right, weight);
+          const at = x + <usize>load<i32>(tap);
+          const wf = v128.load32_splat(w);
+          const wg = v128.load32_splat(w, 4);
+          let v = v128.load(at);
+          f0 = multiplyAdd(f0, v, wf); g0 = multiplyAdd(g0, v, wg);
+          v = v128.load(at, 16);
+          f1 = multiplyAdd(f1, v, wf); g1 = multiplyAdd(g1, v, wg);
+          v = v128.load(at, 32);
+          f2 = multiplyAdd(f2, v, wf); g2 = multiplyAdd(g2, v, wg);
+          v = v128.load(at, 48);
+          f3 = multiplyAdd(f3, v, wf); g3 = multiplyAdd(g3, v, wg);
         }
         if (withRelu) {
-          a0 = relu(a0); a1 = relu(a1); a2 = relu(a2); a3 = relu(a3);
-          b0 = relu(b0); b1 = relu(b1); b2 = relu(b2); b3 = relu(b3);
+          f0 = relu(f0); f1 = relu(f1); f2 = relu(f2); f3 = relu(f3);
+          g0 = relu(g0); g1 = relu(g1); g2 = relu(g2); g3 = relu(g3);
         }
-        const lanes = min(filters - group, 4);
+        const lanes = min(filters - group, 2);
+        if (pooled) {
+          const y = output + ((<usize>(firstPixel + (q >> 1)) * filters + group) << 2);
+          storeInterleaved(y, pairMax(f0, f1), pairMax(g0, g1), filterStep, lanes, intoEvenRow);
+          storeInterleaved(y + 4 * filterStep, pairMax(f2, f3), pairMax(g2, g3), filterStep, lanes, intoEvenRow);
+          continue;
+        }
         const y = output + ((<usize>(firstPixel + q) * filters + group) << 2);
-        storeTransposed(y, a0, a1, a2, a3, filterStep, lanes);
-        storeTransposed(y + 4 * filterStep, b0, b1, b2, b3, filterStep, lanes);
+        storeInterleaved(y, f0, g0, filterStep, lanes, false);
+        storeInterleaved(y + 4 * filterStep, f1, g1, filterStep, lanes, false);
+        storeInterleaved(y + 8 * filterStep, f2, g2, filterStep, lanes, false);
+        storeInterleaved(y + 12 * filterStep, f3, g3, filterStep, lanes, false);
       }
     }
   }
 }
 
-/**
- * Transposes four filters' vectors over four pixels (f0 = filter 0 at pixels 0–3, …) and
- * stores pixel k's first `lanes` filters at pointer + k·pixelStep.
- */
-@inline function storeTransposed(pointer: usize, f0: v128, f1: v128, f2: v128, f3: v128, pixelStep: usize, lanes: i32): void {
-  const low01 = i32x4.shuffle(f0, f1, 0, 4, 1, 5);
-  const high01 = i32x4.shuffle(f0, f1, 2, 6, 3, 7);
-  const low23 = i32x4.shuffle(f2, f3, 0, 4, 1, 5);
-  const high23 = i32x4.shuffle(f2, f3, 2, 6, 3, 7);
-  storeFour(pointer, i32x4.shuffle(low01, low23, 0, 1, 4, 5), lanes);
-  storeFour(pointer + pixelStep, i32x4.shuffle(low01, low23, 2, 3, 6, 7), lanes);
-  storeFour(pointer + 2 * pixelStep, i32x4.shuffle(high01, high23, 0, 1, 4, 5), lanes);
-  storeFour(pointer + 3 * pixelStep, i32x4.shuffle(high01, high23, 2, 3, 6, 7), lanes);
+/** The maxima of adjacent pixels of one filter: lanes (0, 1), (2, 3) of `low`, then of `high`. */
+@inline function pairMax(low: v128, high: v128): v128 {
+  return f32x4.max(i32x4.shuffle(low, high, 0, 2, 4, 6), i32x4.shuffle(low, high, 1, 3, 5, 7));
 }
 
-@inline function storeFour(pointer: usize, value: v128, lanes: i32): void {
-  if (lanes >= 4) {
-    v128.store(pointer, value);
-    return;
-  }
+/**
+ * Stores two filters' vectors over four pixels (f = the first filter at pixels 0–3, g the
+ * second) in [pixel, filter] order: pixel k's pair at pointer + k·pixelStep, only its first
+ * filter when `lanes` is 1; with `maxInto`, the maximum of those and the values there.
+ */
+@inline function storeInterleaved(pointer: usize, f: v128, g: v128, pixelStep: usize, lanes: i32, maxInto: bool): void {
+  storePair(pointer, i32x4.shuffle(f, g, 0, 4, 0, 4), lanes, maxInto);
+  storePair(pointer + pixelStep, i32x4.shuffle(f, g, 1, 5, 1, 5), lanes, maxInto);
+  storePair(pointer + 2 * pixelStep, i32x4.shuffle(f, g, 2, 6, 2, 6), lanes, maxInto);
+  storePair(pointer + 3 * pixelStep, i32x4.shuffle(f, g, 3, 7, 3, 7), lanes, maxInto);
+}
+
+@inline function storePair(pointer: usize, value: v128, lanes: i32, maxInto: bool): void {
   if (lanes >= 2) {
+    // Reads only the lanes it writes: the output may end right after them.
+    if (maxInto) value = f32x4.max(value, v128.load64_zero(pointer));
     v128.store64_lane(pointer, value, 0);
-    if (lanes > 2) v128.store32_lane(pointer, value, 2, 8);
     return;
   }
+  if (maxInto) value = f32x4.max(value, v128.load32_zero(pointer));
   v128.store32_lane(pointer, value, 0);
 }
