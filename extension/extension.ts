@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RuntimeClient } from '../runtime/runtime-client';
 import { InProcessProjects } from './analysis/in-process-projects';
 import { ModelAnalysis, type AnalysisMode } from './analysis/model-analysis';
 import { configurePlugin, tsserverTransport, tsserverUnavailableReason } from './analysis/typescript-extension';
@@ -62,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): ConvLensApi {
   });
   const engagement = new Engagement((message) => log.info(message));
   const training = new TrainingController(log);
-  const inspector = new Inspector();
+  const inspector = new Inspector(() => RuntimeClient.start({ onOutput: (line) => log.runtimeOutput(line) }));
   const panels = new PanelManager(context.extensionUri, log, analysis, training);
   context.subscriptions.push(engagement, training, { dispose: () => inspector.dispose() }, panels, { dispose: () => projects?.dispose() });
 

@@ -24,6 +24,14 @@ export class ExtensionLog implements vscode.Disposable {
     this.channel.error(`[convlens] ${message}${error === undefined ? '' : `: ${describeError(error, true)}`}`);
   }
 
+  /**
+   * A line of a runtime process's output (RuntimeClient's onOutput), as information: the
+   * runtime writes its own log lines to stderr, and a crash is reported as the run's failure.
+   */
+  runtimeOutput(line: string): void {
+    if (line.trim() !== '') this.channel.info(`[runtime] ${line}`);
+  }
+
   show(): void {
     this.channel.show(true);
   }

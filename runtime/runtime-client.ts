@@ -1,10 +1,14 @@
 /**
  * The client side of the runtime process: forks runtime-process.js, sends requests and
  * hands validated events to listeners. `train` resolves with the run's last event
- * (finished or stopped) and rejects with the message of a `failed` event.
+ * (finished or stopped) and rejects with the message of a `failed` event. The process's
+ * output goes line by line to `onOutput` (the extension's log), and a process that dies
+ * fails with the last line it wrote to stderr (a native crash or an out-of-memory abort
+ * says why only there).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { GanNode, ModelNode } from '../language/ir/index';
 import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
 
@@ -12,12 +16,29 @@ export class RuntimeProcessError extends Error {
   override readonly name = 'RuntimeProcessError';
 }
 
+/** A line the runtime process wrote, and where. */
+export type RuntimeOutput = (line: string, stream: 'stdout' | 'stderr') => void;
+
+export interface RuntimeStartOptions {
+  /** Options for the process's Node (e.g. a heap size). */
+  readonly execArgv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** The runtime-process script, where a bundler moved it. */
+  readonly processPath?: string;
+  /** Receives the process's output line by line; by default it goes to this process's stderr. */
+  readonly onOutput?: RuntimeOutput;
+}
+
+const writeToStderr: RuntimeOutput = (line) => process.stderr.write(`${line}\n`);
+
 export class RuntimeClient {
   private readonly child: ChildProcess;
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private exited = false;
+  /** The last non-empty line of the process's stderr: the reason a crash gives. */
+  private lastError: string | undefined;
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: ChildProcess, onOutput: RuntimeOutput) {
     this.child = child;
     child.on('message', (message: unknown) => {
       if (!isRuntimeEvent(message)) {
@@ -26,25 +47,33 @@ export class RuntimeClient {
       }
       for (const listener of [...this.listeners]) listener(message);
     });
-    child.on('exit', (code, signal) => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = child[stream];
+      if (source === null) continue;
+      createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
+        if (stream === 'stderr' && line.trim() !== '') this.lastError = line.trim();
+        onOutput(line, stream);
+      });
+    }
+    child.on('exit', () => {
       this.exited = true;
-      const failed: RuntimeEvent = { event: 'failed', message: `the runtime process exited (${signal ?? `status ${code}`})` };
+    });
+    // 'close' comes after the output streams have ended, so the last stderr line is known.
+    child.on('close', (code, signal) => {
+      const reason = this.lastError === undefined ? '' : `: ${this.lastError}`;
+      const failed: RuntimeEvent = { event: 'failed', message: `the runtime process exited (${signal ?? `status ${code}`})${reason}` };
       for (const listener of [...this.listeners]) listener(failed);
     });
   }
 
-  /**
-   * Starts a runtime process; `execArgv` passes options to its Node (e.g. a heap size), and
-   * `processPath` names the runtime-process script where a bundler moved it.
-   */
-  static start(options: { readonly execArgv?: readonly string[]; readonly env?: NodeJS.ProcessEnv; readonly processPath?: string } = {}): RuntimeClient {
+  static start(options: RuntimeStartOptions = {}): RuntimeClient {
     const child = fork(options.processPath ?? path.join(__dirname, 'runtime-process.js'), [], {
       execArgv: [...(options.execArgv ?? [])],
       env: options.env ?? process.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
-    return new RuntimeClient(child);
+    return new RuntimeClient(child, options.onOutput ?? writeToStderr);
   }
 
   send(request: RuntimeRequest): void {

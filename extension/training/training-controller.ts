@@ -65,7 +65,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async train(target: ModelTarget, model: ExportedModel, settings: TrainingSettings): Promise<RuntimeEvent> {
     if (this.run !== undefined) throw new Error(`${this.run.target.exportName} is already training`);
-    const client = RuntimeClient.start();
+    const client = RuntimeClient.start({ onOutput: (line) => this.log.runtimeOutput(line) });
     const run: Run = { target, client, settings, lastEpoch: 0, killed: false };
     this.run = run;
     const replay = new TrainingReplay();

@@ -1,11 +1,11 @@
 /**
  * The runtime process spoken to through its protocol, as the extension does: a forked
  * process trains and reports typed events in order, computes feature maps of a trained
- * checkpoint, renders a trained GAN's latent interpolation, cancels on request, and
- * answers a malformed request with `failed`.
+ * checkpoint, renders a trained GAN's latent interpolation, cancels on request, answers a
+ * malformed request with `failed`, and reports a process that dies with its last stderr line.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
@@ -109,5 +109,23 @@ describe('runtime: the runtime process and its protocol', function () {
     assert.ok(event.event === 'failed' && /unknown request/.test(event.message));
     assert.equal(isRuntimeRequest({ type: 'startTraining' }), true);
     assert.equal(isRuntimeRequest({ type: 'explode' }), false);
+  });
+
+  it('hands the process\'s output to onOutput and fails a process that dies with its last stderr line', async () => {
+    // A stand-in for a runtime that crashes the way a native abort does: a reason on stderr, then a non-zero exit.
+    const script = path.join(folder, 'dying-runtime.js');
+    writeFileSync(script, "process.stdout.write('loading\\n'); process.stderr.write('first\\nFATAL: out of memory\\n\\n'); process.exit(3);\n");
+    const lines: string[] = [];
+    const dying = RuntimeClient.start({ processPath: script, onOutput: (line, stream) => lines.push(`${stream}: ${line}`) });
+    try {
+      const failed = await new Promise<RuntimeEvent>((resolve) => dying.onEvent(resolve));
+      assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (status 3): FATAL: out of memory' });
+      // Each stream in its order (the two pipes are read independently).
+      assert.deepEqual(lines.filter((line) => line.startsWith('stdout')), ['stdout: loading']);
+      assert.deepEqual(lines.filter((line) => line.startsWith('stderr')), ['stderr: first', 'stderr: FATAL: out of memory', 'stderr: ']);
+      assert.throws(() => dying.send({ type: 'cancelTraining' }), RuntimeProcessError);
+    } finally {
+      dying.dispose();
+    }
   });
 });
