@@ -9,9 +9,8 @@
  */
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { createSiteFinder, evaluateFile, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
-import type { AnyNode, RootNode } from '../ir/index';
-import { childrenOf } from '../ir/index';
+import { createSiteFinder, evaluateFile, firstUnknown, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
+import type { RootNode } from '../ir/index';
 import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import type { Locate, SourceLocation } from './source-location';
 import { createProjectProgram, settingsForFile } from './typescript-project';
@@ -104,22 +103,9 @@ function collectProblems(evaluation: FileEvaluation, roots: readonly ExportedRoo
     location: locationOf(unknown),
   }));
   for (const { exportName, root } of roots) {
-    const unknown = findFirstUnknown(root, evaluation.record);
+    const unknown = firstUnknown(root, evaluation.record);
     if (unknown !== undefined) problems.push({ exportName, partial: true, reason: unknown.reason, location: locationOf(unknown) });
   }
   return problems;
 }
 
-/** The first reason, in execution order, why part of a root is unknown. */
-function findFirstUnknown(root: RootNode, record: EvaluationRecord): Unknown | undefined {
-  const visit = (node: AnyNode): Unknown | undefined => {
-    const own = record.unknownReasons.get(node)?.[0];
-    if (own !== undefined) return own;
-    for (const child of childrenOf(node)) {
-      const found = visit(child);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(root);
-}

@@ -3,7 +3,7 @@
  * that created each IR object, without running any of its code.
  */
 import type * as ts from 'typescript';
-import { isRootNode, type RootNode } from '../ir/index';
+import { childrenOf, isRootNode, type AnyNode, type RootNode } from '../ir/index';
 import { DEFAULT_LIMITS, type EvaluationLimits, type EvaluationRecord, Interpreter } from './interpreter';
 import { Unknown } from './values';
 
@@ -113,4 +113,21 @@ function isTypedAsRoot(tsModule: typeof import('typescript'), checker: ts.TypeCh
   if (kind === undefined) return false;
   const kindType = checker.getTypeOfSymbolAtLocation(kind, declaration);
   return kindType.isStringLiteral() && (kindType.value === 'model' || kindType.value === 'gan') && tsModule !== undefined;
+}
+
+/**
+ * The first reason, in execution order, why part of `root` is unknown: a reason recorded
+ * on one of its objects, or an unknown layer's own (with the call that stands for it).
+ */
+export function firstUnknown(root: RootNode, record: EvaluationRecord): Unknown | undefined {
+  const visit = (node: AnyNode): Unknown | undefined => {
+    const own = record.unknownReasons.get(node)?.[0] ?? (node.kind === 'unknown' ? new Unknown(node.reason, record.createdBy.get(node)) : undefined);
+    if (own !== undefined) return own;
+    for (const child of childrenOf(node)) {
+      const found = visit(child);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(root);
 }

@@ -7,7 +7,8 @@
  */
 import type * as ts from 'typescript';
 import { formatShape, type Finding, type LayerReport, type ModelAnalysis, type ReceptiveField, type ShapeFormat } from '../engine/index';
-import { childrenOf, type AnyNode, type Num, type RootNode } from '../ir/index';
+import { firstUnknown } from '../evaluate/index';
+import type { Num, RootNode } from '../ir/index';
 import { analyzeFile, calleeSpan, type AnalysedRoot, type FileAnalysis } from './file-analysis';
 import type { ConvLensSettings } from './settings';
 
@@ -101,7 +102,7 @@ export function findExportedModel(
     name: root.name,
     root,
     errors: found.analysis.findings.filter((finding) => finding.severity === 'error').map((finding) => finding.message),
-    unknown: firstUnknownReason(root, analysis),
+    unknown: firstUnknown(root, analysis.evaluation.record)?.reason ?? null,
   };
 }
 
@@ -183,19 +184,4 @@ function formatNum(value: Num): string {
 
 function addKnown(a: Num, b: Num): number | null {
   return a === null || b === null ? null : a + b;
-}
-
-/** The first reason, in execution order, why part of a root is unknown to static evaluation. */
-function firstUnknownReason(root: RootNode, analysis: FileAnalysis): string | null {
-  const { unknownReasons } = analysis.evaluation.record;
-  const visit = (node: AnyNode): string | null => {
-    const own = unknownReasons.get(node)?.[0]?.reason ?? (node.kind === 'unknown' ? node.reason : undefined);
-    if (own !== undefined) return own;
-    for (const child of childrenOf(node)) {
-      const found = visit(child);
-      if (found !== null) return found;
-    }
-    return null;
-  };
-  return visit(root);
 }
