@@ -43,6 +43,8 @@ async function profile(label, work) {
   const total = (performance.now() - start) / STEPS;
   engine.runKernel = runKernel;
   process.stdout.write(`${label}: ${total.toFixed(2)} ms per batch of ${BATCH} (${((BATCH * 1000) / total).toFixed(0)} images/s)\n`);
+  const inKernels = [...times.values()].reduce((sum, milliseconds) => sum + milliseconds, 0) / STEPS;
+  process.stdout.write(`  (kernels ${inKernels.toFixed(2)} ms, ${(total - inKernels).toFixed(2)} ms outside them)\n`);
   for (const [name, milliseconds] of [...times].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
     process.stdout.write(`  ${name.padEnd(24)} ${(milliseconds / STEPS).toFixed(3)} ms\n`);
   }
