@@ -3,8 +3,8 @@
  * hands validated events to listeners. `train` resolves with the run's last event
  * (finished or stopped) and rejects with the message of a `failed` event. The process's
  * output goes line by line to `onOutput` (the extension's log), and a process that dies
- * fails with the last line it wrote to stderr (a native crash or an out-of-memory abort
- * says why only there).
+ * fails with the error line it wrote last to stderr: an uncaught exception or an
+ * out-of-memory abort says why only there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -31,12 +31,22 @@ export interface RuntimeStartOptions {
 
 const writeToStderr: RuntimeOutput = (line) => process.stderr.write(`${line}\n`);
 
+/**
+ * A stderr line that says why Node died: "Error: …" of an uncaught exception, "FATAL ERROR:
+ * … heap out of memory". Not a stack frame ("    at …", " 3: 0x… [node]"), not Node's
+ * closing "Node.js v20…", and not the runtime's own log lines, which a crash may follow.
+ */
+export function isCrashReason(line: string): boolean {
+  if (/^\s*(?:at\s|\d+:\s*0x[0-9a-f]+)/i.test(line) || line.startsWith('[convlens]')) return false;
+  return /\b(?:[A-Z]\w*Error|FATAL ERROR|Aborted|out of memory)\b/.test(line);
+}
+
 export class RuntimeClient {
   private readonly child: ChildProcess;
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private exited = false;
-  /** The last non-empty line of the process's stderr: the reason a crash gives. */
-  private lastError: string | undefined;
+  /** The last line of the process's stderr that says why it died (isCrashReason). */
+  private crashReason: string | undefined;
 
   private constructor(child: ChildProcess, onOutput: RuntimeOutput) {
     this.child = child;
@@ -50,17 +60,25 @@ export class RuntimeClient {
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = child[stream];
       if (source === null) continue;
-      createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
-        if (stream === 'stderr' && line.trim() !== '') this.lastError = line.trim();
-        onOutput(line, stream);
+      const lines = createInterface({ input: source, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (stream === 'stderr' && isCrashReason(line)) this.crashReason = line.trim();
+        try {
+          onOutput(line, stream);
+        } catch {
+          // A log closed during shutdown: the line is lost, the host carries on.
+        }
       });
+      // A broken pipe ends the output; the process's exit still reports a failure.
+      lines.on('error', () => undefined);
+      source.on('error', () => undefined);
     }
     child.on('exit', () => {
       this.exited = true;
     });
     // 'close' comes after the output streams have ended, so the last stderr line is known.
     child.on('close', (code, signal) => {
-      const reason = this.lastError === undefined ? '' : `: ${this.lastError}`;
+      const reason = this.crashReason === undefined ? '' : `: ${this.crashReason}`;
       const failed: RuntimeEvent = { event: 'failed', message: `the runtime process exited (${signal ?? `status ${code}`})${reason}` };
       for (const listener of [...this.listeners]) listener(failed);
     });

@@ -2,7 +2,7 @@
  * The runtime process spoken to through its protocol, as the extension does: a forked
  * process trains and reports typed events in order, computes feature maps of a trained
  * checkpoint, renders a trained GAN's latent interpolation, cancels on request, answers a
- * malformed request with `failed`, and reports a process that dies with its last stderr line.
+ * malformed request with `failed`, and reports a process that dies with the error it wrote.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,21 +111,41 @@ describe('runtime: the runtime process and its protocol', function () {
     assert.equal(isRuntimeRequest({ type: 'explode' }), false);
   });
 
-  it('hands the process\'s output to onOutput and fails a process that dies with its last stderr line', async () => {
-    // A stand-in for a runtime that crashes the way a native abort does: a reason on stderr, then a non-zero exit.
+  /**
+   * Runs `source` as the runtime process (a real Node process dying the way the runtime
+   * could) and resolves with the failed event and the output lines it handed over.
+   */
+  async function dieWith(source: string, execArgv: string[] = []): Promise<{ failed: RuntimeEvent; lines: string[] }> {
     const script = path.join(folder, 'dying-runtime.js');
-    writeFileSync(script, "process.stdout.write('loading\\n'); process.stderr.write('first\\nFATAL: out of memory\\n\\n'); process.exit(3);\n");
+    writeFileSync(script, source);
     const lines: string[] = [];
-    const dying = RuntimeClient.start({ processPath: script, onOutput: (line, stream) => lines.push(`${stream}: ${line}`) });
+    const dying = RuntimeClient.start({ processPath: script, execArgv, onOutput: (line, stream) => lines.push(`${stream}: ${line}`) });
     try {
       const failed = await new Promise<RuntimeEvent>((resolve) => dying.onEvent(resolve));
-      assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (status 3): FATAL: out of memory' });
-      // Each stream in its order (the two pipes are read independently).
-      assert.deepEqual(lines.filter((line) => line.startsWith('stdout')), ['stdout: loading']);
-      assert.deepEqual(lines.filter((line) => line.startsWith('stderr')), ['stderr: first', 'stderr: FATAL: out of memory', 'stderr: ']);
       assert.throws(() => dying.send({ type: 'cancelTraining' }), RuntimeProcessError);
+      return { failed, lines };
     } finally {
       dying.dispose();
     }
+  }
+
+  it('hands the process\'s output to onOutput and fails an uncaught exception with its error line', async () => {
+    const { failed, lines } = await dieWith("console.log('loading'); console.error('[convlens] reading mnist'); setTimeout(() => { throw new TypeError('boom'); }, 10);\n");
+    assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (status 1): TypeError: boom' });
+    // Each stream in its order (the two pipes are read independently); Node's stack follows the error.
+    assert.deepEqual(lines.filter((line) => line.startsWith('stdout')), ['stdout: loading']);
+    assert.equal(lines.filter((line) => line.startsWith('stderr'))[0], 'stderr: [convlens] reading mnist');
+    assert.ok(lines.includes('stderr: TypeError: boom'), lines.join('\n'));
+  });
+
+  it('fails a process that runs out of memory with V8\'s fatal error, not a stack frame', async () => {
+    const { failed } = await dieWith('const kept = []; for (;;) kept.push(new Array(100000).fill(1));\n', ['--max-old-space-size=16']);
+    assert.equal(failed.event, 'failed');
+    assert.match(failed.event === 'failed' ? failed.message : '', /^the runtime process exited \((?:status \d+|SIGABRT)\): FATAL ERROR: .*heap out of memory$/);
+  });
+
+  it('fails a process killed without a word by its signal alone, not by its last log line', async () => {
+    const { failed } = await dieWith("console.error('[convlens] epoch 1 of 3'); process.kill(process.pid, 'SIGKILL');\n");
+    assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (SIGKILL)' });
   });
 });

@@ -174,7 +174,13 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     assert.ok(compared >= 20, `${compared} of 30 cases had a 2 × 2 output to pool`);
   });
 
-  it('ConvLensPooledConv2D of one channel at column stride 1 (the row-vector kernel, pooled: LeNet\'s first layer) on 30 random cases', async () => {
+  it('ConvLensPooledConv2D of one channel at column stride 1 (the row-vector kernel, pooled: LeNet\'s first layer) at its edges and on 30 random cases', async () => {
+    // Output widths 15, 16 and 17 (the kernel's narrowest is 16, an odd one drops a column),
+    // an odd output height across a batch of 3, odd filter counts.
+    for (const [width, filters] of [[15, 1], [16, 5], [17, 7], [16, 2]] as const) {
+      const pooled = await matchesPooled({ xShape: [3, 7, width, 1], kernel: [3, 3], filters, strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], activation: 'relu' });
+      assert.ok(pooled, `width ${width}: a 2 × 2 output`);
+    }
     for (let trial = 0; trial < 30; trial += 1) {
       // Output widths from 15 (one below the kernel's narrowest) up and at least two output
       // rows; odd sizes and odd filter counts included.
