@@ -2,7 +2,10 @@
  * Which TensorFlow.js backend trains the model (DESIGN.md §6), in order of preference:
  *
  * 1. `webgpu` — `@tensorflow/tfjs-backend-webgpu` on Dawn (the `webgpu` npm package) when
- *    Dawn finds a hardware adapter (not a CPU fallback such as SwiftShader).
+ *    Dawn finds a hardware adapter (not a CPU fallback such as SwiftShader). With
+ *    CONVLENS_WEBGPU_SOFTWARE=1, an explicit `webgpu` request takes Dawn's OpenGL ES
+ *    backend on Mesa's software rasteriser (llvmpipe) instead: far slower than wasm, but the
+ *    same WebGPU code path, so machines without a GPU (CI) can test it.
  * 2. `tensorflow` — `@tensorflow/tfjs-node` (native libtensorflow) when it resolves, from
  *    ConvLens's own install or from the user's workspace. It is an optional dependency:
  *    its install script downloads libtensorflow, which fails offline, and a .vsix runs no
@@ -25,6 +28,9 @@ import { registerWasmKernels } from './kernels/wasm-kernels';
 
 export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The environment variable that lets an explicit `webgpu` request run on a software adapter. */
+export const WEBGPU_SOFTWARE_VARIABLE = 'CONVLENS_WEBGPU_SOFTWARE';
 
 export interface PassedOver {
   readonly backend: BackendName;
@@ -58,8 +64,10 @@ export async function chooseBackend(options: BackendOptions = {}): Promise<Backe
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const passedOver: PassedOver[] = [];
   for (const backend of candidates) {
-    const reason = await tryBackend(backend, options.workspace ?? process.cwd());
+    const software = backend === 'webgpu' && requested === 'webgpu' && process.env[WEBGPU_SOFTWARE_VARIABLE] === '1';
+    const reason = await tryBackend(backend, options.workspace ?? process.cwd(), software);
     if (reason === null) {
+      if (software) return { backend, passedOver, summary: `${backend} (on a software adapter: ${WEBGPU_SOFTWARE_VARIABLE}=1)` };
       const summary = passedOver.length === 0 ? backend : `${backend} (${passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ')})`;
       return { backend, passedOver, summary };
     }
@@ -69,11 +77,11 @@ export async function chooseBackend(options: BackendOptions = {}): Promise<Backe
   throw new Error(`[convlens] no TensorFlow.js backend could start: ${passedOver.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ')}`);
 }
 
-/** Initialises `backend`; null when it runs, else why not. */
-async function tryBackend(backend: BackendName, workspace: string): Promise<string | null> {
+/** Initialises `backend` (webgpu on the software adapter when asked); null when it runs, else why not. */
+async function tryBackend(backend: BackendName, workspace: string, softwareWebGpu: boolean): Promise<string | null> {
   switch (backend) {
     case 'webgpu':
-      return await tryWebGpu();
+      return await tryWebGpu(softwareWebGpu);
     case 'tensorflow':
       return await tryTensorFlowNode(workspace);
     case 'wasm':
@@ -110,24 +118,25 @@ interface AdapterProbe {
  * missing libvulkan, say) straight to stderr, which would garble the command line's
  * output, and a broken driver must not take the training process down.
  */
-function probeWebGpuAdapter(): AdapterProbe {
+function probeWebGpuAdapter(software: boolean): AdapterProbe {
   let entry: string;
   try {
     entry = require.resolve('webgpu');
   } catch {
     return { found: false, error: "the 'webgpu' package is not installed" };
   }
+  const dawn = dawnSetup(software);
   const script = `
     const { create, globals } = await import(${JSON.stringify(pathToFileURL(entry).href)});
     Object.assign(globalThis, globals);
-    const adapter = await create([]).requestAdapter();
+    const adapter = await create(${JSON.stringify(dawn.flags)}).requestAdapter(${JSON.stringify(dawn.adapterOptions)});
     const info = adapter === null ? null : adapter.info;
     process.stdout.write(JSON.stringify(adapter === null ? { found: false } : {
       found: true,
       fallback: Boolean(adapter.isFallbackAdapter || (info && info.type === 'CPU')),
       description: info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') : '',
     }));`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...dawn.env } });
   if (result.error !== undefined) return { found: false, error: firstLine(result.error) };
   try {
     return JSON.parse(result.stdout) as AdapterProbe;
@@ -137,18 +146,49 @@ function probeWebGpuAdapter(): AdapterProbe {
   }
 }
 
-async function tryWebGpu(): Promise<string | null> {
-  const probe = probeWebGpuAdapter();
+interface DawnSetup {
+  /** Options for the `webgpu` package's `create`. */
+  readonly flags: readonly string[];
+  /** What requestAdapter is asked for. */
+  readonly adapterOptions: { readonly featureLevel?: 'compatibility' };
+  /** Environment Dawn's drivers read. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Dawn's defaults for a GPU; for the software adapter, its OpenGL ES backend (offered in
+ * WebGPU's compatibility feature level only) on Mesa's EGL without a display.
+ */
+function dawnSetup(software: boolean): DawnSetup {
+  if (!software) return { flags: [], adapterOptions: {}, env: {} };
+  return { flags: ['backend=opengles'], adapterOptions: { featureLevel: 'compatibility' }, env: { EGL_PLATFORM: process.env['EGL_PLATFORM'] ?? 'surfaceless' } };
+}
+
+interface DawnGpu {
+  requestAdapter(options?: object): Promise<unknown>;
+}
+
+async function tryWebGpu(software: boolean): Promise<string | null> {
+  const probe = probeWebGpuAdapter(software);
   if (probe.error !== undefined) return probe.error;
-  if (!probe.found) return 'Dawn found no GPU adapter (no Vulkan, Metal or D3D driver)';
-  if (probe.fallback === true) return `only a CPU fallback adapter (${probe.description ?? 'software'})`;
+  if (!probe.found) {
+    return software ? 'Dawn found no OpenGL ES adapter (apt-get install libegl-mesa0 libgl1-mesa-dri libgles2)' : 'Dawn found no GPU adapter (no Vulkan, Metal or D3D driver)';
+  }
+  if (probe.fallback === true && !software) return `only a CPU fallback adapter (${probe.description ?? 'software'})`;
   try {
-    const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
+    const dawn = dawnSetup(software);
+    // Mesa reads EGL_PLATFORM when Dawn first opens EGL, in this process too.
+    Object.assign(process.env, dawn.env);
+    const { create, globals } = (await import('webgpu')) as unknown as { create(flags: readonly string[]): DawnGpu; globals: object };
     Object.assign(globalThis, globals);
-    // tfjs-backend-webgpu looks for navigator.gpu.
+    const gpu = create(dawn.flags);
+    // tfjs-backend-webgpu asks navigator.gpu for an adapter with options of its own; the
+    // software adapter exists only at the compatibility feature level, so that is added.
+    const requestAdapter = gpu.requestAdapter.bind(gpu);
+    if (software) gpu.requestAdapter = (options = {}) => requestAdapter({ ...options, ...dawn.adapterOptions });
     const host = globalThis as unknown as { navigator?: { gpu?: unknown } };
     if (host.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-    (host.navigator as { gpu?: unknown }).gpu = create([]);
+    (host.navigator as { gpu?: unknown }).gpu = gpu;
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
     return `cannot load WebGPU: ${firstLine(error)}`;
