@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the cpu backend, and (through tfjs-layers) every op's gradient.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
+import { fixStockKernels } from './kernels/stock-kernel-fixes';
 import { registerWasmKernels } from './kernels/wasm-kernels';
 
 export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -88,6 +89,7 @@ async function tryBackend(backend: BackendName, workspace: string, softwareWebGp
       registerWasmKernels();
       return await activate('wasm');
     case 'cpu':
+      fixStockKernels('cpu');
       return await activate('cpu');
     default: {
       const unreachable: never = backend;
@@ -190,6 +192,7 @@ async function tryWebGpu(software: boolean): Promise<string | null> {
     if (host.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
     (host.navigator as { gpu?: unknown }).gpu = gpu;
     await import('@tensorflow/tfjs-backend-webgpu');
+    fixStockKernels('webgpu');
   } catch (error) {
     return `cannot load WebGPU: ${firstLine(error)}`;
   }

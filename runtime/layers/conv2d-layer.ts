@@ -155,21 +155,22 @@ export function toSamePadding(input: number, extent: number, stride: number): [n
 
 /**
  * Spreads a [kh, kw, in, out] kernel to [d·(kh − 1) + 1, …] with d − 1 zeros between taps,
- * so that a convolution with dilation 1 computes the dilated one.
+ * so that a convolution with dilation 1 computes the dilated one. One axis at a time, with
+ * `in` and `out` as one axis, so that no tensor has more than 4 dimensions: WebGPU's pad
+ * has no shader beyond rank 4 (WGSL has no vec6).
  */
 export function dilateKernel(kernel: tf.Tensor4D, dilation: readonly [number, number]): tf.Tensor4D {
   const [kernelHeight, kernelWidth, channels, filters] = kernel.shape;
   const [dilationHeight, dilationWidth] = dilation;
-  const spread = tf.pad(tf.reshape(kernel, [kernelHeight, 1, kernelWidth, 1, channels, filters]), [
-    [0, 0],
-    [0, dilationHeight - 1],
-    [0, 0],
-    [0, dilationWidth - 1],
-    [0, 0],
-    [0, 0],
-  ]);
-  const full = tf.reshape(spread, [kernelHeight * dilationHeight, kernelWidth * dilationWidth, channels, filters]);
-  return tf.slice(full as tf.Tensor4D, [0, 0, 0, 0], [dilationHeight * (kernelHeight - 1) + 1, dilationWidth * (kernelWidth - 1) + 1, channels, filters]);
+  const pairs = channels * filters;
+  const height = dilationHeight * (kernelHeight - 1) + 1;
+  const width = dilationWidth * (kernelWidth - 1) + 1;
+  // Rows: [kh, 1, kw, pairs] padded to [kh, dh, kw, pairs] is [kh·dh, kw, pairs], cut to `height` rows.
+  const rows = tf.reshape(tf.pad(tf.reshape(kernel, [kernelHeight, 1, kernelWidth, pairs]), [[0, 0], [0, dilationHeight - 1], [0, 0], [0, 0]]), [kernelHeight * dilationHeight, kernelWidth, pairs]);
+  const spreadRows = tf.slice(rows, [0, 0, 0], [height, kernelWidth, pairs]);
+  // Columns the same way, one axis further in.
+  const columns = tf.reshape(tf.pad(tf.reshape(spreadRows, [height, kernelWidth, 1, pairs]), [[0, 0], [0, 0], [0, dilationWidth - 1], [0, 0]]), [height, kernelWidth * dilationWidth, pairs]);
+  return tf.reshape(tf.slice(columns, [0, 0, 0], [height, width, pairs]), [height, width, channels, filters]);
 }
 
 tf.serialization.registerClass(Conv2dLayer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
