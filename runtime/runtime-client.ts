@@ -32,13 +32,14 @@ export interface RuntimeStartOptions {
 const writeToStderr: RuntimeOutput = (line) => process.stderr.write(`${line}\n`);
 
 /**
- * A stderr line that says why Node died: "Error: …" of an uncaught exception, "FATAL ERROR:
- * … heap out of memory". Not a stack frame ("    at …", " 3: 0x… [node]"), not Node's
- * closing "Node.js v20…", and not the runtime's own log lines, which a crash may follow.
+ * A stderr line that says why Node died: "Error: …" or "TypeError: …" of an uncaught
+ * exception, "FATAL ERROR: … heap out of memory", a failed native assertion. Not a stack
+ * frame ("    at …", " 3: 0x… [node]"), not Node's closing "Node.js v20…", and not the
+ * runtime's own log lines, which a crash may follow.
  */
-export function isCrashReason(line: string): boolean {
+function isCrashReason(line: string): boolean {
   if (/^\s*(?:at\s|\d+:\s*0x[0-9a-f]+)/i.test(line) || line.startsWith('[convlens]')) return false;
-  return /\b(?:[A-Z]\w*Error|FATAL ERROR|Aborted|out of memory)\b/.test(line);
+  return /\b(?:(?:[A-Z]\w*)?Error|FATAL ERROR|Aborted|out of memory)\b|\bAssertion\b.*\bfailed\b/.test(line);
 }
 
 export class RuntimeClient {

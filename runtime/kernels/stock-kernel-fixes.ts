@@ -51,11 +51,12 @@ function replace(kernelName: string, backendName: string, make: (stock: tf.Kerne
 }
 
 /**
- * area / (the window's pixels inside the input) for each output pixel, [1, OH, OW, 1]; null
- * when every window lies inside (nothing to correct).
+ * area / (the window's pixels inside the input) for each of dy's OH × OW pixels, [1, OH,
+ * OW, 1]; null when every window lies inside (nothing to correct). The sizes come from dy:
+ * the gradient is not given the forward pass's dimRoundingMode.
  */
-function windowScales(info: tf.backend_util.Conv2DInfo): Float32Array | null {
-  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+function windowScales(info: tf.backend_util.Conv2DInfo, outHeight: number, outWidth: number): Float32Array | null {
+  const { inHeight, inWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
   const inside = (start: number, extent: number, size: number) => Math.min(start + extent, size) - Math.max(start, 0);
   const scales = new Float32Array(outHeight * outWidth);
@@ -87,9 +88,10 @@ function correctedAvgPoolGradient(stock: tf.KernelFunc, multiply: tf.KernelFunc)
       attrs['pad'] as 'valid' | 'same' | number,
       attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
     );
-    const scales = windowScales(info);
+    const [, outHeight, outWidth] = dy.shape as [number, number, number, number];
+    const scales = windowScales(info, outHeight, outWidth);
     if (scales === null) return stock(args);
-    const scaleInfo = backend.makeTensorInfo([1, info.outHeight, info.outWidth, 1], 'float32', scales);
+    const scaleInfo = backend.makeTensorInfo([1, outHeight, outWidth, 1], 'float32', scales);
     const scaled = multiply({ inputs: { a: dy, b: scaleInfo }, backend: args.backend, attrs: {} }) as TensorInfo;
     try {
       return stock({ inputs: { dy: scaled, input: x }, backend: args.backend, attrs });

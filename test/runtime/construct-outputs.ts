@@ -1,5 +1,5 @@
 /**
- * A child-process driver for webgpu-software.test.ts (run as `node construct-outputs.js
+ * A child-process driver for backend-agreement.test.ts (run as `node construct-outputs.js
  * BACKEND FILE`): writes to FILE, as one JSON object, every construct fixture's outputs and its
  * trainable weights' gradients on that backend, so two backends can be compared without
  * sharing one process's tfjs state. Each network gets the same seeded weights and the same

@@ -130,12 +130,14 @@ describe('runtime: the runtime process and its protocol', function () {
   }
 
   it('hands the process\'s output to onOutput and fails an uncaught exception with its error line', async () => {
-    const { failed, lines } = await dieWith("console.log('loading'); console.error('[convlens] reading mnist'); setTimeout(() => { throw new TypeError('boom'); }, 10);\n");
-    assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (status 1): TypeError: boom' });
+    const { failed, lines } = await dieWith("console.log('loading'); console.error('[convlens] reading mnist'); setTimeout(() => { throw new Error('boom'); }, 10);\n");
+    assert.deepEqual(failed, { event: 'failed', message: 'the runtime process exited (status 1): Error: boom' });
     // Each stream in its order (the two pipes are read independently); Node's stack follows the error.
     assert.deepEqual(lines.filter((line) => line.startsWith('stdout')), ['stdout: loading']);
     assert.equal(lines.filter((line) => line.startsWith('stderr'))[0], 'stderr: [convlens] reading mnist');
-    assert.ok(lines.includes('stderr: TypeError: boom'), lines.join('\n'));
+    assert.ok(lines.includes('stderr: Error: boom'), lines.join('\n'));
+    const typed = await dieWith("Promise.reject(new TypeError('not a tensor'));\n");
+    assert.deepEqual(typed.failed, { event: 'failed', message: 'the runtime process exited (status 1): TypeError: not a tensor' });
   });
 
   it('fails a process that runs out of memory with V8\'s fatal error, not a stack frame', async () => {

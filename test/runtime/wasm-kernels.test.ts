@@ -2,8 +2,9 @@
  * ConvLens's wasm kernels (runtime/kernels) against tfjs's cpu backend, the oracle: on
  * random shapes, strides, paddings ('same', 'valid', explicit) and dilations, the
  * gradients computed on wasm equal the cpu backend's to 1e-4 relative to their largest
- * element. Where the cpu backend itself is wrong (the average-pool gradient at 'same'
- * borders) the oracle is a central finite difference instead.
+ * element. Where tfjs's stock cpu kernel is wrong (the average-pool gradient at 'same'
+ * borders, corrected by runtime/kernels/stock-kernel-fixes.ts once chooseBackend picks cpu)
+ * the oracle is a central finite difference instead, whichever cpu kernel is registered.
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -398,7 +399,7 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
-  it("AvgPoolGrad with 'same' padding against finite differences (the cpu backend divides border windows by k² there)", async () => {
+  it("AvgPoolGrad with 'same' padding against finite differences (tfjs's stock cpu kernel divides border windows by k²; stock-kernel-fixes.ts corrects it)", async () => {
     await tf.setBackend('wasm');
     const xValues = values(7 * 7);
     const upstream = values(16);
