@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { disposeOn, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
+import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { addressOf, elementCount, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -250,12 +250,12 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const size = elementCount(out);
   const sums = backend.makeOutput([size + 8], 'float32');
   temporaries.push(sums);
-  (backend.typedArrayFromHeap(sums) as Float32Array).fill(0);
+  heapView(backend, sums).fill(0);
   if (g.batch * g.outHeight * g.outWidth > 0) {
     const tables = offsetTables(backend, g);
     kernels.filterGradient(padded, dyAddress, addressOf(backend, sums), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters);
   }
-  (backend.typedArrayFromHeap(out) as Float32Array).set((backend.typedArrayFromHeap(sums) as Float32Array).subarray(0, size));
+  heapView(backend, out).set(heapView(backend, sums).subarray(0, size));
   disposeOn(backend, ...temporaries);
   return out;
 }
@@ -273,7 +273,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const out = backend.makeOutput([...inputShape], 'float32');
   const pixels = g.batch * g.outHeight * g.outWidth;
   if (pixels === 0 || out.shape.some((dimension) => dimension === 0)) {
-    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+    heapView(backend, out).fill(0);
     return out;
   }
   // With dilation 1 a kernel row's taps (j, c) are contiguous in a window: one run per row.
@@ -283,8 +283,8 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const runs = backend.makeOutput([g.filterHeight * 4], 'int32');
   const padded = backend.makeOutput([g.batch * g.paddedHeight * g.paddedWidth * g.channels + 8], 'float32');
   // Views after the last allocation: growing the heap replaces its buffer.
-  const w = backend.typedArrayFromHeap(filter) as Float32Array;
-  const packedView = backend.typedArrayFromHeap(packed) as Float32Array;
+  const w = heapView(backend, filter);
+  const packedView = heapView(backend, packed);
   packedView.fill(0);
   // packed[row·blocks + block, f, lane] = w[row, j, c, f] with j·C + c = 8·block + lane.
   for (let row = 0; row < g.filterHeight; row += 1) {
@@ -302,7 +302,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
     runView[row * 4 + 2] = blocksPerRun;
     runView[row * 4 + 3] = runLength - 8 * (blocksPerRun - 1);
   }
-  const paddedView = backend.typedArrayFromHeap(padded) as Float32Array;
+  const paddedView = heapView(backend, padded);
   paddedView.fill(0);
   const tables = offsetTables(backend, g);
   kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);

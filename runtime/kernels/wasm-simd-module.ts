@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { TensorInfo } from './wasm-kernel-calls';
+import { heapView, type TensorInfo } from './wasm-kernel-calls';
 
 /** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
 export interface SimdKernels {
@@ -87,6 +87,6 @@ export function readable(backend: BackendWasm, info: TensorInfo, temporaries: Te
   if (address + size * 4 + READ_SLACK <= heapOf(backend).buffer.byteLength) return address;
   const copy = backend.makeOutput([size + READ_SLACK / 4], 'float32');
   temporaries.push(copy);
-  (backend.typedArrayFromHeap(copy) as Float32Array).set(backend.typedArrayFromHeap(info) as Float32Array);
+  heapView(backend, copy).set(heapView(backend, info));
   return addressOf(backend, copy);
 }

@@ -5,13 +5,14 @@
 // a data segment or a runtime would overwrite the heap tfjs's allocator manages. The build
 // fails if the output has either.
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['kernels.ts', 'lanes.ts', 'convolution.ts', 'channels.ts', 'matmul.ts', 'optimizers.ts'].map((name) => join(here, name));
-const source = sources[0];
+// kernels.ts is the entry (asc follows its imports); every .ts here decides whether to rebuild.
+const source = join(here, 'kernels.ts');
+const sources = readdirSync(here).filter((name) => name.endsWith('.ts')).map((name) => join(here, name));
 const output = join(here, '../../../dist/runtime/kernels/simd/kernels.wasm');
 
 const upToDate = (() => {
