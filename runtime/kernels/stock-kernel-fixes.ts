@@ -14,9 +14,12 @@
  *   scale 2, say; its shader searches a window of dy in f32). For whole scale factors (what
  *   upsample2d makes) the gradient is a sum over sh × sw blocks of dy: reshapes and sums.
  *
- * Each replacement wraps the stock kernel function taken from tfjs's registry. Idempotent.
+ * Each replacement wraps the stock kernel function taken from tfjs's registry
+ * (kernel-registry.ts). Idempotent.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerOver, stockKernel } from './kernel-registry';
+import { poolInfo } from './wasm-pool-gradients';
 
 type KernelArguments = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
@@ -31,23 +34,11 @@ const fixed = new Set<string>();
 /** Replaces the faulty stock kernels of `backendName` ('cpu' or 'webgpu'; others are left alone). */
 export function fixStockKernels(backendName: string): void {
   if (fixed.has(backendName) || (backendName !== 'cpu' && backendName !== 'webgpu')) return;
-  replace('AvgPoolGrad', backendName, (stock) => correctedAvgPoolGradient(stock, stockKernel('Multiply', backendName)));
-  if (backendName === 'cpu') replace('ResizeNearestNeighborGrad', backendName, () => resizeNearestNeighborGradient);
-  else replace('ResizeNearestNeighborGrad', backendName, (stock) => blockSumResizeGradient(stock, stockKernel('Reshape', backendName), stockKernel('Sum', backendName)));
+  const stock = (kernelName: string) => stockKernel(kernelName, backendName);
+  registerOver('AvgPoolGrad', backendName, correctedAvgPoolGradient(stock('AvgPoolGrad'), stock('Multiply')));
+  const resizeGradient = stock('ResizeNearestNeighborGrad');
+  registerOver('ResizeNearestNeighborGrad', backendName, backendName === 'cpu' ? resizeNearestNeighborGradient : blockSumResizeGradient(resizeGradient, stock('Reshape'), stock('Sum')));
   fixed.add(backendName);
-}
-
-function stockKernel(kernelName: string, backendName: string): tf.KernelFunc {
-  const kernel = tf.getKernel(kernelName, backendName);
-  if (kernel === undefined) throw new Error(`[convlens] tfjs's ${backendName} backend has no ${kernelName} kernel`);
-  return kernel.kernelFunc;
-}
-
-function replace(kernelName: string, backendName: string, make: (stock: tf.KernelFunc) => tf.KernelFunc): void {
-  const stock = tf.getKernel(kernelName, backendName);
-  if (stock === undefined) throw new Error(`[convlens] tfjs's ${backendName} backend has no ${kernelName} kernel`);
-  tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ ...stock, kernelFunc: make(stock.kernelFunc) });
 }
 
 /**
@@ -80,14 +71,7 @@ function correctedAvgPoolGradient(stock: tf.KernelFunc, multiply: tf.KernelFunc)
     const backend = args.backend as unknown as DataBackend;
     const dy = inputs['dy'] as TensorInfo;
     const x = inputs['input'] as TensorInfo;
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      attrs['filterSize'] as [number, number] | number,
-      attrs['strides'] as [number, number] | number,
-      1,
-      attrs['pad'] as 'valid' | 'same' | number,
-      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    );
+    const info = poolInfo(x, attrs);
     const [, outHeight, outWidth] = dy.shape as [number, number, number, number];
     const scales = windowScales(info, outHeight, outWidth);
     if (scales === null) return stock(args);

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Registers the backend and its stock kernels first, so that ours replace them.
 import '@tensorflow/tfjs-backend-wasm';
+import { registerOver, stockKernel } from './kernel-registry';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { toSimdMatMul } from './wasm-matmul';
 import { toExplicitSamePadding } from './wasm-same-padding';
@@ -51,7 +52,7 @@ function requireSimd(name: string, simd: (args: KernelArguments) => TensorInfo |
 
 export function registerWasmKernels(): void {
   if (registered) return;
-  const stock = (name: string): KernelFunction => tf.getKernel(name, 'wasm').kernelFunc as unknown as KernelFunction;
+  const stock = (name: string): KernelFunction => stockKernel(name, 'wasm') as unknown as KernelFunction;
   const kernels: Record<(typeof WASM_KERNELS)[number], KernelFunction> = {
     Conv2DBackpropFilter: requireSimd('Conv2DBackpropFilter', simdFilterGradient),
     Conv2DBackpropInput: requireSimd('Conv2DBackpropInput', simdInputGradient),
@@ -68,13 +69,7 @@ export function registerWasmKernels(): void {
     [RELU_GRADIENT_KERNEL]: reluGradient,
     [POOLED_CONVOLUTION_KERNEL]: simdPooledConvolve,
   };
-  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
-    const previous = tf.getKernel(kernelName, 'wasm');
-    if (previous !== undefined) tf.unregisterKernel(kernelName, 'wasm');
-    // A wrapped stock kernel binds its wasm function in its setup, which must still run.
-    const setupFunc = previous?.setupFunc;
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc, ...(setupFunc === undefined ? {} : { setupFunc }) });
-  }
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) registerOver(kernelName, 'wasm', kernelFunc as unknown as tf.KernelFunc);
   registerReluGradient();
   registered = true;
 }

@@ -101,8 +101,8 @@ export function avgPoolGradient(args: KernelArguments): TensorInfo {
   return out;
 }
 
-/** The pooling geometry both gradients share, from the forward op's attributes (tfjs-core's own rule). */
-function poolInfo(x: TensorInfo, attrs: KernelArguments['attrs']): tf.backend_util.Conv2DInfo {
+/** The pooling geometry of a pool gradient, from the forward op's attributes (tfjs-core's own rule). */
+export function poolInfo(x: TensorInfo, attrs: KernelArguments['attrs']): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computePool2DInfo(
     x.shape as [number, number, number, number],
     attrs['filterSize'] as [number, number] | number,
