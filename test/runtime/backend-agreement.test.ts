@@ -15,6 +15,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from '../../runtime/backend-choice';
 import type { NetworkOutputs } from './construct-outputs';
+import { relativeError } from './relative-error';
+import { SOFTWARE_WEBGPU_ENV, skipWithoutSoftwareAdapter } from './software-webgpu';
 
 const driver = path.join(__dirname, 'construct-outputs.js');
 
@@ -26,17 +28,10 @@ interface DriverRun {
 
 function outputsOn(backend: string, folder: string): DriverRun {
   const file = path.join(folder, `${backend}.json`);
-  const result = spawnSync(process.execPath, [driver, backend, file], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, CONVLENS_WEBGPU_SOFTWARE: '1' } });
+  const result = spawnSync(process.execPath, [driver, backend, file], { encoding: 'utf8', timeout: 240_000, env: SOFTWARE_WEBGPU_ENV });
   if (result.error !== undefined) throw result.error;
   const results = result.status === 0 ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, NetworkOutputs> }).results : {};
   return { status: result.status, stderr: result.stderr, results };
-}
-
-/** Largest difference relative to the largest magnitude of `expected`. */
-function relativeError(actual: readonly number[], expected: readonly number[]): number {
-  assert.equal(actual.length, expected.length);
-  const scale = Math.max(1e-6, ...expected.map(Math.abs));
-  return Math.max(0, ...actual.map((value, index) => Math.abs(value - (expected[index] as number)))) / scale;
 }
 
 function assertAgree(actual: DriverRun, expected: DriverRun, label: string): void {
@@ -72,10 +67,7 @@ describe('runtime: the backends agree on every construct', function () {
 
   it('webgpu on a software adapter and wasm: the same outputs and gradients', function () {
     const webgpu = outputsOn('webgpu', folder);
-    if (webgpu.status !== 0 && /no OpenGL ES adapter/.test(webgpu.stderr)) {
-      if ((process.env['CI'] ?? 'false') !== 'false') assert.fail(`CI must run the WebGPU test: ${webgpu.stderr.trim()}`);
-      this.skip();
-    }
+    skipWithoutSoftwareAdapter(this, webgpu.status, webgpu.stderr);
     assert.equal(webgpu.status, 0, webgpu.stderr);
     assertAgree(webgpu, wasm, 'webgpu');
   });

@@ -12,6 +12,7 @@ import { chooseBackend } from '../../runtime/backend-choice';
 import { dilateKernel } from '../../runtime/layers/conv2d-layer';
 import { registerOptimizerKernels } from '../../runtime/kernels/optimizer-kernels';
 import { FusedAdam, FusedMomentum } from '../../runtime/training/fused-optimizers';
+import { relativeError } from './relative-error';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -34,17 +35,6 @@ async function onBothBackends(inputs: readonly { values: number[]; shape: number
     tf.dispose(outputs);
   }
   return { cpu: results['cpu']!, wasm: results['wasm']! };
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let difference = 0;
-  let scale = 1e-6;
-  for (let index = 0; index < expected.length; index += 1) {
-    difference = Math.max(difference, Math.abs((actual[index] as number) - (expected[index] as number)));
-    scale = Math.max(scale, Math.abs(expected[index] as number));
-  }
-  return difference / scale;
 }
 
 const TOLERANCE = 1e-4;
