@@ -65,7 +65,8 @@ export async function chooseBackend(options: BackendOptions = {}): Promise<Backe
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const passedOver: PassedOver[] = [];
   for (const backend of candidates) {
-    const software = backend === 'webgpu' && requested === 'webgpu' && process.env[WEBGPU_SOFTWARE_VARIABLE] === '1';
+    // Only an explicit request: then `backend` is the one candidate.
+    const software = requested === 'webgpu' && process.env[WEBGPU_SOFTWARE_VARIABLE] === '1';
     const reason = await tryBackend(backend, options.workspace ?? process.cwd(), software);
     if (reason === null) {
       if (software) return { backend, passedOver, summary: `${backend} (on a software adapter: ${WEBGPU_SOFTWARE_VARIABLE}=1)` };

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { GanNode } from '../../language/ir/index';
 import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from '../../runtime/protocol';
-import { RuntimeClient } from '../../runtime/runtime-client';
+import type { RuntimeClient } from '../../runtime/runtime-client';
 import type { InspectionInput, PanelMessage } from '../../webviews/protocol';
 import { checkpointFolder, runFolder } from './checkpoint-files';
 
@@ -47,7 +47,8 @@ export class Inspector {
   private client: RuntimeClient | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly start: () => RuntimeClient = () => RuntimeClient.start()) {}
+  /** `start` makes the runtime process (the extension wires its output to the log). */
+  constructor(private readonly start: () => RuntimeClient) {}
 
   featureMaps(request: Omit<ComputeFeatureMapsRequest, 'type'>): Promise<FeatureMapsEvent> {
     return this.enqueue((client) => client.computeFeatureMaps(request));

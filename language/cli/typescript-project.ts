@@ -18,9 +18,6 @@ export interface ProjectSettings {
   readonly projectReferences: readonly ts.ProjectReference[] | undefined;
 }
 
-/** For a file that no tsconfig.json covers: what a new TypeScript project for Node would use. */
-export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = Object.freeze(defaultCompilerOptions(ts));
-
 /** The tsconfig.json nearest to `filePath` (its folder, then each parent), or null. */
 export function findNearestConfig(filePath: string): string | null {
   return ts.findConfigFile(path.dirname(filePath), (candidate) => ts.sys.fileExists(candidate), 'tsconfig.json') ?? null;
@@ -43,8 +40,9 @@ export function readProjectSettings(configPath: string, displayPath: string): Pr
   };
 }
 
+/** For a file that no tsconfig.json covers: what a new TypeScript project for Node would use. */
 export function defaultProjectSettings(): ProjectSettings {
-  return { configPath: null, options: { ...DEFAULT_COMPILER_OPTIONS }, fileNames: [], projectReferences: undefined };
+  return { configPath: null, options: defaultCompilerOptions(ts), fileNames: [], projectReferences: undefined };
 }
 
 /** The settings for `filePath`: its nearest tsconfig.json's, else the defaults. */

@@ -8,7 +8,7 @@ export function toUsageError(problem: string, synopsis: string = SUMMARY_SYNOPSI
 }
 
 /** parseArgs's messages, shortened to their first sentence; unknown options named plainly. */
-export function describeParseError(error: unknown): string {
+function describeParseError(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
