@@ -13,7 +13,7 @@ import { computeFeatureMaps, InspectionError, predictTopK, readFirstLayerFilters
 import { loadTrainedModel, toInputTensor } from '../../runtime/inspection/trained-model';
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
-import { checkNoErrors, loadExportedRoot } from './train-command';
+import { checkNoErrors, loadExportedRoot } from './exported-root';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { RUN_SYNOPSIS, USAGE } from './usage';
 import { UserError } from './user-error';

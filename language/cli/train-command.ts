@@ -8,7 +8,6 @@
  * (Ctrl-C: the last checkpoint stays as it was).
  */
 import * as path from 'node:path';
-import { analyze } from '../engine/index';
 import type { GanNode, ModelNode, RootNode } from '../ir/index';
 import { chooseBackend, isBackendName, type BackendChoice, type BackendName } from '../../runtime/backend-choice';
 import { compileGan, compileModel, CompileError, type CompiledModel } from '../../runtime/compile';
@@ -18,40 +17,10 @@ import { runTraining } from '../../runtime/run-training';
 import { toAutoWorkers } from '../../runtime/training/data-parallel';
 import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
-import { executeModelFile } from './execute-model-file';
+import { checkNoErrors, loadExportedRoot } from './exported-root';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { TRAIN_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
-
-/**
- * The IR of export `exportName` of `file` — the one place the CLI's training commands get
- * a model from. Execute mode for now (the file runs, bundled); the static evaluator will
- * take its place here once it is the default, without running user code.
- */
-export async function loadExportedRoot(file: string, exportName: string | undefined, cwd: string, synopsis: string): Promise<{ exportName: string; root: RootNode; displayPath: string }> {
-  const modelFile = await executeModelFile(file, cwd);
-  const available = modelFile.roots.map((entry) => entry.exportName);
-  if (available.length === 0) throw new UserError(`${modelFile.displayPath} exports no model or gan`);
-  if (exportName === undefined) {
-    const [only] = modelFile.roots;
-    if (modelFile.roots.length === 1 && only !== undefined) return { ...only, displayPath: modelFile.displayPath };
-    throw toUsageError(`${modelFile.displayPath} exports ${available.join(', ')}; pick one with --model`, synopsis);
-  }
-  const found = modelFile.roots.find((entry) => entry.exportName === exportName);
-  if (found === undefined) throw new UserError(`${modelFile.displayPath} has no model or gan export named '${exportName}'; available: ${available.join(', ')}`);
-  return { ...found, displayPath: modelFile.displayPath };
-}
-
-/** A model with error findings cannot be built: the first one, located, is the message. */
-export function checkNoErrors(root: RootNode, exportName: string): void {
-  const analysis = analyze(root);
-  const errors = analysis.findings.filter((finding) => finding.severity === 'error');
-  const [first] = errors;
-  if (first !== undefined) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more; see convlens summary)` : '';
-    throw new UserError(`${exportName} has shape errors, so it cannot be trained: ${first.code} ${first.message}${more}`);
-  }
-}
 
 function parseTrainArgs(args: readonly string[]) {
   return parseCommandLine(

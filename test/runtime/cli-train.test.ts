@@ -16,8 +16,8 @@ import { encodePng } from '../../runtime/inspection/image-grid';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const binPath = path.join(repoRoot, 'bin', 'convlens.js');
 
-function runCli(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [binPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
+function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [binPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
   if (result.error !== undefined) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -53,6 +53,19 @@ describe('runtime: convlens train and convlens run', function () {
     assert.equal(printed.weights.nonTrainable, analysis.params.nonTrainable);
     const leaves = analysis.layers.filter((layer) => !layer.container && layer.path !== 'input');
     assert.deepEqual(printed.layers, leaves.map((layer) => ({ name: layer.name, output: layer.output })));
+  });
+
+  it('takes the model from static evaluation without running the file, and runs it only for what static evaluation cannot know', () => {
+    const mark = path.join(folder, 'the-file-ran');
+    const statically = runCli(['train', 'test/fixtures/cli/side-effect.ts', '--dry-run', '--json', '--backend', 'cpu'], { CONVLENS_TEST_MARK: mark });
+    assert.equal(statically.status, 0, statically.stderr);
+    assert.deepEqual((JSON.parse(statically.stdout) as { layers: { name: string }[] }).layers.map((layer) => layer.name), ['flatten_1', 'dense_1']);
+    assert.equal(existsSync(mark), false, 'the file ran');
+    // random.ts's filter count is a coin toss: only running the file tells it.
+    const executed = runCli(['train', 'test/fixtures/cli/random.ts', '--model', 'noisy', '--dry-run', '--json', '--backend', 'cpu']);
+    assert.equal(executed.status, 0, executed.stderr);
+    const [first] = (JSON.parse(executed.stdout) as { layers: { output: number[] }[] }).layers;
+    assert.ok(first !== undefined && [8, 16].includes(first.output[0] as number), JSON.stringify(first));
   });
 
   it('trains with --json (one event per line, finished last) and runs the checkpoint on an image', async () => {
