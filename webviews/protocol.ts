@@ -162,6 +162,26 @@ export type InspectionInput =
   /** A drawn digit: row-major grey values in [0, 1]. */
   | { readonly source: 'drawing'; readonly width: number; readonly height: number; readonly pixels: readonly number[] };
 
+/**
+ * What the panel writes under the input image and beside the feature maps, the one rule for
+ * both sides: `test sample #12`, the image file's base name (when the extension knows it;
+ * else `image file`), or `drawing`.
+ */
+export function describeInspectionInput(input: InspectionInput, fileName: string | null): string {
+  switch (input.source) {
+    case 'testSample':
+      return `test sample #${input.index}`;
+    case 'imageFile':
+      return fileName ?? 'image file';
+    case 'drawing':
+      return 'drawing';
+    default: {
+      const unreachable: never = input;
+      return unreachable;
+    }
+  }
+}
+
 export type PanelMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'revealLine'; readonly line: number }

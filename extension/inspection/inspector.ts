@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { GanNode } from '../../language/ir/index';
 import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from '../../runtime/protocol';
 import type { RuntimeClient } from '../../runtime/runtime-client';
-import type { InspectionInput, PanelMessage } from '../../webviews/protocol';
+import { describeInspectionInput, type InspectionInput, type PanelMessage } from '../../webviews/protocol';
 import { checkpointFolder, runFolder } from './checkpoint-files';
 
 /**
@@ -24,23 +24,9 @@ export function toInterpolationRequest(
   return { root, checkpoint: checkpointFolder(runFolder(workspaceFolder, exportName)), from: message.from, to: message.to, steps: message.steps, cwd: workspaceFolder };
 }
 
-/**
- * What the panel writes under the input image: `test sample #12`, the image file's base name
- * (`digit.png`), or `drawing` (the drawn digit reaches the runtime as a temporary PNG).
- */
+/** The input's caption (describeInspectionInput), with the image file's base name when there is one. */
 export function inputCaption(input: InspectionInput, source: ComputeFeatureMapsRequest['input']): string {
-  switch (input.source) {
-    case 'testSample':
-      return `test sample #${input.index}`;
-    case 'imageFile':
-      return 'image' in source ? path.basename(source.image) : 'image file';
-    case 'drawing':
-      return 'drawing';
-    default: {
-      const unreachable: never = input;
-      return unreachable;
-    }
-  }
+  return describeInspectionInput(input, 'image' in source ? path.basename(source.image) : null);
 }
 
 export class Inspector {

@@ -3,7 +3,7 @@
  * and a layer; the input as the network received it; every channel as a colour-mapped grid
  * with the layer's value range; the first layer's filters; the top-k predictions.
  */
-import type { InputImage, InspectionInput } from '../protocol';
+import { describeInspectionInput, type InputImage, type InspectionInput } from '../protocol';
 import type { PanelContext } from './context';
 import { DrawingPad, DIGIT_SIZE } from './drawing-pad';
 import { h, replaceChildren, setHidden, setText, valueOf } from './dom';
@@ -135,7 +135,8 @@ export class FeatureMapsView {
     const layer = state.featureMaps.layers.find((entry) => entry.name === maps.layer);
     setText(this.mapsHeading, `Feature maps of ${maps.layer}${layer !== undefined ? ` (${layer.kind})` : ''}`);
     const shape = tiles === null ? maps.tensor.shape.join('×') : tiles.height * tiles.width === 1 ? `${tiles.channels} units` : `${tiles.channels} channels of ${tiles.height}×${tiles.width}`;
-    const input = state.featureMaps.image?.caption ?? describeInput(state.featureMaps.input);
+    const request = state.featureMaps.input;
+    const input = state.featureMaps.image?.caption ?? (request === null ? null : describeInspectionInput(request, null));
     setText(this.mapsInfo, [shape, input, `layer range [${formatValue(maps.tensor.min)}, ${formatValue(maps.tensor.max)}] (one colour scale for all channels)`].filter((part) => part !== null).join(' · '));
     return this.maps.draw(maps.tensor, (channel) => (tiles !== null && tiles.height * tiles.width === 1 ? `unit ${channel}` : `channel ${channel}`));
   }
@@ -202,22 +203,6 @@ export class FeatureMapsView {
     const input: InspectionInput =
       previous === null ? { source: 'testSample', index: state.featureMaps.sampleIndex } : previous.source === 'imageFile' ? { source: 'imageFile', reuse: true } : previous;
     this.request(input);
-  }
-}
-
-function describeInput(input: InspectionInput | null): string | null {
-  if (input === null) return null;
-  switch (input.source) {
-    case 'testSample':
-      return `test sample #${input.index}`;
-    case 'imageFile':
-      return 'image file';
-    case 'drawing':
-      return 'drawn digit';
-    default: {
-      const unreachable: never = input;
-      return unreachable;
-    }
   }
 }
 
