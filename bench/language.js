@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Language-service latency over the tsserver protocol: ConvLens's plugin against plain
- * tsserver on the same files in the same run (DESIGN.md §5, issue 3).
+ * tsserver on the same files in the same run.
  *
  *   npm run bench:language -- [--json] [--iterations N] [--warmup N] [--blocks N] [--only NAME]
  *

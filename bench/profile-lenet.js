@@ -13,9 +13,9 @@ const { parseArgs } = require('node:util');
 
 const dist = path.join(__dirname, '..', 'dist');
 const tf = require('@tensorflow/tfjs-core');
-const { chooseBackend } = require(path.join(dist, 'runtime', 'backend-choice.js'));
-const { compileModel } = require(path.join(dist, 'runtime', 'compile.js'));
-const { ClassifierReplica } = require(path.join(dist, 'runtime', 'training', 'classifier-replica.js'));
+const { chooseBackend } = require('convlens-runtime/backend-choice');
+const { compileModel } = require('convlens-runtime/compile');
+const { ClassifierReplica } = require('convlens-runtime/training/classifier-replica');
 const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
 
 const { values: options } = parseArgs({ options: { batch: { type: 'string' }, steps: { type: 'string' } } });

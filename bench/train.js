@@ -36,16 +36,16 @@ const { parseArgs } = require('node:util');
 
 const dist = path.join(__dirname, '..', 'dist');
 const tf = require('@tensorflow/tfjs-core');
-const { chooseBackend } = require(path.join(dist, 'runtime', 'backend-choice.js'));
-const { compileGan, compileModel } = require(path.join(dist, 'runtime', 'compile.js'));
-const { loadDataset } = require(path.join(dist, 'runtime', 'datasets', 'load-dataset.js'));
-const { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } = require(path.join(dist, 'runtime', 'training', 'batch-assembly.js'));
-const { ClassifierReplica } = require(path.join(dist, 'runtime', 'training', 'classifier-replica.js'));
-const { createDataParallelClassifier } = require(path.join(dist, 'runtime', 'training', 'data-parallel.js'));
-const { createGanStep } = require(path.join(dist, 'runtime', 'training', 'train-gan.js'));
-const { createOptimizer } = require(path.join(dist, 'runtime', 'training', 'optimizer-choice.js'));
-const { toRandom } = require(path.join(dist, 'runtime', 'seeded-random.js'));
-const dsl = require(path.join(dist, 'language', 'dsl', 'index.js'));
+const { chooseBackend } = require('convlens-runtime/backend-choice');
+const { compileGan, compileModel } = require('convlens-runtime/compile');
+const { loadDataset } = require('convlens-runtime/datasets/load-dataset');
+const { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } = require('convlens-runtime/training/batch-assembly');
+const { ClassifierReplica } = require('convlens-runtime/training/classifier-replica');
+const { createDataParallelClassifier } = require('convlens-runtime/training/data-parallel');
+const { createGanStep } = require('convlens-runtime/training/train-gan');
+const { createOptimizer } = require('convlens-runtime/training/optimizer-choice');
+const { toRandom } = require('convlens-runtime/seeded-random');
+const dsl = require('convlens');
 const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
 const { dcganMnist } = require(path.join(dist, 'examples', 'dcgan.js'));
 

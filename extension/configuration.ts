@@ -4,8 +4,8 @@
  * and the runtime's TrainingSettings. Pure: the caller hands in a getter over VS Code's
  * configuration, so this module is tested without VS Code.
  */
-import type { ConvLensSettings } from '../language/service/index';
-import type { TrainingSettings } from '../runtime/protocol';
+import type { ConvLensSettings } from 'convlens/service';
+import type { TrainingSettings } from 'convlens-runtime/protocol';
 
 export type ShapeFormat = ConvLensSettings['shapeFormat'];
 export type BackendSetting = TrainingSettings['backend'];

@@ -1,12 +1,12 @@
 /**
- * The ConvLens VS Code extension (DESIGN.md §5–§7): shape hints, code lenses and commands
+ * The ConvLens VS Code extension (extension/README.md): shape hints, code lenses and commands
  * over the tsserver plugin (or in-process analysis), training in the runtime's child
  * process with its progress in the status bar, and a webview panel per model.
  * extension/README.md describes what it contributes and promises.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RuntimeClient } from '../runtime/runtime-client';
+import { RuntimeClient } from 'convlens-runtime/runtime-client';
 import { InProcessProjects } from './analysis/in-process-projects';
 import { ModelAnalysis, type AnalysisMode } from './analysis/model-analysis';
 import { configurePlugin, tsserverTransport, tsserverUnavailableReason } from './analysis/typescript-extension';

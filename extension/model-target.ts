@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelLensBody } from '../language/plugin/protocol-handlers';
+import type { ModelLensBody } from 'convlens/service';
 import type { ModelAnalysis } from './analysis/model-analysis';
 
 export interface ModelTarget {

@@ -1,5 +1,5 @@
 /**
- * Which TensorFlow.js backend trains the model (DESIGN.md §6), in order of preference:
+ * Which TensorFlow.js backend trains the model (runtime/README.md), in order of preference:
  *
  * 1. `webgpu` — `@tensorflow/tfjs-backend-webgpu` on Dawn (the `webgpu` npm package) when
  *    Dawn finds a hardware adapter (not a CPU fallback such as SwiftShader). With

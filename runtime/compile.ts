@@ -1,5 +1,5 @@
 /**
- * IR → TensorFlow.js LayersModel (DESIGN.md §6). Every IR leaf becomes exactly one
+ * IR → TensorFlow.js LayersModel (runtime/README.md). Every IR leaf becomes exactly one
  * TensorFlow.js layer, named as the engine names it, so feature maps, weights and shapes
  * can be asked for by the names `convlens summary` shows. Containers are wired with the
  * functional API: residual → add, concat → concatenate along channels, aux → an extra
@@ -10,9 +10,8 @@
  * CompileError with the layer's name.
  */
 import { layers, model as functionalModel, input as symbolicInput, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { LayerNamer, type ContainerNode, type Flag, type GanNode, type LayerNode, type ModelNode, type Num, type Pair } from '../language/ir/index';
+import { LayerNamer, toTensorFlowName, type ContainerNode, type Flag, type GanNode, type LayerNode, type ModelNode, type Num, type Pair } from 'convlens/ir';
 import { channelAxis, toIrShape, toTensorShape } from './layout';
-import { toTensorFlowName } from './layer-names';
 import { AdaptiveAvgPool2dLayer } from './layers/adaptive-avg-pool2d-layer';
 import { ChannelsFirstReshapeLayer } from './layers/channels-first-reshape-layer';
 import { Conv2dLayer } from './layers/conv2d-layer';

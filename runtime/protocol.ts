@@ -1,10 +1,10 @@
 /**
- * The runtime's message protocol (DESIGN.md §6): what a client (the VS Code extension,
+ * The runtime's message protocol (runtime/README.md, "Process"): what a client (the VS Code extension,
  * the CLI) asks of a training process and what the process reports back. One file that
  * both sides import; every message is plain JSON, discriminated by `type` (requests,
  * imperative) or `event` (events, past tense) — the shapes `convlens train --json` prints.
  */
-import type { GanNode, ModelNode } from '../language/ir/index';
+import type { GanNode, ModelNode } from 'convlens/ir';
 import type { BackendName, PassedOver } from './backend-choice';
 
 // ── Requests: client → runtime process ──────────────────────────────────────────────

@@ -3,7 +3,7 @@
  * or GAN. The runtime process (runtime-process.ts) and `convlens train` both call this, so
  * the editor and the command line train identically.
  */
-import type { GanNode, ModelNode } from '../language/ir/index';
+import type { GanNode, ModelNode } from 'convlens/ir';
 import { chooseBackend, type BackendChoice } from './backend-choice';
 import type { Dataset } from './datasets/dataset';
 import { loadDataset } from './datasets/load-dataset';

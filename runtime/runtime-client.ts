@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { GanNode, ModelNode } from '../language/ir/index';
+import type { GanNode, ModelNode } from 'convlens/ir';
 import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
 
 export class RuntimeProcessError extends Error {

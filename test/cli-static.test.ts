@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const binPath = path.join(repoRoot, 'bin', 'convlens.js');
+const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
 const fixtures = 'test/fixtures/cli';
 
 interface CliResult {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import * as dsl from '../language/dsl';
+import * as dsl from 'convlens';
 import {
   aux,
   avgPool2d,
@@ -17,7 +17,7 @@ import {
   residual,
   sequential,
   zeroPad2d,
-} from '../language/dsl';
+} from 'convlens';
 
 describe('DSL', () => {
   it('fills in every default (kernel sizes as pairs, never a bare number)', () => {
@@ -102,7 +102,7 @@ describe('DSL', () => {
     assert.deepEqual(pair.image, [1, 4, 4]);
   });
 
-  it('exports exactly the factories DESIGN.md lists', () => {
+  it('exports exactly the factories README.md lists', () => {
     const factories = Object.keys(dsl).filter((key) => typeof (dsl as Record<string, unknown>)[key] === 'function').sort();
     assert.deepEqual(factories, [
       'adaptiveAvgPool2d', 'aux', 'avgPool2d', 'batchNorm', 'concat', 'conv2d', 'conv2dTranspose', 'dense', 'dropout',

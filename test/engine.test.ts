@@ -33,8 +33,8 @@ import {
   upsample2d,
   zeroPad2d,
   type LayerNode,
-} from '../language/dsl';
-import { analyze, analyzeModel, formatShape, type LayerReport, type ModelAnalysis } from '../language/engine';
+} from 'convlens';
+import { analyze, analyzeModel, formatShape, type LayerReport, type ModelAnalysis } from 'convlens/engine';
 
 function single(layer: LayerNode, ...shape: number[]): LayerReport {
   const analysis = analyzeModel(model('case', input(...(shape as [number])), layer));
@@ -128,7 +128,7 @@ describe('engine: receptive fields', () => {
     return analysis.receptiveField;
   }
 
-  it('LeNet-5 on 32×32: 16 pixels, jump 4 (REFERENCE.md)', () => {
+  it('LeNet-5 on 32×32: 16 pixels, jump 4 (counted by hand: 5 → 6 → 14 → 16)', () => {
     const lenet = model('lenet', input(1, 32, 32), conv2d(6, 5), tanh(), avgPool2d(2), conv2d(16, 5), tanh(), avgPool2d(2), flatten(), dense(10));
     assert.deepEqual(fieldOf(analyzeModel(lenet)), { size: [16, 16], jump: [4, 4], start: [7.5, 7.5] });
   });

@@ -11,17 +11,17 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
-import * as dsl from '../language/dsl/index';
-import { analyze, formatShape } from '../language/engine/index';
-import type { Analysis, ModelAnalysis } from '../language/engine/types';
-import { evaluateFile, type EvaluationLimits, type FileEvaluation, Unknown } from '../language/evaluate/index';
-import type { GanNode, LayerNode, ModelNode, RootNode } from '../language/ir/index';
+import * as dsl from 'convlens';
+import { analyze, formatShape } from 'convlens/engine';
+import type { Analysis, ModelAnalysis } from 'convlens/engine';
+import { evaluateFile, type EvaluationLimits, type FileEvaluation, Unknown } from 'convlens/evaluate';
+import type { GanNode, LayerNode, ModelNode, RootNode } from 'convlens/ir';
 
 const repoRoot = resolve(__dirname, '..', '..');
 /** `convlens` inside this repository: the DSL's TypeScript source. */
 const DSL_SOURCE = join(repoRoot, 'language', 'dsl', 'index.ts');
 /** `convlens` in a user's project: the published declarations (built by `tsc -b`). */
-const DSL_DECLARATIONS = join(repoRoot, 'dist', 'language', 'dsl', 'index.d.ts');
+const DSL_DECLARATIONS = join(repoRoot, 'packages', 'convlens', 'dist', 'language', 'dsl', 'index.d.ts');
 const PROJECT = '/project';
 const MAIN = `${PROJECT}/model.ts`;
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { COMMANDS } from '../extension/commands/command-ids';
 import { DEFAULT_EXTENSION_SETTINGS, readExtensionSettings, toPluginConfiguration, toServiceSettings, toTrainingSettings, type ExtensionSettings } from '../extension/configuration';
 import { EXTENSION_MAIN, toExtensionManifest } from '../extension/packaging/extension-manifest';
-import { toSettings } from '../language/service/index';
+import { toSettings } from 'convlens/service';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
@@ -160,10 +160,10 @@ describe('extension: manifest', () => {
     const vsix = toExtensionManifest(manifest as unknown as Record<string, unknown>, staged);
     assert.equal(vsix['main'], EXTENSION_MAIN);
     assert.deepEqual(vsix['dependencies'], { 'convlens-tsserver-plugin': '0.1.0', typescript: '6.0.3' });
-    for (const field of ['exports', 'types', 'bin', 'files', 'scripts', 'devDependencies', 'optionalDependencies']) assert.equal(field in vsix, false, field);
+    for (const field of ['private', 'workspaces', 'scripts', 'devDependencies', 'optionalDependencies']) assert.equal(field in vsix, false, field);
     assert.deepEqual(vsix['contributes'], manifest.contributes);
     assert.deepEqual(vsix['activationEvents'], manifest.activationEvents);
-    // The npm package keeps the DSL as its entry point.
-    assert.equal(manifest.main, './dist/language/dsl/index.js');
+    // The repository's root is the extension under development (F5), built by tsc.
+    assert.equal(manifest.main, './dist/extension/extension.js');
   });
 });

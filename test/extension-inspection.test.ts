@@ -12,10 +12,10 @@ import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank,
 import { Inspector, inputCaption, toInterpolationRequest } from '../extension/inspection/inspector';
 import { readSavedSamples } from '../extension/inspection/saved-samples';
 import { describeDatasetMismatch } from '../extension/training/dataset-fit';
-import type { GanNode } from '../language/ir/index';
-import type { InterpolateSamplesRequest, InterpolationReadyEvent } from '../runtime/protocol';
-import { RuntimeProcessError, type RuntimeClient } from '../runtime/runtime-client';
-import { dense, flatten, gan, input, model, reshape, sequential } from '../language/dsl/index';
+import type { GanNode } from 'convlens/ir';
+import type { InterpolateSamplesRequest, InterpolationReadyEvent } from 'convlens-runtime/protocol';
+import { RuntimeProcessError, type RuntimeClient } from 'convlens-runtime/runtime-client';
+import { dense, flatten, gan, input, model, reshape, sequential } from 'convlens';
 
 describe('extension: checkpoint files', () => {
   it("a TensorFlow.js kernel [kh, kw, in, out] becomes PyTorch's filter-major [out·in, kh, kw]", () => {

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { ProgressThrottle, REPLAYED_SAMPLE_GRIDS, toFeatureMapsMessage, toHostMessages, TrainingReplay } from '../extension/panels/host-messages';
 import { toStatusText } from '../extension/training/status-text';
-import type { FeatureMapsEvent, RuntimeEvent } from '../runtime/protocol';
+import type { FeatureMapsEvent, RuntimeEvent } from 'convlens-runtime/protocol';
 import { isHostMessage, type HostMessage } from '../webviews/protocol';
 
 const STARTED: RuntimeEvent = {

@@ -1,5 +1,5 @@
 /**
- * ConvLens's own tsserver requests (language/plugin/protocol-handlers.ts), which feed the
+ * ConvLens's own tsserver requests (language/service/requests.ts and answer-*.ts), which feed the
  * VS Code extension's hints, code lenses, panels and training, in the real tsserver as VS
  * Code starts it (test/tsserver-client.ts); and the extension's in-process fallback
  * (TypeScript 7, a failed request), which must answer exactly the same.
@@ -15,7 +15,7 @@ import * as ts from 'typescript';
 import { InProcessProjects, type OpenDocument } from '../extension/analysis/in-process-projects';
 import { FAILURES_BEFORE_IN_PROCESS, ModelAnalysis, type AnalysisMode, type TsServerTransport } from '../extension/analysis/model-analysis';
 import { modelFileText } from '../extension/scaffold/model-scaffold';
-import * as dsl from '../language/dsl/index';
+import * as dsl from 'convlens';
 import {
   answerCodeFixes,
   answerInlayHints,
@@ -28,8 +28,8 @@ import {
   type ModelBody,
   type ModelLensBody,
   type SummaryBody,
-} from '../language/plugin/protocol-handlers';
-import { DEFAULT_SETTINGS, toSettings } from '../language/service/index';
+} from 'convlens/service';
+import { DEFAULT_SETTINGS, toSettings } from 'convlens/service';
 import { PLUGIN_NAME, positionOf, repoRoot, TsServer, type Location } from './tsserver-client';
 
 const NETS = `import { conv2d, dense, flatten, gan, input, maxPool2d, model, relu, reshape, sequential, tanh, conv2dTranspose, sigmoid } from 'convlens';
@@ -110,7 +110,7 @@ describe('extension: ConvLens tsserver requests', function () {
       JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: [] } }),
     );
     mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convlens'), 'dir');
+    symlinkSync(path.join(repoRoot, 'packages', 'convlens'), path.join(project, 'node_modules', 'convlens'), 'dir');
     nets = path.join(project, 'nets.ts');
     plain = path.join(project, 'plain.ts');
     scaffold = path.join(project, 'scaffold.ts');
@@ -357,7 +357,7 @@ describe('extension: ConvLens tsserver requests', function () {
       const loose = mkdtempSync(path.join(tmpdir(), 'convlens-loose-'));
       try {
         mkdirSync(path.join(loose, 'node_modules'));
-        symlinkSync(repoRoot, path.join(loose, 'node_modules', 'convlens'), 'dir');
+        symlinkSync(path.join(repoRoot, 'packages', 'convlens'), path.join(loose, 'node_modules', 'convlens'), 'dir');
         const file = path.join(loose, 'net.ts');
         writeFileSync(file, modelFileText('net'));
         const target = projects.targetFor(file);

@@ -19,7 +19,7 @@ import {
   reachesDsl,
   toSettings,
   type ConvLensSettings,
-} from '../language/service/index';
+} from 'convlens/service';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const dslFile = path.join(repoRoot, 'language', 'dsl', 'index.ts');

@@ -1,10 +1,12 @@
 /**
  * A small client for the real tsserver over stdio, started the way VS Code starts it for
  * an extension-contributed plugin: `tsserver.js --globalPlugins convlens-tsserver-plugin
- * --pluginProbeLocations <repo root>`. Requests are matched to responses by `seq`; every
- * wait is on an explicit response or event, with a timeout, never a sleep.
+ * --pluginProbeLocations <repo root>` — or, with `plugin: false` and a project's own
+ * tsserver, the way other editors start it (the plugin then comes from the project's
+ * tsconfig.json alone). Requests are matched to responses by `seq`; every wait is on an
+ * explicit response or event, with a timeout, never a sleep.
  *
- * Used by test/tsserver.test.ts and by bench/language.js (through dist/test).
+ * Used by test/tsserver.test.ts, test/packages/ and bench/language.js (through dist/test).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,9 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 export interface TsServerOptions {
   /** Load the ConvLens plugin (default true); false gives plain tsserver for comparison. */
   readonly plugin?: boolean;
+  /** The tsserver.js to run (default this repository's) and its working folder (default the repository). */
+  readonly tsserver?: string;
+  readonly cwd?: string;
   /** tsserver's own log (with the plugin's `[convlens]` lines), verbose. */
   readonly logFile?: string;
   /** Extra arguments for node itself (e.g. `--cpu-prof`). */
@@ -65,16 +70,18 @@ export class TsServer {
   private exited: Error | undefined;
   private stderr = '';
   private readonly timeoutMs: number;
+  private readonly projectRoot: string;
 
   constructor(options: TsServerOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const tsserver = require.resolve('typescript/lib/tsserver.js', { paths: [repoRoot] });
+    const tsserver = options.tsserver ?? require.resolve('typescript/lib/tsserver.js', { paths: [repoRoot] });
+    this.projectRoot = options.cwd ?? repoRoot;
     const args = [...(options.execArgv ?? []), tsserver];
     if (options.plugin !== false) args.push('--globalPlugins', PLUGIN_NAME, '--pluginProbeLocations', repoRoot);
     // No typings installer: it would start npm in the background.
     args.push('--disableAutomaticTypingAcquisition');
     if (options.logFile !== undefined) args.push('--logVerbosity', 'verbose', '--logFile', options.logFile);
-    this.process = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, args, { cwd: this.projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
     this.process.stderr!.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString('utf8');
@@ -122,7 +129,7 @@ export class TsServer {
 
   /** Opens (or replaces the text of) files in one `updateOpen`, which answers once it is applied. */
   async open(file: string, text = readFileSync(file, 'utf8')): Promise<void> {
-    await this.body('updateOpen', { openFiles: [{ file, fileContent: text, projectRootPath: repoRoot }] });
+    await this.body('updateOpen', { openFiles: [{ file, fileContent: text, projectRootPath: this.projectRoot }] });
   }
 
   /** Replaces `[start, end)` (protocol locations) of an open file with `newText`. */

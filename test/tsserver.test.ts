@@ -80,7 +80,7 @@ function makeUserProject(files: Record<string, string>): string {
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: [] } }),
   );
   mkdirSync(path.join(folder, 'node_modules'));
-  symlinkSync(repoRoot, path.join(folder, 'node_modules', 'convlens'), 'dir');
+  symlinkSync(path.join(repoRoot, 'packages', 'convlens'), path.join(folder, 'node_modules', 'convlens'), 'dir');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
   return folder;
 }

@@ -5,9 +5,9 @@
  * hand (the arithmetic is in the comments), never re-derived with the engine's formulas.
  */
 import assert from 'node:assert/strict';
-import type { GanNode, ModelNode } from '../language/ir';
-import { analyze } from '../language/engine';
-import type { GanAnalysis, ModelAnalysis } from '../language/engine/types';
+import type { GanNode, ModelNode } from 'convlens/ir';
+import { analyze } from 'convlens/engine';
+import type { GanAnalysis, ModelAnalysis } from 'convlens/engine';
 import { alexnet, alexnet2012 } from '../examples/alexnet';
 import { dcgan, dcganMnist } from '../examples/dcgan';
 import { googlenet } from '../examples/googlenet';
@@ -60,7 +60,7 @@ interface ModelCase {
   /** Published GMACs (torchvision's "GFLOPS"), or exact MACs counted by hand. */
   readonly gmacs?: number;
   readonly macs?: number;
-  /** Receptive field of the last spatial output, where REFERENCE.md lists one or it was counted by hand. */
+  /** Receptive field of the last spatial output, where Araujo et al. (Distill 2019) list one or it was counted by hand. */
   readonly receptiveField?: { readonly size: number; readonly jump: number };
   readonly output: readonly number[];
 }
@@ -75,7 +75,7 @@ const modelCases: readonly ModelCase[] = [
   { root: lenet5Mnist, params: 61_706, paramsWithAux: 61_706, nonTrainable: 0, macs: 416_520, receptiveField: { size: 16, jump: 4 }, output: [10] },
 
   { root: alexnet, params: 61_100_840, paramsWithAux: 61_100_840, nonTrainable: 0, gmacs: 0.714, receptiveField: { size: 195, jump: 32 }, output: [1000] },
-  // The paper's grouped variant, REFERENCE.md; its layout gives the same 195/32 as torchvision's.
+  // The paper's grouped variant (Krizhevsky et al. 2012: 60,965,224 parameters); its layout gives the same 195/32 as torchvision's.
   { root: alexnet2012, params: 60_965_224, paramsWithAux: 60_965_224, nonTrainable: 0, receptiveField: { size: 195, jump: 32 }, output: [1000] },
 
   // VGG with BN: nonTrainable = 2 × conv channels. A: 64 + 128 + 2·256 + 4·512 = 2,752;
@@ -225,7 +225,7 @@ interface GanCase {
 }
 
 const ganCases: readonly GanCase[] = [
-  // The PyTorch DCGAN tutorial (REFERENCE.md). BN: G 512 + 256 + 128 + 64 = 960 channels,
+  // The PyTorch DCGAN tutorial (ngf = ndf = 64: G 3,576,704, D 2,765,568 parameters). BN: G 512 + 256 + 128 + 64 = 960 channels,
   // D 128 + 256 + 512 = 896.
   {
     root: dcgan,

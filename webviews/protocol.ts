@@ -1,5 +1,5 @@
 /**
- * The typed extension ⇄ webview protocol (DESIGN.md §7): one file both sides import.
+ * The typed extension ⇄ webview protocol (webviews/README.md): one file both sides import.
  * Requests from a panel are imperative (`stopTraining`), messages from the extension are
  * past-tense events (`epochEnded`) or snapshots (`summaryUpdated`). Everything is plain
  * JSON; every message is validated on receipt (`isHostMessage`, `isPanelMessage`): a

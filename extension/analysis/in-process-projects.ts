@@ -3,7 +3,7 @@
  * nearest one to each file, as tsserver picks it), over the editor's open documents and
  * the files on disk, with the `typescript` 6 the extension ships. Used when tsserver has
  * no plugin (TypeScript 7's native server loads none) or a ConvLens request to it failed;
- * the answers come from the same functions the plugin uses (protocol-handlers.ts).
+ * the answers come from the same functions the plugin uses (language/service/answer-*.ts).
  *
  * Roots are only the files asked about, with the project's options: evaluation follows
  * imports, so a project's other files are never parsed (the CLI does the same). No vscode
@@ -11,8 +11,7 @@
  */
 import * as path from 'node:path';
 import type * as ts from 'typescript';
-import type { RequestTarget } from '../../language/plugin/protocol-handlers';
-import { defaultCompilerOptions } from '../../language/service/index';
+import { defaultCompilerOptions, type RequestTarget } from 'convlens/service';
 
 export interface OpenDocument {
   readonly version: number;

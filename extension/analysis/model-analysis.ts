@@ -1,6 +1,6 @@
 /**
  * Where the extension's static answers come from: the tsserver plugin, through ConvLens's
- * own tsserver requests (protocol-handlers.ts), or, when tsserver cannot answer, the same
+ * own tsserver requests (language/service/requests.ts), or, when tsserver cannot answer, the same
  * functions in-process (in-process-projects.ts). No vscode here: the tsserver transport is
  * handed in.
  *
@@ -19,14 +19,14 @@ import {
   type ConvLensCodeFix,
   type ConvLensInlayHint,
   type ConvLensRequest,
+  type ConvLensSettings,
   type ExportedModel,
   type ModelBody,
   type ModelLensBody,
   type ModelSummary,
   type RequestTarget,
   type SummaryBody,
-} from '../../language/plugin/protocol-handlers';
-import type { ConvLensSettings } from '../../language/service/index';
+} from 'convlens/service';
 import type { InProcessProjects } from './in-process-projects';
 
 export type AnalysisMode = 'tsserver' | 'in-process';

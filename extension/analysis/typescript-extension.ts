@@ -4,7 +4,7 @@
  * command carries ConvLens's own requests to the plugin.
  */
 import * as vscode from 'vscode';
-import type { ConvLensRequest } from '../../language/plugin/protocol-handlers';
+import type { ConvLensRequest } from 'convlens/service';
 import type { TsServerTransport } from './model-analysis';
 
 export const PLUGIN_NAME = 'convlens-tsserver-plugin';
@@ -21,7 +21,7 @@ interface TypeScriptExtensionExports {
 /**
  * Why tsserver cannot serve ConvLens, or undefined when it can. NOTE: with TypeScript 7
  * (the native preview, turned on by `typescript.experimental.useTsgo`) VS Code's
- * TypeScript extension stands down and no tsserver plugin loads (REFERENCE.md, "Editors").
+ * TypeScript extension stands down and no tsserver plugin loads (TypeScript 7's native server has no plugin API).
  */
 export function tsserverUnavailableReason(): string | undefined {
   if (vscode.workspace.getConfiguration('typescript').get<boolean>('experimental.useTsgo') === true) {

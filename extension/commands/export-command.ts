@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ExportError, exportToPyTorch, writeExportFiles } from '../../interop/index';
+import { ExportError, exportToPyTorch, writeExportFiles } from 'convlens/interop';
 import type { ExtensionParts } from '../extension-parts';
 import { ActionError, resolveTarget, workspaceFolderOf } from '../model-target';
 

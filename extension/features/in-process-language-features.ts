@@ -5,7 +5,7 @@
  * them twice. (Quick fixes come from the extension in both modes: quick-fix-provider.ts.)
  */
 import * as vscode from 'vscode';
-import { collectDiagnostics, DIAGNOSTIC_SOURCE, getHover, type ConvLensSettings } from '../../language/service/index';
+import { collectDiagnostics, DIAGNOSTIC_SOURCE, getHover, type ConvLensSettings } from 'convlens/service';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import type { ExtensionLog } from '../log';
 

@@ -3,7 +3,7 @@
  * (`Train GAN`, `Samples`). extension/README.md lists the titles for the end-to-end tests.
  */
 import * as vscode from 'vscode';
-import type { ModelLensBody } from '../../language/plugin/protocol-handlers';
+import type { ModelLensBody } from 'convlens/service';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import { COMMANDS } from '../commands/command-ids';
 

@@ -7,8 +7,7 @@
  * under the cursor. Registered in both modes; nothing else offers these fixes.
  */
 import * as vscode from 'vscode';
-import type { ConvLensCodeFix } from '../../language/plugin/protocol-handlers';
-import { DIAGNOSTIC_SOURCE } from '../../language/service/index';
+import { DIAGNOSTIC_SOURCE, type ConvLensCodeFix } from 'convlens/service';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 
 export class QuickFixProvider implements vscode.CodeActionProvider {

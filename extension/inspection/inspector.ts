@@ -5,9 +5,9 @@
  * No vscode.
  */
 import * as path from 'node:path';
-import type { GanNode } from '../../language/ir/index';
-import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from '../../runtime/protocol';
-import type { RuntimeClient } from '../../runtime/runtime-client';
+import type { GanNode } from 'convlens/ir';
+import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from 'convlens-runtime/protocol';
+import type { RuntimeClient } from 'convlens-runtime/runtime-client';
 import { describeInspectionInput, type InspectionInput, type PanelMessage } from '../../webviews/protocol';
 import { checkpointFolder, runFolder } from './checkpoint-files';
 

@@ -4,8 +4,8 @@
  * entry points, and the staged node_modules packages as exact `dependencies`. Pure.
  */
 
-/** Fields that belong to the npm package `convlens` only. */
-export const NPM_ONLY_FIELDS: readonly string[] = ['main', 'types', 'exports', 'bin', 'files', 'scripts', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+/** Fields that belong to npm only: the workspace root's and its packages'. */
+export const NPM_ONLY_FIELDS: readonly string[] = ['private', 'workspaces', 'main', 'types', 'exports', 'bin', 'files', 'scripts', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 
 export const EXTENSION_MAIN = './dist/extension.js';
 

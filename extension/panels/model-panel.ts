@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ModelSummary } from '../../language/service/index';
+import type { ModelSummary } from 'convlens/service';
 import { PANEL_BUNDLE, renderPanelHtml } from '../../webviews/panel-html';
 import { isPanelMessage, type HostMessage, type PanelMessage, type PanelTab } from '../../webviews/protocol';
 import type { ExtensionLog } from '../log';

@@ -2,7 +2,7 @@
  * What a model's panel shows, from the language service's summary: the Summary tab's
  * snapshot, the layers the Feature maps tab offers, the title and the first paint. Pure.
  */
-import type { ModelSummary } from '../../language/service/index';
+import type { ModelSummary } from 'convlens/service';
 import type { InspectableLayer, PanelInitialState, PanelTab, SummarySnapshot } from '../../webviews/protocol';
 
 /** The panel's title: `ConvLens: lenet5Mnist` (extension/README.md promises this format). */

@@ -5,7 +5,7 @@
  * bar shows it, and the panel replays it when opened again).
  */
 import * as vscode from 'vscode';
-import type { ModelSummary } from '../../language/service/index';
+import type { ModelSummary } from 'convlens/service';
 import type { PanelMessage, PanelTab } from '../../webviews/protocol';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import type { ExtensionLog } from '../log';

@@ -2,7 +2,7 @@
  * Whether a built-in dataset's images fit a model before a run starts, so a mismatch is a
  * clear message at once instead of a failed training process. Pure.
  */
-import type { RootNode } from '../../language/ir/index';
+import type { RootNode } from 'convlens/ir';
 
 /** The image shape of each built-in dataset, channels first (runtime/datasets/builtin-datasets.ts). */
 export const BUILTIN_DATASET_SHAPES: Readonly<Record<string, readonly [number, number, number]>> = {

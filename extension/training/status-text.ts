@@ -1,7 +1,7 @@
 /**
  * The status bar's words for a training run, one line per runtime event. Pure.
  */
-import type { RuntimeEvent } from '../../runtime/protocol';
+import type { RuntimeEvent } from 'convlens-runtime/protocol';
 
 export interface StatusText {
   /** With a `$(codicon)` first. */

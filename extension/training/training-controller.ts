@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { ExportedModel } from '../../language/service/index';
-import type { RuntimeEvent, TrainingSettings } from '../../runtime/protocol';
-import { RuntimeClient } from '../../runtime/runtime-client';
+import type { ExportedModel } from 'convlens/service';
+import type { RuntimeEvent, TrainingSettings } from 'convlens-runtime/protocol';
+import { RuntimeClient } from 'convlens-runtime/runtime-client';
 import type { HostMessage } from '../../webviews/protocol';
 import { COMMANDS } from '../commands/command-ids';
 import type { ExtensionLog } from '../log';

@@ -7,5 +7,5 @@ export { ExportError, type ExportErrorReason } from './export-error';
 export { exportToPyTorch, type ExportFile, type PyTorchExport } from './export-pytorch';
 export type { AuxHeadPlan, ModulePlan, NetworkPlan, OutputActivation, WeightEntry } from './plan-network';
 export type { ExportOrigin } from './render-model-py';
-export { toTensorFlowLayerNames, toTensorFlowName } from './tensorflow-names';
+export { toTensorFlowLayerNames } from './tensorflow-names';
 export { writeExportFiles, type WriteExportOptions } from './write-export-files';

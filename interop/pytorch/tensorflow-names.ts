@@ -2,25 +2,15 @@
  * The TensorFlow.js layer name that the ConvLens runtime gives each IR leaf, so that the
  * weights of a ConvLens checkpoint (`<layer>/kernel`, `<layer>/bias`, …) can be found.
  *
- * This mirrors runtime/compile.ts and runtime/layer-names.ts (interop may not import the
- * runtime): every leaf is one layer named after its engine display name, made a valid
- * TensorFlow.js name and unique in the model, in the order the runtime builds them — a
+ * This mirrors the order in which runtime/compile.ts builds its layers (interop may not
+ * import the runtime; both take the name itself from the IR's `toTensorFlowName`): every
+ * leaf is one layer named after its engine display name, made a valid TensorFlow.js name
+ * and unique in the model, in the order the runtime builds them — a
  * residual's `add` layer and a concat's `concatenate` layer take their container's name
  * after their branches; sequential and aux containers make no layer. test/export.test.ts
  * checks the mirror against the runtime's compiled layer names.
  */
-import type { LayerNode } from '../../language/ir/index';
-
-/** A TensorFlow.js layer name for a display name, as runtime/layer-names.ts `toTensorFlowName`. */
-export function toTensorFlowName(displayName: string, taken: Set<string>): string {
-  // tfjs accepts only /^[A-Za-z0-9][-A-Za-z0-9._/]*$/ in weight names (tfjs-core `isValidTensorName`).
-  let base = displayName.replace(/[^-A-Za-z0-9._]/g, '_');
-  if (!/^[A-Za-z0-9]/.test(base)) base = `l${base}`;
-  let name = base;
-  for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}_${suffix}`;
-  taken.add(name);
-  return name;
-}
+import { toTensorFlowName, type LayerNode } from '../../language/ir/index';
 
 /**
  * Engine path of every leaf → its TensorFlow.js layer name. `displayNameAt` gives the

@@ -1,6 +1,6 @@
 /**
  * An interpreter over the safe subset of TypeScript that model files are written in
- * (DESIGN.md §4). It walks the AST with the TypeChecker's help and never runs user code:
+ * (language/evaluate/README.md). It walks the AST with the TypeChecker's help and never runs user code:
  * the only functions it calls are the DSL's pure factories and the built-ins of
  * builtins.ts. Names resolve through the checker's symbols, so imports, re-exports,
  * shadowing and closures behave as TypeScript says they do.

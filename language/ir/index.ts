@@ -315,6 +315,21 @@ export class LayerNamer {
   }
 }
 
+/**
+ * The TensorFlow.js layer name for a display name (`LayerNamer`'s), as the runtime names its
+ * layers and the PyTorch export finds their weights: tfjs accepts only
+ * /^[A-Za-z0-9][-A-Za-z0-9._/]*$/ in weight names (tfjs-core `isValidTensorName`), and layer
+ * names must be unique in a model, so a taken name gets `_2`, `_3`, …
+ */
+export function toTensorFlowName(displayName: string, taken: Set<string>): string {
+  let base = displayName.replace(/[^-A-Za-z0-9._]/g, '_');
+  if (!/^[A-Za-z0-9]/.test(base)) base = `l${base}`;
+  let name = base;
+  for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}_${suffix}`;
+  taken.add(name);
+  return name;
+}
+
 /** Each node's first parent in a tree (a node object reused in two places keeps the first). */
 export function collectParents(root: RootNode): WeakMap<object, object> {
   const parents = new WeakMap<object, object>();

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { FIXABLE_DIAGNOSTIC_CODES, getCodeFixes } from '../service/index';
+import { FIXABLE_DIAGNOSTIC_CODES, getCodeFixes } from 'convlens/service';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getCodeFixesAtPosition(

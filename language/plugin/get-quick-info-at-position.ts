@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { getHover } from '../service/index';
+import { getHover } from 'convlens/service';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getQuickInfoAtPosition(

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { collectDiagnostics } from '../service/index';
+import { collectDiagnostics } from 'convlens/service';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getSemanticDiagnostics(

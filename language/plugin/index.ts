@@ -5,12 +5,12 @@
  * to TypeScript's own result on any internal error, logged with a `[convlens]` prefix.
  */
 import type * as ts from 'typescript';
-import { DEFAULT_SETTINGS, toSettings, type ConvLensSettings } from '../service/index';
+import { DEFAULT_SETTINGS, toSettings, type ConvLensSettings } from 'convlens/service';
 import { getCodeFixesAtPosition, getSupportedCodeFixes } from './get-code-fixes-at-position';
 import { getQuickInfoAtPosition } from './get-quick-info-at-position';
 import { getSemanticDiagnostics } from './get-semantic-diagnostics';
 import type { PluginContext } from './plugin-context';
-import { registerProtocolHandlers } from './protocol-handlers';
+import { registerRequests } from './register-requests';
 import { provideInlayHints } from './provide-inlay-hints';
 
 type Decorator<K extends keyof ts.LanguageService> = (
@@ -73,7 +73,7 @@ function init(modules: { typescript: typeof import('typescript') }): ts.server.P
     decorate('getCodeFixesAtPosition', getCodeFixesAtPosition);
     decorate('getSupportedCodeFixes', getSupportedCodeFixes);
     try {
-      registerProtocolHandlers(info, context);
+      registerRequests(info, context);
     } catch (error) {
       log(`could not register its tsserver requests: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }

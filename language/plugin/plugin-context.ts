@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { reachesDsl, type ConvLensSettings } from '../service/index';
+import { reachesDsl, type ConvLensSettings } from 'convlens/service';
 
 /** What every decorated method needs: the host's TypeScript, the current settings and a log. */
 export interface PluginContext {

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { provideShapeHints } from '../service/index';
+import { provideShapeHints } from 'convlens/service';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function provideInlayHints(
@@ -8,7 +8,7 @@ export function provideInlayHints(
 ): ts.LanguageService['provideInlayHints'] {
   return (fileName, span, preferences) => {
     const hints = original(fileName, span, preferences);
-    // The VS Code extension shows the hints itself (protocol-handlers.ts): never twice.
+    // The VS Code extension shows the hints itself (language/service/answer-inlay-hints.ts): never twice.
     if (context.settings().languageServiceHints === false) return hints;
     const target = programFor(context, fileName);
     if (target === undefined) return hints;

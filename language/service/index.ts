@@ -21,3 +21,27 @@ export {
   type ModelSummaryFinding,
   type ModelSummaryRow,
 } from './exported-models';
+export {
+  CONVLENS_REQUESTS,
+  isCodeFixesArgs,
+  isFileArgs,
+  isInlayHintsArgs,
+  isModelArgs,
+  type CodeFixesRequestArgs,
+  type ConvLensCodeFix,
+  type ConvLensInlayHint,
+  type ConvLensRequest,
+  type FileRequestArgs,
+  type InlayHintsRequestArgs,
+  type ModelBody,
+  type ModelLensBody,
+  type ModelRequestArgs,
+  type ProtocolLocation,
+  type RequestTarget,
+  type SummaryBody,
+} from './requests';
+export { answerInlayHints } from './answer-inlay-hints';
+export { answerModelLenses } from './answer-model-lenses';
+export { answerSummary } from './answer-summary';
+export { answerModel } from './answer-model';
+export { answerCodeFixes } from './answer-code-fixes';

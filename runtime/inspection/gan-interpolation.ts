@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { GanNode } from '../../language/ir/index';
+import type { GanNode } from 'convlens/ir';
 import { compileGan } from '../compile';
 import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights } from '../training/checkpoint';
 import { fixedLatentVectors, interpolateLatents, renderSamples, SAMPLE_GRID, type GanState } from '../training/train-gan';

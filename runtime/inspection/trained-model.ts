@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelNode } from '../../language/ir/index';
+import type { ModelNode } from 'convlens/ir';
 import { compileModel, type CompiledModel } from '../compile';
 import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights } from '../training/checkpoint';
 import type { ClassifierState } from '../training/train-classifier';

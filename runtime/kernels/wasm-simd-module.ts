@@ -1,6 +1,6 @@
 /**
  * ConvLens's WebAssembly SIMD module (simd/kernels.ts, compiled to
- * dist/runtime/kernels/simd/kernels.wasm by `npm run build:kernels`), instantiated once per
+ * packages/runtime/dist/kernels/simd/kernels.wasm by `npm run build:kernels`), instantiated once per
  * tfjs wasm backend on that backend's own memory: its kernels read and write tensors where
  * tfjs keeps them, by address. This file is the module's JavaScript face: its exports'
  * signatures, tensor addresses, and buffers made safe for 8-lane reads.
@@ -31,7 +31,7 @@ export interface SimdKernels {
 
 /**
  * The compiled module, read once per process from simd/kernels.wasm beside this script:
- * dist/runtime/kernels/simd/ from `tsc -b`, dist/simd/ beside the bundled runtime in the
+ * packages/runtime/dist/kernels/simd/ from `tsc -b`, dist/simd/ beside the bundled runtime in the
  * packaged extension (extension/packaging/package-vsix.ts). Instances are per backend.
  */
 let compiled: WebAssembly.Module | undefined;

@@ -1,5 +1,5 @@
 /** Messages between the training thread and its data-parallel workers (data-parallel.ts). */
-import type { ModelNode } from '../../language/ir/index';
+import type { ModelNode } from 'convlens/ir';
 import type { BackendName } from '../backend-choice';
 import type { OptimizerSpec } from './optimizer-choice';
 

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelNode } from '../../language/ir/index';
+import type { ModelNode } from 'convlens/ir';
 import type { BackendChoice } from '../backend-choice';
 import type { TrainingSettings } from '../protocol';
 import type { ClassifierReplica, EvaluationResult, StepResult } from './classifier-replica';

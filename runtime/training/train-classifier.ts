@@ -6,7 +6,7 @@
  * (AbortSignal) stops between batches and leaves the last checkpoint as it was.
  */
 import * as path from 'node:path';
-import type { ModelNode } from '../../language/ir/index';
+import type { ModelNode } from 'convlens/ir';
 import type { BackendChoice } from '../backend-choice';
 import { compileModel, type CompiledModel } from '../compile';
 import type { Dataset, ImageSet } from '../datasets/dataset';

@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { GanNode } from '../../language/ir/index';
+import type { GanNode } from 'convlens/ir';
 import type { BackendChoice } from '../backend-choice';
 import { compileGan, type CompiledGan, type CompiledModel } from '../compile';
 import type { Dataset } from '../datasets/dataset';

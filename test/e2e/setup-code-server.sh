@@ -6,8 +6,8 @@
 #
 #   CONVLENS_E2E_CACHE   cache folder (default ~/.cache/convlens-e2e)
 #
-# See ../../../shared/REFERENCE.md ("Editors") for why this recipe: @vscode/test-electron
-# and @vscode/test-web download VS Code at run time; code-server comes from the registry.
+# Why this recipe (test/e2e/README.md): @vscode/test-electron and @vscode/test-web download
+# VS Code at run time, from outside the npm registry; code-server comes from the registry.
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.139.1

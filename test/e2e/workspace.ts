@@ -58,7 +58,7 @@ export function makeWorkspace(): Workspace {
     )}\n`,
   );
   fs.mkdirSync(path.join(folder, 'node_modules'));
-  fs.symlinkSync(REPO_ROOT, path.join(folder, 'node_modules', 'convlens'), 'dir');
+  fs.symlinkSync(path.join(REPO_ROOT, 'packages', 'convlens'), path.join(folder, 'node_modules', 'convlens'), 'dir');
   const dataset = path.join(folder, 'digits');
   writeDigitDataset(dataset);
   return { folder, dataset, remove: () => fs.rmSync(parent, { recursive: true, force: true }) };

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend } from '../../runtime/backend-choice';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
 import type { NetworkOutputs } from './construct-outputs';
 import { relativeError } from './relative-error';
 import { SOFTWARE_WEBGPU_ENV, skipWithoutSoftwareAdapter } from './software-webgpu';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BACKEND_NAMES, chooseBackend } from '../../runtime/backend-choice';
+import { BACKEND_NAMES, chooseBackend } from 'convlens-runtime/backend-choice';
 
 describe('runtime: backend choice', function () {
   this.timeout(60_000);

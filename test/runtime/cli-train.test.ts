@@ -9,12 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { analyze } from '../../language/engine';
-import { loadDataset } from '../../runtime/datasets/load-dataset';
-import { encodePng } from '../../runtime/inspection/image-grid';
+import { analyze } from 'convlens/engine';
+import { loadDataset } from 'convlens-runtime/datasets/load-dataset';
+import { encodePng } from 'convlens-runtime/inspection/image-grid';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const binPath = path.join(repoRoot, 'bin', 'convlens.js');
+const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
 
 function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [binPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });

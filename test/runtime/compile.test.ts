@@ -1,5 +1,5 @@
 /**
- * The differential test of DESIGN.md §6: IR → TensorFlow.js against the engine. For every
+ * The runtime's differential test (runtime/README.md): IR → TensorFlow.js against the engine. For every
  * model of the zoo (GANs' generator and discriminator apart) and a table of small models
  * that use each DSL construct, the compiled model has the engine's weight count
  * (trainable + non-trainable, as TensorFlow.js counts them) and every leaf layer has the
@@ -13,14 +13,14 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { analyze } from '../../language/engine';
-import type { ModelAnalysis } from '../../language/engine/types';
-import type { GanNode, ModelNode } from '../../language/ir';
+import { analyze } from 'convlens/engine';
+import type { ModelAnalysis } from 'convlens/engine';
+import type { GanNode, ModelNode } from 'convlens/ir';
 import {
   adaptiveAvgPool2d, aux, avgPool2d, batchNorm, concat, conv2d, conv2dTranspose, dense, dropout, flatten, globalAvgPool2d,
   input, leakyRelu, lrn, maxPool2d, model, relu, reshape, residual, sequential, sigmoid, softmax, tanh, upsample2d, zeroPad2d,
-} from '../../language/dsl';
-import { compileGan, compileModel, CompileError, type CompiledModel } from '../../runtime';
+} from 'convlens';
+import { compileGan, compileModel, CompileError, type CompiledModel } from 'convlens-runtime';
 import * as alexnet from '../../examples/alexnet';
 import * as dcgan from '../../examples/dcgan';
 import * as googlenet from '../../examples/googlenet';

@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, isBackendName } from '../../runtime/backend-choice';
-import { compileGan, compileModel, type CompiledModel } from '../../runtime/compile';
+import { chooseBackend, isBackendName } from 'convlens-runtime/backend-choice';
+import { compileGan, compileModel, type CompiledModel } from 'convlens-runtime/compile';
 import * as constructs from '../fixtures/export/constructs';
 
 export interface NetworkOutputs {

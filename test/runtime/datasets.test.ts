@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { unpackCifar10 } from '../../runtime/datasets/builtin-datasets';
-import { ChecksumMismatch, downloadVerified } from '../../runtime/datasets/dataset-download';
-import { DatasetError, describeMismatch, loadDataset } from '../../runtime/datasets/load-dataset';
-import { assembleBatch, mirrorBatch } from '../../runtime/training/batch-assembly';
+import { unpackCifar10 } from 'convlens-runtime/datasets/builtin-datasets';
+import { ChecksumMismatch, downloadVerified } from 'convlens-runtime/datasets/dataset-download';
+import { DatasetError, describeMismatch, loadDataset } from 'convlens-runtime/datasets/load-dataset';
+import { assembleBatch, mirrorBatch } from 'convlens-runtime/training/batch-assembly';
 
 /** An IDX file: magic 0x0000_08_NN, big-endian dimensions, then bytes. */
 function toIdx(dims: readonly number[], data: readonly number[]): Buffer {

@@ -11,11 +11,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { chooseBackend } from '../../runtime/backend-choice';
-import { loadDataset } from '../../runtime/datasets/load-dataset';
-import { interpolateSamples } from '../../runtime/inspection/gan-interpolation';
-import type { TrainingSettings } from '../../runtime/protocol';
-import { trainGan } from '../../runtime/training/train-gan';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
+import { loadDataset } from 'convlens-runtime/datasets/load-dataset';
+import { interpolateSamples } from 'convlens-runtime/inspection/gan-interpolation';
+import type { TrainingSettings } from 'convlens-runtime/protocol';
+import { trainGan } from 'convlens-runtime/training/train-gan';
 import { dcganMnist } from '../../examples/dcgan';
 
 // The PNG geometry, written out: 28×28 samples with a 2-pixel gap, enlarged twice (MNIST is

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { ModelNode } from '../../language/ir';
-import { aux, avgPool2d, batchNorm, conv2d, dense, dropout, flatten, input, maxPool2d, model, relu, residual, sequential } from '../../language/dsl';
-import { compileModel } from '../../runtime';
-import { chooseBackend } from '../../runtime/backend-choice';
-import { asChain, toPredict } from '../../runtime/inference-plan';
+import type { ModelNode } from 'convlens/ir';
+import { aux, avgPool2d, batchNorm, conv2d, dense, dropout, flatten, input, maxPool2d, model, relu, residual, sequential } from 'convlens';
+import { compileModel } from 'convlens-runtime';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
+import { asChain, toPredict } from 'convlens-runtime/inference-plan';
 import * as lenet5 from '../../examples/lenet5';
 
 const grouped = model('grouped', input(4, 12, 12), conv2d(8, 3, { groups: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(5));

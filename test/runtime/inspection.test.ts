@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
-import { analyze } from '../../language/engine';
-import { conv2d, dense, flatten, input, model } from '../../language/dsl';
-import { chooseBackend } from '../../runtime/backend-choice';
-import { compileModel } from '../../runtime/compile';
-import { encodePng } from '../../runtime/inspection/image-grid';
-import { readInputPixels, toInputPixels } from '../../runtime/inspection/input-image';
-import { computeFeatureMaps, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters } from '../../runtime/inspection/inspection';
+import { analyze } from 'convlens/engine';
+import { conv2d, dense, flatten, input, model } from 'convlens';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
+import { compileModel } from 'convlens-runtime/compile';
+import { encodePng } from 'convlens-runtime/inspection/image-grid';
+import { readInputPixels, toInputPixels } from 'convlens-runtime/inspection/input-image';
+import { computeFeatureMaps, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters } from 'convlens-runtime/inspection/inspection';
 import { lenet5Mnist } from '../../examples/lenet5';
 
 describe('runtime: inspection', function () {

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import type { RuntimeEvent, TrainingSettings } from '../../runtime/protocol';
-import { isRuntimeEvent, isRuntimeRequest } from '../../runtime/protocol';
-import { RuntimeClient, RuntimeProcessError } from '../../runtime/runtime-client';
+import type { RuntimeEvent, TrainingSettings } from 'convlens-runtime/protocol';
+import { isRuntimeEvent, isRuntimeRequest } from 'convlens-runtime/protocol';
+import { RuntimeClient, RuntimeProcessError } from 'convlens-runtime/runtime-client';
 import { dcganMnist } from '../../examples/dcgan';
 import { lenet5Mnist } from '../../examples/lenet5';
 

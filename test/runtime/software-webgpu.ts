@@ -4,7 +4,7 @@
  * GLES — skipped locally, a failure in CI (which installs them: .ci/run).
  */
 import assert from 'node:assert/strict';
-import { WEBGPU_SOFTWARE_VARIABLE } from '../../runtime/backend-choice';
+import { WEBGPU_SOFTWARE_VARIABLE } from 'convlens-runtime/backend-choice';
 
 export const SOFTWARE_WEBGPU_ENV: NodeJS.ProcessEnv = { ...process.env, [WEBGPU_SOFTWARE_VARIABLE]: '1' };
 

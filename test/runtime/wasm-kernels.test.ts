@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend } from '../../runtime/backend-choice';
-import { dilateKernel } from '../../runtime/layers/conv2d-layer';
-import { registerOptimizerKernels } from '../../runtime/kernels/optimizer-kernels';
-import { FusedAdam, FusedMomentum } from '../../runtime/training/fused-optimizers';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
+import { dilateKernel } from 'convlens-runtime/layers/conv2d-layer';
+import { registerOptimizerKernels } from 'convlens-runtime/kernels/optimizer-kernels';
+import { FusedAdam, FusedMomentum } from 'convlens-runtime/training/fused-optimizers';
 import { relativeError } from './relative-error';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

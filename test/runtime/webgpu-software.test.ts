@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { SOFTWARE_WEBGPU_ENV, skipWithoutSoftwareAdapter } from './software-webgpu';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const binPath = path.join(repoRoot, 'bin', 'convlens.js');
+const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
 
 interface Run {
   readonly status: number | null;

@@ -1,4 +1,4 @@
-// Compiles kernels.ts (AssemblyScript) to dist/runtime/kernels/simd/kernels.wasm.
+// Compiles kernels.ts (AssemblyScript) to packages/runtime/dist/kernels/simd/kernels.wasm.
 // Run by `npm run build:kernels` (part of prepare, build, test and the benchmarks).
 //
 // The module must import tfjs-backend-wasm's memory and must not write to it on its own:
@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // kernels.ts is the entry (asc follows its imports); every .ts here decides whether to rebuild.
 const source = join(here, 'kernels.ts');
 const sources = readdirSync(here).filter((name) => name.endsWith('.ts')).map((name) => join(here, name));
-const output = join(here, '../../../dist/runtime/kernels/simd/kernels.wasm');
+const output = join(here, '../../../packages/runtime/dist/kernels/simd/kernels.wasm');
 
 const upToDate = (() => {
   try {

@@ -6,8 +6,8 @@
  * export, a value static evaluation cannot know, files that exist without --force).
  */
 import * as path from 'node:path';
-import { ExportError, exportToPyTorch, writeExportFiles } from '../../interop/index';
-import type { RootNode } from '../ir/index';
+import { ExportError, exportToPyTorch, writeExportFiles } from '../interop/index';
+import type { RootNode } from '../language/ir/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import { toDisplayPath, type ExportedRoot, type ModelFile } from './model-file';

@@ -1,4 +1,4 @@
-import * as dsl from '../dsl/index';
+import * as dsl from '../language/dsl/index';
 
 /**
  * A copy of the DSL module whose factories, after calling the real factory, report each

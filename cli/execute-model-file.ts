@@ -7,15 +7,16 @@
  * `node:module`'s `SourceMap`) maps them back to the user's files. Nothing is written to
  * disk and no process-wide setting (such as `process.setSourceMapsEnabled`) is changed.
  */
-import { build, type BuildFailure, type Message } from 'esbuild';
+import type { BuildFailure, Message } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { Console } from 'node:console';
 import { SourceMap, createRequire, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 import { compileFunction } from 'node:vm';
 import * as ts from 'typescript';
-import { isRootNode } from '../ir/index';
+import { isRootNode } from '../language/ir/index';
 import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
+import { findOptionalPackage } from './optional-package';
 import { createRecordingDsl } from './recording-dsl';
 import { toLocate, type SourceLocation } from './source-location';
 import { findTopLevelStatementStart } from './top-level-statement';
@@ -78,6 +79,7 @@ async function bundle(
   bundlePath: string,
   cwd: string,
 ): Promise<{ code: string; sourceMap: SourceMapPayload }> {
+  const { build } = loadEsbuild(cwd, toDisplayPath(absolutePath, cwd));
   try {
     const result = await build({
       entryPoints: [absolutePath],
@@ -106,6 +108,17 @@ async function bundle(
     }
     throw error;
   }
+}
+
+/**
+ * esbuild, which bundles the file before it runs. Only running a file needs it (`summary
+ * --execute`, and `train`/`run`/`export` on a file static evaluation cannot know), so it is
+ * an optional peer of this package rather than a dependency.
+ */
+function loadEsbuild(cwd: string, displayPath: string): typeof import('esbuild') {
+  const found = findOptionalPackage('esbuild', cwd);
+  if (found === undefined) throw new UserError(`running ${displayPath} needs esbuild to bundle it, which is not installed: run npm install --save-dev esbuild`);
+  return found.load('esbuild') as typeof import('esbuild');
 }
 
 /** `file:line:col: text`, the way compilers print errors, for the first esbuild error. */

@@ -3,9 +3,9 @@
  * receptive fields, then the totals and the findings. Pure text rendering; like
  * summary-json.ts it does not know how the IR was obtained.
  */
-import type { Num } from '../ir/index';
-import { formatBytes, formatCount, formatScaled, formatShape } from '../engine/index';
-import type { Finding, GanAnalysis, LayerReport, ModelAnalysis, ParamTotals, ReceptiveField } from '../engine/index';
+import type { Num } from '../language/ir/index';
+import { formatBytes, formatCount, formatScaled, formatShape } from '../language/engine/index';
+import type { Finding, GanAnalysis, LayerReport, ModelAnalysis, ParamTotals, ReceptiveField } from '../language/engine/index';
 import { createFindingLocator } from './finding-location';
 import type { Locate, SourceLocation } from './source-location';
 import { addKnown, type ExportedAnalysis } from './summary-json';

@@ -6,14 +6,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend } from '../../runtime/backend-choice';
-import { readImage, toModelPixels } from '../../runtime/datasets/image-file';
-import { computeFeatureMaps, InspectionError, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters } from '../../runtime/inspection/inspection';
-import { loadTrainedModel, toInputTensor } from '../../runtime/inspection/trained-model';
-import { TrainingError } from '../../runtime/training/training-error';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './exported-root';
+import { loadRuntime } from './runtime-package';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { RUN_SYNOPSIS, USAGE } from './usage';
 import { UserError } from './user-error';
@@ -48,6 +43,8 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   const file = theModelFile(positionals, 'run', RUN_SYNOPSIS);
+  const runtime = loadRuntime('run', io.cwd);
+  const { chooseBackend, readImage, toModelPixels, computeFeatureMaps, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters, loadTrainedModel, toInputTensor } = runtime;
   if (values.checkpoint === undefined) throw toUsageError('run needs --checkpoint DIR (the folder convlens train wrote)', RUN_SYNOPSIS);
   if (values.image === undefined) throw toUsageError('run needs --image PATH (a PNG or JPEG)', RUN_SYNOPSIS);
   const top = values.top === undefined ? 5 : Number(values.top);
@@ -83,7 +80,7 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
       await writeFile(path.join(out, 'filters.json'), JSON.stringify({ layer: filters.layer, shape: filters.shape, values: Array.from(filters.values) }));
       report['filters'] = { layer: filters.layer, shape: filters.shape, png: path.join(out, 'filters.png'), data: path.join(out, 'filters.json') };
     }
-    tf.dispose(input);
+    input.dispose();
     if (values.json === true) {
       io.stdout(`${JSON.stringify(report)}\n`);
     } else {
@@ -95,7 +92,7 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     }
     return 0;
   } catch (error) {
-    if (error instanceof TrainingError || error instanceof InspectionError) throw new UserError(error.message);
+    if (error instanceof runtime.TrainingError || error instanceof runtime.InspectionError) throw new UserError(error.message);
     throw error;
   }
 }

@@ -3,8 +3,8 @@
  * static evaluation when it knows the whole file (no user code runs, as in the editor),
  * else from executing the file (what only running can tell: `Math.random()`, data files).
  */
-import { analyze } from '../engine/index';
-import type { RootNode } from '../ir/index';
+import { analyze } from '../language/engine/index';
+import type { RootNode } from '../language/ir/index';
 import { executeModelFile } from './execute-model-file';
 import type { ModelFile } from './model-file';
 import { evaluateModelFile } from './static-model-file';

@@ -8,16 +8,11 @@
  * (Ctrl-C: the last checkpoint stays as it was).
  */
 import * as path from 'node:path';
-import type { GanNode, ModelNode, RootNode } from '../ir/index';
-import { chooseBackend, isBackendName, type BackendChoice, type BackendName } from '../../runtime/backend-choice';
-import { compileGan, compileModel, CompileError, type CompiledModel } from '../../runtime/compile';
-import { DatasetError } from '../../runtime/datasets/load-dataset';
-import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../../runtime/protocol';
-import { runTraining } from '../../runtime/run-training';
-import { toAutoWorkers } from '../../runtime/training/data-parallel';
-import { TrainingError } from '../../runtime/training/training-error';
+import type { GanNode, ModelNode, RootNode } from '../language/ir/index';
+import type { BackendChoice, BackendName, CompiledModel, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from 'convlens-runtime';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './exported-root';
+import { loadRuntime, type Runtime } from './runtime-package';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { TRAIN_SYNOPSIS, USAGE } from './usage';
 import { UserError, toOneLine } from './user-error';
@@ -75,8 +70,10 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   const file = theModelFile(positionals, 'train', TRAIN_SYNOPSIS);
+  const runtime = loadRuntime('train', io.cwd);
+  const { chooseBackend, runTraining, toAutoWorkers } = runtime;
   const backendOption = values.backend ?? 'auto';
-  if (backendOption !== 'auto' && !isBackendName(backendOption)) {
+  if (backendOption !== 'auto' && !runtime.isBackendName(backendOption)) {
     throw toUsageError(`--backend must be auto, webgpu, tensorflow, wasm or cpu, got '${backendOption}'`, TRAIN_SYNOPSIS);
   }
   const optimizer = values.optimizer ?? 'adam';
@@ -102,8 +99,8 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     ...(values.limit === undefined ? {} : { limit: { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') } }),
     cwd: io.cwd,
   };
-  const backend = await toUserError(() => chooseBackend({ requested: settings.backend, workspace: io.cwd }));
-  if (values['dry-run'] === true) return printDryRun(root, backend, values.json === true, io);
+  const backend = await toUserError(runtime, () => chooseBackend({ requested: settings.backend, workspace: io.cwd }));
+  if (values['dry-run'] === true) return printDryRun(runtime, root, backend, values.json === true, io);
   // GANs train on the calling thread (there is no data-parallel GAN loop).
   if (settings.workers === 0) settings = { ...settings, workers: isGan ? 1 : toAutoWorkers(backend.backend, settings.batchSize) };
   if (settings.dataset === '') {
@@ -123,7 +120,7 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
   const reporter = values.json === true ? toJsonReporter(io) : toProgressReporter(io, exportName);
   try {
     const hooks = { onEvent: reporter, signal: controller.signal };
-    const result: FinishedEvent | StoppedEvent = await toUserError(() => runTraining(root, settings, hooks, { backend, log: (line) => io.stderr(`convlens: ${line}\n`) }));
+    const result: FinishedEvent | StoppedEvent = await toUserError(runtime, () => runTraining(root, settings, hooks, { backend, log: (line) => io.stderr(`convlens: ${line}\n`) }));
     return result.event === 'stopped' ? 130 : 0;
   } catch (error) {
     if (error instanceof DivergedError) {
@@ -139,7 +136,7 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
 class DivergedError extends Error {}
 
 /** Runtime errors that are the user's to fix become one-line UserErrors; a diverged loss exits 1. */
-async function toUserError<T>(run: () => Promise<T>): Promise<T> {
+async function toUserError<T>({ TrainingError, DatasetError, CompileError }: Runtime, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -154,7 +151,7 @@ function dryRunLayers(compiled: CompiledModel, network?: string) {
   return compiled.layers.map((layer) => ({ name: layer.name, ...(network === undefined ? {} : { network }), output: layer.outputShape }));
 }
 
-function printDryRun(root: RootNode, backend: BackendChoice, json: boolean, io: CliIo): number {
+function printDryRun({ compileGan, compileModel }: Runtime, root: RootNode, backend: BackendChoice, json: boolean, io: CliIo): number {
   const models = root.kind === 'gan' ? (() => {
     const gan = compileGan(root, { zeros: true });
     return [{ compiled: gan.generator, network: 'generator' }, { compiled: gan.discriminator, network: 'discriminator' }];

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { defaultCompilerOptions } from '../service/index';
+import { defaultCompilerOptions } from '../language/service/index';
 import { UserError, toOneLine } from './user-error';
 
 /** The compiler settings a group of files is checked with. */
@@ -83,8 +83,8 @@ function isConvLensSpecifier(specifier: string): boolean {
   return specifier === 'convlens' || specifier.startsWith('convlens/');
 }
 
-/** This package's root: dist/language/cli/ is three folders below it. */
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** This package's root: dist/cli/ is two folders below it. */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /**
  * `convlens` as this command's own package, for a file whose project does not have it

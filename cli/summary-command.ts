@@ -1,4 +1,4 @@
-import { analyze } from '../engine/index';
+import { analyze } from '../language/engine/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import type { ModelFile } from './model-file';

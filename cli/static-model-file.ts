@@ -9,8 +9,8 @@
  */
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { createSiteFinder, evaluateFile, firstUnknown, type EvaluationRecord, type FileEvaluation, type Unknown } from '../evaluate/index';
-import type { RootNode } from '../ir/index';
+import { createSiteFinder, evaluateFile, firstUnknown, type EvaluationRecord, type FileEvaluation, type Unknown } from '../language/evaluate/index';
+import type { RootNode } from '../language/ir/index';
 import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import type { Locate, SourceLocation } from './source-location';
 import { createProjectProgram, settingsForFile } from './typescript-project';

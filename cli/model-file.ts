@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RootNode } from '../ir/index';
+import type { RootNode } from '../language/ir/index';
 import type { Locate } from './source-location';
 import { UserError, toOneLine } from './user-error';
 

@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { collectDiagnostics, toFindingCode } from '../service/index';
+import { collectDiagnostics, toFindingCode } from '../language/service/index';
 import type { CliIo } from './cli-io';
 import { renderCheckReport, stringifyCheckReport, type CheckDiagnostic, type CheckSeverity } from './check-report';
 import { toDisplayPath } from './model-file';

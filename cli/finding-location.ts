@@ -1,5 +1,5 @@
-import { collectParents, type RootNode } from '../ir/index';
-import type { Finding } from '../engine/index';
+import { collectParents, type RootNode } from '../language/ir/index';
+import type { Finding } from '../language/engine/index';
 import type { Locate, SourceLocation } from './source-location';
 
 /**

@@ -3,8 +3,8 @@
  * whether the IR came from running the file or from static evaluation; `locate` supplies
  * each node's position either way.
  */
-import type { Num, Shape } from '../ir/index';
-import type { Analysis, Finding, GanAnalysis, ModelAnalysis, Severity } from '../engine/index';
+import type { Num, Shape } from '../language/ir/index';
+import type { Analysis, Finding, GanAnalysis, ModelAnalysis, Severity } from '../language/engine/index';
 import { createFindingLocator } from './finding-location';
 import type { Locate, SourceLocation } from './source-location';
 
