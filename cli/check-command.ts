@@ -1,7 +1,8 @@
 /**
  * `convlens check [files|dirs|tsconfig.json ...] [--json]`: the findings of every model in
  * the given files, exactly as the editor shows them, because they come from the same
- * language service (`collectDiagnostics`) over the same kind of program. No code runs.
+ * language service (`collectDiagnostics`) over the same kind of program, and TypeScript's
+ * syntax errors (a file that does not parse cannot be checked). No code runs.
  */
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -42,6 +43,14 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
       if (sourceFile === undefined) continue;
       fileCount += 1;
       const display = toDisplayPath(file, io.cwd);
+      // A file that is not TypeScript text, or does not parse, is an error as the editor
+      // shows it: CI must not pass on it. (A binary file would give an "Invalid character"
+      // per byte; TypeScript's own message for it says it once.)
+      if (sourceFile.text.includes('\u0000')) {
+        diagnostics.push({ file: display, line: 1, column: 1, code: 'TS1490', severity: 'error', message: 'File appears to be binary.' });
+        continue;
+      }
+      for (const diagnostic of program.getSyntacticDiagnostics(sourceFile)) diagnostics.push(toCheckDiagnostic(diagnostic, sourceFile, display));
       try {
         for (const diagnostic of collectDiagnostics(ts, program, sourceFile)) {
           diagnostics.push(toCheckDiagnostic(diagnostic, sourceFile, display));
@@ -54,8 +63,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
       }
     }
   }
-  // By file, then (stable) in the order the service located them: by position.
-  diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  // By file, then by position (syntax errors and findings interleaved as in the file).
+  diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 
   const report = { files: fileCount, diagnostics };
   io.stdout(values.json === true ? stringifyCheckReport(report) : renderCheckReport(report));

@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Relative paths in arguments are resolved against it and in messages relative to it. */
   readonly cwd: string;
+  /** Whether stderr is a terminal (a progress bar redraws in place); absent means no. */
+  readonly stderrIsTerminal?: boolean;
 }
 
 export function toProcessIo(): CliIo {
@@ -11,5 +13,6 @@ export function toProcessIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
+    stderrIsTerminal: process.stderr.isTTY === true,
   };
 }

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { Console } from 'node:console';
 import { SourceMap, createRequire, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { compileFunction } from 'node:vm';
 import * as ts from 'typescript';
 import { isRootNode } from '../language/ir/index';
@@ -30,7 +31,7 @@ interface BundleOrigin extends SourceLocation {
 }
 
 /** Runs `filePath` (resolved against `cwd`) and returns what it exports. Throws UserError for the user's problems. */
-export async function executeModelFile(filePath: string, cwd: string): Promise<ModelFile> {
+export async function executeModelFile(filePath: string, cwd: string, writeConsole: (text: string) => void): Promise<ModelFile> {
   const absolutePath = path.resolve(cwd, filePath);
   const displayPath = toDisplayPath(absolutePath, cwd);
   await checkIsFile(absolutePath, displayPath);
@@ -60,7 +61,7 @@ export async function executeModelFile(filePath: string, cwd: string): Promise<M
   };
   const recordingDsl = createRecordingDsl(recordCaller);
 
-  const exported = runBundle(code, bundlePath, absolutePath, recordingDsl, (thrown) =>
+  const exported = runBundle(code, bundlePath, absolutePath, recordingDsl, writeConsole, (thrown) =>
     describeThrown(thrown, findOrigins, cwd, displayPath),
   );
   const locate = toLocate(locations);
@@ -134,13 +135,15 @@ function describeBuildMessage(message: Message, cwd: string): string {
  * Runs the bundle as a CommonJS module whose `require('convlens')` is the recording DSL.
  * `convlens/…` subpaths resolve in this package (Node's self-reference) and anything else
  * (Node built-ins, packages left unbundled) from the user's file. The file's console output
- * goes to stderr so that it never mixes with the summary (notably `--json`).
+ * goes to `writeConsole` (the command's stderr) so that it never mixes with the summary
+ * (notably `--json`).
  */
 function runBundle(
   code: string,
   bundlePath: string,
   absolutePath: string,
   recordingDsl: Readonly<Record<string, unknown>>,
+  writeConsole: (text: string) => void,
   describe: (thrown: unknown) => string,
 ): unknown {
   const userRequire = createRequire(absolutePath);
@@ -157,7 +160,13 @@ function runBundle(
   const run = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', 'console'], {
     filename: bundlePath,
   });
-  const userConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
+  const sink = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      writeConsole(chunk.toString());
+      done();
+    },
+  });
+  const userConsole = new Console({ stdout: sink, stderr: sink });
   try {
     run.call(
       moduleForBundle.exports,

@@ -11,6 +11,7 @@ import type { RootNode } from '../language/ir/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import { toDisplayPath, type ExportedRoot, type ModelFile } from './model-file';
+import { checkOutputFolder } from './output-folder';
 import { evaluateModelFile, type StaticProblem } from './static-model-file';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { EXPORT_SYNOPSIS, USAGE } from './usage';
@@ -34,7 +35,7 @@ export async function runExport(args: readonly string[], io: CliIo): Promise<num
   let modelFile: ModelFile;
   let problems: readonly StaticProblem[] = [];
   if (values.execute === true) {
-    modelFile = await executeModelFile(file, io.cwd);
+    modelFile = await executeModelFile(file, io.cwd, io.stderr);
   } else {
     const evaluated = await evaluateModelFile(file, io.cwd);
     modelFile = evaluated;
@@ -44,6 +45,7 @@ export async function runExport(args: readonly string[], io: CliIo): Promise<num
 
   const out = path.resolve(io.cwd, values.out ?? `${exportName}-pytorch`);
   const displayOut = toDisplayPath(out, io.cwd);
+  await checkOutputFolder(out, io.cwd);
   try {
     const exported = exportToPyTorch(root, { sourceFile: modelFile.displayPath, exportName, executed: values.execute === true });
     await writeExportFiles(out, exported.files, { force: values.force === true, displayPath: displayOut });

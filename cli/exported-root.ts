@@ -3,11 +3,13 @@
  * static evaluation when it knows the whole file (no user code runs, as in the editor),
  * else from executing the file (what only running can tell: `Math.random()`, data files).
  */
+import * as path from 'node:path';
 import { analyze } from '../language/engine/index';
 import type { RootNode } from '../language/ir/index';
 import { executeModelFile } from './execute-model-file';
-import type { ModelFile } from './model-file';
-import { evaluateModelFile } from './static-model-file';
+import type { CliIo } from './cli-io';
+import { isJavaScriptFile, toDisplayPath, type ModelFile } from './model-file';
+import { describeStaticProblem, evaluateModelFile } from './static-model-file';
 import { toUsageError } from './usage-error';
 import { UserError } from './user-error';
 
@@ -21,11 +23,19 @@ export interface LoadedExport {
  * The IR of export `exportName` of `file` (resolved against `cwd`); with no `exportName`,
  * the file's only export. `synopsis` is the command's, for the usage error.
  */
-export async function loadExportedRoot(file: string, exportName: string | undefined, cwd: string, synopsis: string): Promise<LoadedExport> {
+export async function loadExportedRoot(file: string, exportName: string | undefined, io: CliIo, synopsis: string): Promise<LoadedExport> {
+  const { cwd } = io;
+  // Running the user's code is never silent: the line says what runs and why.
+  const execute = (why: string): Promise<ModelFile> => {
+    io.stderr(`convlens: running ${toDisplayPath(path.resolve(cwd, file), cwd)} to build its models: ${why}\n`);
+    return executeModelFile(file, cwd, io.stderr);
+  };
+  if (isJavaScriptFile(file)) return pickExport(await execute('it is JavaScript, which static evaluation does not read'), exportName, synopsis);
   const evaluated = await evaluateModelFile(file, cwd);
   // Static evaluation with any unknown export or part leaves the file to execution, which
   // sees every export whole.
-  const modelFile = evaluated.problems.length === 0 ? evaluated : await executeModelFile(file, cwd);
+  const [problem] = evaluated.problems;
+  const modelFile = problem === undefined ? evaluated : await execute(describeStaticProblem(problem));
   return pickExport(modelFile, exportName, synopsis);
 }
 

@@ -30,6 +30,11 @@ export function toDisplayPath(absolutePath: string, cwd: string): string {
   return relative === '' ? '.' : relative;
 }
 
+/** JavaScript, which static evaluation does not read (it follows TypeScript's import declarations and types). */
+export function isJavaScriptFile(file: string): boolean {
+  return /\.[cm]?jsx?$/i.test(file);
+}
+
 /** Throws UserError unless `absolutePath` is a readable file. */
 export async function checkIsFile(absolutePath: string, displayPath: string): Promise<void> {
   try {

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './exported-root';
+import { checkOutputFolder } from './output-folder';
 import { loadRuntime } from './runtime-package';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { RUN_SYNOPSIS, USAGE } from './usage';
@@ -51,13 +52,15 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
   if (!Number.isInteger(top) || top <= 0) throw toUsageError(`--top must be a positive integer, got '${values.top}'`, RUN_SYNOPSIS);
   const wantsFiles = values['feature-maps'] !== undefined || values.filters === true;
   if (wantsFiles && values.out === undefined) throw toUsageError('--feature-maps and --filters write PNG files: give --out DIR', RUN_SYNOPSIS);
+  if (values.out !== undefined) await checkOutputFolder(path.resolve(io.cwd, values.out), io.cwd);
 
-  const { exportName, root } = await loadExportedRoot(file, values.model, io.cwd, RUN_SYNOPSIS);
+  const { exportName, root } = await loadExportedRoot(file, values.model, io, RUN_SYNOPSIS);
   if (root.kind !== 'model') throw new UserError(`${exportName} is a GAN; run works on classifiers (a GAN's samples are written by convlens train)`);
   checkNoErrors(root, exportName);
   await chooseBackend({ requested: 'auto', workspace: io.cwd });
   try {
-    const { compiled, state } = await loadTrainedModel(root, path.resolve(io.cwd, values.checkpoint));
+    const { compiled, state, recovered } = await loadTrainedModel(root, path.resolve(io.cwd, values.checkpoint));
+    if (recovered !== null) io.stderr(`convlens: ${recovered}\n`);
     const imagePath = path.resolve(io.cwd, values.image);
     const image = await readImage(imagePath, values.image).catch((error: unknown) => {
       throw new UserError(`cannot read ${values.image}: ${(error as Error).message}`);
@@ -65,17 +68,19 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     const input = toInputTensor(toModelPixels(image, compiled.inputShape as [number, number, number]), compiled, state);
     const predictions = await predictTopK(compiled, input, state.classes, top);
     const report: Record<string, unknown> = { predictions };
+    // Everything is computed before anything is written, so that a wrong --feature-maps
+    // layer leaves no empty --out folder behind.
+    const maps = values['feature-maps'] === undefined ? null : await computeFeatureMaps(compiled, values['feature-maps'], input);
+    const filters = values.filters === true ? await readFirstLayerFilters(compiled) : null;
     const out = values.out === undefined ? null : path.resolve(io.cwd, values.out);
-    if (out !== null) await mkdir(out, { recursive: true });
-    if (values['feature-maps'] !== undefined && out !== null) {
-      const maps = await computeFeatureMaps(compiled, values['feature-maps'], input);
+    if (out !== null && (maps !== null || filters !== null)) await mkdir(out, { recursive: true });
+    if (maps !== null && out !== null) {
       const stem = `feature-maps-${toFileStem(maps.layer)}`;
       await writeFile(path.join(out, `${stem}.png`), renderFeatureMaps(maps));
       await writeFile(path.join(out, `${stem}.json`), JSON.stringify({ layer: maps.layer, shape: maps.shape, min: maps.min, max: maps.max, values: Array.from(maps.values) }));
       report['featureMaps'] = { layer: maps.layer, shape: maps.shape, min: maps.min, max: maps.max, png: path.join(out, `${stem}.png`), data: path.join(out, `${stem}.json`) };
     }
-    if (values.filters === true && out !== null) {
-      const filters = await readFirstLayerFilters(compiled);
+    if (filters !== null && out !== null) {
       await writeFile(path.join(out, 'filters.png'), renderFilters(filters));
       await writeFile(path.join(out, 'filters.json'), JSON.stringify({ layer: filters.layer, shape: filters.shape, values: Array.from(filters.values) }));
       report['filters'] = { layer: filters.layer, shape: filters.shape, png: path.join(out, 'filters.png'), data: path.join(out, 'filters.json') };
@@ -85,10 +90,10 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
       io.stdout(`${JSON.stringify(report)}\n`);
     } else {
       for (const prediction of predictions) io.stdout(`${prediction.label.padEnd(14)} ${(prediction.probability * 100).toFixed(2).padStart(6)}%\n`);
-      const maps = report['featureMaps'] as { layer: string; shape: number[]; png: string } | undefined;
-      if (maps !== undefined) io.stdout(`feature maps of ${maps.layer} (${maps.shape.join('×')}): ${path.relative(io.cwd, maps.png)}\n`);
-      const filters = report['filters'] as { layer: string; png: string } | undefined;
-      if (filters !== undefined) io.stdout(`filters of ${filters.layer}: ${path.relative(io.cwd, filters.png)}\n`);
+      const written = report['featureMaps'] as { layer: string; shape: number[]; png: string } | undefined;
+      if (written !== undefined) io.stdout(`feature maps of ${written.layer} (${written.shape.join('×')}): ${path.relative(io.cwd, written.png)}\n`);
+      const writtenFilters = report['filters'] as { layer: string; png: string } | undefined;
+      if (writtenFilters !== undefined) io.stdout(`filters of ${writtenFilters.layer}: ${path.relative(io.cwd, writtenFilters.png)}\n`);
     }
     return 0;
   } catch (error) {

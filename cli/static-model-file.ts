@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 import { createSiteFinder, evaluateFile, firstUnknown, type EvaluationRecord, type FileEvaluation, type Unknown } from '../language/evaluate/index';
 import type { RootNode } from '../language/ir/index';
-import { checkIsFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
+import { checkIsFile, isJavaScriptFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import type { Locate, SourceLocation } from './source-location';
 import { createProjectProgram, settingsForFile } from './typescript-project';
 import { UserError, toOneLine } from './user-error';
@@ -35,6 +35,9 @@ export async function evaluateModelFile(filePath: string, cwd: string): Promise<
   const absolutePath = path.resolve(cwd, filePath);
   const displayPath = toDisplayPath(absolutePath, cwd);
   await checkIsFile(absolutePath, displayPath);
+  if (isJavaScriptFile(absolutePath)) {
+    throw new UserError(`${displayPath} is JavaScript; static evaluation reads TypeScript model files (.ts, .tsx): rename it, or run it with --execute`);
+  }
 
   const program = createProjectProgram(settingsForFile(absolutePath, cwd), [absolutePath]);
   const sourceFile = program.getSourceFile(absolutePath);
@@ -58,6 +61,12 @@ export async function evaluateModelFile(filePath: string, cwd: string): Promise<
   };
   const roots = sortByCreation(exported, keyOf);
   return { displayPath, roots, locate, problems: collectProblems(evaluation, roots, sourceFile) };
+}
+
+/** `could not evaluate export noisy statically: Math.random() has no value until the code runs (line 7)`. */
+export function describeStaticProblem({ exportName, partial, reason, location }: StaticProblem): string {
+  const what = partial ? `all of export ${exportName}` : `export ${exportName}`;
+  return `could not evaluate ${what} statically: ${toOneLine(reason)}${location === null ? '' : ` (line ${location.line})`}`;
 }
 
 /** `file:line:col: message`, as execute mode reports esbuild's syntax errors. */

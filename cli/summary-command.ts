@@ -2,12 +2,12 @@ import { analyze } from '../language/engine/index';
 import type { CliIo } from './cli-io';
 import { executeModelFile } from './execute-model-file';
 import type { ModelFile } from './model-file';
-import { evaluateModelFile, type StaticProblem } from './static-model-file';
+import { describeStaticProblem, evaluateModelFile, type StaticProblem } from './static-model-file';
 import { stringifySummaryJson, toSummaryJson, type ExportedAnalysis } from './summary-json';
 import { renderSummaryTables } from './summary-table';
 import { parseCommandLine, theModelFile } from './usage-error';
 import { SUMMARY_SYNOPSIS, USAGE } from './usage';
-import { UserError, toOneLine } from './user-error';
+import { UserError } from './user-error';
 
 /**
  * `convlens summary <file.ts> [--model EXPORT] [--json] [--execute]`; returns the exit
@@ -25,15 +25,15 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
   let modelFile: ModelFile;
   let problems: readonly StaticProblem[] = [];
   if (values.execute === true) {
-    modelFile = await executeModelFile(file, io.cwd);
+    modelFile = await executeModelFile(file, io.cwd, io.stderr);
   } else {
     const evaluated = await evaluateModelFile(file, io.cwd);
     modelFile = evaluated;
     problems = evaluated.problems.filter((problem) => values.model === undefined || problem.exportName === values.model);
     const unresolvedWanted = problems.find((problem) => !problem.partial);
     // The one export asked for could not be evaluated: that is the error, not a warning.
-    if (values.model !== undefined && unresolvedWanted !== undefined) throw new UserError(`${describeProblem(unresolvedWanted)}; try --execute`);
-    for (const problem of problems) io.stderr(`convlens: warning: ${describeProblem(problem)}; try --execute\n`);
+    if (values.model !== undefined && unresolvedWanted !== undefined) throw new UserError(`${describeStaticProblem(unresolvedWanted)}; try --execute`);
+    for (const problem of problems) io.stderr(`convlens: warning: ${describeStaticProblem(problem)}; try --execute\n`);
   }
   let roots = modelFile.roots;
   if (values.model !== undefined) {
@@ -57,12 +57,6 @@ export async function runSummary(args: readonly string[], io: CliIo): Promise<nu
   }
   const hasError = entries.some(({ analysis }) => analysis.findings.some((finding) => finding.severity === 'error'));
   return hasError ? 1 : 0;
-}
-
-/** `could not evaluate export noisy statically: Math.random() has no value until the code runs (line 7)`. */
-function describeProblem({ exportName, partial, reason, location }: StaticProblem): string {
-  const what = partial ? `all of export ${exportName}` : `export ${exportName}`;
-  return `could not evaluate ${what} statically: ${toOneLine(reason)}${location === null ? '' : ` (line ${location.line})`}`;
 }
 
 function parseSummaryArgs(args: readonly string[]) {

@@ -12,6 +12,7 @@ import type { GanNode, ModelNode, RootNode } from '../language/ir/index';
 import type { BackendChoice, BackendName, CompiledModel, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from 'convlens-runtime';
 import type { CliIo } from './cli-io';
 import { checkNoErrors, loadExportedRoot } from './exported-root';
+import { checkOutputFolder } from './output-folder';
 import { loadRuntime, type Runtime } from './runtime-package';
 import { parseCommandLine, theModelFile, toUsageError } from './usage-error';
 import { TRAIN_SYNOPSIS, USAGE } from './usage';
@@ -79,9 +80,10 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
   const optimizer = values.optimizer ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw toUsageError(`--optimizer must be sgd or adam, got '${optimizer}'`, TRAIN_SYNOPSIS);
 
-  const { exportName, root } = await loadExportedRoot(file, values.model, io.cwd, TRAIN_SYNOPSIS);
+  const { exportName, root } = await loadExportedRoot(file, values.model, io, TRAIN_SYNOPSIS);
   checkNoErrors(root, exportName);
   const isGan = root.kind === 'gan';
+  const outDirectory = path.resolve(io.cwd, values.out ?? path.join('.convlens', 'runs', exportName));
   let settings: TrainingSettings = {
     dataset: values.dataset ?? defaultDataset(root) ?? '',
     epochs: toNumber(values.epochs, 'epochs', 1, isPositiveInteger, 'a positive integer'),
@@ -93,12 +95,13 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     tta: values.tta === true,
     seed: toNumber(values.seed, 'seed', 1, Number.isInteger, 'an integer'),
     backend: backendOption as BackendName | 'auto',
-    outDirectory: path.resolve(io.cwd, values.out ?? path.join('.convlens', 'runs', exportName)),
+    outDirectory,
     resume: values.resume === true,
     workers: values.workers === undefined || values.workers === 'auto' ? 0 : toNumber(values.workers, 'workers', 1, isPositiveInteger, 'a positive integer or auto'),
     ...(values.limit === undefined ? {} : { limit: { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') } }),
     cwd: io.cwd,
   };
+  await checkOutputFolder(outDirectory, io.cwd);
   const backend = await toUserError(runtime, () => chooseBackend({ requested: settings.backend, workspace: io.cwd }));
   if (values['dry-run'] === true) return printDryRun(runtime, root, backend, values.json === true, io);
   // GANs train on the calling thread (there is no data-parallel GAN loop).
@@ -182,7 +185,7 @@ const BAR_WIDTH = 24;
 
 /** A progress bar on stderr (redrawn in place on a terminal, every 10% otherwise) and a line per epoch on stdout. */
 function toProgressReporter(io: CliIo, exportName: string): (event: TrainingEvent) => void {
-  const tty = process.stderr.isTTY === true;
+  const tty = io.stderrIsTerminal === true;
   let lastTenth = -1;
   const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(2)}%`);
   return (event) => {

@@ -20,6 +20,27 @@ function describeParseError(error: unknown): string {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * parseArgs reads `--epochs -1` as an option followed by the short option `-1` and refuses
+ * it as "ambiguous"; a negative number after an option that takes a value is that option's
+ * value (`--epochs=-1`), so that the command can say which values it takes.
+ */
+function joinNegativeNumbers(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const argument = args[index]!;
+    const next = args[index + 1];
+    const option = argument.startsWith('--') ? options[argument.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${argument}=${next}`);
+      index += 1;
+    } else {
+      joined.push(argument);
+    }
+  }
+  return joined;
+}
 interface StrictConfig<T extends Options> {
   args: string[];
   options: T;
@@ -33,7 +54,7 @@ interface StrictConfig<T extends Options> {
  */
 export function parseCommandLine<T extends Options>(args: readonly string[], options: T, synopsis: string): ReturnType<typeof parseArgs<StrictConfig<T>>> {
   try {
-    return parseArgs<StrictConfig<T>>({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs<StrictConfig<T>>({ args: joinNegativeNumbers(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw toUsageError(describeParseError(error), synopsis);
   }

@@ -33,5 +33,7 @@ export async function loadTrainingDataset(root: ModelNode | GanNode, settings: T
 export async function runTraining(root: ModelNode | GanNode, settings: TrainingSettings, hooks: TrainingHooks, options: TrainingRunOptions = {}): Promise<FinishedEvent | StoppedEvent> {
   const backend = options.backend ?? (await chooseBackend({ requested: settings.backend, workspace: settings.cwd }));
   const dataset = await loadTrainingDataset(root, settings, options.log);
-  return root.kind === 'gan' ? await trainGan(root, dataset, settings, backend, hooks) : await trainClassifier(root, dataset, settings, backend, hooks);
+  // The loops' own lines for people (which checkpoint a resume recovered) go where the caller's do.
+  const withLog: TrainingHooks = hooks.log === undefined && options.log !== undefined ? { ...hooks, log: options.log } : hooks;
+  return root.kind === 'gan' ? await trainGan(root, dataset, settings, backend, withLog) : await trainClassifier(root, dataset, settings, backend, withLog);
 }

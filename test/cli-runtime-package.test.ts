@@ -7,13 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from 'convlens/cli';
-
-function runMain(argv: readonly string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  return main(argv, { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), cwd }).then((status) => ({ status, stdout, stderr }));
-}
+import { runConvlens } from './cli-harness';
 
 describe('convlens train/run: the runtime package', () => {
   let project: string;
@@ -31,7 +25,7 @@ describe('convlens train/run: the runtime package', () => {
       mkdirSync(runtime, { recursive: true });
       writeFileSync(path.join(runtime, 'package.json'), JSON.stringify({ name: 'convlens-runtime', version: '0.2.0', main: 'index.js' }));
       writeFileSync(path.join(runtime, 'index.js'), "throw new Error('a mismatched runtime must not be loaded');\n");
-      const result = await runMain([command, 'model.ts', '--model', 'net'], project);
+      const result = await runConvlens([command, 'model.ts', '--model', 'net'], { cwd: project });
       assert.deepEqual(result, {
         status: 2,
         stdout: '',
@@ -44,7 +38,7 @@ describe('convlens train/run: the runtime package', () => {
     const runtime = path.join(project, 'node_modules', 'convlens-runtime');
     mkdirSync(runtime, { recursive: true });
     writeFileSync(path.join(runtime, 'package.json'), JSON.stringify({ name: 'convlens-runtime', version: '9.9.9' }));
-    const result = await runMain(['train', '--help'], project);
+    const result = await runConvlens(['train', '--help'], { cwd: project });
     assert.equal(result.status, 0);
     assert.match(result.stdout, /^ {6}Needs the training runtime: npm install --save-dev convlens-runtime\.$/m);
   });

@@ -1,29 +1,26 @@
 /**
- * The static commands end to end: `convlens summary` without `--execute` (no code runs)
- * and `convlens check`, run as a user would run bin/convlens.js. Static summaries are
- * checked against literal numbers counted by hand and, as a differential oracle, against
- * `--execute` on every example and on the fixtures both modes can evaluate.
+ * The static commands: `convlens summary` without `--execute` (no code runs) and
+ * `convlens check`. Static summaries are checked against literal numbers counted by hand
+ * and, as a differential oracle, against `--execute` on every example and on the fixtures
+ * both modes can evaluate.
+ *
+ * Every test calls the command in-process (`runConvlens`, test/cli-harness.ts), with the
+ * working directory it names: none has the process as its subject (test/cli.test.ts runs
+ * the real bin/convlens.js end to end), so none spawns one.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { repoRoot, runConvlens, type ConvlensResult } from './cli-harness';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
 const fixtures = 'test/fixtures/cli';
 
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type CliResult = ConvlensResult;
 
-function runCli(args: readonly string[], cwd = repoRoot): CliResult {
-  const result = spawnSync(process.execPath, [binPath, ...args], { cwd, encoding: 'utf8' });
-  if (result.error !== undefined) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** The command in-process, in `cwd` (the repository by default). */
+function runCli(args: readonly string[], cwd = repoRoot): Promise<CliResult> {
+  return runConvlens(args, { cwd });
 }
 
 /** Asserts a user error: exit 2, nothing on stdout, one line on stderr and no stack trace. */
@@ -75,7 +72,7 @@ const differentialFiles = [
 ];
 
 describe('convlens summary (static, the default)', function () {
-  // Each test starts the CLI, and TypeScript in it, once or twice: seconds on a busy machine.
+  // Each test builds a TypeScript program, or bundles and runs a file, once or twice: seconds on a busy machine.
   this.timeout(60_000);
   let scratch = '';
   before(function () {
@@ -87,22 +84,22 @@ describe('convlens summary (static, the default)', function () {
 
   describe('static equals --execute (differential)', function () {
     for (const file of differentialFiles) {
-      it(file, function () {
-        const staticRun = runCli(['summary', file, '--json']);
-        const executed = runCli(['summary', file, '--json', '--execute']);
+      it(file, async function () {
+        const staticRun = await runCli(['summary', file, '--json']);
+        const executed = await runCli(['summary', file, '--json', '--execute']);
         assert.equal(staticRun.stderr, '', 'static mode warns about nothing');
         assert.equal(staticRun.status, executed.status, `exit status; stderr: ${staticRun.stderr}${executed.stderr}`);
         assert.deepEqual(JSON.parse(staticRun.stdout), JSON.parse(executed.stdout));
       });
     }
 
-    it('the tables too (ResNet)', function () {
-      const staticRun = runCli(['summary', 'examples/resnet.ts']);
+    it('the tables too (ResNet)', async function () {
+      const staticRun = await runCli(['summary', 'examples/resnet.ts']);
       assert.equal(staticRun.status, 0, staticRun.stderr);
-      assert.equal(staticRun.stdout, runCli(['summary', 'examples/resnet.ts', '--execute']).stdout);
+      assert.equal(staticRun.stdout, (await runCli(['summary', 'examples/resnet.ts', '--execute'])).stdout);
     });
 
-    it('roots made in one statement, through helpers, re-exported and default-exported: same order and lines', function () {
+    it('roots made in one statement, through helpers, re-exported and default-exported: same order and lines', async function () {
       const folder = path.join(scratch, 'order');
       writeFiles(folder, {
         'blocks.ts': [
@@ -130,8 +127,8 @@ describe('convlens summary (static, the default)', function () {
           "export const later = make('later'), earlier = make('earlier');",
         ],
       });
-      const staticRun = runCli(['summary', 'net.ts', '--json'], folder);
-      const executed = runCli(['summary', 'net.ts', '--json', '--execute'], folder);
+      const staticRun = await runCli(['summary', 'net.ts', '--json'], folder);
+      const executed = await runCli(['summary', 'net.ts', '--json', '--execute'], folder);
       assert.equal(staticRun.status, 0, staticRun.stderr);
       assert.equal(staticRun.stderr, '');
       const json = JSON.parse(staticRun.stdout) as SummaryJson;
@@ -155,7 +152,7 @@ describe('convlens summary (static, the default)', function () {
   });
 
   describe('positions', function () {
-    it("a finding's column is its callee's, however the DSL function is reached, as in --execute", function () {
+    it("a finding's column is its callee's, however the DSL function is reached, as in --execute", async function () {
       const folder = path.join(scratch, 'callees');
       writeFiles(folder, {
         'net.ts': [
@@ -169,20 +166,20 @@ describe('convlens summary (static, the default)', function () {
           "export const inCallback = cl.model('e', input(1, 8, 8), [1].map(() => cl.dense(3))[0]!);",
         ],
       });
-      const staticRun = runCli(['summary', 'net.ts', '--json'], folder);
+      const staticRun = await runCli(['summary', 'net.ts', '--json'], folder);
       assert.equal(staticRun.status, 1, staticRun.stderr);
       const json = JSON.parse(staticRun.stdout) as { models: { diagnostics: { line: number; column: number }[] }[] };
       assert.deepEqual(
         json.models.map(({ diagnostics }) => diagnostics.map(({ line, column }) => [line, column])),
         [[[4, 65]], [[5, 57]], [[6, 54]], [[7, 59]], [[8, 74]]],
       );
-      assert.deepEqual(JSON.parse(runCli(['summary', 'net.ts', '--json', '--execute'], folder).stdout), json);
+      assert.deepEqual(JSON.parse((await runCli(['summary', 'net.ts', '--json', '--execute'], folder)).stdout), json);
     });
   });
 
   describe('--json', function () {
-    it('follows tables, helpers with defaults, loops that push and namespace imports (counted by hand)', function () {
-      const result = runCli(['summary', `${fixtures}/static-styles.ts`, '--json']);
+    it('follows tables, helpers with defaults, loops that push and namespace imports (counted by hand)', async function () {
+      const result = await runCli(['summary', `${fixtures}/static-styles.ts`, '--json']);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '');
       assert.deepEqual(JSON.parse(result.stdout), {
@@ -219,8 +216,8 @@ describe('convlens summary (static, the default)', function () {
       });
     });
 
-    it('locates layers made by a helper in another file at the helper call in the summarised file', function () {
-      const result = runCli(['summary', `${fixtures}/helper/net.ts`, '--json']);
+    it('locates layers made by a helper in another file at the helper call in the summarised file', async function () {
+      const result = await runCli(['summary', `${fixtures}/helper/net.ts`, '--json']);
       assert.equal(result.status, 0, result.stderr);
       assert.deepEqual(layerLines(JSON.parse(result.stdout) as SummaryJson), [
         ['conv2d', 6],
@@ -230,8 +227,8 @@ describe('convlens summary (static, the default)', function () {
       ]);
     });
 
-    it('reports findings at the offending call, as --execute does (column of the callee)', function () {
-      const result = runCli(['summary', `${fixtures}/broken.ts`, '--json', '--model', 'denseOnImage']);
+    it('reports findings at the offending call, as --execute does (column of the callee)', async function () {
+      const result = await runCli(['summary', `${fixtures}/broken.ts`, '--json', '--model', 'denseOnImage']);
       assert.equal(result.status, 1, result.stderr);
       const [model] = (JSON.parse(result.stdout) as { models: { diagnostics: unknown[] }[] }).models;
       assert.deepEqual(model?.diagnostics, [
@@ -247,8 +244,8 @@ describe('convlens summary (static, the default)', function () {
   });
 
   describe('what static evaluation cannot know', function () {
-    it('warns once per export it cannot evaluate and still summarises the others', function () {
-      const result = runCli(['summary', `${fixtures}/random.ts`, '--json']);
+    it('warns once per export it cannot evaluate and still summarises the others', async function () {
+      const result = await runCli(['summary', `${fixtures}/random.ts`, '--json']);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(
         result.stderr,
@@ -269,14 +266,14 @@ describe('convlens summary (static, the default)', function () {
       );
     });
 
-    it('an export asked for with --model that cannot be evaluated is an error that suggests --execute', function () {
+    it('an export asked for with --model that cannot be evaluated is an error that suggests --execute', async function () {
       assertUserError(
-        runCli(['summary', `${fixtures}/random.ts`, '--model', 'picked']),
+        await runCli(['summary', `${fixtures}/random.ts`, '--model', 'picked']),
         'convlens: could not evaluate export picked statically: Math.random() has no value until the code runs (line 11); try --execute',
       );
     });
 
-    it("runs none of the file's code", function () {
+    it("runs none of the file's code", async function () {
       const folder = path.join(scratch, 'side-effect');
       const marker = path.join(folder, 'ran.txt');
       writeFiles(folder, {
@@ -287,7 +284,7 @@ describe('convlens summary (static, the default)', function () {
           "export const net = model('net', input(4), dense(2));",
         ],
       });
-      const result = runCli(['summary', 'net.ts', '--json'], folder);
+      const result = await runCli(['summary', 'net.ts', '--json'], folder);
       assert.equal(result.status, 0, result.stderr);
       assert.equal((JSON.parse(result.stdout) as SummaryJson).models[0]?.name, 'net');
       assert.equal(existsSync(marker), false, 'static mode wrote the marker: it ran the file');
@@ -295,18 +292,18 @@ describe('convlens summary (static, the default)', function () {
   });
 
   describe('projects', function () {
-    it('a file outside any project (no tsconfig.json, no node_modules) gets the defaults and this convlens', function () {
+    it('a file outside any project (no tsconfig.json, no node_modules) gets the defaults and this convlens', async function () {
       const folder = path.join(scratch, 'loose');
       writeFiles(folder, {
         'net.ts': ["import { conv2d, flatten, input, model } from 'convlens';", "export const net = model('net', input(1, 6, 6), conv2d(2, 3), flatten());"],
       });
-      const result = runCli(['summary', 'net.ts', '--json'], folder);
+      const result = await runCli(['summary', 'net.ts', '--json'], folder);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '');
-      assert.deepEqual(JSON.parse(result.stdout), JSON.parse(runCli(['summary', 'net.ts', '--json', '--execute'], folder).stdout));
+      assert.deepEqual(JSON.parse(result.stdout), JSON.parse((await runCli(['summary', 'net.ts', '--json', '--execute'], folder)).stdout));
     });
 
-    it("honours the nearest tsconfig.json's options (paths) even for a file outside its include", function () {
+    it("honours the nearest tsconfig.json's options (paths) even for a file outside its include", async function () {
       const folder = path.join(scratch, 'paths');
       writeFiles(folder, {
         'tsconfig.json': [JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', paths: { '@blocks/*': ['./lib/*'] } }, include: ['lib'] })],
@@ -317,7 +314,7 @@ describe('convlens summary (static, the default)', function () {
           "export const net = model('net', input(1, 6, 6), block(2), flatten());",
         ],
       });
-      const result = runCli(['summary', 'src/net.ts', '--json'], folder);
+      const result = await runCli(['summary', 'src/net.ts', '--json'], folder);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '', 'the import resolved through paths');
       const json = JSON.parse(result.stdout) as SummaryJson;
@@ -327,23 +324,23 @@ describe('convlens summary (static, the default)', function () {
         ['flatten', 3],
       ]);
       // esbuild reads the same paths, so --execute agrees.
-      assert.deepEqual(JSON.parse(runCli(['summary', 'src/net.ts', '--json', '--execute'], folder).stdout), json);
+      assert.deepEqual(JSON.parse((await runCli(['summary', 'src/net.ts', '--json', '--execute'], folder)).stdout), json);
     });
   });
 
   describe('errors', function () {
-    it('a file that does not exist', function () {
-      assertUserError(runCli(['summary', `${fixtures}/missing.ts`]), `convlens: ${fixtures}/missing.ts: no such file`);
+    it('a file that does not exist', async function () {
+      assertUserError(await runCli(['summary', `${fixtures}/missing.ts`]), `convlens: ${fixtures}/missing.ts: no such file`);
     });
 
-    it('a file that does not parse: file:line:col and the message', function () {
+    it('a file that does not parse: file:line:col and the message', async function () {
       const folder = path.join(scratch, 'syntax');
       writeFiles(folder, { 'syntax.ts': ["import { input, model } from 'convlens';", '', "export const net = model('net', input(1, 28, 28),"] });
-      assertUserError(runCli(['summary', 'syntax.ts'], folder), "convlens: syntax.ts:4:1: ')' expected.");
+      assertUserError(await runCli(['summary', 'syntax.ts'], folder), "convlens: syntax.ts:4:1: ')' expected.");
     });
 
-    it('a file that exports no model', function () {
-      assertUserError(runCli(['summary', `${fixtures}/no-models.ts`]), new RegExp(`^convlens: ${fixtures}/no-models\\.ts exports no model or gan`));
+    it('a file that exports no model', async function () {
+      assertUserError(await runCli(['summary', `${fixtures}/no-models.ts`]), new RegExp(`^convlens: ${fixtures}/no-models\\.ts exports no model or gan`));
     });
   });
 });
@@ -364,22 +361,22 @@ describe('convlens check', function () {
     "test/fixtures/cli/broken.ts:19:71 - error CL1001: conv2d(4, 7) gets an empty output: its 7×7 window does not fit the padded input 5×5 (input 3@5×5). Use a smaller kernel or stride, more padding, or padding: 'same'.",
   ];
 
-  it('the examples have no problems', function () {
-    const result = runCli(['check', 'examples']);
+  it('the examples have no problems', async function () {
+    const result = await runCli(['check', 'examples']);
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.equal(result.stdout, 'No problems in 6 files.\n');
     assert.equal(result.stderr, '');
   });
 
-  it('a broken file: each error at its call, then the count, exit 1', function () {
-    const result = runCli(['check', `${fixtures}/broken.ts`]);
+  it('a broken file: each error at its call, then the count, exit 1', async function () {
+    const result = await runCli(['check', `${fixtures}/broken.ts`]);
     assert.equal(result.status, 1, result.stderr);
     assert.equal(result.stderr, '');
     assert.equal(result.stdout, `${brokenLines.join('\n')}\n\nFound 3 errors in 1 file.\n`);
   });
 
-  it('--json', function () {
-    const result = runCli(['check', `${fixtures}/broken.ts`, `${fixtures}/lenet.ts`, '--json']);
+  it('--json', async function () {
+    const result = await runCli(['check', `${fixtures}/broken.ts`, `${fixtures}/lenet.ts`, '--json']);
     assert.equal(result.status, 1, result.stderr);
     const json = JSON.parse(result.stdout) as { files: number; diagnostics: unknown[] };
     assert.equal(json.files, 2);
@@ -397,7 +394,7 @@ describe('convlens check', function () {
     );
   });
 
-  it('counts warnings and infos apart and exits 0 without errors', function () {
+  it('counts warnings and infos apart and exits 0 without errors', async function () {
     const folder = path.join(scratch, 'severities');
     writeFiles(folder, {
       'strided.ts': [
@@ -406,18 +403,18 @@ describe('convlens check', function () {
       ],
       'wrong.ts': ["import { dense, input, model } from 'convlens';", "export const wrong = model('wrong', input(1, 8, 8), dense(2));"],
     });
-    const infoOnly = runCli(['check', 'strided.ts'], folder);
+    const infoOnly = await runCli(['check', 'strided.ts'], folder);
     assert.equal(infoOnly.status, 0, infoOnly.stderr);
     assert.match(infoOnly.stdout, /^strided\.ts:2:57 - info CL1010: conv2d\(4, 3\) never reads the last 1 row and 1 column/);
     assert.match(infoOnly.stdout, /\n\nFound 1 info in 1 file\.\n$/);
     // A folder: both files, sorted, one summary line.
-    const both = runCli(['check', '.'], folder);
+    const both = await runCli(['check', '.'], folder);
     assert.equal(both.status, 1, both.stderr);
     assert.match(both.stdout, /\nwrong\.ts:2:53 - error CL1004: /);
     assert.match(both.stdout, /\n\nFound 1 error, 1 info in 2 files\.\n$/);
   });
 
-  it('a tsconfig.json checks its files, and a solution tsconfig.json those of its references', function () {
+  it('a tsconfig.json checks its files, and a solution tsconfig.json those of its references', async function () {
     const folder = path.join(scratch, 'project');
     writeFiles(folder, {
       'tsconfig.json': [JSON.stringify({ files: [], references: [{ path: './app' }] })],
@@ -427,33 +424,33 @@ describe('convlens check', function () {
       'app/other/ignored.ts': ["import { dense, input, model } from 'convlens';", "export const alsoWrong = model('x', input(1, 8, 8), dense(2));"],
     });
     for (const target of ['tsconfig.json', 'app/tsconfig.json']) {
-      const result = runCli(['check', target], folder);
+      const result = await runCli(['check', target], folder);
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stdout, /^app\/src\/wrong\.ts:2:53 - error CL1004: /);
       assert.match(result.stdout, /\n\nFound 1 error in 1 file\.\n$/, 'only the project’s own .ts file, not the .d.ts nor app/other');
     }
   });
 
-  it('skips node_modules, dist and .git when searching a folder', function () {
+  it('skips node_modules, dist and .git when searching a folder', async function () {
     const folder = path.join(scratch, 'skipped');
     const wrong = ["import { dense, input, model } from 'convlens';", "export const wrong = model('wrong', input(1, 8, 8), dense(2));"];
     writeFiles(folder, { 'node_modules/pkg/a.ts': wrong, 'dist/b.ts': wrong, '.git/c.ts': wrong, 'src/ok.ts': ['export const n = 1;'] });
-    const result = runCli(['check'], folder);
+    const result = await runCli(['check'], folder);
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.equal(result.stdout, 'No problems in 1 file.\n');
   });
 
   describe('errors', function () {
-    it('a path that does not exist', function () {
-      assertUserError(runCli(['check', 'examples', 'nowhere/net.ts']), 'convlens: nowhere/net.ts: no such file or folder');
+    it('a path that does not exist', async function () {
+      assertUserError(await runCli(['check', 'examples', 'nowhere/net.ts']), 'convlens: nowhere/net.ts: no such file or folder');
     });
 
-    it('a file that is not TypeScript', function () {
-      assertUserError(runCli(['check', 'README.md']), 'convlens: README.md is not a .ts or .tsx file, a folder or a tsconfig.json');
+    it('a file that is not TypeScript', async function () {
+      assertUserError(await runCli(['check', 'README.md']), 'convlens: README.md is not a .ts or .tsx file, a folder or a tsconfig.json');
     });
 
-    it('an unknown flag', function () {
-      assertUserError(runCli(['check', '--fast']), /^convlens: unknown option '--fast'\. Usage: convlens check \[files\|folders\|tsconfig\.json \.\.\.\] \[--json\]/);
+    it('an unknown flag', async function () {
+      assertUserError(await runCli(['check', '--fast']), /^convlens: unknown option '--fast'\. Usage: convlens check \[files\|folders\|tsconfig\.json \.\.\.\] \[--json\]/);
     });
   });
 });

@@ -1,34 +1,42 @@
 /**
- * `convlens summary` end to end: runs bin/convlens.js as a user would, on the model files
- * in test/fixtures/cli/ (and on files written to a temporary folder where a fixture must
- * not type-check or must live in its own folder). Numbers are counted by hand in the
- * comments next to them, never re-derived with the engine's formulas.
+ * `convlens summary --execute`: the command on the model files in test/fixtures/cli/ (and
+ * on files written to a temporary folder where a fixture must not type-check or must live
+ * in its own folder). Numbers are counted by hand in the comments next to them, never
+ * re-derived with the engine's formulas.
+ *
+ * The tests call the command in-process (`runConvlens`, test/cli-harness.ts). Two start
+ * bin/convlens.js in a child process (`spawnConvlens`), because the process is their
+ * subject:
+ * - "summarises every exported model in source order": a whole `--json` summary through
+ *   the real binary, its exit status and its stdout read back from a pipe;
+ * - "an unknown command": a user error through the real binary (exit 2, one line on stderr).
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { repoRoot, runConvlens, spawnConvlens, type ConvlensResult } from './cli-harness';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
 const fixtures = 'test/fixtures/cli';
 
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+type CliResult = ConvlensResult;
+
+/** The command in-process, in `cwd` (the repository by default). */
+function runCli(args: readonly string[], cwd = repoRoot): Promise<CliResult> {
+  return runConvlens(args, { cwd });
 }
 
-function runCli(args: readonly string[], cwd = repoRoot): CliResult {
-  const result = spawnSync(process.execPath, [binPath, ...args], { cwd, encoding: 'utf8' });
-  if (result.error !== undefined) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function summaryJson(args: readonly string[], cwd = repoRoot): { result: CliResult; json: { models: unknown[] } } {
-  const result = runCli(['summary', ...args, '--execute', '--json'], cwd);
+function toSummaryJson(result: CliResult): { result: CliResult; json: { models: unknown[] } } {
   return { result, json: JSON.parse(result.stdout) as { models: unknown[] } };
+}
+
+async function summaryJson(args: readonly string[], cwd = repoRoot): Promise<{ result: CliResult; json: { models: unknown[] } }> {
+  return toSummaryJson(await runCli(['summary', ...args, '--execute', '--json'], cwd));
+}
+
+/** The same through bin/convlens.js in a child process. */
+function spawnedSummaryJson(args: readonly string[], cwd = repoRoot): { result: CliResult; json: { models: unknown[] } } {
+  return toSummaryJson(spawnConvlens(['summary', ...args, '--execute', '--json'], { cwd }));
 }
 
 /** Asserts a user error: exit 2, nothing on stdout, one line on stderr and no stack trace. */
@@ -179,26 +187,27 @@ describe('convlens summary --execute', function () {
 
   describe('--json', function () {
     it('summarises every exported model in source order (LeNet-5 counted by hand)', function () {
-      const { result, json } = summaryJson([`${fixtures}/lenet.ts`]);
+      // Spawned: the real binary end to end.
+      const { result, json } = spawnedSummaryJson([`${fixtures}/lenet.ts`]);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '');
       assert.deepEqual(json, { models: [lenetJson, auxNetJson] });
     });
 
-    it('selects one export with --model', function () {
-      const { result, json } = summaryJson([`${fixtures}/lenet.ts`, '--model', 'auxNet']);
+    it('selects one export with --model', async function () {
+      const { result, json } = await summaryJson([`${fixtures}/lenet.ts`, '--model', 'auxNet']);
       assert.equal(result.status, 0, result.stderr);
       assert.deepEqual(json, { models: [auxNetJson] });
     });
 
-    it('summarises a gan: both networks and their totals', function () {
-      const { result, json } = summaryJson([`${fixtures}/gan.ts`]);
+    it('summarises a gan: both networks and their totals', async function () {
+      const { result, json } = await summaryJson([`${fixtures}/gan.ts`]);
       assert.equal(result.status, 0, result.stderr);
       assert.deepEqual(json, { models: [tinyGanJson] });
     });
 
-    it('exits 1 on an error finding and locates it at the offending call (dense on an image)', function () {
-      const { result, json } = summaryJson([`${fixtures}/dense-on-image.ts`]);
+    it('exits 1 on an error finding and locates it at the offending call (dense on an image)', async function () {
+      const { result, json } = await summaryJson([`${fixtures}/dense-on-image.ts`]);
       assert.equal(result.status, 1, result.stderr);
       const [broken] = json.models as { diagnostics: { code: string; severity: string; message: string; line: number; column: number }[] }[];
       assert.equal(broken?.diagnostics.length, 1);
@@ -212,7 +221,7 @@ describe('convlens summary --execute', function () {
       assert.match(diagnostic?.message ?? '', /flatten\(\)/);
     });
 
-    it('locates layers made by a helper in another file at the helper call in the summarised file', function () {
+    it('locates layers made by a helper in another file at the helper call in the summarised file', async function () {
       const folder = path.join(scratch, 'helper');
       writeModelFiles(folder, {
         'blocks.ts': [
@@ -228,7 +237,7 @@ describe('convlens summary --execute', function () {
           '  flatten(), dense(2));',
         ],
       });
-      const { result, json } = summaryJson(['net.ts'], folder);
+      const { result, json } = await summaryJson(['net.ts'], folder);
       assert.equal(result.status, 0, result.stderr);
       const [net] = json.models as { layers: { kind: string; line: number | null }[] }[];
       assert.deepEqual(
@@ -242,7 +251,7 @@ describe('convlens summary --execute', function () {
       );
     });
 
-    it("sends the file's console output to stderr, keeping stdout valid JSON", function () {
+    it("sends the file's console output to stderr, keeping stdout valid JSON", async function () {
       const folder = path.join(scratch, 'noisy');
       writeModelFiles(folder, {
         'noisy.ts': [
@@ -251,7 +260,7 @@ describe('convlens summary --execute', function () {
           "export const net = model('net', input(4), dense(2));",
         ],
       });
-      const { result, json } = summaryJson(['noisy.ts'], folder);
+      const { result, json } = await summaryJson(['noisy.ts'], folder);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(json.models.length, 1);
       assert.equal(result.stderr, 'building the model\n');
@@ -259,8 +268,8 @@ describe('convlens summary --execute', function () {
   });
 
   describe('table', function () {
-    it('prints the layers indented by depth, the totals and no findings', function () {
-      const result = runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model', 'lenet']);
+    it('prints the layers indented by depth, the totals and no findings', async function () {
+      const result = await runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model', 'lenet']);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '');
       const lines = result.stdout.split('\n');
@@ -292,8 +301,8 @@ describe('convlens summary --execute', function () {
       assert.match(result.stdout, /^Memory \(float32\): +params 241\.04 KiB/m);
     });
 
-    it('prints a gan as its generator, its discriminator and the totals', function () {
-      const result = runCli(['summary', `${fixtures}/gan.ts`, '--execute']);
+    it('prints a gan as its generator, its discriminator and the totals', async function () {
+      const result = await runCli(['summary', `${fixtures}/gan.ts`, '--execute']);
       assert.equal(result.status, 0, result.stderr);
       const rows = normalisedLines(result.stdout);
       for (const row of [
@@ -312,67 +321,68 @@ describe('convlens summary --execute', function () {
       }
     });
 
-    it('prints findings with their code and line, and exits 1 on an error', function () {
-      const result = runCli(['summary', `${fixtures}/dense-on-image.ts`, '--execute']);
+    it('prints findings with their code and line, and exits 1 on an error', async function () {
+      const result = await runCli(['summary', `${fixtures}/dense-on-image.ts`, '--execute']);
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stdout, /^error CL1004: dense\(10\) [^\n]*8@26×26[^\n]* \(line 12\)$/m);
     });
   });
 
   describe('errors', function () {
-    it('a file that does not exist', function () {
-      assertUserError(runCli(['summary', `${fixtures}/missing.ts`, '--execute']), `convlens: ${fixtures}/missing.ts: no such file`);
+    it('a file that does not exist', async function () {
+      assertUserError(await runCli(['summary', `${fixtures}/missing.ts`, '--execute']), `convlens: ${fixtures}/missing.ts: no such file`);
     });
 
-    it('a file that does not parse: file:line:col and the message, relative to the working directory', function () {
+    it('a file that does not parse: file:line:col and the message, relative to the working directory', async function () {
       const folder = path.join(scratch, 'syntax');
       writeModelFiles(folder, {
         'syntax.ts': ["import { input, model } from 'convlens';", '', "export const net = model('net', input(1, 28, 28),"],
       });
       assertUserError(
-        runCli(['summary', path.join(folder, 'syntax.ts'), '--execute'], folder),
+        await runCli(['summary', path.join(folder, 'syntax.ts'), '--execute'], folder),
         'convlens: syntax.ts:4:1: Unexpected end of file',
       );
     });
 
-    it('a file that throws while running: where it threw and what', function () {
+    it('a file that throws while running: where it threw and what', async function () {
       assertUserError(
-        runCli(['summary', `${fixtures}/throws.ts`, '--execute']),
+        await runCli(['summary', `${fixtures}/throws.ts`, '--execute']),
         `convlens: ${fixtures}/throws.ts:5:9: the file threw while running: Error: dataset not found: ./data/train`,
       );
     });
 
-    it('a file that exports no model', function () {
+    it('a file that exports no model', async function () {
       assertUserError(
-        runCli(['summary', `${fixtures}/no-models.ts`, '--execute', '--json']),
+        await runCli(['summary', `${fixtures}/no-models.ts`, '--execute', '--json']),
         new RegExp(`^convlens: ${fixtures}/no-models\\.ts exports no model or gan`),
       );
     });
 
-    it('an unknown export lists the available ones', function () {
+    it('an unknown export lists the available ones', async function () {
       assertUserError(
-        runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model', 'resnet']),
+        await runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model', 'resnet']),
         `convlens: ${fixtures}/lenet.ts has no model or gan export named 'resnet'; available: lenet, auxNet`,
       );
     });
 
-    it('an unknown flag', function () {
+    it('an unknown flag', async function () {
       assertUserError(
-        runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--fast']),
+        await runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--fast']),
         /^convlens: unknown option '--fast'\. Usage: convlens summary <file\.ts>/,
       );
     });
 
     it('an unknown command', function () {
-      assertUserError(runCli(['frobnicate', `${fixtures}/lenet.ts`]), /^convlens: unknown command 'frobnicate'\. Usage: /);
+      // Spawned: a user error through the real binary.
+      assertUserError(spawnConvlens(['frobnicate', `${fixtures}/lenet.ts`], { cwd: repoRoot }), /^convlens: unknown command 'frobnicate'\. Usage: /);
     });
 
-    it('a missing --model value', function () {
-      assertUserError(runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model']), /--model/);
+    it('a missing --model value', async function () {
+      assertUserError(await runCli(['summary', `${fixtures}/lenet.ts`, '--execute', '--model']), /--model/);
     });
 
-    it('--help prints the usage and exits 0', function () {
-      const result = runCli(['--help']);
+    it('--help prints the usage and exits 0', async function () {
+      const result = await runCli(['--help']);
       assert.equal(result.status, 0);
       assert.match(result.stdout, /^Usage: convlens <command>/);
       assert.match(result.stdout, /summary <file\.ts> \[--model EXPORT\] \[--json\] \[--execute\]/);

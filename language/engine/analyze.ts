@@ -7,10 +7,11 @@ import type { AnyNode, ContainerNode, GanNode, LayerNode, ModelNode, RootNode, S
 import { isContainer, LayerNamer } from '../ir';
 import { formatShape } from './format';
 import { FINDING_CODES, type FindingKind, messages } from './findings';
-import { elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
+import { callLabel, elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
 import { INPUT_FIELD, jumpsDiffer, mergeFields } from './receptive-field';
 import type { Analysis, Finding, GanAnalysis, LayerReport, ModelAnalysis, ReceptiveField } from './types';
-import { isPositiveInteger, product, sum } from './unknown-arithmetic';
+import { MAX_LAYER_REPORTS, MAX_NESTING_DEPTH, measureTree } from './tree-extent';
+import { isPositiveInteger, product, productOf, sum, sumOf } from './unknown-arithmetic';
 
 const BYTES_PER_FLOAT32 = 4;
 /** Adam keeps two moment estimates per trainable parameter; with the gradient, three extra copies. */
@@ -85,7 +86,11 @@ class ModelWalker {
     return this.namer.nameOf(node);
   }
 
-  visit(node: LayerNode, flow: Flow, path: string, depth: number, aux: boolean): Flow {
+  /**
+   * Evaluates a node and what it contains, and adds its report to `siblings` (its parent's
+   * children). Recursive, but measureTree has bounded the depth first (MAX_NESTING_DEPTH).
+   */
+  visit(node: LayerNode, flow: Flow, path: string, depth: number, aux: boolean, siblings: MutableReport[] = []): Flow {
     const report: MutableReport = {
       node,
       path,
@@ -100,11 +105,12 @@ class ModelWalker {
       receptiveField: null,
       activations: null,
     };
-    const index = this.reports.length;
     this.reports.push(report);
+    siblings.push(report);
+    const children: MutableReport[] = [];
     let result: Flow;
     if (isContainer(node)) {
-      result = this.evaluateContainer(node, flow, path, depth, aux);
+      result = this.evaluateContainer(node, flow, path, depth, aux, children);
     } else {
       const context: LeafContext = { report: (kind, message) => this.report(kind, message, node, path) };
       const leaf = evaluateLeaf(node, flow.shape, flow.field, context);
@@ -116,30 +122,31 @@ class ModelWalker {
     report.receptiveField = isSpatial(result.shape) ? result.field : null;
     report.activations = elementsOf(result.shape);
     if (report.container) {
-      const leaves = this.reports.slice(index + 1).filter((descendant) => !descendant.container);
+      // Its children's reports already hold the sums of their own leaves: adding those up is
+      // linear in the model (re-reading every descendant of every container was quadratic).
       report.params = {
-        trainable: sum(...leaves.map((leaf) => leaf.params.trainable)),
-        nonTrainable: sum(...leaves.map((leaf) => leaf.params.nonTrainable)),
+        trainable: sumOf(children.map((child) => child.params.trainable)),
+        nonTrainable: sumOf(children.map((child) => child.params.nonTrainable)),
         formula: null,
       };
-      report.macs = sum(...leaves.map((leaf) => leaf.macs));
+      report.macs = sumOf(children.map((child) => child.macs));
     }
     if (!aux && report.receptiveField !== null) this.lastSpatialField = report.receptiveField;
     return { shape: result.shape, field: report.receptiveField };
   }
 
-  private evaluateContainer(node: ContainerNode, flow: Flow, path: string, depth: number, aux: boolean): Flow {
+  private evaluateContainer(node: ContainerNode, flow: Flow, path: string, depth: number, aux: boolean, children: MutableReport[]): Flow {
     switch (node.kind) {
       case 'sequential': {
         let current = flow;
         node.layers.forEach((layer, index) => {
-          current = this.visit(layer, current, `${path}.${index}`, depth + 1, aux);
+          current = this.visit(layer, current, `${path}.${index}`, depth + 1, aux, children);
         });
         return current;
       }
       case 'residual': {
-        const main = this.visit(node.main, flow, `${path}.main`, depth + 1, aux);
-        const shortcut = node.shortcut === null ? flow : this.visit(node.shortcut, flow, `${path}.shortcut`, depth + 1, aux);
+        const main = this.visit(node.main, flow, `${path}.main`, depth + 1, aux, children);
+        const shortcut = node.shortcut === null ? flow : this.visit(node.shortcut, flow, `${path}.shortcut`, depth + 1, aux, children);
         const agree = !shapesDisagree(main.shape, shortcut.shape);
         if (!agree) {
           const fix = projectionFix(flow.shape, main.shape, node.shortcut !== null);
@@ -148,12 +155,12 @@ class ModelWalker {
         return { shape: main.shape, field: this.mergeBranchFields([main, shortcut], agree, node, path) };
       }
       case 'concat': {
-        const branches = node.branches.map((branch, index) => this.visit(branch, flow, `${path}.${index}`, depth + 1, aux));
+        const branches = node.branches.map((branch, index) => this.visit(branch, flow, `${path}.${index}`, depth + 1, aux, children));
         const shape = this.concatShape(branches, node, path);
         return { shape, field: this.mergeBranchFields(branches, shape !== null, node, path) };
       }
       case 'aux':
-        this.visit(node.head, flow, `${path}.head`, depth + 1, true);
+        this.visit(node.head, flow, `${path}.head`, depth + 1, true, children);
         return flow;
       default: {
         const unreachable: never = node;
@@ -186,7 +193,7 @@ class ModelWalker {
         return null;
       }
     }
-    const channels = sum(...shapes.map((shape) => (shape === null ? null : (shape[0] ?? null))));
+    const channels = sumOf(shapes.map((shape) => (shape === null ? null : (shape[0] ?? null))));
     return [channels, ...first.slice(1)];
   }
 }
@@ -197,9 +204,13 @@ interface ModelOptions {
 }
 
 export function analyzeModel(model: ModelNode, options: ModelOptions = {}): ModelAnalysis {
-  const walker = new ModelWalker(model.layers);
   const inputShape = model.input.shape;
   const inputOwner = options.inputOwner ?? model.input;
+  const modelOwner = options.inputOwner ?? model;
+  // Measured first, without recursion: the walk below and LayerNamer recurse over the tree
+  // and visit every use of a reused layer, so only a tree within both limits is walked.
+  const extent = measureTree(model.layers);
+  const walker = new ModelWalker(extent.tooDeepAt === null && extent.size <= MAX_LAYER_REPORTS ? model.layers : []);
   inputShape.forEach((dim, index) => {
     if (dim !== null && !isPositiveInteger(dim)) {
       walker.report('invalidValue', messages.invalidValue('input', `dimension ${index + 1}`, 'a positive integer', dim), inputOwner, 'input');
@@ -219,8 +230,17 @@ export function analyzeModel(model: ModelNode, options: ModelOptions = {}): Mode
     params: { trainable: 0, nonTrainable: 0, formula: null },
     macs: 0,
     receptiveField: inputField,
-    activations: product(...shape),
+    activations: productOf(shape),
   });
+  if (extent.tooDeepAt !== null) {
+    const { node, path } = extent.tooDeepAt;
+    walker.report('nestingTooDeep', messages.nestingTooDeep(callLabel(node), MAX_NESTING_DEPTH), node, path);
+    return unanalysed(model, shape, walker);
+  }
+  if (extent.size > MAX_LAYER_REPORTS) {
+    walker.report('tooManyLayers', messages.tooManyLayers(MAX_LAYER_REPORTS), modelOwner, 'model');
+    return unanalysed(model, shape, walker);
+  }
   let flow: Flow = { shape, field: inputField };
   model.layers.forEach((layer, index) => {
     flow = walker.visit(layer, flow, String(index), 0, false);
@@ -229,8 +249,8 @@ export function analyzeModel(model: ModelNode, options: ModelOptions = {}): Mode
   const leaves = walker.reports.filter((report) => !report.container);
   const mainLeaves = leaves.filter((report) => !report.aux);
   const auxLeaves = leaves.filter((report) => report.aux);
-  const trainable = sum(...leaves.map((leaf) => leaf.params.trainable));
-  const nonTrainable = sum(...leaves.map((leaf) => leaf.params.nonTrainable));
+  const trainable = sumOf(leaves.map((leaf) => leaf.params.trainable));
+  const nonTrainable = sumOf(leaves.map((leaf) => leaf.params.nonTrainable));
   const allParams = sum(trainable, nonTrainable);
   return {
     kind: 'model',
@@ -239,15 +259,33 @@ export function analyzeModel(model: ModelNode, options: ModelOptions = {}): Mode
     input: shape,
     output: flow.shape,
     layers: walker.reports,
-    params: { trainable, nonTrainable, aux: sum(...auxLeaves.map((leaf) => leaf.params.trainable)) },
-    macs: sum(...mainLeaves.map((leaf) => leaf.macs)),
-    auxMacs: sum(...auxLeaves.map((leaf) => leaf.macs)),
+    params: { trainable, nonTrainable, aux: sumOf(auxLeaves.map((leaf) => leaf.params.trainable)) },
+    macs: sumOf(mainLeaves.map((leaf) => leaf.macs)),
+    auxMacs: sumOf(auxLeaves.map((leaf) => leaf.macs)),
     receptiveField: walker.lastSpatialField,
     memory: {
       paramBytes: product(allParams, BYTES_PER_FLOAT32),
-      activationBytesPerSample: product(sum(...leaves.map((leaf) => leaf.activations)), BYTES_PER_FLOAT32),
+      activationBytesPerSample: product(sumOf(leaves.map((leaf) => leaf.activations)), BYTES_PER_FLOAT32),
       trainingStateBytes: product(sum(allParams, product(trainable, TRAINING_COPIES_PER_TRAINABLE)), BYTES_PER_FLOAT32),
     },
+    findings: walker.findings,
+  };
+}
+
+/** A model the engine does not walk (too deep or too large): its input, the finding, and unknowns. */
+function unanalysed(model: ModelNode, shape: Shape, walker: ModelWalker): ModelAnalysis {
+  return {
+    kind: 'model',
+    name: model.name,
+    root: model,
+    input: shape,
+    output: null,
+    layers: walker.reports,
+    params: { trainable: null, nonTrainable: null, aux: null },
+    macs: null,
+    auxMacs: null,
+    receptiveField: null,
+    memory: { paramBytes: null, activationBytesPerSample: null, trainingStateBytes: null },
     findings: walker.findings,
   };
 }

@@ -7,7 +7,7 @@
  * renumber one; add new ones at the end.
  */
 import type { Num, Shape } from '../ir';
-import { formatShape } from './format';
+import { formatCount, formatList, formatShape, shortenText } from './format';
 import type { Severity } from './types';
 
 export const FINDING_CODES = {
@@ -45,6 +45,10 @@ export const FINDING_CODES = {
   poolPaddingTooLarge: { code: 'CL1016', severity: 'error' },
   /** A stride larger than the kernel never reads some rows at all. */
   strideSkipsInput: { code: 'CL1017', severity: 'info' },
+  /** Containers nest deeper than the engine analyses (MAX_NESTING_DEPTH); the model is not analysed. */
+  nestingTooDeep: { code: 'CL1018', severity: 'error' },
+  /** More layers, counting a reused layer once per use, than the engine analyses (MAX_LAYER_REPORTS). */
+  tooManyLayers: { code: 'CL1019', severity: 'error' },
 } as const satisfies Record<string, { code: string; severity: Severity }>;
 
 export type FindingKind = keyof typeof FINDING_CODES;
@@ -91,7 +95,7 @@ export const messages = {
 
   reshapeCount(input: Shape | null, received: number, target: Shape): string {
     return (
-      `reshape(${target.map((dim) => (dim === null ? '?' : dim)).join(', ')}) cannot hold ${formatShape(input)} ` +
+      `reshape(${formatList(target.map((dim) => (dim === null ? '?' : dim)))}) cannot hold ${formatShape(input)} ` +
       `(${received.toLocaleString('en-US')} elements per sample). Choose dimensions whose product is ${received.toLocaleString('en-US')}, or use -1 for one of them.`
     );
   },
@@ -117,7 +121,7 @@ export const messages = {
   },
 
   invalidValue(layer: string, argument: string, expected: string, received: unknown): string {
-    return `Invalid value for \`${argument}\` of ${layer}. Expected ${expected}. Received ${argument}=${String(received)}.`;
+    return `Invalid value for \`${argument}\` of ${layer}. Expected ${expected}. Received ${argument}=${shortenText(String(received))}.`;
   },
 
   expectsImage(layer: string, input: Shape | null, fix: string): string {
@@ -125,7 +129,7 @@ export const messages = {
   },
 
   duplicateName(name: string): string {
-    return `Two layers are named '${name}'. Layer names must be unique within a model; rename one.`;
+    return `Two layers are named '${shortenText(name)}'. Layer names must be unique within a model; rename one.`;
   },
 
   branchJumpsDiffer(where: string, jumps: string): string {
@@ -143,5 +147,21 @@ export const messages = {
   strideSkipsInput(layer: string, stride: number, kernel: number, axes: readonly number[]): string {
     const what = axes.map(axisName).join(' and ');
     return `${layer} has stride ${stride} larger than its kernel ${kernel}: ${stride - kernel} of every ${stride} ${what} are never read. Use a stride ≤ kernel unless that is intended.`;
+  },
+
+  nestingTooDeep(layer: string, limit: number): string {
+    return (
+      `${layer} sits ${formatCount(limit)} containers deep and nests more inside it: ConvLens analyses layers nested up to ` +
+      `${formatCount(limit)} levels (sequential, residual, concat and aux inside one another), so this model is not analysed. ` +
+      'Nest fewer levels: splice a list of layers into one sequential(...) instead of wrapping each in its own.'
+    );
+  },
+
+  tooManyLayers(limit: number): string {
+    return (
+      `This model has more than ${formatCount(limit)} layers, counting a layer object used in several places once per use, ` +
+      `so it is not analysed. Build fewer layers, or build each block anew instead of nesting one object in itself repeatedly ` +
+      '(sequential(s, s) doubles the layers each time).'
+    );
   },
 } satisfies Record<FindingKind, (...args: never[]) => string>;

@@ -7,12 +7,17 @@ function formatDim(dim: Num): string {
   return dim === null ? '?' : String(dim);
 }
 
+/** Dimensions shown of a shape of higher rank (`input(...dims)` takes any number of them). */
+const MAX_SHOWN_DIMS = 8;
+
 /**
  * `6@28×28` for images, `120` for vectors, `[a,b]` for other ranks; `?` marks an unknown
- * dimension and a wholly unknown shape.
+ * dimension and a wholly unknown shape. A shape of more than 8 dimensions shows its first
+ * 8 and how many there are, so a hostile `input(...Array(100_000).fill(1))` stays short.
  */
 export function formatShape(shape: Shape | null, format: ShapeFormat = 'C@HxW'): string {
   if (shape === null) return '?';
+  if (shape.length > MAX_SHOWN_DIMS) return `[${shape.slice(0, MAX_SHOWN_DIMS).map(formatDim).join(',')},… ${formatCount(shape.length)} dims]`;
   const dims = shape.map(formatDim);
   if (format === 'CHW') return `[${dims.join(',')}]`;
   if (format === 'HWC') {
@@ -28,6 +33,31 @@ export function formatShape(shape: Shape | null, format: ShapeFormat = 'C@HxW'):
   }
   if (dims.length === 1) return dims[0] ?? '?';
   return `[${dims.join(',')}]`;
+}
+
+/** Up to this many characters of a user's text (a layer or model name) are shown as they are. */
+export const MAX_DISPLAY_TEXT_LENGTH = 64;
+/** How much of a longer text is shown before `…`. */
+const SHORTENED_TEXT_PREFIX = 40;
+
+/**
+ * A user's text as hovers, messages and tables show it: unchanged up to 64 characters,
+ * else its first 40, `…` and its length (`aaaa…(32,000,000 characters)`), so that a name
+ * built by doubling a string cannot make a hover of hundreds of megabytes. The IR keeps
+ * the text itself.
+ */
+export function shortenText(text: string): string {
+  if (text.length <= MAX_DISPLAY_TEXT_LENGTH) return text;
+  // Never split a surrogate pair (an emoji) in two.
+  const code = text.charCodeAt(SHORTENED_TEXT_PREFIX - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? SHORTENED_TEXT_PREFIX - 1 : SHORTENED_TEXT_PREFIX;
+  return `${text.slice(0, end)}…(${formatCount(text.length)} characters)`;
+}
+
+/** `a, b, c` for a few items; the first 8 and how many there are for more (reshape's dims). */
+export function formatList(items: readonly unknown[], separator = ', '): string {
+  if (items.length <= MAX_SHOWN_DIMS) return items.map(String).join(separator);
+  return `${items.slice(0, MAX_SHOWN_DIMS).map(String).join(separator)}${separator}… ${formatCount(items.length)} in all`;
 }
 
 // NOTE: one formatter for every count. `Number.prototype.toLocaleString` builds a new

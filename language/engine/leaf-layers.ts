@@ -4,7 +4,7 @@
  * analyze.ts; this file knows one layer at a time.
  */
 import type { ContainerNode, LayerNode, Num, Pair, Shape } from '../ir';
-import { formatCount } from './format';
+import { formatCount, formatList, shortenText } from './format';
 import { type FindingKind, messages } from './findings';
 import {
   type AxisField,
@@ -18,7 +18,7 @@ import {
 } from './receptive-field';
 import { type AxisResult, slideWindow, transposeWindow } from './spatial-window';
 import type { ParamCount, ReceptiveField } from './types';
-import { isNonNegativeInteger, isPositiveInteger, product, sum, whenKnown } from './unknown-arithmetic';
+import { isNonNegativeInteger, isPositiveInteger, product, productOf, sum, whenKnown } from './unknown-arithmetic';
 
 export type LeafNode = Exclude<LayerNode, ContainerNode>;
 
@@ -44,7 +44,7 @@ export function callLabel(node: LayerNode): string {
     const [height, width] = pair;
     return height === width ? String(height ?? '?') : `[${height ?? '?'}, ${width ?? '?'}]`;
   };
-  if ('name' in node && node.name !== null && node.kind !== 'aux') return `${node.kind} '${node.name}'`;
+  if ('name' in node && node.name !== null && node.kind !== 'aux') return `${node.kind} '${shortenText(node.name)}'`;
   switch (node.kind) {
     case 'conv2d':
     case 'conv2dTranspose':
@@ -59,11 +59,11 @@ export function callLabel(node: LayerNode): string {
     case 'dropout':
       return `dropout(${node.rate ?? '?'})`;
     case 'reshape':
-      return `reshape(${node.shape.map((dim) => dim ?? '?').join(', ')})`;
+      return `reshape(${formatList(node.shape.map((dim) => dim ?? '?'))})`;
     case 'upsample2d':
       return `upsample2d(${kernel(node.scale)})`;
     case 'aux':
-      return `aux('${node.name}')`;
+      return `aux('${shortenText(node.name)}')`;
     case 'unknown':
       return 'an unknown layer';
     default:
@@ -113,7 +113,7 @@ function asImage(context: LeafContext, label: string, input: Shape | null): read
     const [channels, height, width] = input;
     return [channels ?? null, height ?? null, width ?? null];
   }
-  const elements = product(...input);
+  const elements = productOf(input);
   const fix =
     elements === null
       ? 'Insert reshape(channels, height, width) before it.'
@@ -196,7 +196,7 @@ function mapAxes(field: ReceptiveField | null, f: (axis: AxisField, index: 0 | 1
 }
 
 export function elementsOf(shape: Shape | null): Num {
-  return shape === null ? null : product(...shape);
+  return shape === null ? null : productOf(shape);
 }
 
 export function evaluateLeaf(
@@ -328,7 +328,7 @@ export function evaluateLeaf(
       return { output: image === null ? null : [image[0]], params: NO_PARAMS, macs: 0, field: null };
     }
     case 'flatten':
-      return { output: input === null ? [null] : [product(...input)], params: NO_PARAMS, macs: 0, field: null };
+      return { output: input === null ? [null] : [productOf(input)], params: NO_PARAMS, macs: 0, field: null };
     case 'reshape':
       return { output: reshapeOutput(node.shape, input, label, context), params: NO_PARAMS, macs: 0, field: null };
     case 'zeroPad2d': {
@@ -430,12 +430,12 @@ function withFormula(trainable: Num, arithmetic: string): ParamCount {
 function reshapeOutput(target: Shape, input: Shape | null, label: string, context: LeafContext): Shape | null {
   const inferred = target.filter((dim) => dim === -1).length;
   if (inferred > 1) {
-    context.report('invalidValue', messages.invalidValue(label, 'dims', 'at most one -1', target.join(', ')));
+    context.report('invalidValue', messages.invalidValue(label, 'dims', 'at most one -1', formatList(target.map((dim) => dim ?? '?'))));
     return target.map(() => null);
   }
   const dims = target.map((dim) => (dim === -1 ? -1 : positiveInteger(context, label, 'dims', dim)));
   const received = elementsOf(input);
-  const known = product(...dims.filter((dim) => dim !== -1));
+  const known = productOf(dims.filter((dim) => dim !== -1));
   if (received === null || known === null) return dims.map((dim) => (dim === -1 ? null : dim));
   if (inferred === 1) {
     if (received % known !== 0) {

@@ -86,19 +86,44 @@ export function throughTransposed(field: AxisField, kernel: Num, stride: Num, pa
  * divide in, so the size uses the longest bin and the jump the mean bin stride in/out.
  */
 export function throughAdaptivePooling(field: AxisField, inputSize: Num, outputSize: Num): AxisField {
-  if (inputSize === null || outputSize === null || outputSize <= 0) return { size: null, jump: null, start: null };
-  let longest = 0;
-  for (let bin = 0; bin < outputSize; bin += 1) {
-    const begin = Math.floor((bin * inputSize) / outputSize);
-    const end = Math.ceil(((bin + 1) * inputSize) / outputSize);
-    longest = Math.max(longest, end - begin);
-  }
+  const longest = longestAdaptiveBin(inputSize, outputSize);
+  if (inputSize === null || outputSize === null || longest === null) return { size: null, jump: null, start: null };
   const firstBin = Math.ceil(inputSize / outputSize);
   return {
     size: whenKnown([field.size, field.jump], (r, j) => r + (longest - 1) * j),
     jump: whenKnown([field.jump], (j) => (j * inputSize) / outputSize),
     start: whenKnown([field.start, field.jump], (c, j) => c + ((firstBin - 1) / 2) * j),
   };
+}
+
+/**
+ * The longest of PyTorch's adaptive-pooling bins, in closed form (a loop over the bins
+ * would run `out` times, and `adaptiveAvgPool2d(1e20)` is valid input).
+ *
+ * Write i·in = q·out + r with 0 ≤ r < out. Bin i begins at floor(i·in/out) = q and ends at
+ * ceil((i + 1)·in/out) = q + ceil((r + in)/out), so its length is ceil((r + in)/out), which
+ * grows with r. As i runs over 0 … out − 1, r = i·in mod out takes exactly the multiples of
+ * g = gcd(in, out) below out, so the largest r is out − g and the longest bin is
+ * ceil((out − g + in)/out) = 1 + ceil((in − g)/out). E.g. in = 4, out = 3: g = 1, 1 + 1 = 2
+ * (bins 2, 2, 2); in = 5, out = 3: 1 + ceil(4/3) = 3 (bins 2, 3, 2); out = in: 1.
+ * Null unless both are positive integers (Euclid's algorithm takes O(log out) steps).
+ */
+export function longestAdaptiveBin(inputSize: Num, outputSize: Num): Num {
+  if (inputSize === null || outputSize === null) return null;
+  if (!Number.isInteger(inputSize) || !Number.isInteger(outputSize) || inputSize <= 0 || outputSize <= 0) return null;
+  return 1 + Math.ceil((inputSize - greatestCommonDivisor(inputSize, outputSize)) / outputSize);
+}
+
+/** Euclid's algorithm on integers held in doubles (`%` is exact on them). */
+function greatestCommonDivisor(a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while (y !== 0) {
+    const rest = x % y;
+    x = y;
+    y = rest;
+  }
+  return x;
 }
 
 /** Merges the fields of branches that are added or concatenated: the largest one wins. */

@@ -5,7 +5,12 @@
  */
 import type { Num } from '../ir';
 
-export function product(...values: readonly Num[]): Num {
+/**
+ * The product of a list of any length. Takes an array rather than spread arguments: a
+ * shape of 200,000 dimensions, or a model of 200,000 layers, spread into a call exceeds
+ * the engine's stack (a RangeError, never acceptable on user input).
+ */
+export function productOf(values: readonly Num[]): Num {
   let result = 1;
   for (const value of values) {
     if (value === null) return null;
@@ -14,13 +19,24 @@ export function product(...values: readonly Num[]): Num {
   return result;
 }
 
-export function sum(...values: readonly Num[]): Num {
+/** The sum of a list of any length (see productOf). */
+export function sumOf(values: readonly Num[]): Num {
   let result = 0;
   for (const value of values) {
     if (value === null) return null;
     result += value;
   }
   return result;
+}
+
+/** The product of a few operands. */
+export function product(...values: readonly Num[]): Num {
+  return productOf(values);
+}
+
+/** The sum of a few operands. */
+export function sum(...values: readonly Num[]): Num {
+  return sumOf(values);
 }
 
 /** Applies `f` when every operand is known. */

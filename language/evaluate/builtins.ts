@@ -5,7 +5,7 @@
  * real function is ever called on a value from user code except these pure ones.
  */
 import type * as ts from 'typescript';
-import { Builtin, BuiltinNamespace, isPlainObject, Unknown, type Value } from './values';
+import { Builtin, BuiltinNamespace, describeValue, isPlainObject, Unknown, type Value } from './values';
 
 /** What built-ins need from the interpreter: calling user callbacks and counting work. */
 export interface Invoker {
@@ -135,8 +135,8 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
     });
     return unknown ?? array;
   });
-  const simple = (name: string, f: (array: readonly Value[], args: readonly Value[]) => Value): void =>
-    define(name, (array, args) => firstUnknown(args) ?? f(array, args));
+  const simple = (name: string, f: (array: readonly Value[], args: readonly Value[], site: ts.Node) => Value): void =>
+    define(name, (array, args, site) => firstUnknown(args) ?? f(array, args, site));
   simple('slice', (array, args) => array.slice(args[0] as number | undefined, args[1] as number | undefined));
   simple('concat', (array, args) => array.concat(...args.map((arg) => (Array.isArray(arg) ? (arg as Value[]) : [arg]))));
   simple('entries', (array) => array.map((item, index) => [index, item]));
@@ -146,8 +146,23 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
   simple('indexOf', (array, args) => array.indexOf(args[0]));
   simple('lastIndexOf', (array, args) => array.lastIndexOf(args[0]));
   simple('at', (array, args) => array.at(args[0] as number));
-  simple('join', (array, args) => array.map((item) => (item === undefined || item === null ? '' : String(item))).join((args[0] as string | undefined) ?? ','));
-  simple('flat', (array, args) => (array as unknown[]).flat((args[0] as number | undefined) ?? 1) as Value[]);
+  // JavaScript's own join and flat visit a nested array once per place it sits in, so an
+  // array nested in itself n times over (`a = [a, a]`) costs 2^n: both are bounded here.
+  simple('join', (array, args, site) => {
+    const separator = args[0] === undefined ? ',' : stringOf(args[0], invoker, site);
+    if (separator instanceof Unknown) return separator;
+    const pieces: string[] = [];
+    let length = 0;
+    for (const item of array) {
+      const piece = item === undefined || item === null ? '' : stringOf(item, invoker, site);
+      if (piece instanceof Unknown) return piece;
+      length += piece.length + separator.length;
+      if (length > MAX_STRING_LENGTH + separator.length) return tooLongString('join', length, site);
+      pieces.push(piece);
+    }
+    return pieces.join(separator);
+  });
+  simple('flat', (array, args, site) => flatten(array, args[0] === undefined ? 1 : Number(args[0]), invoker, site));
   simple('fill', (array, args) => {
     if (Object.isFrozen(array)) return new Unknown('fill: the array is frozen (an IR list)', undefined);
     return (array as Value[]).fill(args[0], args[1] as number | undefined, args[2] as number | undefined);
@@ -155,8 +170,140 @@ export function createArrayMethods(invoker: Invoker): ReadonlyMap<string, Builti
   return methods;
 }
 
-/** The longest string `repeat`, `padStart` and `padEnd` make (`'x'.repeat(4e8)` would allocate 400 MB). */
-const MAX_STRING_LENGTH = 1_000_000;
+/**
+ * The longest string the evaluator makes, by any means: `repeat`, `padStart` and `padEnd`
+ * are refused before they allocate (`'x'.repeat(4e8)` would take 400 MB), and `+`, template
+ * strings and every other built-in's result are refused after (doubling a string 25 times
+ * makes 32 million characters, cheaply, until a hover shows it). A million characters is far
+ * more than any name or label in a model file.
+ */
+export const MAX_STRING_LENGTH = 1_000_000;
+
+/** The unknown for a string over MAX_STRING_LENGTH: what made it and how long it is. */
+export function tooLongString(what: string, length: number, site: ts.Node | undefined): Unknown {
+  return new Unknown(
+    `${what} makes a string of ${length.toLocaleString('en-US')} characters, more than the ${MAX_STRING_LENGTH.toLocaleString('en-US')} that are evaluated`,
+    site,
+  );
+}
+
+/**
+ * `String(value)` as JavaScript computes it, without JavaScript's own cost: an array is
+ * joined by walking it here, iteratively, one step per item charged to the budget and the
+ * result refused past MAX_STRING_LENGTH, because the native join visits a nested array once
+ * per place it sits in (`a = [a, a]` ten times over costs 2^10, sixty times over never
+ * ends). A cyclic array joins to '' where it repeats, as in JavaScript. Anything else is
+ * converted natively, which can throw (`{ toString: 1 }`): that is an unknown.
+ */
+export function stringOf(value: Value, invoker: Invoker, site: ts.Node): string | Unknown {
+  if (!Array.isArray(value)) {
+    try {
+      return String(value);
+    } catch (error) {
+      return new Unknown(`cannot convert ${describeValue(value)} to a string: ${error instanceof Error ? error.message : String(error)}`, site);
+    }
+  }
+  const stack: { readonly items: readonly Value[]; index: number }[] = [{ items: value as readonly Value[], index: 0 }];
+  const joining = new Set<readonly Value[]>([value as readonly Value[]]);
+  let text = '';
+  let uncharged = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.items.length) {
+      joining.delete(top.items);
+      stack.pop();
+      continue;
+    }
+    const index = top.index;
+    top.index += 1;
+    if (index > 0) text += ',';
+    uncharged += 1;
+    if (uncharged >= CHARGE_BATCH) {
+      invoker.charge(uncharged, site);
+      uncharged = 0;
+    }
+    const item = top.items[index];
+    if (Array.isArray(item)) {
+      if (!joining.has(item)) {
+        joining.add(item);
+        stack.push({ items: item as readonly Value[], index: 0 });
+      }
+    } else if (item !== undefined && item !== null) {
+      try {
+        text += String(item);
+      } catch (error) {
+        return new Unknown(`cannot convert ${describeValue(item)} to a string: ${error instanceof Error ? error.message : String(error)}`, site);
+      }
+    }
+    if (text.length > MAX_STRING_LENGTH) return tooLongString('converting an array to a string', text.length, site);
+  }
+  invoker.charge(uncharged, site);
+  return text;
+}
+
+/** Items visited between two charges to the budget in the walks of this file. */
+const CHARGE_BATCH = 1024;
+
+/** `array.flat(depth)`, iteratively, charged per item and refused past MAX_ARRAY_LENGTH items. */
+function flatten(array: readonly Value[], depth: number, invoker: Invoker, site: ts.Node): Value {
+  const result: Value[] = [];
+  const levels = Number.isNaN(depth) ? 0 : Math.trunc(depth);
+  const stack: { readonly items: readonly Value[]; index: number; readonly depth: number }[] = [{ items: array, index: 0, depth: levels }];
+  let uncharged = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const index = top.index;
+    top.index += 1;
+    uncharged += 1;
+    if (uncharged >= CHARGE_BATCH) {
+      invoker.charge(uncharged, site);
+      uncharged = 0;
+    }
+    // Holes are skipped, as flat skips them.
+    if (!(index in top.items)) continue;
+    const item = top.items[index];
+    if (Array.isArray(item) && top.depth >= 1) stack.push({ items: item as readonly Value[], index: 0, depth: top.depth - 1 });
+    else result.push(item);
+    if (result.length > MAX_ARRAY_LENGTH) return new Unknown(`flat: an array of more than ${MAX_ARRAY_LENGTH} elements is too large to evaluate`, site);
+  }
+  invoker.charge(uncharged, site);
+  return result;
+}
+
+/**
+ * Whether JSON.stringify can serialise `value` within MAX_STRING_LENGTH items: plain data
+ * only (the evaluator's functions and unknowns are not data), walked once per place each
+ * part sits in, as JSON.stringify walks it, charged to the budget.
+ */
+function checkSerialisable(value: Value, invoker: Invoker, site: ts.Node): Unknown | undefined {
+  const pending: Value[] = [value];
+  let visited = 0;
+  let uncharged = 0;
+  while (pending.length > 0) {
+    const item = pending.pop();
+    visited += 1;
+    uncharged += 1;
+    if (uncharged >= CHARGE_BATCH) {
+      invoker.charge(uncharged, site);
+      uncharged = 0;
+    }
+    if (visited > MAX_STRING_LENGTH) return new Unknown(`JSON.stringify: the value has more than ${MAX_STRING_LENGTH.toLocaleString('en-US')} parts to serialise`, site);
+    if (item === null || typeof item !== 'object') continue;
+    if (Array.isArray(item)) {
+      for (const inner of item as readonly Value[]) pending.push(inner);
+    } else if (isPlainObject(item)) {
+      for (const inner of Object.values(item)) pending.push(inner);
+    } else {
+      return new Unknown(`JSON.stringify: ${describeValue(item)} is not data that can be serialised statically`, site);
+    }
+  }
+  invoker.charge(uncharged, site);
+  return undefined;
+}
 
 /** The length of the string a method makes, where it can grow beyond its inputs. */
 function resultLength(name: string, receiver: Value, args: readonly Value[]): number {
@@ -265,12 +412,16 @@ export function createGlobals(invoker: Invoker): ReadonlyMap<string, Value> {
         ['entries', pure('Object.entries', (_receiver, args) => (isPlainObject(args[0]) ? Object.entries(args[0]) : []))],
         [
           'fromEntries',
-          pure('Object.fromEntries', (_receiver, args) => {
+          new Builtin('Object.fromEntries', (_receiver, args, site) => {
             const entries = args[0];
-            if (!Array.isArray(entries)) return new Unknown('Object.fromEntries: not an array of entries', undefined);
+            if (entries instanceof Unknown) return entries;
+            if (!Array.isArray(entries)) return new Unknown('Object.fromEntries: not an array of entries', site);
             const result: { [key: string]: Value } = {};
             for (const entry of entries as Value[]) {
-              if (Array.isArray(entry)) result[String(entry[0])] = entry[1] as Value;
+              if (!Array.isArray(entry)) continue;
+              const key = stringOf(entry[0], invoker, site);
+              if (key instanceof Unknown) return key;
+              result[key] = entry[1] as Value;
             }
             return result;
           }),
@@ -310,7 +461,19 @@ export function createGlobals(invoker: Invoker): ReadonlyMap<string, Value> {
   globals.set('console', new BuiltinNamespace('console', new Map<string, Value>([['log', ignore], ['warn', ignore], ['error', ignore], ['info', ignore]])));
   globals.set(
     'JSON',
-    new BuiltinNamespace('JSON', new Map<string, Value>([['stringify', pure('JSON.stringify', (_receiver, args) => JSON.stringify(args[0]))]])),
+    new BuiltinNamespace(
+      'JSON',
+      new Map<string, Value>([
+        [
+          'stringify',
+          new Builtin('JSON.stringify', (_receiver, args, site) => {
+            const value = args[0];
+            if (value instanceof Unknown) return value;
+            return checkSerialisable(value, invoker, site) ?? (JSON.stringify(value) as Value);
+          }),
+        ],
+      ]),
+    ),
   );
   return globals;
 }

@@ -9,7 +9,7 @@
  */
 import * as dsl from '../dsl/index';
 import type { LayerNode, UnknownNode } from '../ir/index';
-import { describeValue, isPlainObject, Unknown, type Value } from './values';
+import { describeValue, isPlainObject, shortText, Unknown, type Value } from './values';
 
 /** The role of each positional argument; `rest` applies to every argument after the listed ones. */
 interface Signature {
@@ -103,13 +103,20 @@ class ArgumentTranslator {
     return layer;
   }
 
-  /** A number, pair, string or switch: unknown parts become null. */
-  value(value: Value): Value {
+  /**
+   * A number, pair, string or switch: unknown parts become null. A list (a pair, the dims
+   * of input or reshape) holds numbers; a list inside it is not a value any factory takes,
+   * and following it could visit a nested array once per place each part sits in.
+   */
+  value(value: Value, inList = false): Value {
     if (value instanceof Unknown) {
       this.unknowns.push(value);
       return null;
     }
-    if (Array.isArray(value)) return (value as Value[]).map((item) => this.value(item));
+    if (Array.isArray(value)) {
+      if (inList) return this.value(new Unknown('expected a number here, got an array inside a list', undefined));
+      return (value as Value[]).map((item) => this.value(item, true));
+    }
     if (value === null || value === undefined || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
     // A layer where a number belongs: a half-typed `conv2d(6,` swallows the layers typed after it.
     return this.value(new Unknown(`expected a number here, got ${describe(value)}`, undefined));
@@ -146,7 +153,13 @@ class ArgumentTranslator {
     }
     const translated: { [key: string]: Value } = {};
     for (const [key, item] of Object.entries(value)) {
-      translated[key] = layerNames.includes(key) ? this.layers(item) : this.value(item);
+      // A name is a string (the engine shows it, the runtime names weights with it).
+      const notAName = key === 'name' && item !== undefined && item !== null && typeof item !== 'string' && !(item instanceof Unknown);
+      translated[key] = layerNames.includes(key)
+        ? this.layers(item)
+        : notAName
+          ? this.value(new Unknown(`a name must be a string, got ${describe(item)}`, undefined))
+          : this.value(item);
     }
     for (const key of layerNames) {
       if (translated[key] === undefined) translated[key] = this.layer(new Unknown(`no ${key} was given`, undefined));
@@ -168,7 +181,7 @@ function describe(value: Value): string {
   if (value === null || value === undefined) return String(value);
   if (isLayerNode(value)) return `a ${value.kind} layer`;
   if (typeof value === 'object' || typeof value === 'function') return describeValue(value);
-  return `the ${typeof value} ${JSON.stringify(value)}`;
+  return `the ${typeof value} ${typeof value === 'string' ? JSON.stringify(shortText(value)) : JSON.stringify(value)}`;
 }
 
 /**

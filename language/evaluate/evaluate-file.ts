@@ -28,9 +28,17 @@ export interface FileEvaluation {
   /** Exports that are typed as a model or GAN but could not be evaluated. */
   readonly unresolved: readonly UnresolvedExport[];
   readonly record: EvaluationRecord;
+  /**
+   * Why the evaluation was given up as a whole: its time budget (EvaluationLimits.timeBudgetMs)
+   * ran out. Roots and unresolved exports are then empty, and an editor shows TypeScript's
+   * own answers. Cached like any evaluation, so one version of the program is not
+   * evaluated again on every request.
+   */
+  readonly abandoned?: Unknown;
 }
 
-const cache = new WeakMap<ts.Program, Map<string, FileEvaluation>>();
+/** Per program, per file, per limits object (the editor's and the CLI's limits are constants). */
+const cache = new WeakMap<ts.Program, Map<string, Map<EvaluationLimits, FileEvaluation>>>();
 
 /**
  * Evaluates `sourceFile` of `program`. Results are cached per program (a program is one
@@ -48,13 +56,23 @@ export function evaluateFile(
     perProgram = new Map();
     cache.set(program, perProgram);
   }
-  const cached = perProgram.get(sourceFile.fileName);
-  if (cached !== undefined && cached.sourceFile === sourceFile && limits === DEFAULT_LIMITS) return cached;
+  let perFile = perProgram.get(sourceFile.fileName);
+  if (perFile === undefined || [...perFile.values()].some((cached) => cached.sourceFile !== sourceFile)) {
+    perFile = new Map();
+    perProgram.set(sourceFile.fileName, perFile);
+  }
+  const cached = perFile.get(limits);
+  if (cached !== undefined) return cached;
 
   const checker = program.getTypeChecker();
   const interpreter = new Interpreter(tsModule, program, checker, limits);
   const scope = interpreter.evaluateModule(sourceFile);
   const record = interpreter.record;
+  if (interpreter.timedOut !== undefined) {
+    const abandoned: FileEvaluation = { sourceFile, roots: [], unresolved: [], record, abandoned: interpreter.timedOut };
+    perFile.set(limits, abandoned);
+    return abandoned;
+  }
 
   // Only what a DSL call returned is a model: an object literal shaped like one is not IR.
   const isEvaluatedRoot = (value: unknown): value is RootNode => isRootNode(value) && record.createdBy.has(value);
@@ -92,7 +110,7 @@ export function evaluateFile(
   }
 
   const evaluation: FileEvaluation = { sourceFile, roots, unresolved, record };
-  if (limits === DEFAULT_LIMITS) perProgram.set(sourceFile.fileName, evaluation);
+  perFile.set(limits, evaluation);
   return evaluation;
 }
 
@@ -120,14 +138,18 @@ function isTypedAsRoot(tsModule: typeof import('typescript'), checker: ts.TypeCh
  * on one of its objects, or an unknown layer's own (with the call that stands for it).
  */
 export function firstUnknown(root: RootNode, record: EvaluationRecord): Unknown | undefined {
-  const visit = (node: AnyNode): Unknown | undefined => {
+  // Pre-order with an explicit stack (a tree may nest deeper than recursion goes), each
+  // object once: a subtree seen before held no reason, and a layer object reused in 2^n
+  // places (`s = sequential(s, s)`) must not cost 2^n.
+  const seen = new Set<AnyNode>();
+  const pending: AnyNode[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (seen.has(node)) continue;
+    seen.add(node);
     const own = record.unknownReasons.get(node)?.[0] ?? (node.kind === 'unknown' ? new Unknown(node.reason, record.createdBy.get(node)) : undefined);
     if (own !== undefined) return own;
-    for (const child of childrenOf(node)) {
-      const found = visit(child);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(root);
+    const children = childrenOf(node);
+    for (let index = children.length - 1; index >= 0; index -= 1) pending.push(children[index]!);
+  }
+  return undefined;
 }

@@ -10,7 +10,17 @@
  * unknown rather than a hang.
  */
 import type * as ts from 'typescript';
-import { createArrayMethods, createGlobals, type Invoker, MAX_ARRAY_LENGTH, NUMBER_METHODS, STRING_METHODS } from './builtins';
+import {
+  createArrayMethods,
+  createGlobals,
+  type Invoker,
+  MAX_ARRAY_LENGTH,
+  MAX_STRING_LENGTH,
+  NUMBER_METHODS,
+  STRING_METHODS,
+  stringOf,
+  tooLongString,
+} from './builtins';
 import { isRootNode } from '../ir/index';
 import { callDslFactory, DSL_FACTORY_NAMES, isLayerNode } from './dsl-bridge';
 import { Environment } from './environment';
@@ -24,6 +34,7 @@ import {
   DslNamespace,
   isCallable,
   isPlainObject,
+  shortText,
   Unknown,
   UnknownControlFlow,
   type Value,
@@ -34,9 +45,50 @@ export interface EvaluationLimits {
   readonly stepBudget: number;
   /** Nested user-function calls. */
   readonly maxCallDepth: number;
+  /**
+   * Expressions and statements being evaluated inside one another, across calls
+   * (DEFAULT_NESTING_DEPTH when absent). Deeper code is an unknown that says so.
+   */
+  readonly maxNestingDepth?: number;
+  /**
+   * Wall-clock milliseconds the evaluation of one file may take; past them it stops, like a
+   * spent step budget, and the evaluation is `abandoned` (FileEvaluation). Absent: no time
+   * limit, so `convlens check` answers the same on every machine; the editor sets one.
+   */
+  readonly timeBudgetMs?: number;
 }
 
-export const DEFAULT_LIMITS: EvaluationLimits = { stepBudget: 1_000_000, maxCallDepth: 200 };
+/**
+ * Expressions and statements nested inside one another. Hand-written code nests a few
+ * dozen levels; TypeScript's own parser gives up at around 700 nested calls on Node's
+ * default stack, so a thousand lets everything it parses evaluate while recursion through
+ * user functions (200 calls deep at most) still ends well before the evaluator's own frames
+ * (about 4 per level, 10 where a built-in such as map calls back) would exhaust the stack.
+ * Deeper code becomes an unknown saying so, never a RangeError.
+ */
+export const DEFAULT_NESTING_DEPTH = 1_000;
+
+export const DEFAULT_LIMITS: EvaluationLimits = { stepBudget: 1_000_000, maxCallDepth: 200, maxNestingDepth: DEFAULT_NESTING_DEPTH };
+
+/** Steps between two looks at the clock when there is a time budget (a look costs ~25 ns). */
+const CLOCK_CHECK_INTERVAL = 1_024;
+
+/**
+ * Built-ins that never convert an array argument to a string or a number. Every other
+ * built-in may (`Math.max(xs)`, `'a'.concat(xs)`, `xs.slice(ys)`), and JavaScript's
+ * conversion joins a nested array once per place each part sits in, so callBuiltin walks
+ * such an argument first (stringOf), charged and bounded.
+ */
+const NON_CONVERTING_BUILTINS: ReadonlySet<string> = new Set([
+  'Array.isArray', 'Number.isInteger', 'Number.isFinite', 'Number.isNaN', 'Object.keys', 'Object.values', 'Object.entries',
+  'Object.assign', 'Object.freeze', 'Object.fromEntries', 'Array.from', 'Array.of', 'Array', 'JSON.stringify', 'console', 'Math.random',
+]);
+
+/** Array methods (read off an array) that never convert their arguments. */
+const NON_CONVERTING_ARRAY_METHODS: ReadonlySet<string> = new Set([
+  'push', 'pop', 'unshift', 'reverse', 'sort', 'map', 'forEach', 'flatMap', 'filter', 'some', 'every', 'find', 'findIndex',
+  'reduce', 'concat', 'entries', 'keys', 'values',
+]);
 
 /** `language/dsl/index.ts` in this repository, `…/convlens/dist/language/dsl/index.d.ts` in a user's project. */
 const DSL_FILE = /[\\/]language[\\/]dsl[\\/]index\.(?:d\.)?ts$/;
@@ -77,7 +129,16 @@ export interface EvaluationRecord {
 export class Interpreter implements Invoker {
   private steps = 0;
   private depth = 0;
+  /** Expressions and statements being evaluated right now, one inside another. */
+  private nesting = 0;
+  private readonly maxNesting: number;
+  /** Date.now() past which the evaluation stops; undefined without a time budget. */
+  private readonly deadline: number | undefined;
+  private readonly started = Date.now();
+  private nextClockCheck = CLOCK_CHECK_INTERVAL;
   private aborted: Unknown | undefined;
+  /** Set when the time budget ran out: the evaluation is abandoned as a whole. */
+  timedOut: Unknown | undefined;
   private readonly modules = new Map<ts.SourceFile, ModuleState>();
   private readonly symbols = new Map<ts.Node, ts.Symbol | undefined>();
   private readonly referencesByScope = new Map<ts.Node, Map<string, ts.Symbol | undefined>>();
@@ -107,6 +168,8 @@ export class Interpreter implements Invoker {
     this.arrayMethods = createArrayMethods(this);
     this.globals = createGlobals(this);
     this.operators = createOperatorTables(this.ts);
+    this.maxNesting = limits.maxNestingDepth ?? DEFAULT_NESTING_DEPTH;
+    this.deadline = limits.timeBudgetMs === undefined ? undefined : this.started + limits.timeBudgetMs;
   }
 
   // ── budget ──────────────────────────────────────────────────────────────────────────
@@ -114,6 +177,21 @@ export class Interpreter implements Invoker {
   charge(count: number, site: ts.Node): void {
     this.steps += count;
     if (this.aborted !== undefined) throw new BudgetExceeded(this.aborted.reason);
+    if (this.deadline !== undefined && this.steps >= this.nextClockCheck) {
+      // A cooperative deadline: the clock is read every CLOCK_CHECK_INTERVAL steps, so a slow
+      // evaluation is abandoned where it stands rather than finished and then discarded.
+      this.nextClockCheck = this.steps + CLOCK_CHECK_INTERVAL;
+      const now = Date.now();
+      if (now > this.deadline) {
+        this.aborted = new Unknown(
+          `evaluation stopped after ${(now - this.started).toLocaleString('en-US')} ms, over its time budget of ${(this.limits.timeBudgetMs ?? 0).toLocaleString('en-US')} ms`,
+          site,
+        );
+        this.timedOut = this.aborted;
+        this.record.problems.push(this.aborted);
+        throw new BudgetExceeded(this.aborted.reason);
+      }
+    }
     if (this.steps > this.limits.stepBudget) {
       this.aborted = new Unknown(
         `evaluation stopped after ${this.limits.stepBudget.toLocaleString('en-US')} steps (a loop that never ends, or a very large computation)`,
@@ -454,6 +532,31 @@ export class Interpreter implements Invoker {
 
   private executeStatement(statement: ts.Statement, scope: Environment): Completion {
     this.charge(1, statement);
+    this.enterNesting(statement);
+    try {
+      return this.executeStatementHere(statement, scope);
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  /**
+   * One more level of code inside the code being evaluated; past maxNestingDepth the code
+   * around it stops (an unknown with the reason, as for code that throws).
+   */
+  private enterNesting(site: ts.Node): void {
+    if (this.nesting >= this.maxNesting) {
+      throw new UnknownControlFlow(
+        new Unknown(
+          `the code nests more than ${this.maxNesting.toLocaleString('en-US')} levels deep (expressions, statements and calls inside one another), too deeply to evaluate`,
+          site,
+        ),
+      );
+    }
+    this.nesting += 1;
+  }
+
+  private executeStatementHere(statement: ts.Statement, scope: Environment): Completion {
     const t = this.ts;
     if (t.isVariableStatement(statement)) {
       if (this.isAmbient(statement)) {
@@ -537,7 +640,7 @@ export class Interpreter implements Invoker {
     for (const member of declaration.members) {
       const key = this.propertyKey(member.name, scope);
       if (key instanceof Unknown) continue;
-      const value: Value = member.initializer !== undefined ? this.evaluate(member.initializer, memberScope) : typeof next === 'number' ? next : new Unknown(`enum member '${key}' follows a member that is not a number`, member);
+      const value: Value = member.initializer !== undefined ? this.evaluate(member.initializer, memberScope) : typeof next === 'number' ? next : new Unknown(`enum member '${shortText(String(key))}' follows a member that is not a number`, member);
       members[key] = value;
       const memberSymbol = this.symbolAt(member.name);
       if (memberSymbol !== undefined) memberScope.declare(memberSymbol, value);
@@ -749,6 +852,15 @@ export class Interpreter implements Invoker {
 
   evaluate(expression: ts.Expression, scope: Environment): Value {
     this.charge(1, expression);
+    this.enterNesting(expression);
+    try {
+      return this.evaluateHere(expression, scope);
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  private evaluateHere(expression: ts.Expression, scope: Environment): Value {
     const t = this.ts;
     switch (expression.kind) {
       case t.SyntaxKind.NumericLiteral:
@@ -775,9 +887,10 @@ export class Interpreter implements Invoker {
       for (const span of expression.templateSpans) {
         const value = this.evaluate(span.expression, scope);
         if (value instanceof Unknown) return value;
-        const piece = toStringSafely(value, span.expression);
+        const piece = stringOf(value, this, span.expression);
         if (piece instanceof Unknown) return piece;
         text += piece + span.literal.text;
+        if (text.length > MAX_STRING_LENGTH) return tooLongString('this template string', text.length, expression);
       }
       return text;
     }
@@ -823,7 +936,7 @@ export class Interpreter implements Invoker {
       if (object instanceof Unknown) throw new UnknownControlFlow(object);
       if (key instanceof Unknown) throw new UnknownControlFlow(key);
       if (isPlainObject(object) && !Object.isFrozen(object) && (typeof key === 'string' || typeof key === 'number')) return delete object[key];
-      const what = typeof key === 'string' || typeof key === 'number' ? `'${key}'` : describeValue(key);
+      const what = typeof key === 'string' || typeof key === 'number' ? `'${shortText(String(key))}'` : describeValue(key);
       throw new UnknownControlFlow(new Unknown(`cannot delete ${what} of ${describeValue(object)}`, expression));
     }
     if (t.isSpreadElement(expression)) return new Unknown('a spread outside an array or call', expression);
@@ -910,7 +1023,7 @@ export class Interpreter implements Invoker {
     if (t.isComputedPropertyName(name)) {
       const key = this.evaluate(name.expression, scope);
       if (key instanceof Unknown) return key;
-      return toStringSafely(key, name);
+      return stringOf(key, this, name);
     }
     return new Unknown('unsupported property name', name);
   }
@@ -918,24 +1031,24 @@ export class Interpreter implements Invoker {
   /** Reads a property: own data of plain objects, array and string members, namespaces. */
   getProperty(target: Value, key: string | number, site: ts.Node): Value {
     if (target instanceof Unknown) return target;
-    if (target === null || target === undefined) return new Unknown(`cannot read '${key}' of ${String(target)}`, site);
+    if (target === null || target === undefined) return new Unknown(`cannot read '${shortText(String(key))}' of ${String(target)}`, site);
     if (Array.isArray(target)) {
       if (key === 'length') return target.length;
       if (typeof key === 'number' || /^\d+$/.test(key)) return (target as Value[])[Number(key)];
-      return this.arrayMethods.get(key)?.bindTo(target as Value[]) ?? new Unknown(`the array method '${key}' is not evaluated statically`, site);
+      return this.arrayMethods.get(key)?.bindTo(target as Value[]) ?? new Unknown(`the array method '${shortText(String(key))}' is not evaluated statically`, site);
     }
     if (typeof target === 'string') {
       if (key === 'length') return target.length;
       if (typeof key === 'number' || /^\d+$/.test(key)) return target[Number(key)];
-      return STRING_METHODS.get(key)?.bindTo(target) ?? new Unknown(`the string method '${key}' is not evaluated statically`, site);
+      return STRING_METHODS.get(key)?.bindTo(target) ?? new Unknown(`the string method '${shortText(String(key))}' is not evaluated statically`, site);
     }
     if (typeof target === 'number') {
-      return NUMBER_METHODS.get(String(key))?.bindTo(target) ?? new Unknown(`the number member '${key}' is not evaluated statically`, site);
+      return NUMBER_METHODS.get(String(key))?.bindTo(target) ?? new Unknown(`the number member '${shortText(String(key))}' is not evaluated statically`, site);
     }
     if (target instanceof DslNamespace) return target.names.has(String(key)) ? new DslFunction(String(key)) : undefined;
     if (target instanceof BuiltinNamespace) return target.members.get(String(key)) ?? new Unknown(`${target.name}.${key} is not evaluated statically`, site);
     if (isPlainObject(target)) return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
-    return new Unknown(`cannot read '${key}' of ${describeValue(target)}`, site);
+    return new Unknown(`cannot read '${shortText(String(key))}' of ${describeValue(target)}`, site);
   }
 
   private evaluateArguments(args: ts.NodeArray<ts.Expression>, scope: Environment): Value[] | Unknown {
@@ -1016,12 +1129,28 @@ export class Interpreter implements Invoker {
    * for this call, never an exception out of the evaluator.
    */
   private callBuiltin(builtin: Builtin, args: readonly Value[], site: ts.Node): Value {
+    // What a built-in reads costs what it holds (an array its length, a string a step per
+    // kilobyte), so a loop over `bigString.indexOf(…)` ends at the budget too.
+    const receiver = builtin.receiver;
+    let cost = typeof receiver === 'string' ? receiver.length >> 10 : 0;
+    for (const arg of args) cost += Array.isArray(arg) ? arg.length : typeof arg === 'string' ? arg.length >> 10 : 0;
+    if (cost > 0) this.charge(cost, site);
+    const converting = Array.isArray(receiver) ? !NON_CONVERTING_ARRAY_METHODS.has(builtin.name) : !NON_CONVERTING_BUILTINS.has(builtin.name);
+    if (converting) {
+      for (const arg of args) {
+        if (!Array.isArray(arg)) continue;
+        const text = stringOf(arg, this, site);
+        if (text instanceof Unknown) return text;
+      }
+    }
+    let result: Value;
     try {
-      return builtin.call(builtin.receiver, args, site);
+      result = builtin.call(receiver, args, site);
     } catch (error) {
       if (error instanceof BudgetExceeded || error instanceof UnknownControlFlow) throw error;
       return new Unknown(`${builtin.name}(…) fails with these arguments: ${error instanceof Error ? error.message : String(error)}`, site);
     }
+    return typeof result === 'string' && result.length > MAX_STRING_LENGTH ? tooLongString(`${builtin.name}(…)`, result.length, site) : result;
   }
 
   private callClosure(closure: Closure, args: readonly Value[], site: ts.Node): Value {
@@ -1058,6 +1187,10 @@ export class Interpreter implements Invoker {
   }
 
   private callDsl(name: string, args: readonly Value[], site: ts.Node, unknownSpread?: number): Value {
+    // The factories read the lists they are given (dims, layers): that costs what they hold.
+    let cost = 0;
+    for (const arg of args) if (Array.isArray(arg)) cost += arg.length;
+    if (cost > 0) this.charge(cost, site);
     const outcome = callDslFactory(name, args, unknownSpread);
     const { value } = outcome;
     if (value instanceof Unknown) return new Unknown(value.reason, site);
@@ -1100,7 +1233,7 @@ export class Interpreter implements Invoker {
     const compound = this.operators.compoundAssignments.get(operator);
     if (compound !== undefined) {
       const reference = this.reference(expression.left, scope);
-      const value = applyOperator(compound, reference.get(), this.evaluate(expression.right, scope), expression);
+      const value = applyOperator(compound, reference.get(), this.evaluate(expression.right, scope), expression, this);
       reference.set(value);
       return value;
     }
@@ -1118,7 +1251,7 @@ export class Interpreter implements Invoker {
     const left = this.evaluate(expression.left, scope);
     const right = this.evaluate(expression.right, scope);
     if (binary === undefined) return new Unknown(`the operator '${expression.operatorToken.getText()}' is not evaluated statically`, expression);
-    return applyOperator(binary, left, right, expression);
+    return applyOperator(binary, left, right, expression, this);
   }
 
   private shortCircuitTakesRight(operator: LogicalOperator, left: Value): boolean {
@@ -1212,7 +1345,7 @@ export class Interpreter implements Invoker {
       }
       const index = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : Number.NaN;
       if (!Number.isInteger(index) || index < 0 || index >= MAX_ARRAY_LENGTH) {
-        throw new UnknownControlFlow(new Unknown(`cannot assign to element '${key}' of an array`, site));
+        throw new UnknownControlFlow(new Unknown(`cannot assign to element '${shortText(String(key))}' of an array`, site));
       }
       if (index > array.length) this.charge(index - array.length, site);
       array[index] = value;
@@ -1223,7 +1356,7 @@ export class Interpreter implements Invoker {
       return;
     }
     const what = Object.isFrozen(object) && typeof object === 'object' && object !== null ? 'a ConvLens IR object, which cannot change' : describeValue(object);
-    throw new UnknownControlFlow(new Unknown(`cannot assign to '${key}' of ${what}`, site));
+    throw new UnknownControlFlow(new Unknown(`cannot assign to '${shortText(String(key))}' of ${what}`, site));
   }
 }
 
@@ -1277,19 +1410,45 @@ function createOperatorTables(t: typeof import('typescript')): OperatorTables {
 /**
  * A binary operator on known values, with JavaScript's own semantics. Operands are plain
  * data, but converting an object to a primitive can still throw (`{ toString: 1 } + ''`);
- * that is an unknown, as the code would throw when it runs.
+ * that is an unknown, as the code would throw when it runs. An array operand that the
+ * operator converts (all but `===`, `!==`, `in`, and `==` between two objects) is joined
+ * by stringOf first, which is what JavaScript's conversion gives but bounded; a string
+ * result longer than MAX_STRING_LENGTH is unknown.
  */
-function applyOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node): Value {
+function applyOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node, invoker: Invoker): Value {
   if (left instanceof Unknown) return left;
   if (right instanceof Unknown) return right;
+  let a = left;
+  let b = right;
+  if (convertsOperands(operator, left, right)) {
+    if (Array.isArray(left)) {
+      const text = stringOf(left, invoker, site);
+      if (text instanceof Unknown) return text;
+      a = text;
+    }
+    if (Array.isArray(right)) {
+      const text = stringOf(right, invoker, site);
+      if (text instanceof Unknown) return text;
+      b = text;
+    }
+  }
+  let result: Value;
   try {
-    return applyKnownOperator(operator, left, right, site);
+    result = applyKnownOperator(operator, a, b, site, invoker);
   } catch (error) {
     return new Unknown(`'${operator}' cannot be applied to ${describeValue(left)} and ${describeValue(right)}: ${error instanceof Error ? error.message : String(error)}`, site);
   }
+  return typeof result === 'string' && result.length > MAX_STRING_LENGTH ? tooLongString(`'${operator}'`, result.length, site) : result;
 }
 
-function applyKnownOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node): Value {
+/** Whether the operator converts its operands to primitives (an array to its joined string). */
+function convertsOperands(operator: BinaryOperator, left: Value, right: Value): boolean {
+  if (operator === '===' || operator === '!==' || operator === 'in') return false;
+  const isObject = (value: Value): boolean => typeof value === 'object' && value !== null;
+  return !((operator === '==' || operator === '!=') && isObject(left) && isObject(right));
+}
+
+function applyKnownOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node, invoker: Invoker): Value {
   const a = left as number;
   const b = right as number;
   switch (operator) {
@@ -1337,20 +1496,11 @@ function applyKnownOperator(operator: BinaryOperator, left: Value, right: Value,
       return a >>> b;
     case 'in':
       if (isPlainObject(right)) {
-        const key = toStringSafely(left, site);
+        const key = stringOf(left, invoker, site);
         return key instanceof Unknown ? key : Object.prototype.hasOwnProperty.call(right, key);
       }
       if (Array.isArray(right)) return typeof left === 'number' ? left >= 0 && left < right.length : left === 'length';
       return new Unknown('`in` on a non-object', site);
-  }
-}
-
-/** `String(value)` for a template string or a key, which can throw on an object whose `toString` is not a function. */
-function toStringSafely(value: Value, site: ts.Node): string | Unknown {
-  try {
-    return String(value);
-  } catch (error) {
-    return new Unknown(`cannot convert ${describeValue(value)} to a string: ${error instanceof Error ? error.message : String(error)}`, site);
   }
 }
 

@@ -16,21 +16,41 @@ export function createSiteFinder(sourceFile: ts.SourceFile, checker: ts.TypeChec
   const isHere = (node: ts.Node): boolean => node.getSourceFile() === sourceFile;
 
   // A node inside several helper results belongs to the innermost call, the one whose
-  // result holds it least deep (`wrap(block(4))`: block's layers at `block`, wrap's own at `wrap`).
-  let viaCall: Map<object, { readonly call: ts.CallExpression; readonly depth: number }> | undefined;
-  const buildViaCall = (): Map<object, { readonly call: ts.CallExpression; readonly depth: number }> => {
-    const found = new Map<object, { readonly call: ts.CallExpression; readonly depth: number }>();
+  // result holds it least deep (`wrap(block(4))`: block's layers at `block`, wrap's own at
+  // `wrap`); between calls at the same depth, the first call. One breadth-first walk from
+  // every result at once finds that, each object once, without recursion: results of a
+  // helper called in a loop nest inside one another, and a layer object may sit in 2^n
+  // places of a tree (`s = wrap(s, s)`), so a walk per result would be quadratic or worse.
+  let viaCall: Map<object, ts.CallExpression> | undefined;
+  const buildViaCall = (): Map<object, ts.CallExpression> => {
+    const found = new Map<object, ts.CallExpression>();
+    let level: object[] = [];
     for (const [call, results] of helperCalls) {
       if (!isHere(call) || isDeclaredHere(call, checker, sourceFile)) continue;
-      const visit = (node: AnyNode, depth: number): void => {
-        const site = createdBy.get(node);
-        if (site !== undefined && !isHere(site)) {
-          const current = found.get(node);
-          if (current === undefined || depth < current.depth) found.set(node, { call, depth });
+      for (const result of results) {
+        if (found.has(result)) continue;
+        found.set(result, call);
+        level.push(result);
+      }
+    }
+    // Level by level, in the order of the calls that reached the previous level, so the
+    // first call among those at the least depth claims each object.
+    while (level.length > 0) {
+      const next: object[] = [];
+      for (const node of level) {
+        const call = found.get(node)!;
+        for (const child of childrenOf(node as AnyNode)) {
+          if (found.has(child)) continue;
+          found.set(child, call);
+          next.push(child);
         }
-        for (const child of childrenOf(node)) visit(child, depth + 1);
-      };
-      for (const result of results) visit(result as AnyNode, 0);
+      }
+      level = next;
+    }
+    // Only objects made in another file are placed through a call.
+    for (const node of [...found.keys()]) {
+      const site = createdBy.get(node);
+      if (site === undefined || isHere(site)) found.delete(node);
     }
     return found;
   };
@@ -40,7 +60,7 @@ export function createSiteFinder(sourceFile: ts.SourceFile, checker: ts.TypeChec
     if (site === undefined) return undefined;
     if (isHere(site)) return site;
     viaCall ??= buildViaCall();
-    return viaCall.get(node)?.call;
+    return viaCall.get(node);
   };
 }
 

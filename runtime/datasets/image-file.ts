@@ -21,17 +21,27 @@ export function isImageFile(file: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
 }
 
+/** Decodes a PNG or JPEG; a file that is neither, or a damaged one, is an error that names `what` (the file). */
 export function decodeImage(bytes: Uint8Array, what: string): RgbaImage {
   // Decide by content, not extension: the PNG signature, else JPEG's SOI marker.
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const png = decodeOrSay(what, 'PNG', () => PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
     return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   }
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    const jpeg = decodeOrSay(what, 'JPEG', () => decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 }));
     return { width: jpeg.width, height: jpeg.height, data: jpeg.data };
   }
   throw new Error(`${what} is neither a PNG nor a JPEG image`);
+}
+
+/** The decoders' own messages ("unrecognised content at end of stream") name no file. */
+function decodeOrSay<T>(what: string, format: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new Error(`${what} is a damaged ${format} image (${error instanceof Error ? error.message : String(error)}): replace or remove it`);
+  }
 }
 
 export async function readImage(file: string, what = file): Promise<RgbaImage> {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { GanNode } from 'convlens/ir';
 import { compileGan } from '../compile';
-import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights } from '../training/checkpoint';
+import { assignWeights, readModelWeights, recoverCheckpoint } from '../training/checkpoint';
 import { fixedLatentVectors, interpolateLatents, renderSamples, SAMPLE_GRID, type GanState } from '../training/train-gan';
 import { TrainingError } from '../training/training-error';
 
@@ -42,10 +42,12 @@ export function checkInterpolation(from: number, to: number, steps: number): voi
  */
 export async function interpolateSamples(root: GanNode, directory: string, from: number, to: number, steps: number): Promise<SampleInterpolation> {
   checkInterpolation(from, to, steps);
-  if (!existsSync(directory)) throw new TrainingError(`checkpoint ${directory} does not exist: train ${root.name} first`);
-  const found = await findCheckpoint(directory);
+  // The newest complete checkpoint of the folder and the leftovers of an interrupted swap beside it (training/checkpoint.ts).
+  const recovered = await recoverCheckpoint(directory);
+  if (recovered === null && !existsSync(directory)) throw new TrainingError(`checkpoint ${directory} does not exist: train ${root.name} first`);
+  const found = recovered?.folder ?? null;
   if (found === null || !existsSync(path.join(found, 'generator', 'model.json'))) throw new TrainingError(`${directory} holds no GAN checkpoint (generator/model.json and training.json)`);
-  const state = await readCheckpointState<GanState>(found);
+  const state = recovered?.state as unknown as GanState;
   if (state.kind !== 'gan') throw new TrainingError(`${directory} is a ${String(state.kind)} checkpoint, not a GAN's`);
   if (state.model !== root.name) throw new TrainingError(`the checkpoint in ${directory} is of '${state.model}', not '${root.name}'`);
   if (typeof state.seed !== 'number' || !Number.isFinite(state.seed)) throw new TrainingError(`the checkpoint in ${directory} records no seed, so its sample grid's latent vectors are unknown`);

@@ -4,6 +4,12 @@
  * each epoch, and a final evaluation on the test split (optionally with test-time
  * averaging over mirrored images). Progress is reported as protocol events; a cancel
  * (AbortSignal) stops between batches and leaves the last checkpoint as it was.
+ *
+ * At the end of an epoch: its metrics line is appended and flushed, then its checkpoint
+ * (with the epoch, the global step and that line in training.json) is written by the
+ * swap of checkpoint.ts, then the epochEnded event goes out (metrics-log.ts says why in
+ * this order). `--resume` continues from the newest complete checkpoint wherever a crash
+ * left it (checkpoint.ts's recovery), never from an older one.
  */
 import * as path from 'node:path';
 import type { ModelNode } from 'convlens/ir';
@@ -11,19 +17,28 @@ import type { BackendChoice } from '../backend-choice';
 import { compileModel, type CompiledModel } from '../compile';
 import type { Dataset, ImageSet } from '../datasets/dataset';
 import { describeMismatch } from '../datasets/load-dataset';
-import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
+import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { shuffledIndices, toRandom } from '../seeded-random';
 import { assembleBatch, mirrorBatch, NO_AUGMENTATION, toNormalization, type Augmentation } from './batch-assembly';
-import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, setAsideCheckpoint, writeCheckpoint } from './checkpoint';
+import { assignWeights, readModelWeights, readOptimizerWeights, setAsideCheckpoint, type FoundCheckpoint } from './checkpoint';
+import { checkpointEpoch, findResumeCheckpoint, resumeMetrics, type CheckpointStage } from './epoch-checkpoint';
 import { ClassifierReplica, type EvaluationResult, type StepResult } from './classifier-replica';
 import { createDataParallelClassifier } from './data-parallel';
-import { MetricsLog } from './metrics-log';
+import { MetricsLog, type MetricsLine } from './metrics-log';
 import type { OptimizerSpec } from './optimizer-choice';
 import { TrainingError } from './training-error';
 
 export interface TrainingHooks {
   readonly onEvent: (event: TrainingEvent) => void;
   readonly signal?: AbortSignal;
+  /** Lines for people: which checkpoint a resume recovered, say. */
+  readonly log?: (line: string) => void;
+  /**
+   * Called after each stage of an epoch's checkpoint (epoch-checkpoint.ts's
+   * CHECKPOINT_STAGES) and awaited before the next: where a test stops the run as a crash
+   * would (a promise that never settles: nothing after it runs).
+   */
+  readonly onCheckpointStage?: (stage: CheckpointStage, epoch: number) => void | Promise<void>;
 }
 
 /** What `training.json` records: enough to resume, and to refuse resuming another model. */
@@ -33,6 +48,12 @@ export interface ClassifierState {
   readonly dataset: string;
   /** Completed epochs. */
   readonly epoch: number;
+  /** Optimizer steps (batches) since the run's first epoch; absent in checkpoints written before it was recorded. */
+  readonly step?: number;
+  /** The `run` of the fresh run this training began with (metrics-log.ts); absent in older checkpoints. */
+  readonly lineage?: string;
+  /** This epoch's line of metrics.jsonl, as written before the checkpoint. */
+  readonly metricsLine?: MetricsLine;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
   readonly validationAccuracy: number | null;
@@ -122,24 +143,32 @@ export async function trainClassifier(
   const trainingIndices = order.subarray(0, trainSet.count - validationCount);
   const validationIndices = order.subarray(trainSet.count - validationCount);
 
+  const batchSize = settings.batchSize;
+  const batches = Math.ceil(trainingIndices.length / batchSize);
   let startEpoch = 0;
+  let step = 0;
   let previousCheckpoint: string | null = null;
+  let lastCheckpoint: string | null = null;
   if (settings.resume) {
     if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
-    startEpoch = await resumeClassifier(checkpointDirectory, compiled, replica, root, dataset);
-  } else if (checkpointDirectory !== null) {
-    previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
+    const found = await findResumeCheckpoint(checkpointDirectory, hooks.log);
+    const state = await resumeClassifier(found, checkpointDirectory, compiled, replica, root, dataset);
+    startEpoch = state.epoch;
+    // A checkpoint from before steps were recorded: the steps its epochs took with these settings.
+    step = state.step ?? state.epoch * batches;
+    lastCheckpoint = found.folder;
+    await resumeMetrics(log, state);
+  } else {
+    if (checkpointDirectory !== null) previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
+    await log.reconcile(null);
   }
 
   const engine: ClassifierEngine =
     settings.workers > 1 ? await createDataParallelClassifier(root, replica, settings, backend) : toLocalEngine(replica);
   const normalization = toNormalization(dataset);
   const augmentation: Augmentation = { cropPadding: settings.augmentation.cropPadding, mirror: settings.augmentation.mirror };
-  const batchSize = settings.batchSize;
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
-  const batches = Math.ceil(trainingIndices.length / batchSize);
-  let lastCheckpoint: string | null = checkpointDirectory !== null && (await findCheckpoint(checkpointDirectory)) !== null ? checkpointDirectory : null;
 
   emit({
     event: 'started',
@@ -174,14 +203,15 @@ export async function trainClassifier(
         const start = batch * batchSize;
         const count = Math.min(batchSize, epochOrder.length - start);
         assembleBatch(trainSet, shape, epochOrder, start, count, normalization, augmentation, random, images, labels);
-        const step = await engine.trainBatch(images, labels, count);
-        if (!Number.isFinite(step.loss)) {
+        const result = await engine.trainBatch(images, labels, count);
+        step += 1;
+        if (!Number.isFinite(result.loss)) {
           throw new TrainingError(
-            `the loss became ${step.loss} in epoch ${epoch}, batch ${batch + 1}: training diverged. Lower the learning rate (now ${settings.learningRate}) or add batchNorm()`,
+            `the loss became ${result.loss} in epoch ${epoch}, batch ${batch + 1}: training diverged. Lower the learning rate (now ${settings.learningRate}) or add batchNorm()`,
           );
         }
-        lossSum += step.loss * count;
-        correct += step.correct;
+        lossSum += result.loss * count;
+        correct += result.correct;
         seen += count;
         const now = performance.now();
         if (now - lastReport >= PROGRESS_INTERVAL_MS || batch === batches - 1) {
@@ -198,23 +228,8 @@ export async function trainClassifier(
       const seconds = (performance.now() - started) / 1000;
       const validation = validationCount > 0 ? await evaluate(engine, trainSet, shape, validationIndices, normalization, batchSize, false, replica.classes) : null;
       validationAccuracy = validation?.accuracy ?? null;
-      if (checkpointDirectory !== null) {
-        await engine.synchronize();
-        const state: ClassifierState = {
-          kind: 'classifier',
-          model: root.name,
-          dataset: dataset.name,
-          epoch,
-          seed: settings.seed,
-          optimizer: optimizerSpec,
-          validationAccuracy,
-          normalization: { mean: dataset.mean, std: dataset.std },
-          classes: dataset.classes,
-        };
-        await writeCheckpoint(checkpointDirectory, { models: { '.': compiled.model }, optimizers: { model: replica.optimizer }, state });
-        lastCheckpoint = checkpointDirectory;
-      }
-      emit({
+      if (checkpointDirectory !== null) await engine.synchronize();
+      const ended: EpochEndedEvent = {
         event: 'epochEnded',
         epoch,
         epochs: settings.epochs,
@@ -224,8 +239,27 @@ export async function trainClassifier(
         validationAccuracy,
         seconds,
         imagesPerSecond: seen / seconds,
-        checkpoint: lastCheckpoint,
+        checkpoint: checkpointDirectory ?? lastCheckpoint,
+      };
+      const epochStep = step;
+      lastCheckpoint = await checkpointEpoch(log, hooks, checkpointDirectory, lastCheckpoint, ended, (metricsLine) => {
+        const state: ClassifierState = {
+          kind: 'classifier',
+          model: root.name,
+          dataset: dataset.name,
+          epoch,
+          step: epochStep,
+          lineage: log.lineage,
+          ...(metricsLine === null ? {} : { metricsLine }),
+          seed: settings.seed,
+          optimizer: optimizerSpec,
+          validationAccuracy,
+          normalization: { mean: dataset.mean, std: dataset.std },
+          classes: dataset.classes,
+        };
+        return { models: { '.': compiled.model }, optimizers: { model: replica.optimizer }, state };
       });
+      hooks.onEvent(ended);
     }
     const test = testSet === null ? null : await evaluate(engine, testSet, shape, Uint32Array.from({ length: testSet.count }, (_, index) => index), normalization, batchSize, settings.tta, replica.classes);
     const finished: FinishedEvent = {
@@ -296,18 +330,16 @@ export async function evaluate(
   return { loss: lossSum / Math.max(indices.length, 1), accuracy: correct / Math.max(indices.length, 1), confusion };
 }
 
-/** Loads the checkpoint into the model and optimizer; returns the epochs it had completed. */
-async function resumeClassifier(directory: string, compiled: CompiledModel, replica: ClassifierReplica, root: ModelNode, dataset: Dataset): Promise<number> {
-  const found = await findCheckpoint(directory);
-  if (found === null) throw new TrainingError(`--resume: there is no checkpoint in ${directory}`);
-  const state = await readCheckpointState<ClassifierState>(found);
+/** Loads the checkpoint `found` (recovered for `directory`) into the model and optimizer; returns its training.json. */
+async function resumeClassifier(found: FoundCheckpoint, directory: string, compiled: CompiledModel, replica: ClassifierReplica, root: ModelNode, dataset: Dataset): Promise<ClassifierState> {
+  const state = found.state as unknown as ClassifierState;
   if (state.kind !== 'classifier' || state.model !== root.name) {
     throw new TrainingError(`--resume: the checkpoint in ${directory} is of '${state.model}', not '${root.name}'`);
   }
   if (state.dataset !== dataset.name) throw new TrainingError(`--resume: the checkpoint was trained on ${state.dataset}, not ${dataset.name}`);
-  const { weights } = await readModelWeights(found);
+  const { weights } = await readModelWeights(found.folder);
   assignWeights(compiled.model, weights, `the checkpoint in ${directory}`);
-  const optimizerWeights = await readOptimizerWeights(found, 'model');
+  const optimizerWeights = await readOptimizerWeights(found.folder, 'model');
   if (optimizerWeights !== null && optimizerWeights.length > 0) await replica.optimizer.setWeights(optimizerWeights);
-  return state.epoch;
+  return state;
 }

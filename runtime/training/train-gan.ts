@@ -6,6 +6,8 @@
  * A fixed set of latent vectors, drawn once from the run's seed, renders the sample grid
  * after every epoch, so grids are comparable over time; at the end a latent interpolation
  * (straight lines between fixed vectors) shows how smoothly the generator maps latent space.
+ * Epochs end and runs resume as in train-classifier.ts: the epoch's metrics line first,
+ * then its checkpoint; `--resume` from the newest complete checkpoint wherever a crash left it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -17,12 +19,13 @@ import type { Dataset } from '../datasets/dataset';
 import { describeMismatch } from '../datasets/load-dataset';
 import { encodePng, enlarge, tileImages, toBytes, type PixelImage } from '../inspection/image-grid';
 import { toTensorShape } from '../layout';
-import type { FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
+import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { normalValues, shuffledIndices, toRandom, type Random } from '../seeded-random';
 import { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } from './batch-assembly';
-import { assignWeights, findCheckpoint, readCheckpointState, readModelWeights, readOptimizerWeights, setAsideCheckpoint, writeCheckpoint } from './checkpoint';
+import { assignWeights, readModelWeights, readOptimizerWeights, setAsideCheckpoint, type FoundCheckpoint } from './checkpoint';
+import { checkpointEpoch, findResumeCheckpoint, resumeMetrics } from './epoch-checkpoint';
 import { binaryCrossEntropy, toOutputKind } from './losses';
-import { MetricsLog } from './metrics-log';
+import { MetricsLog, type MetricsLine } from './metrics-log';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
 import { stopIfCancelled, toCheckpointDirectory, yieldToEventLoop, type TrainingHooks } from './train-classifier';
 import { TrainingError } from './training-error';
@@ -31,7 +34,14 @@ export interface GanState {
   readonly kind: 'gan';
   readonly model: string;
   readonly dataset: string;
+  /** Completed epochs. */
   readonly epoch: number;
+  /** Optimizer steps (batches) since the run's first epoch; absent in checkpoints written before it was recorded. */
+  readonly step?: number;
+  /** The `run` of the fresh run this training began with (metrics-log.ts); absent in older checkpoints. */
+  readonly lineage?: string;
+  /** This epoch's line of metrics.jsonl, as written before the checkpoint. */
+  readonly metricsLine?: MetricsLine;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
 }
@@ -146,20 +156,28 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
   const latent = gan.latent;
   const fixedLatents = fixedLatentVectors(settings.seed, latent);
 
-  let startEpoch = 0;
-  let previousCheckpoint: string | null = null;
-  if (settings.resume) {
-    if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
-    startEpoch = await resumeGan(checkpointDirectory, gan, generatorOptimizer, discriminatorOptimizer, root);
-  } else if (checkpointDirectory !== null) {
-    previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
-  }
   const batchSize = settings.batchSize;
   const batches = Math.floor(trainCount / batchSize);
   if (batches === 0) throw new TrainingError(`${dataset.name} has ${trainCount} images, fewer than one batch of ${batchSize}`);
+  let startEpoch = 0;
+  let step = 0;
+  let previousCheckpoint: string | null = null;
+  let lastCheckpoint: string | null = null;
+  if (settings.resume) {
+    if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
+    const found = await findResumeCheckpoint(checkpointDirectory, hooks.log);
+    const state = await resumeGan(found, checkpointDirectory, gan, generatorOptimizer, discriminatorOptimizer, root);
+    startEpoch = state.epoch;
+    // A checkpoint from before steps were recorded: the steps its epochs took with these settings.
+    step = state.step ?? state.epoch * batches;
+    lastCheckpoint = found.folder;
+    await resumeMetrics(log, state);
+  } else {
+    if (checkpointDirectory !== null) previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
+    await log.reconcile(null);
+  }
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
-  let lastCheckpoint: string | null = checkpointDirectory !== null && (await findCheckpoint(checkpointDirectory)) !== null ? checkpointDirectory : null;
   let lastSamples: string | null = null;
 
   emit({
@@ -179,7 +197,7 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
     previousCheckpoint,
   });
 
-  const step = createGanStep(gan, { generator: generatorOptimizer, discriminator: discriminatorOptimizer }, batchSize, images);
+  const trainStep = createGanStep(gan, { generator: generatorOptimizer, discriminator: discriminatorOptimizer }, batchSize, images);
 
   try {
     for (let epoch = startEpoch + 1; epoch <= settings.epochs; epoch += 1) {
@@ -193,7 +211,8 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
         const stopped = stopIfCancelled(hooks.signal, emit, epoch, lastCheckpoint);
         if (stopped !== null) return stopped;
         assembleBatch(dataset.train, shape, order, batch * batchSize, batchSize, SYMMETRIC_UNIT, NO_AUGMENTATION, random, images, labels);
-        const losses = await step(random);
+        const losses = await trainStep(random);
+        step += 1;
         if (!Number.isFinite(losses.discriminator) || !Number.isFinite(losses.generator)) {
           throw new TrainingError(
             `the ${Number.isFinite(losses.discriminator) ? 'generator' : 'discriminator'} loss became NaN or infinite in epoch ${epoch}, batch ${batch + 1}: training diverged. Lower the learning rate (now ${settings.learningRate})`,
@@ -229,16 +248,7 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
         await writeFile(lastSamples, png);
       }
       emit({ event: 'samplesReady', epoch, path: lastSamples, rows: SAMPLE_GRID.rows, columns: SAMPLE_GRID.columns, png: png.toString('base64') });
-      if (checkpointDirectory !== null) {
-        const state: GanState = { kind: 'gan', model: root.name, dataset: dataset.name, epoch, seed: settings.seed, optimizer: optimizerSpec };
-        await writeCheckpoint(checkpointDirectory, {
-          models: { generator: gan.generator.model, discriminator: gan.discriminator.model },
-          optimizers: { generator: generatorOptimizer, discriminator: discriminatorOptimizer },
-          state,
-        });
-        lastCheckpoint = checkpointDirectory;
-      }
-      emit({
+      const ended: EpochEndedEvent = {
         event: 'epochEnded',
         epoch,
         epochs: settings.epochs,
@@ -249,8 +259,28 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
         validationAccuracy: null,
         seconds,
         imagesPerSecond: (batches * batchSize) / seconds,
-        checkpoint: lastCheckpoint,
+        checkpoint: checkpointDirectory ?? lastCheckpoint,
+      };
+      const epochStep = step;
+      lastCheckpoint = await checkpointEpoch(log, hooks, checkpointDirectory, lastCheckpoint, ended, (metricsLine) => {
+        const state: GanState = {
+          kind: 'gan',
+          model: root.name,
+          dataset: dataset.name,
+          epoch,
+          step: epochStep,
+          lineage: log.lineage,
+          ...(metricsLine === null ? {} : { metricsLine }),
+          seed: settings.seed,
+          optimizer: optimizerSpec,
+        };
+        return {
+          models: { generator: gan.generator.model, discriminator: gan.discriminator.model },
+          optimizers: { generator: generatorOptimizer, discriminator: discriminatorOptimizer },
+          state,
+        };
       });
+      hooks.onEvent(ended);
     }
     let interpolation: string | null = null;
     if (settings.outDirectory !== null) {
@@ -280,16 +310,15 @@ export function checkGanFits(gan: CompiledGan, dataset: Dataset): void {
   }
 }
 
-async function resumeGan(directory: string, gan: CompiledGan, generatorOptimizer: tf.Optimizer, discriminatorOptimizer: tf.Optimizer, root: GanNode): Promise<number> {
-  const found = await findCheckpoint(directory);
-  if (found === null) throw new TrainingError(`--resume: there is no checkpoint in ${directory}`);
-  const state = await readCheckpointState<GanState>(found);
+/** Loads the checkpoint `found` (recovered for `directory`) into the networks and optimizers; returns its training.json. */
+async function resumeGan(found: FoundCheckpoint, directory: string, gan: CompiledGan, generatorOptimizer: tf.Optimizer, discriminatorOptimizer: tf.Optimizer, root: GanNode): Promise<GanState> {
+  const state = found.state as unknown as GanState;
   if (state.kind !== 'gan' || state.model !== root.name) throw new TrainingError(`--resume: the checkpoint in ${directory} is of '${state.model}', not '${root.name}'`);
-  assignWeights(gan.generator.model, (await readModelWeights(path.join(found, 'generator'))).weights, `the generator in ${directory}`);
-  assignWeights(gan.discriminator.model, (await readModelWeights(path.join(found, 'discriminator'))).weights, `the discriminator in ${directory}`);
-  const generatorWeights = await readOptimizerWeights(found, 'generator');
+  assignWeights(gan.generator.model, (await readModelWeights(path.join(found.folder, 'generator'))).weights, `the generator in ${directory}`);
+  assignWeights(gan.discriminator.model, (await readModelWeights(path.join(found.folder, 'discriminator'))).weights, `the discriminator in ${directory}`);
+  const generatorWeights = await readOptimizerWeights(found.folder, 'generator');
   if (generatorWeights !== null && generatorWeights.length > 0) await generatorOptimizer.setWeights(generatorWeights);
-  const discriminatorWeights = await readOptimizerWeights(found, 'discriminator');
+  const discriminatorWeights = await readOptimizerWeights(found.folder, 'discriminator');
   if (discriminatorWeights !== null && discriminatorWeights.length > 0) await discriminatorOptimizer.setWeights(discriminatorWeights);
-  return state.epoch;
+  return state;
 }

@@ -4,7 +4,7 @@
  * would: the page is `renderPanelHtml` (same CSP and nonce), served from 127.0.0.1, with a
  * stub `acquireVsCodeApi` that records posted messages and keeps `setState` in
  * sessionStorage (so a reload plays "hidden and shown again"). Tests drive it with
- * protocol messages through `window.postMessage`, as VS Code delivers them.
+ * protocol messages as MessageEvents on window, as VS Code delivers them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -153,20 +153,33 @@ export class PanelPage {
     await this.ready();
   }
 
-  /** Delivers a message the way VS Code does (a MessageEvent on window). */
+  /**
+   * Delivers messages the way VS Code does (a MessageEvent on window), dispatched at once so
+   * that the panel has taken each in before this resolves, then waits until it settles.
+   */
   async send(...messages: (HostMessage | unknown)[]): Promise<void> {
     await this.page.evaluate((list) => {
-      for (const message of list) window.postMessage(message, '*');
+      for (const message of list) window.dispatchEvent(new MessageEvent('message', { data: message }));
     }, messages);
     await this.settle();
   }
 
-  /** Lets queued messages, the next animation frames and the persist timer run. */
+  /**
+   * Waits for the panel's own word that nothing is pending — no redraw, trailing redraw or
+   * state save (`data-settled` on the body) — in two animation frames running, since a
+   * resize observed after layout may schedule one more redraw.
+   */
   async settle(): Promise<void> {
     await this.page.evaluate(
       () =>
         new Promise<void>((done) => {
-          setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 120))), 0);
+          let quietFrames = 0;
+          const check = (): void => {
+            quietFrames = document.body.dataset['settled'] === 'true' ? quietFrames + 1 : 0;
+            if (quietFrames >= 2) done();
+            else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
         }),
     );
   }

@@ -3,20 +3,21 @@
  * installed and default settings, driven in headless Chromium. Run by `npm run test:e2e`
  * (not by `npm test`); test/e2e/README.md explains the setup.
  *
- * Screenshots of the steps go to docs/screenshots/ (README's two-minute tour uses them).
+ * Screenshots of the steps go to test-results/e2e/screenshots/ (ignored by git): a test
+ * run never rewrites tracked files. `npm run screenshots` runs the suite with
+ * CONVLENS_E2E_SCREENSHOTS=docs/screenshots to renew README's two-minute tour.
  * CONVLENS_E2E_NO_VSIX=1 runs plain VS Code: only the harness's own check runs.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Editor, REPO_ROOT, canvasPixels, findVsix } from './code-server';
 import { BROKEN_MODEL, FIXED_MODEL, makeWorkspace, type Workspace } from './workspace';
 
-/** The README's screenshots (committed: keep them small). */
-const SCREENSHOTS = process.env['CONVLENS_E2E_SCREENSHOTS'] ?? path.join(REPO_ROOT, 'docs', 'screenshots');
+/** The steps' screenshots; README's (committed: keep them small) only when asked for. */
+const SCREENSHOTS = path.resolve(REPO_ROOT, process.env['CONVLENS_E2E_SCREENSHOTS'] ?? path.join('test-results', 'e2e', 'screenshots'));
 /** Everything else a run leaves to look at: screenshots of failures and of the GAN step. */
-const ARTIFACTS = process.env['CONVLENS_E2E_ARTIFACTS'] ?? path.join(os.tmpdir(), 'convlens-e2e-artifacts');
+const ARTIFACTS = path.resolve(REPO_ROOT, process.env['CONVLENS_E2E_ARTIFACTS'] ?? path.join('test-results', 'e2e', 'artifacts'));
 const PLAIN = process.env['CONVLENS_E2E_NO_VSIX'] === '1';
 const TRAINING_SETTINGS = { 'convlens.training.dataset': 'digits', 'convlens.training.epochs': 3, 'convlens.training.batchSize': 16 };
 

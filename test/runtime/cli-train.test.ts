@@ -1,25 +1,29 @@
 /**
- * `convlens train` and `convlens run` end to end, as a user runs them (bin/convlens.js in
- * a child process): the dry run against the engine, a short training with --json events,
- * inference with feature maps on its checkpoint, and every kind of bad input as one line
- * on stderr with a non-zero exit, leaving what was on disk alone.
+ * `convlens train` and `convlens run`: the dry run against the engine, a short training
+ * with --json events, inference with feature maps on its checkpoint, and every kind of bad
+ * input as one line on stderr with a non-zero exit, leaving what was on disk alone.
+ *
+ * Every test calls the command in-process (`runConvlens`, test/cli-harness.ts), so
+ * TensorFlow.js trains in this process: the backend the command picks stays selected
+ * afterwards (every runtime test picks its own before it runs), and the harness fails a
+ * run that leaves its SIGINT handler behind. The environment variable that
+ * test/fixtures/cli/side-effect.ts reads is set on process.env for that one call. None
+ * spawns a process: none has the process as its subject (Ctrl-C, which ends the process
+ * on its second press, is not tested here; test/cli.test.ts runs the real
+ * bin/convlens.js end to end).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { analyze } from 'convlens/engine';
 import { loadDataset } from 'convlens-runtime/datasets/load-dataset';
 import { encodePng } from 'convlens-runtime/inspection/image-grid';
+import { repoRoot, runConvlens, type ConvlensResult } from '../cli-harness';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const binPath = path.join(repoRoot, 'packages', 'convlens', 'bin', 'convlens.js');
-
-function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [binPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
-  if (result.error !== undefined) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** The command in-process, in the repository, with `env` set for the call. */
+function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ConvlensResult> {
+  return runConvlens(args, { cwd: repoRoot, env });
 }
 
 function assertOneLineError(result: { status: number | null; stdout: string; stderr: string }, expected: RegExp, status = 2): void {
@@ -40,8 +44,8 @@ describe('runtime: convlens train and convlens run', function () {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it('--dry-run --json prints the backend, the weights as TensorFlow.js counts them and the engine’s layer shapes', () => {
-    const result = runCli(['train', 'examples/googlenet.ts', '--model', 'googlenet', '--dry-run', '--json', '--backend', 'cpu']);
+  it('--dry-run --json prints the backend, the weights as TensorFlow.js counts them and the engine’s layer shapes', async () => {
+    const result = await runCli(['train', 'examples/googlenet.ts', '--model', 'googlenet', '--dry-run', '--json', '--backend', 'cpu']);
     assert.equal(result.status, 0, result.stderr);
     const printed = JSON.parse(result.stdout) as { backend: string; weights: { trainable: number; nonTrainable: number }; layers: { name: string; output: number[] }[] };
     assert.deepEqual(Object.keys(printed), ['backend', 'weights', 'layers']);
@@ -55,14 +59,14 @@ describe('runtime: convlens train and convlens run', function () {
     assert.deepEqual(printed.layers, leaves.map((layer) => ({ name: layer.name, output: layer.output })));
   });
 
-  it('takes the model from static evaluation without running the file, and runs it only for what static evaluation cannot know', () => {
+  it('takes the model from static evaluation without running the file, and runs it only for what static evaluation cannot know', async () => {
     const mark = path.join(folder, 'the-file-ran');
-    const statically = runCli(['train', 'test/fixtures/cli/side-effect.ts', '--dry-run', '--json', '--backend', 'cpu'], { CONVLENS_TEST_MARK: mark });
+    const statically = await runCli(['train', 'test/fixtures/cli/side-effect.ts', '--dry-run', '--json', '--backend', 'cpu'], { CONVLENS_TEST_MARK: mark });
     assert.equal(statically.status, 0, statically.stderr);
     assert.deepEqual((JSON.parse(statically.stdout) as { layers: { name: string }[] }).layers.map((layer) => layer.name), ['flatten_1', 'dense_1']);
     assert.equal(existsSync(mark), false, 'the file ran');
     // random.ts's filter count is a coin toss: only running the file tells it.
-    const executed = runCli(['train', 'test/fixtures/cli/random.ts', '--model', 'noisy', '--dry-run', '--json', '--backend', 'cpu']);
+    const executed = await runCli(['train', 'test/fixtures/cli/random.ts', '--model', 'noisy', '--dry-run', '--json', '--backend', 'cpu']);
     assert.equal(executed.status, 0, executed.stderr);
     const [first] = (JSON.parse(executed.stdout) as { layers: { output: number[] }[] }).layers;
     assert.ok(first !== undefined && [8, 16].includes(first.output[0] as number), JSON.stringify(first));
@@ -70,7 +74,7 @@ describe('runtime: convlens train and convlens run', function () {
 
   it('trains with --json (one event per line, finished last) and runs the checkpoint on an image', async () => {
     const out = path.join(folder, 'lenet');
-    const result = runCli(['train', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--limit', '1024', '--epochs', '2', '--json', '--out', out, '--backend', 'wasm']);
+    const result = await runCli(['train', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--limit', '1024', '--epochs', '2', '--json', '--out', out, '--backend', 'wasm']);
     assert.equal(result.status, 0, result.stderr);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; testAccuracy?: number; checkpoint?: string });
     assert.equal(events[0]?.event, 'started');
@@ -84,29 +88,29 @@ describe('runtime: convlens train and convlens run', function () {
     // MNIST's first test image is a 7.
     writeFileSync(image, encodePng({ width: 28, height: 28, channels: 1, data: mnist.test!.images.subarray(0, 784) }));
     const maps = path.join(folder, 'maps');
-    const run = runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--feature-maps', 'conv2d_2', '--filters', '--out', maps, '--json']);
+    const run = await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--feature-maps', 'conv2d_2', '--filters', '--out', maps, '--json']);
     assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout) as { predictions: { label: string; probability: number }[]; featureMaps: { shape: number[]; png: string } };
     assert.equal(report.predictions.length, 5);
     assert.ok(report.predictions.every((prediction, index, all) => index === 0 || (all[index - 1]?.probability ?? 0) >= prediction.probability));
     assert.deepEqual(report.featureMaps.shape, [16, 10, 10]);
     assert.deepEqual(readdirSync(maps).sort(), ['feature-maps-conv2d_2.json', 'feature-maps-conv2d_2.png', 'filters.json', 'filters.png']);
-    const table = runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--top', '1']);
+    const table = await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--top', '1']);
     assert.match(table.stdout, /^\d +\d+\.\d\d%\n$/);
   });
 
-  it('bad input: one line, a non-zero exit, and nothing on disk lost', () => {
+  it('bad input: one line, a non-zero exit, and nothing on disk lost', async () => {
     const out = path.join(folder, 'kept');
     mkdirSync(path.join(out, 'checkpoint'), { recursive: true });
     writeFileSync(path.join(out, 'checkpoint', 'training.json'), '{"kind":"classifier"}');
     const lenet = ['train', 'examples/lenet5.ts', '--out', out];
-    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--dataset', 'imagenet']), /unknown dataset 'imagenet'/);
-    assertOneLineError(runCli([...lenet, '--model', 'lenet5', '--dataset', 'mnist']), /mnist's images are 1@28×28 but lenet5 takes 1@32×32/);
-    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--epochs', 'zero']), /--epochs must be a positive integer, got 'zero'/);
-    assertOneLineError(runCli([...lenet, '--model', 'lenet5Mnist', '--backend', 'gpu']), /--backend must be auto, webgpu, tensorflow, wasm or cpu/);
-    assertOneLineError(runCli([...lenet, '--model', 'nope']), /has no model or gan export named 'nope'/);
-    assertOneLineError(runCli(['train', 'test/fixtures/cli/dense-on-image.ts', '--model', 'broken', '--out', out]), /broken has shape errors, so it cannot be trained: CL1004/);
-    assertOneLineError(runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', 'x.png']), /checkpoint .*missing does not exist/);
+    assertOneLineError(await runCli([...lenet, '--model', 'lenet5Mnist', '--dataset', 'imagenet']), /unknown dataset 'imagenet'/);
+    assertOneLineError(await runCli([...lenet, '--model', 'lenet5', '--dataset', 'mnist']), /mnist's images are 1@28×28 but lenet5 takes 1@32×32/);
+    assertOneLineError(await runCli([...lenet, '--model', 'lenet5Mnist', '--epochs', 'zero']), /--epochs must be a positive integer, got 'zero'/);
+    assertOneLineError(await runCli([...lenet, '--model', 'lenet5Mnist', '--backend', 'gpu']), /--backend must be auto, webgpu, tensorflow, wasm or cpu/);
+    assertOneLineError(await runCli([...lenet, '--model', 'nope']), /has no model or gan export named 'nope'/);
+    assertOneLineError(await runCli(['train', 'test/fixtures/cli/dense-on-image.ts', '--model', 'broken', '--out', out]), /broken has shape errors, so it cannot be trained: CL1004/);
+    assertOneLineError(await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', 'x.png']), /checkpoint .*missing does not exist/);
     assert.deepEqual(readdirSync(out), ['checkpoint']);
     assert.equal(readFileSync(path.join(out, 'checkpoint', 'training.json'), 'utf8'), '{"kind":"classifier"}');
     assert.equal(existsSync(path.join(out, 'metrics.jsonl')), false);

@@ -76,7 +76,10 @@ class Panel implements PanelContext {
     this.current = restored ?? initialState(bootstrap);
     this.awaitingReplay = restored !== null && restored.training.status !== 'idle';
     if (this.awaitingReplay) setTimeout(() => (this.awaitingReplay = false), REPLAY_WINDOW_MS);
-    this.scheduler = new FrameScheduler<Part>((callback) => requestAnimationFrame(callback), (parts) => this.render(parts));
+    this.scheduler = new FrameScheduler<Part>((callback) => requestAnimationFrame(callback), (parts) => {
+      this.render(parts);
+      this.reportSettled();
+    });
     this.summary = new SummaryView(this);
     this.training = new TrainingView(this);
     this.featureMaps = new FeatureMapsView(this);
@@ -112,18 +115,18 @@ class Panel implements PanelContext {
           const width = Math.round(entry.contentRect.width);
           if (width === 0 || widths.get(tab) === width) continue;
           widths.set(tab, width);
-          this.scheduler.mark(...CANVAS_PARTS[tab]);
+          this.mark(...CANVAS_PARTS[tab]);
         }
       });
       for (const tab of PANEL_TABS) resize.observe(bodies[tab]);
       this.observers.push(resize);
     }
-    const theme = new MutationObserver(() => this.scheduler.mark('charts', 'maps', 'filters', 'samples'));
+    const theme = new MutationObserver(() => this.mark('charts', 'maps', 'filters', 'samples'));
     theme.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind', 'style'] });
     theme.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
     this.observers.push(theme);
 
-    this.scheduler.mark(...ALL_PARTS);
+    this.mark(...ALL_PARTS);
     this.post({ type: 'ready' });
   }
 
@@ -136,7 +139,7 @@ class Panel implements PanelContext {
   update(change: (state: PanelState) => PanelState, ...parts: Part[]): void {
     this.current = change(this.current);
     this.persistSoon();
-    this.scheduler.mark(...parts);
+    this.mark(...parts);
   }
 
   post(message: PanelMessage): void {
@@ -182,13 +185,29 @@ class Panel implements PanelContext {
     this.cancelTrailingRedraw();
     this.trailing = setTimeout(() => {
       this.trailing = null;
-      this.scheduler.mark('charts');
+      this.mark('charts');
     }, TRAILING_REDRAW_MS);
+    this.reportSettled();
   }
 
   private cancelTrailingRedraw(): void {
     if (this.trailing !== null) clearTimeout(this.trailing);
     this.trailing = null;
+    this.reportSettled();
+  }
+
+  private mark(...parts: Part[]): void {
+    this.scheduler.mark(...parts);
+    this.reportSettled();
+  }
+
+  /**
+   * `data-settled` on the body: "true" when no redraw, trailing redraw or state save is
+   * waiting. The browser tests wait for it instead of sleeping; nothing else reads it.
+   */
+  private reportSettled(): void {
+    const settled = !this.scheduler.isPending && this.trailing === null && this.persistTimer === null;
+    document.body.dataset['settled'] = String(settled);
   }
 
   // ── rendering ──
@@ -247,6 +266,7 @@ class Panel implements PanelContext {
     if (this.persistTimer !== null) clearTimeout(this.persistTimer);
     this.persistTimer = null;
     this.vscode.setState(persistable(this.current));
+    this.reportSettled();
   }
 
   private dispose(): void {

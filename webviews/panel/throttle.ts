@@ -21,6 +21,11 @@ export class FrameScheduler<Part extends string> {
     private readonly flush: (parts: ReadonlySet<Part>) => void,
   ) {}
 
+  /** Whether a redraw waits for the next frame. */
+  get isPending(): boolean {
+    return this.pending;
+  }
+
   mark(...parts: Part[]): void {
     for (const part of parts) this.dirty.add(part);
     if (this.pending || this.dirty.size === 0) return;

@@ -1,0 +1,118 @@
+/**
+ * How deep and how large a model's layer tree is, measured before the engine walks it, so
+ * that the walk (and every recursive consumer of the IR after it) is bounded. Iterative,
+ * and linear in the number of distinct IR objects: a layer object may sit in many places
+ * (`let s = relu(); for (…) s = sequential(s, s);` makes 2^n uses of n objects), and the
+ * engine reports each use, so the size counts uses without visiting them.
+ */
+import type { LayerNode } from '../ir';
+
+/**
+ * Containers nested inside one another that the engine analyses. Real networks nest a few
+ * levels (torchvision's deepest, a block in a stage in a model, about four); a thousand is
+ * far above any of them and far below what recursion over the tree (the engine's walk,
+ * LayerNamer, the runtime's compiler, the PyTorch export) can take on Node's default stack
+ * of about 10,000 frames. Deeper models get the finding CL1018 instead of an analysis.
+ */
+export const MAX_NESTING_DEPTH = 1_000;
+
+/**
+ * Layer reports one analysis makes, a layer used in several places counted once per use.
+ * ResNet-152 has about 500 layers and the 1,000-block benchmark model about 8,000; 200,000
+ * costs about a second. More gets the finding CL1019 instead of an analysis.
+ */
+export const MAX_LAYER_REPORTS = 200_000;
+
+export interface TreeExtent {
+  /** Depth of the deepest layer report (0: the model's own layers); Infinity for a cycle. */
+  readonly depth: number;
+  /** Layer reports the walk would make, capped at MAX_LAYER_REPORTS + 1. */
+  readonly size: number;
+  /** Where the nesting first goes past MAX_NESTING_DEPTH: the container at that depth and its path. */
+  readonly tooDeepAt: { readonly node: LayerNode; readonly path: string } | null;
+}
+
+interface Measure {
+  /** Levels below the node: 0 for a leaf or an empty container. */
+  readonly below: number;
+  /** Reports of the node and everything under it (capped). */
+  readonly size: number;
+}
+
+const SIZE_CAP = MAX_LAYER_REPORTS + 1;
+
+/** A container's children with the path segment each gets (LayerReport.path). */
+function childrenWithLabels(node: LayerNode): readonly (readonly [LayerNode, string])[] {
+  switch (node.kind) {
+    case 'sequential':
+      return node.layers.map((layer, index) => [layer, String(index)] as const);
+    case 'concat':
+      return node.branches.map((branch, index) => [branch, String(index)] as const);
+    case 'residual':
+      return node.shortcut === null ? [[node.main, 'main']] : [[node.main, 'main'], [node.shortcut, 'shortcut']];
+    case 'aux':
+      return [[node.head, 'head']];
+    default:
+      return [];
+  }
+}
+
+export function measureTree(layers: readonly LayerNode[]): TreeExtent {
+  const measured = new Map<LayerNode, Measure>();
+  const onPath = new Set<LayerNode>();
+  const measure = (root: LayerNode): Measure => {
+    const stack: { node: LayerNode; children: readonly (readonly [LayerNode, string])[]; next: number }[] = [];
+    const enter = (node: LayerNode): void => {
+      onPath.add(node);
+      stack.push({ node, children: childrenWithLabels(node), next: 0 });
+    };
+    if (!measured.has(root)) enter(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const child = frame.children[frame.next]?.[0];
+      if (child !== undefined) {
+        frame.next += 1;
+        // IR made by the DSL cannot hold a cycle; any other object that does counts as endless.
+        if (onPath.has(child)) measured.set(child, { below: Infinity, size: SIZE_CAP });
+        else if (!measured.has(child)) enter(child);
+        continue;
+      }
+      let below = 0;
+      let size = 1;
+      for (const [item] of frame.children) {
+        const inner = measured.get(item) ?? { below: Infinity, size: SIZE_CAP };
+        below = Math.max(below, inner.below + 1);
+        size = Math.min(SIZE_CAP, size + inner.size);
+      }
+      measured.set(frame.node, { below, size });
+      onPath.delete(frame.node);
+      stack.pop();
+    }
+    return measured.get(root) ?? { below: Infinity, size: SIZE_CAP };
+  };
+
+  let depth = 0;
+  let size = 0;
+  let deepest: readonly [LayerNode, string] | null = null;
+  for (const [index, layer] of layers.entries()) {
+    const { below, size: layerSize } = measure(layer);
+    if (below > depth) {
+      depth = below;
+      deepest = [layer, String(index)];
+    }
+    size = Math.min(SIZE_CAP, size + layerSize);
+  }
+  return { depth, size, tooDeepAt: depth > MAX_NESTING_DEPTH && deepest !== null ? descend(deepest, measured) : null };
+}
+
+/** From a top-level layer whose nesting goes too deep, down to the container at MAX_NESTING_DEPTH on that path. */
+function descend(start: readonly [LayerNode, string], measured: ReadonlyMap<LayerNode, Measure>): { node: LayerNode; path: string } {
+  let [node, path] = start;
+  for (let depth = 0; depth < MAX_NESTING_DEPTH; depth += 1) {
+    const next = childrenWithLabels(node).find(([child]) => depth + 1 + (measured.get(child)?.below ?? Infinity) > MAX_NESTING_DEPTH);
+    if (next === undefined) break;
+    node = next[0];
+    path = `${path}.${next[1]}`;
+  }
+  return { node, path };
+}
