@@ -11,7 +11,7 @@ import { collectDiagnostics, toFindingCode } from '../language/service/index';
 import type { CliIo } from './cli-io';
 import { renderCheckReport, stringifyCheckReport, type CheckDiagnostic, type CheckSeverity } from './check-report';
 import { toDisplayPath } from './model-file';
-import { createProjectProgram, defaultProjectSettings, findNearestConfig, readProjectSettings, type ProjectSettings } from './typescript-project';
+import { createProjectProgram, defaultProjectSettings, findNearestConfig, isUnparsable, readProjectSettings, UNPARSABLE_REASON, type ProjectSettings } from './typescript-project';
 import { CHECK_SYNOPSIS, USAGE } from './usage';
 import { parseCommandLine } from './usage-error';
 import { UserError, toOneLine } from './user-error';
@@ -46,6 +46,10 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
       // A file that is not TypeScript text, or does not parse, is an error as the editor
       // shows it: CI must not pass on it. (A binary file would give an "Invalid character"
       // per byte; TypeScript's own message for it says it once.)
+      if (isUnparsable(program, file)) {
+        diagnostics.push({ file: display, line: 1, column: 1, code: 'TS0', severity: 'error', message: `${UNPARSABLE_REASON}.` });
+        continue;
+      }
       if (sourceFile.text.includes('\u0000')) {
         diagnostics.push({ file: display, line: 1, column: 1, code: 'TS1490', severity: 'error', message: 'File appears to be binary.' });
         continue;

@@ -13,7 +13,7 @@ import { createSiteFinder, evaluateFile, firstUnknown, type EvaluationRecord, ty
 import type { RootNode } from '../language/ir/index';
 import { checkIsFile, isJavaScriptFile, sortByCreation, toDisplayPath, type CreationKey, type ExportedRoot, type ModelFile } from './model-file';
 import type { Locate, SourceLocation } from './source-location';
-import { createProjectProgram, settingsForFile } from './typescript-project';
+import { createProjectProgram, isUnparsable, settingsForFile, UNPARSABLE_REASON } from './typescript-project';
 import { UserError, toOneLine } from './user-error';
 
 /** An export that could not be evaluated, or whose IR has parts that could not. */
@@ -42,6 +42,7 @@ export async function evaluateModelFile(filePath: string, cwd: string): Promise<
   const program = createProjectProgram(settingsForFile(absolutePath, cwd), [absolutePath]);
   const sourceFile = program.getSourceFile(absolutePath);
   if (sourceFile === undefined) throw new UserError(`${displayPath} is not a TypeScript or JavaScript file`);
+  if (isUnparsable(program, absolutePath)) throw new UserError(`${displayPath}: ${UNPARSABLE_REASON}`);
   // As execute mode, a file that does not parse is refused; type errors are the editor's business.
   const [syntaxError] = program.getSyntacticDiagnostics(sourceFile);
   if (syntaxError !== undefined) throw new UserError(describeDiagnostic(syntaxError, displayPath));

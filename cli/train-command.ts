@@ -40,6 +40,7 @@ function parseTrainArgs(args: readonly string[]) {
       seed: { type: 'string' },
       workers: { type: 'string' },
       limit: { type: 'string' },
+      'test-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     TRAIN_SYNOPSIS,
@@ -98,7 +99,14 @@ export async function runTrain(args: readonly string[], io: CliIo): Promise<numb
     outDirectory,
     resume: values.resume === true,
     workers: values.workers === undefined || values.workers === 'auto' ? 0 : toNumber(values.workers, 'workers', 1, isPositiveInteger, 'a positive integer or auto'),
-    ...(values.limit === undefined ? {} : { limit: { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') } }),
+    ...(values.limit === undefined && values['test-limit'] === undefined
+      ? {}
+      : {
+          limit: {
+            ...(values.limit === undefined ? {} : { train: toNumber(values.limit, 'limit', 0, isPositiveInteger, 'a positive integer') }),
+            ...(values['test-limit'] === undefined ? {} : { test: toNumber(values['test-limit'], 'test-limit', 0, isPositiveInteger, 'a positive integer') }),
+          },
+        }),
     cwd: io.cwd,
   };
   await checkOutputFolder(outDirectory, io.cwd);

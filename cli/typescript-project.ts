@@ -63,6 +63,20 @@ export function createProjectProgram(settings: ProjectSettings, files: readonly 
   if (files.some((file) => /\.[cm]?jsx?$/.test(file))) options.allowJs = true;
   const rootNames = [...new Set(files)];
   const host = ts.createCompilerHost(options, true);
+  // NOTE: TypeScript's parser recurses once per nested expression, so a file with some 600
+  // calls nested in one another overflows Node's stack (tsserver's too). Such a file stands
+  // in the program as an empty one and is reported by `unparsableFiles`, not as a crash.
+  const unparsable = new Set<string>();
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    try {
+      return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      unparsable.add(path.resolve(fileName));
+      return ts.createSourceFile(fileName, '', languageVersion);
+    }
+  };
   const resolutionCache = ts.createModuleResolutionCache(host.getCurrentDirectory(), (name) => host.getCanonicalFileName(name), options);
   host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) =>
     literals.map((literal) => {
@@ -71,13 +85,25 @@ export function createProjectProgram(settings: ProjectSettings, files: readonly 
       if (resolved.resolvedModule === undefined && isConvLensSpecifier(literal.text)) return resolveOwnConvLens(literal.text) ?? resolved;
       return resolved;
     });
-  return ts.createProgram({
+  const program = ts.createProgram({
     rootNames,
     options,
     host,
     ...(settings.projectReferences === undefined ? {} : { projectReferences: settings.projectReferences }),
   });
+  unparsableByProgram.set(program, unparsable);
+  return program;
 }
+
+const unparsableByProgram = new WeakMap<ts.Program, ReadonlySet<string>>();
+
+/** Files of a program made by createProjectProgram that TypeScript could not parse (they stand in it empty). */
+export function isUnparsable(program: ts.Program, fileName: string): boolean {
+  return unparsableByProgram.get(program)?.has(path.resolve(fileName)) === true;
+}
+
+/** Why an unparsable file could not be read, in one line. */
+export const UNPARSABLE_REASON = 'TypeScript cannot parse it: its expressions are nested too deeply (the parser ran out of stack). Build deep models in a loop, or name the inner parts';
 
 function isConvLensSpecifier(specifier: string): boolean {
   return specifier === 'convlens' || specifier.startsWith('convlens/');

@@ -21,7 +21,7 @@ Commands:
   train <file.ts> --model EXPORT [--dataset mnist|fashion-mnist|cifar10|FOLDER] [--epochs N]
         [--batch-size N] [--lr X] [--optimizer sgd|adam] [--backend auto|webgpu|tensorflow|wasm|cpu]
         [--out DIR] [--resume] [--json] [--dry-run] [--tta] [--crop N] [--mirror]
-        [--validation-split X] [--seed N] [--workers N|auto] [--limit N]
+        [--validation-split X] [--seed N] [--workers N|auto] [--limit N] [--test-limit N]
       Train an exported model (or GAN) with TensorFlow.js: a progress bar, a line per epoch,
       a checkpoint after each (DIR/checkpoint, default .convlens/runs/EXPORT), the test
       accuracy at the end; a GAN writes sample grids (DIR/samples). Ctrl-C stops after the
@@ -35,6 +35,7 @@ Commands:
         --workers N      Data-parallel worker threads; auto (the default) takes one per
                          core, up to 4, on the wasm and cpu backends, and 1 elsewhere.
         --limit N        Train on the first N images only (a quick run).
+        --test-limit N   Test on the first N test images only.
 
   run <file.ts> --model EXPORT --checkpoint DIR --image PATH [--feature-maps LAYER]
         [--filters] [--top K] [--out DIR] [--json]

@@ -416,6 +416,8 @@ const PNG_HEADER = [137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82
  * all, and at least `minWidth` × `minHeight` (one pixel per grid cell or strip step).
  */
 function isPngOf(value: string, minWidth: number, minHeight: number): boolean {
+  // The signature's first 7½ bytes, before a scan of what may be megabytes.
+  if (!value.startsWith('iVBORw0KGg')) return false;
   const size = base64Bytes(value);
   if (size < 8 || size > LIMITS.pngBytes || (size > 8 && size < 24)) return false;
   const head = base64Prefix(value, Math.min(size, 24));

@@ -52,11 +52,12 @@ export class RuntimeClient {
   private constructor(child: ChildProcess, onOutput: RuntimeOutput) {
     this.child = child;
     child.on('message', (message: unknown) => {
-      if (!isRuntimeEvent(message)) {
-        console.error(`[convlens] the runtime process sent an unknown message: ${JSON.stringify(message).slice(0, 200)}`);
-        return;
-      }
-      for (const listener of [...this.listeners]) listener(message);
+      // A malformed event becomes a failure, so that whoever waits for `finished` or an
+      // answer is not left waiting for ever.
+      const event: RuntimeEvent = isRuntimeEvent(message)
+        ? message
+        : { event: 'failed', message: `the runtime process sent a malformed event: ${JSON.stringify(message)?.slice(0, 200)}` };
+      for (const listener of [...this.listeners]) listener(event);
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = child[stream];

@@ -3,7 +3,10 @@
  * it with the messages of protocol.ts. Training runs here, never on the extension host's
  * thread. One training at a time; `cancelTraining` stops it after the current batch and
  * leaves the last checkpoint as it was; feature maps and a GAN's latent interpolations are
- * computed from a checkpoint on request. Every request is validated on receipt.
+ * computed from a checkpoint on request. Every request is validated on receipt. When a
+ * request's checkpoint is recovered from the leftovers of an interrupted swap
+ * (training/checkpoint-folders.ts), a `[convlens]` line on stderr says which was used (the
+ * extension forwards stderr to its log line by line).
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,9 +17,15 @@ import { computeFeatureMaps } from './inspection/inspection';
 import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
 import { isRuntimeRequest, type ComputeFeatureMapsRequest, type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
 import { runTraining } from './run-training';
+import { recoverCheckpoint } from './training/checkpoint-folders';
 
 function send(event: RuntimeEvent): void {
   process.send?.(event);
+}
+
+/** One line for the log: the runtime's own lines go to stderr with `[convlens]`. */
+function log(line: string): void {
+  console.error(`[convlens] ${line}`);
 }
 
 function describe(error: unknown): string {
@@ -38,7 +47,7 @@ async function startTraining(request: StartTrainingRequest): Promise<void> {
       if (event.event === 'finished' || event.event === 'stopped') running = null;
       send(event);
     };
-    await runTraining(request.root, request.settings, { onEvent, signal: controller.signal }, { log: (line) => console.error(`[convlens] ${line}`) });
+    await runTraining(request.root, request.settings, { onEvent, signal: controller.signal }, { log });
   } catch (error) {
     running = null;
     send({ event: 'failed', message: describe(error) });
@@ -50,7 +59,8 @@ async function startTraining(request: StartTrainingRequest): Promise<void> {
 async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
   try {
     await chooseBackend({ requested: 'auto', workspace: request.cwd });
-    const { compiled, state } = await loadTrainedModel(request.root, path.resolve(request.cwd, request.checkpoint));
+    const { compiled, state, recovered } = await loadTrainedModel(request.root, path.resolve(request.cwd, request.checkpoint));
+    if (recovered !== null) log(`feature maps of ${request.layer}: ${recovered}`);
     const shape = compiled.inputShape as [number, number, number];
     const pixels = await readInputPixels(request.input, shape, request.cwd);
     const input = toInputTensor(pixels, compiled, state);
@@ -66,7 +76,11 @@ async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
 async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
   try {
     await chooseBackend({ requested: 'auto', workspace: request.cwd });
-    const strip = await interpolateSamples(request.root, path.resolve(request.cwd, request.checkpoint), request.from, request.to, request.steps);
+    const directory = path.resolve(request.cwd, request.checkpoint);
+    // interpolateSamples recovers the same folder; this only says so (it only reads).
+    const recovered = (await recoverCheckpoint(directory).catch(() => null))?.recovery ?? null;
+    if (recovered !== null) log(`interpolation from sample ${request.from} to ${request.to}: ${recovered}`);
+    const strip = await interpolateSamples(request.root, directory, request.from, request.to, request.steps);
     send({ event: 'interpolationReady', from: request.from, to: request.to, steps: strip.steps, png: strip.png.toString('base64') });
   } catch (error) {
     send({ event: 'failed', message: describe(error) });
@@ -75,7 +89,9 @@ async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
 
 process.on('message', (message: unknown) => {
   if (!isRuntimeRequest(message)) {
-    send({ event: 'failed', message: `unknown request ${JSON.stringify(message).slice(0, 200)}` });
+    const type = typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string' ? (message as { type: string }).type : null;
+    const what = type !== null && ['startTraining', 'cancelTraining', 'computeFeatureMaps', 'interpolateSamples'].includes(type) ? `a malformed ${type} request (a field missing or out of its range)` : 'an unknown request';
+    send({ event: 'failed', message: `the runtime process refused ${what}: ${JSON.stringify(message)?.slice(0, 200)}` });
     return;
   }
   switch (message.type) {

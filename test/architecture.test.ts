@@ -83,7 +83,7 @@ const PARTS: readonly Part[] = [
     packages: ['vscode', 'typescript', 'esbuild', '@vscode/vsce'],
     node: true,
     // The extension host never loads TensorFlow.js: training runs in a child process.
-    entries: { runtime: ['convlens-runtime/runtime-client', 'convlens-runtime/protocol', 'convlens-runtime/inspection/image-grid'] },
+    entries: { runtime: ['convlens-runtime/runtime-client', 'convlens-runtime/protocol', 'convlens-runtime/inspection/image-grid', 'convlens-runtime/training/checkpoint-folders'] },
   },
   { folder: 'examples', output: 'repository', parts: ['language/dsl'] },
 ];

@@ -45,6 +45,14 @@ describe('convlens: bad input is one line and the right exit code', function () 
     });
   });
 
+  it('check and summary: 5,000 calls nested in the source (beyond what TypeScript parses) are an error, not a crash', async () => {
+    const depth = 5_000;
+    writeFileSync(path.join(folder, 'deep.ts'), `import { input, model, relu, sequential } from 'convlens';\nexport const deep = model('deep', input(1, 8, 8), ${'sequential('.repeat(depth)}relu()${')'.repeat(depth)});\n`);
+    const reason = 'TypeScript cannot parse it: its expressions are nested too deeply (the parser ran out of stack). Build deep models in a loop, or name the inner parts';
+    assert.deepEqual(await runConvlens(['check', 'deep.ts'], { cwd: folder }), { status: 1, stdout: `deep.ts:1:1 - error TS0: ${reason}.\n\nFound 1 error in 1 file.\n`, stderr: '' });
+    assert.deepEqual(await runConvlens(['summary', 'deep.ts'], { cwd: folder }), { status: 2, stdout: '', stderr: `convlens: deep.ts: ${reason}\n` });
+  });
+
   it('summary: a JavaScript file is refused in one line that names --execute', async () => {
     assert.deepEqual(await runConvlens(['summary', 'model.js'], { cwd: folder }), {
       status: 2,

@@ -694,8 +694,9 @@ export const m = model('m', input(4), dense(total));
 export const n = model('n', input(4), dense(3));
 `);
       assert.ok(evaluated.elapsedMs < 5_000, `took ${evaluated.elapsedMs.toFixed(0)} ms`);
-      assert.deepEqual(evaluated.evaluation.record.problems.map((problem) => problem.reason), ['the code nests too deeply to evaluate']);
-      assert.deepEqual(reasonsOf(evaluated, modelNamed(evaluated, 'm').layers[0]!), ['the code nests too deeply to evaluate']);
+      const tooDeep = 'the code nests more than 1,000 levels deep (expressions, statements and calls inside one another), too deeply to evaluate';
+      assert.deepEqual(evaluated.evaluation.record.problems.map((problem) => problem.reason), [tooDeep]);
+      assert.deepEqual(reasonsOf(evaluated, modelNamed(evaluated, 'm').layers[0]!), [tooDeep]);
       assert.deepEqual(rootNamed(evaluated, 'n'), dsl.model('n', dsl.input(4), dsl.dense(3)));
     });
 

@@ -4,11 +4,23 @@
  * whether a document imports convlens. Pure or on temporary files; no VS Code, no tfjs.
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dependsOnConvLens, importsConvLens } from '../extension/analysis/convlens-imports';
-import { readCheckpointClasses, readConvolutionFilters, runFolder, toFilterBank, toPredictions } from '../extension/inspection/checkpoint-files';
+import {
+  checkpointFolder,
+  classesOf,
+  describeMissingCheckpoint,
+  findRunCheckpoint,
+  hasCheckpoint,
+  readCheckpointClasses,
+  readConvolutionFilters,
+  runFolder,
+  toFilterBank,
+  toPredictions,
+} from '../extension/inspection/checkpoint-files';
 import { Inspector, inputCaption, toInterpolationRequest } from '../extension/inspection/inspector';
 import { readSavedSamples } from '../extension/inspection/saved-samples';
 import { describeDatasetMismatch } from '../extension/training/dataset-fit';
@@ -93,6 +105,118 @@ describe('extension: checkpoint files', () => {
     const [top] = toPredictions([1000, 999], null, false, 1);
     assert.equal(top?.label, '0');
     assert.ok(Number.isFinite(top?.probability));
+  });
+});
+
+/**
+ * A classifier checkpoint as the runtime writes it, by its files alone (the completeness
+ * rule of runtime/training/checkpoint-folders.ts reads nothing else): model.json whose
+ * manifest names weights.bin, weights.bin with exactly the bytes its specs add up to, and
+ * training.json (last) with the epoch and step. The first convolution's two filters are
+ * `[epoch, -epoch]`, so which checkpoint was read shows in them.
+ */
+function writeClassifierCheckpoint(folder: string, epoch: number, options: { withState?: boolean } = {}): void {
+  mkdirSync(folder, { recursive: true });
+  const weights = [
+    { name: 'conv2d_1/kernel', shape: [1, 1, 1, 2], dtype: 'float32' },
+    { name: 'conv2d_1/bias', shape: [2], dtype: 'float32' },
+  ];
+  writeFileSync(path.join(folder, 'weights.bin'), Buffer.from(new Float32Array([epoch, -epoch, 0, 0]).buffer));
+  writeFileSync(path.join(folder, 'model.json'), JSON.stringify({ modelTopology: {}, format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  writeFileSync(path.join(folder, 'optimizer-model.json'), JSON.stringify([{ name: 'iter', shape: [], dtype: 'float32' }]));
+  writeFileSync(path.join(folder, 'optimizer-model.bin'), Buffer.from(new Float32Array([epoch * 5]).buffer));
+  if (options.withState === false) return;
+  const state = { kind: 'classifier', model: 'net', epoch, step: epoch * 5, dataset: 'fashion-mnist', classes: [`a${epoch}`, `b${epoch}`] };
+  writeFileSync(path.join(folder, 'training.json'), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+describe('extension: the checkpoint of a run killed in the middle of a checkpoint swap', () => {
+  let workspace: string;
+  let run: string;
+
+  beforeEach(() => {
+    workspace = mkdtempSync(path.join(tmpdir(), 'convlens-swap-'));
+    run = runFolder(workspace, 'net');
+    mkdirSync(run, { recursive: true });
+  });
+
+  afterEach(() => {
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  async function filtersOf(folder: string): Promise<readonly number[] | undefined> {
+    return (await readConvolutionFilters(folder, 'conv2d_1'))?.values;
+  }
+
+  it('a plain checkpoint/ is read as it is, with no recovery to log', async () => {
+    writeClassifierCheckpoint(checkpointFolder(run), 2);
+    const found = await findRunCheckpoint(run);
+    assert.equal(found?.folder, checkpointFolder(run));
+    assert.equal(found?.recovery, null);
+    assert.deepEqual([found?.epoch, found?.step], [2, 10]);
+    assert.equal(await hasCheckpoint(run), true);
+  });
+
+  it('killed between the renames (checkpoint/ moved aside, the new one not yet in place): only .checkpoint-old-* is complete, and it is found and read', async () => {
+    writeClassifierCheckpoint(path.join(run, '.checkpoint-old-1a2b3c'), 3);
+    // The new folder of the same swap was renamed away already; an older swap's torn new folder, newer on paper, stays beside it.
+    writeClassifierCheckpoint(path.join(run, '.checkpoint-new-000000'), 9, { withState: false });
+    assert.equal(existsSync(checkpointFolder(run)), false);
+    assert.equal(await hasCheckpoint(run), true);
+    const found = await findRunCheckpoint(run);
+    assert.equal(found?.folder, path.join(run, '.checkpoint-old-1a2b3c'));
+    assert.deepEqual([found?.epoch, found?.step], [3, 15]);
+    assert.match(found?.recovery ?? '', /is missing: a training run was interrupted while replacing it; using the newest complete one, epoch 3, step 15: .*\.checkpoint-old-1a2b3c$/);
+    // What the panel reads comes from that folder: filters, class names (and the dataset, from the same state).
+    assert.deepEqual(await filtersOf(found!.folder), [3, -3]);
+    assert.deepEqual(classesOf(found!.state), ['a3', 'b3']);
+    assert.deepEqual(await readCheckpointClasses(found!.folder), ['a3', 'b3']);
+    assert.equal(found?.state['dataset'], 'fashion-mnist');
+    // Readers never delete: both leftovers are still there.
+    assert.deepEqual(readdirSync(run).sort(), ['.checkpoint-new-000000', '.checkpoint-old-1a2b3c']);
+  });
+
+  it('killed after the new folder was complete but before the swap: a newer complete .checkpoint-new-* beats the older checkpoint/', async () => {
+    writeClassifierCheckpoint(checkpointFolder(run), 2);
+    writeClassifierCheckpoint(path.join(run, '.checkpoint-new-4d5e6f'), 3);
+    const found = await findRunCheckpoint(run);
+    assert.equal(found?.folder, path.join(run, '.checkpoint-new-4d5e6f'));
+    assert.match(found?.recovery ?? '', /holds epoch 2, step 10, but an interrupted training run left a newer complete checkpoint beside it; using the newest complete one, epoch 3, step 15/);
+    assert.deepEqual(await filtersOf(found!.folder), [3, -3]);
+    assert.deepEqual(classesOf(found!.state), ['a3', 'b3']);
+    // checkpoint/ itself still holds epoch 2: the extension does not read it.
+    assert.deepEqual(await filtersOf(checkpointFolder(run)), [2, -2]);
+    assert.deepEqual(readdirSync(run).sort(), ['.checkpoint-new-4d5e6f', 'checkpoint']);
+  });
+
+  it('a newer leftover that is not complete (weights cut short, no training.json) does not stand in for checkpoint/', async () => {
+    writeClassifierCheckpoint(checkpointFolder(run), 2);
+    writeClassifierCheckpoint(path.join(run, '.checkpoint-new-aaaaaa'), 3);
+    truncateSync(path.join(run, '.checkpoint-new-aaaaaa', 'weights.bin'), 12);
+    writeClassifierCheckpoint(path.join(run, '.checkpoint-new-bbbbbb'), 4, { withState: false });
+    const found = await findRunCheckpoint(run);
+    assert.equal(found?.folder, checkpointFolder(run));
+    assert.equal(found?.recovery, null);
+    assert.deepEqual(await filtersOf(found!.folder), [2, -2]);
+  });
+
+  it('no complete checkpoint: none found, and the panel is told why (none yet, or a torn checkpoint/)', async () => {
+    assert.equal(await findRunCheckpoint(run), null);
+    assert.equal(await hasCheckpoint(run), false);
+    assert.equal(describeMissingCheckpoint(run, 'net', workspace), `No checkpoint of net yet: train it first (it goes to ${path.join('.convlens', 'runs', 'net')}).`);
+    // A training.json alone no longer counts (it used to: hasCheckpoint looked for it only).
+    mkdirSync(checkpointFolder(run));
+    writeFileSync(path.join(checkpointFolder(run), 'training.json'), JSON.stringify({ kind: 'classifier', epoch: 1 }));
+    assert.equal(await hasCheckpoint(run), false);
+    assert.equal(describeMissingCheckpoint(run, 'net', workspace), `${path.join('.convlens', 'runs', 'net', 'checkpoint')} is not a complete checkpoint of net (a file is missing or torn): train it again.`);
+  });
+
+  it("the extension's way to it loads no TensorFlow.js (the extension host never does)", () => {
+    const entry = require.resolve('convlens-runtime/training/checkpoint-folders');
+    const probe = `require(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(require.cache)));`;
+    const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout) as string[], [entry]);
   });
 });
 

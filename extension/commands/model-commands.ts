@@ -4,16 +4,17 @@
  * which lead to the same actions. The model always comes from static evaluation (the
  * plugin's `_convlens.model`, or in-process); no user code runs in the extension host.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExportedModel, ModelSummary } from 'convlens/service';
 import { encodePng } from 'convlens-runtime/inspection/image-grid';
+import type { FoundCheckpoint } from 'convlens-runtime/training/checkpoint-folders';
 import type { InspectionInput, PanelMessage, PanelTab } from '../../webviews/protocol';
 import { toTrainingSettings } from '../configuration';
 import type { ExtensionParts } from '../extension-parts';
-import { checkpointFolder, hasCheckpoint, readCheckpointClasses, readConvolutionFilters, runFolder, toPredictions } from '../inspection/checkpoint-files';
+import { checkpointFolder, classesOf, describeMissingCheckpoint, findRunCheckpoint, readConvolutionFilters, runFolder, toPredictions } from '../inspection/checkpoint-files';
 import { inputCaption, toInterpolationRequest } from '../inspection/inspector';
 import { ActionError, resolveTarget, workspaceFolderOf, type ModelTarget } from '../model-target';
 import { toFeatureMapsMessage, toHostMessages } from '../panels/host-messages';
@@ -141,32 +142,50 @@ export class ModelCommands {
   }
 
   /**
+   * The run's checkpoint to read (the newest complete one, wherever an interrupted swap left
+   * it), logged when it is a leftover standing in for `checkpoint/`; null after telling the
+   * panel why there is none.
+   */
+  private async findCheckpoint(panel: ModelPanel, run: string, cwd: string, fail: (message: string) => void): Promise<FoundCheckpoint | null> {
+    const found = await findRunCheckpoint(run).catch((error: unknown) => {
+      this.parts.log.error(`${panel.title}: looking for the checkpoint in ${run}`, error);
+      return null;
+    });
+    if (found === null) {
+      fail(describeMissingCheckpoint(run, panel.target.exportName, cwd));
+      return null;
+    }
+    if (found.recovery !== null) this.parts.log.info(`${panel.title}: recovered checkpoint: ${found.recovery}`);
+    return found;
+  }
+
+  /**
    * Feature maps of `layer` for an input, the predictions for it, and the first
-   * convolution's filters, from the model's checkpoint. Problems go to the panel.
+   * convolution's filters, from the model's checkpoint. Problems go to the panel. The
+   * runtime is asked for `<run>/checkpoint` and recovers the same newest complete folder
+   * itself; what the extension reads (classes, dataset, filters) comes from that folder.
    */
   private async inspect(panel: ModelPanel, layer: string, input: InspectionInput): Promise<void> {
     const { target } = panel;
     const cwd = workspaceFolderOf(target.uri);
     const run = runFolder(cwd, target.exportName);
     const fail = (message: string): void => panel.postInspection({ type: 'inspectionFailed', message });
-    if (!hasCheckpoint(run)) {
-      fail(`No checkpoint of ${target.exportName} yet: train it first (it goes to ${path.relative(cwd, run) || run}).`);
-      return;
-    }
+    const found = await this.findCheckpoint(panel, run, cwd, fail);
+    if (found === null) return;
     const checkpoint = checkpointFolder(run);
     const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
     if (model === null || model.root.kind !== 'model') {
       fail(`${target.exportName} is not a classifier ConvLens can evaluate.`);
       return;
     }
-    const source = await this.toRuntimeInput(panel, input, checkpoint);
+    const source = await this.toRuntimeInput(panel, input, found);
     if (source === undefined) return;
     try {
       const maps = await this.parts.inspector.featureMaps({ root: model.root, checkpoint, layer, input: source, cwd });
       panel.postInspection(toFeatureMapsMessage(maps, inputCaption(input, source)));
       const summary = await this.parts.analysis.summary(target.uri.fsPath, target.exportName);
-      await this.postPredictions(panel, model, summary, checkpoint, source, cwd);
-      await this.postFilters(panel, summary, checkpoint);
+      await this.postPredictions(panel, model, summary, checkpoint, found, source, cwd);
+      await this.postFilters(panel, summary, found.folder);
     } catch (error) {
       this.parts.log.error(`${panel.title}: feature maps of ${layer}`, error);
       fail(error instanceof Error ? error.message : String(error));
@@ -175,17 +194,14 @@ export class ModelCommands {
 
   /**
    * A GAN's latent interpolation between two cells of its sample grid, rendered by the
-   * runtime from the run's checkpoint; problems go to the panel.
+   * runtime from the run's checkpoint (recovered as feature maps' is); problems go to the panel.
    */
   private async interpolate(panel: ModelPanel, message: Extract<PanelMessage, { type: 'interpolate' }>): Promise<void> {
     const { target } = panel;
     const cwd = workspaceFolderOf(target.uri);
     const run = runFolder(cwd, target.exportName);
     const fail = (text: string): void => panel.postInspection({ type: 'inspectionFailed', message: text });
-    if (!hasCheckpoint(run)) {
-      fail(`No checkpoint of ${target.exportName} yet: train it first (it goes to ${path.relative(cwd, run) || run}).`);
-      return;
-    }
+    if ((await this.findCheckpoint(panel, run, cwd, fail)) === null) return;
     const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
     if (model === null || model.root.kind !== 'gan') {
       fail(`${target.exportName} is not a GAN ConvLens can evaluate.`);
@@ -205,6 +221,7 @@ export class ModelCommands {
     model: ExportedModel,
     summary: ModelSummary | null,
     checkpoint: string,
+    found: FoundCheckpoint,
     input: { readonly image: string } | { readonly dataset: string; readonly testIndex: number },
     cwd: string,
   ): Promise<void> {
@@ -212,8 +229,7 @@ export class ModelCommands {
     if (output === undefined || model.root.kind !== 'model') return;
     const maps = await this.parts.inspector.featureMaps({ root: model.root, checkpoint, layer: output.name, input, cwd });
     if (maps.shape.length !== 1) return;
-    const classes = await readCheckpointClasses(checkpoint).catch(() => null);
-    panel.postInspection({ type: 'predictionsComputed', predictions: toPredictions(maps.values, classes, output.kind === 'softmax') });
+    panel.postInspection({ type: 'predictionsComputed', predictions: toPredictions(maps.values, classesOf(found.state), output.kind === 'softmax') });
   }
 
   private async postFilters(panel: ModelPanel, summary: ModelSummary | null, checkpoint: string): Promise<void> {
@@ -230,11 +246,11 @@ export class ModelCommands {
   private async toRuntimeInput(
     panel: ModelPanel,
     input: InspectionInput,
-    checkpoint: string,
+    found: FoundCheckpoint,
   ): Promise<{ readonly image: string } | { readonly dataset: string; readonly testIndex: number } | undefined> {
     switch (input.source) {
       case 'testSample': {
-        const dataset = (await readTrainedDataset(checkpoint)) ?? this.parts.settings().training.dataset;
+        const dataset = trainedDatasetOf(found.state) ?? this.parts.settings().training.dataset;
         return { dataset, testIndex: input.index };
       }
       case 'imageFile': {
@@ -267,15 +283,10 @@ export class ModelCommands {
   }
 }
 
-/** The built-in dataset a checkpoint was trained on (its training.json), so test samples come from it. */
-async function readTrainedDataset(checkpoint: string): Promise<string | null> {
-  try {
-    const state = JSON.parse(await readFile(path.join(checkpoint, 'training.json'), 'utf8')) as { dataset?: unknown };
-    return typeof state.dataset === 'string' && state.dataset in BUILTIN_DATASET_SHAPES ? state.dataset : null;
-  } catch {
-    // No readable state: the settings' dataset is used instead.
-    return null;
-  }
+/** The built-in dataset a checkpoint was trained on (its training.json), so test samples come from it; else null (the settings' is used). */
+function trainedDatasetOf(state: Readonly<Record<string, unknown>>): string | null {
+  const dataset = state['dataset'];
+  return typeof dataset === 'string' && dataset in BUILTIN_DATASET_SHAPES ? dataset : null;
 }
 
 /** A drawn digit (grey values in [0, 1], white ink on black as MNIST's) as a PNG the runtime reads and resizes. */

@@ -1,12 +1,16 @@
 /**
  * What the panels read straight from a training run's files, without TensorFlow.js and
- * without running anything: the class names a checkpoint was trained with, its first
+ * without running anything: which checkpoint a run has (the newest complete one, wherever
+ * an interrupted checkpoint swap left it: runtime/training/checkpoint-folders.ts, the rule
+ * the runtime loads by), the class names and dataset it was trained with, its first
  * convolution's filters (model.json's weight manifest + weights.bin) and the predictions
- * that a layer's output means. Node only, no vscode.
+ * that a layer's output means. Only reads: an interrupted swap's leftovers are the
+ * training's to remove. Node only, no vscode.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readCheckpointState, recoverCheckpoint, type FoundCheckpoint } from 'convlens-runtime/training/checkpoint-folders';
 import type { Prediction, TensorSnapshot } from '../../webviews/protocol';
 
 /** Where `convlens train` and the extension put a run: `<workspace>/.convlens/runs/<export>`. */
@@ -14,24 +18,50 @@ export function runFolder(workspaceFolder: string, exportName: string): string {
   return path.join(workspaceFolder, '.convlens', 'runs', exportName);
 }
 
-/** The checkpoint of a run folder (runtime/training/checkpoint.ts writes it there). */
+/**
+ * The checkpoint folder of a run, as runtime/training/checkpoint.ts writes it and as the
+ * runtime is asked for it (the runtime recovers from its leftovers itself).
+ */
 export function checkpointFolder(run: string): string {
   return path.join(run, 'checkpoint');
 }
 
-export function hasCheckpoint(run: string): boolean {
-  return existsSync(path.join(checkpointFolder(run), 'training.json'));
+/**
+ * The checkpoint of a run to read: the newest complete one of `<run>/checkpoint` and the
+ * leftovers (`.checkpoint-new-*`, `.checkpoint-old-*`) a training killed mid-swap left
+ * beside it; its `recovery` line says when it is not `<run>/checkpoint` itself. Null when
+ * the run has no complete checkpoint.
+ */
+export function findRunCheckpoint(run: string): Promise<FoundCheckpoint | null> {
+  return recoverCheckpoint(checkpointFolder(run));
 }
 
-interface CheckpointState {
-  readonly kind?: unknown;
-  readonly classes?: unknown;
+/** Whether the run has a complete checkpoint (findRunCheckpoint). */
+export async function hasCheckpoint(run: string): Promise<boolean> {
+  return (await findRunCheckpoint(run)) !== null;
+}
+
+/**
+ * Why a run has no checkpoint to read, in one line for the panel: none yet, or only a
+ * folder that is not a complete checkpoint (a torn write, another program's files).
+ */
+export function describeMissingCheckpoint(run: string, exportName: string, cwd: string): string {
+  const shown = (folder: string): string => path.relative(cwd, folder) || folder;
+  if (existsSync(checkpointFolder(run))) {
+    return `${shown(checkpointFolder(run))} is not a complete checkpoint of ${exportName} (a file is missing or torn): train it again.`;
+  }
+  return `No checkpoint of ${exportName} yet: train it first (it goes to ${shown(run)}).`;
+}
+
+/** The class names a checkpoint's state (training.json) records, or null when it has none. */
+export function classesOf(state: unknown): string[] | null {
+  const classes = typeof state === 'object' && state !== null ? (state as Record<string, unknown>)['classes'] : undefined;
+  return Array.isArray(classes) && classes.every((entry) => typeof entry === 'string') ? (classes as string[]) : null;
 }
 
 /** The checkpoint's class names (training.json), or null when it has none. */
 export async function readCheckpointClasses(checkpoint: string): Promise<string[] | null> {
-  const state = JSON.parse(await readFile(path.join(checkpoint, 'training.json'), 'utf8')) as CheckpointState;
-  return Array.isArray(state.classes) && state.classes.every((entry) => typeof entry === 'string') ? (state.classes as string[]) : null;
+  return classesOf(await readCheckpointState<unknown>(checkpoint));
 }
 
 interface WeightSpec {

@@ -4,7 +4,8 @@ import type { Num, Shape } from '../ir';
 export type ShapeFormat = 'C@HxW' | 'CHW' | 'HWC';
 
 function formatDim(dim: Num): string {
-  return dim === null ? '?' : String(dim);
+  // Only a number is shown: IR from running a hostile file may hold anything in a shape.
+  return typeof dim === 'number' ? String(dim) : '?';
 }
 
 /** Dimensions shown of a shape of higher rank (`input(...dims)` takes any number of them). */

@@ -4,6 +4,7 @@
  */
 export { analyze, analyzeGan, analyzeModel } from './analyze';
 export { FINDING_CODES, type FindingKind } from './findings';
-export { formatBytes, formatCount, formatScaled, formatShape, type ShapeFormat } from './format';
+export { formatBytes, formatCount, formatScaled, formatShape, MAX_DISPLAY_TEXT_LENGTH, shortenText, type ShapeFormat } from './format';
+export { MAX_LAYER_REPORTS, MAX_NESTING_DEPTH } from './tree-extent';
 export { callLabel } from './leaf-layers';
 export type * from './types';

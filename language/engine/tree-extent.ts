@@ -18,10 +18,12 @@ export const MAX_NESTING_DEPTH = 1_000;
 
 /**
  * Layer reports one analysis makes, a layer used in several places counted once per use.
- * ResNet-152 has about 500 layers and the 1,000-block benchmark model about 8,000; 200,000
- * costs about a second. More gets the finding CL1019 instead of an analysis.
+ * ResNet-152 has about 500 layers and the 1,000-block benchmark model about 8,000; 100,000
+ * is over ten times that and takes the engine under a second (every report also becomes a
+ * row, a hint, an entry in a hover's table). More gets the finding CL1019 instead of an
+ * analysis: without a bound, `s = sequential(s, s)` sixty times over asks for 2^60 reports.
  */
-export const MAX_LAYER_REPORTS = 200_000;
+export const MAX_LAYER_REPORTS = 100_000;
 
 export interface TreeExtent {
   /** Depth of the deepest layer report (0: the model's own layers); Infinity for a cycle. */

@@ -219,7 +219,7 @@ export function stringOf(value: Value, invoker: Invoker, site: ts.Node): string 
     if (index > 0) text += ',';
     uncharged += 1;
     if (uncharged >= CHARGE_BATCH) {
-      invoker.charge(uncharged, site);
+      chargeItems(invoker, uncharged, site);
       uncharged = 0;
     }
     const item = top.items[index];
@@ -237,12 +237,22 @@ export function stringOf(value: Value, invoker: Invoker, site: ts.Node): string 
     }
     if (text.length > MAX_STRING_LENGTH) return tooLongString('converting an array to a string', text.length, site);
   }
-  invoker.charge(uncharged, site);
+  chargeItems(invoker, uncharged, site);
   return text;
 }
 
 /** Items visited between two charges to the budget in the walks of this file. */
 const CHARGE_BATCH = 1024;
+/**
+ * Items of such a walk per step of the budget: visiting one costs tens of nanoseconds, an
+ * evaluated expression about a microsecond, so a walk of the longest string (a million
+ * items) costs what 62,500 expressions do.
+ */
+const ITEMS_PER_STEP = 16;
+
+function chargeItems(invoker: Invoker, items: number, site: ts.Node): void {
+  if (items > 0) invoker.charge(Math.ceil(items / ITEMS_PER_STEP), site);
+}
 
 /** `array.flat(depth)`, iteratively, charged per item and refused past MAX_ARRAY_LENGTH items. */
 function flatten(array: readonly Value[], depth: number, invoker: Invoker, site: ts.Node): Value {
@@ -260,7 +270,7 @@ function flatten(array: readonly Value[], depth: number, invoker: Invoker, site:
     top.index += 1;
     uncharged += 1;
     if (uncharged >= CHARGE_BATCH) {
-      invoker.charge(uncharged, site);
+      chargeItems(invoker, uncharged, site);
       uncharged = 0;
     }
     // Holes are skipped, as flat skips them.
@@ -270,7 +280,7 @@ function flatten(array: readonly Value[], depth: number, invoker: Invoker, site:
     else result.push(item);
     if (result.length > MAX_ARRAY_LENGTH) return new Unknown(`flat: an array of more than ${MAX_ARRAY_LENGTH} elements is too large to evaluate`, site);
   }
-  invoker.charge(uncharged, site);
+  chargeItems(invoker, uncharged, site);
   return result;
 }
 
@@ -288,7 +298,7 @@ function checkSerialisable(value: Value, invoker: Invoker, site: ts.Node): Unkno
     visited += 1;
     uncharged += 1;
     if (uncharged >= CHARGE_BATCH) {
-      invoker.charge(uncharged, site);
+      chargeItems(invoker, uncharged, site);
       uncharged = 0;
     }
     if (visited > MAX_STRING_LENGTH) return new Unknown(`JSON.stringify: the value has more than ${MAX_STRING_LENGTH.toLocaleString('en-US')} parts to serialise`, site);
@@ -301,7 +311,7 @@ function checkSerialisable(value: Value, invoker: Invoker, site: ts.Node): Unkno
       return new Unknown(`JSON.stringify: ${describeValue(item)} is not data that can be serialised statically`, site);
     }
   }
-  invoker.charge(uncharged, site);
+  chargeItems(invoker, uncharged, site);
   return undefined;
 }
 

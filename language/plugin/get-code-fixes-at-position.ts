@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { FIXABLE_DIAGNOSTIC_CODES, getCodeFixes } from 'convlens/service';
+import { withinBudget } from './budget';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getCodeFixesAtPosition(
@@ -11,7 +12,10 @@ export function getCodeFixesAtPosition(
     const fixes = theirCodes.length > 0 ? original(fileName, start, end, theirCodes, formatOptions, preferences) : [];
     const target = programFor(context, fileName);
     if (target === undefined) return fixes;
-    return [...fixes, ...getCodeFixes(context.ts, target.program, target.sourceFile, start, end, errorCodes)];
+    return withinBudget(context, 'getCodeFixesAtPosition', target, fixes, (budgeted) => [
+      ...fixes,
+      ...getCodeFixes(context.ts, budgeted.program, budgeted.sourceFile, start, end, errorCodes, budgeted.limits),
+    ]);
   };
 }
 

@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { getHover } from 'convlens/service';
+import { withinBudget } from './budget';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getQuickInfoAtPosition(
@@ -10,7 +11,9 @@ export function getQuickInfoAtPosition(
     const info = original(fileName, position, ...rest);
     const target = programFor(context, fileName);
     if (target === undefined) return info;
-    const hover = getHover(context.ts, target.program, target.sourceFile, position, context.settings());
+    const hover = withinBudget(context, 'getQuickInfoAtPosition', target, undefined, (budgeted) =>
+      getHover(context.ts, budgeted.program, budgeted.sourceFile, position, context.settings(), budgeted.limits),
+    );
     if (hover === undefined) return info;
     const ours: ts.SymbolDisplayPart[] = [{ kind: 'text', text: hover.markdown }];
     if (info === undefined) {

@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { collectDiagnostics } from 'convlens/service';
+import { withinBudget } from './budget';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function getSemanticDiagnostics(
@@ -10,6 +11,9 @@ export function getSemanticDiagnostics(
     const diagnostics = original(fileName);
     const target = programFor(context, fileName);
     if (target === undefined) return diagnostics;
-    return [...diagnostics, ...collectDiagnostics(context.ts, target.program, target.sourceFile)];
+    return withinBudget(context, 'getSemanticDiagnostics', target, diagnostics, (budgeted) => [
+      ...diagnostics,
+      ...collectDiagnostics(context.ts, budgeted.program, budgeted.sourceFile, budgeted.limits),
+    ]);
   };
 }

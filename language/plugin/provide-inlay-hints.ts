@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { provideShapeHints } from 'convlens/service';
+import { withinBudget } from './budget';
 import { programFor, type PluginContext } from './plugin-context';
 
 export function provideInlayHints(
@@ -12,6 +13,9 @@ export function provideInlayHints(
     if (context.settings().languageServiceHints === false) return hints;
     const target = programFor(context, fileName);
     if (target === undefined) return hints;
-    return [...hints, ...provideShapeHints(context.ts, target.program, target.sourceFile, span, context.settings())];
+    return withinBudget(context, 'provideInlayHints', target, hints, (budgeted) => [
+      ...hints,
+      ...provideShapeHints(context.ts, budgeted.program, budgeted.sourceFile, span, context.settings(), budgeted.limits),
+    ]);
   };
 }

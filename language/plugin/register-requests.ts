@@ -23,6 +23,7 @@ import {
   type FileRequestArgs,
   type RequestTarget,
 } from 'convlens/service';
+import { withinBudget } from './budget';
 import type { PluginContext } from './plugin-context';
 
 /** Sessions that already have the handlers: tsserver creates the plugin once per project. */
@@ -56,7 +57,9 @@ export function registerRequests(info: ts.server.PluginCreateInfo, context: Plug
       if (!isArgs(args)) throw new Error(`[convlens] ${command}: malformed arguments ${JSON.stringify(args)?.slice(0, 200)}`);
       try {
         const target = targetOf(args);
-        return { response: target === undefined ? empty : answer(target, args), responseRequired: true };
+        // Over the time budget the answer is empty, as for a file without models.
+        const response = target === undefined ? empty : withinBudget(context, command, target, empty, (budgeted) => answer(budgeted, args));
+        return { response, responseRequired: true };
       } catch (error) {
         context.log(`${command} failed for ${args.file}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         throw new Error(`[convlens] ${command} failed: ${error instanceof Error ? error.message : String(error)}`);

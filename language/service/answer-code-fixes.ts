@@ -7,7 +7,7 @@ export function answerCodeFixes(tsModule: typeof import('typescript'), target: R
   const { program, sourceFile } = target;
   const codes = args.errorCodes.filter((code) => FIXABLE_DIAGNOSTIC_CODES.includes(code));
   if (codes.length === 0 || !reachesDsl(tsModule, program, sourceFile)) return [];
-  return getCodeFixes(tsModule, program, sourceFile, args.start, args.end, codes).map((fix) => ({
+  return getCodeFixes(tsModule, program, sourceFile, args.start, args.end, codes, target.limits).map((fix) => ({
     fixName: fix.fixName,
     description: fix.description,
     changes: fix.changes.map((change) => {

@@ -13,7 +13,7 @@ export function answerInlayHints(
   const { program, sourceFile } = target;
   if (!reachesDsl(tsModule, program, sourceFile)) return [];
   const span = { start: Math.max(0, args.start), length: Math.max(0, args.length) };
-  return provideShapeHints(tsModule, program, sourceFile, span, settings).map((hint) => ({
+  return provideShapeHints(tsModule, program, sourceFile, span, settings, target.limits).map((hint) => ({
     text: typeof hint.text === 'string' ? hint.text : '',
     position: toProtocolLocation(sourceFile, hint.position),
     whitespaceBefore: hint.whitespaceBefore === true,

@@ -6,7 +6,7 @@ import { toProtocolLocation, type ModelLensBody, type RequestTarget } from './re
 export function answerModelLenses(tsModule: typeof import('typescript'), target: RequestTarget): ModelLensBody[] {
   const { program, sourceFile } = target;
   if (!reachesDsl(tsModule, program, sourceFile)) return [];
-  return listModelLenses(tsModule, program, sourceFile).map((lens) => ({
+  return listModelLenses(tsModule, program, sourceFile, target.limits).map((lens) => ({
     exportName: lens.exportName,
     kind: lens.kind,
     modelName: lens.modelName,

@@ -6,5 +6,5 @@ import type { ModelBody, ModelRequestArgs, RequestTarget } from './requests';
 export function answerModel(tsModule: typeof import('typescript'), target: RequestTarget, args: ModelRequestArgs): ModelBody {
   const { program, sourceFile } = target;
   if (!reachesDsl(tsModule, program, sourceFile)) return { model: null };
-  return { model: findExportedModel(tsModule, program, sourceFile, args.exportName) ?? null };
+  return { model: findExportedModel(tsModule, program, sourceFile, args.exportName, target.limits) ?? null };
 }

@@ -7,5 +7,5 @@ import type { ConvLensSettings } from './settings';
 export function answerSummary(tsModule: typeof import('typescript'), target: RequestTarget, args: ModelRequestArgs, settings: ConvLensSettings): SummaryBody {
   const { program, sourceFile } = target;
   if (!reachesDsl(tsModule, program, sourceFile)) return { summary: null };
-  return { summary: summarizeExportedModels(tsModule, program, sourceFile, settings).find((summary) => summary.exportName === args.exportName) ?? null };
+  return { summary: summarizeExportedModels(tsModule, program, sourceFile, settings, target.limits).find((summary) => summary.exportName === args.exportName) ?? null };
 }

@@ -5,6 +5,7 @@
  */
 import type * as ts from 'typescript';
 import { FINDING_CODES } from '../engine/index';
+import type { EvaluationLimits } from '../evaluate/index';
 import { analyzeFile } from './file-analysis';
 import { locateFindings, toDiagnosticCode } from './diagnostics';
 
@@ -24,10 +25,11 @@ export function getCodeFixes(
   start: number,
   end: number,
   errorCodes: readonly number[],
+  limits?: EvaluationLimits,
 ): ts.CodeFixAction[] {
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
   const fixes: ts.CodeFixAction[] = [];
-  for (const { finding, start: findingStart, length } of locateFindings(tsModule, program, sourceFile)) {
+  for (const { finding, start: findingStart, length } of locateFindings(tsModule, program, sourceFile, limits)) {
     if (!errorCodes.includes(toDiagnosticCode(finding.code))) continue;
     if (findingStart + length < start || findingStart > end) continue;
     const site = analysis.locate(finding.node);

@@ -3,6 +3,7 @@
  * Feature maps) and GAN (Train GAN · Samples).
  */
 import type * as ts from 'typescript';
+import type { EvaluationLimits } from '../evaluate/index';
 import { analyzeFile } from './file-analysis';
 
 export interface ModelLens {
@@ -13,9 +14,14 @@ export interface ModelLens {
   readonly span: ts.TextSpan;
 }
 
-export function listModelLenses(tsModule: typeof import('typescript'), program: ts.Program, sourceFile: ts.SourceFile): ModelLens[] {
+export function listModelLenses(
+  tsModule: typeof import('typescript'),
+  program: ts.Program,
+  sourceFile: ts.SourceFile,
+  limits?: EvaluationLimits,
+): ModelLens[] {
   const lenses: ModelLens[] = [];
-  for (const { evaluated } of analyzeFile(tsModule, program, sourceFile).roots) {
+  for (const { evaluated } of analyzeFile(tsModule, program, sourceFile, limits).roots) {
     const name = evaluated.nameNode;
     if (evaluated.exportName === null || name === undefined || name.getSourceFile() !== sourceFile) continue;
     lenses.push({

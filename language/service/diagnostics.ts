@@ -7,6 +7,7 @@
  */
 import type * as ts from 'typescript';
 import type { Finding, Severity } from '../engine/index';
+import type { EvaluationLimits } from '../evaluate/index';
 import { analyzeFile, calleeSpan } from './file-analysis';
 
 export const DIAGNOSTIC_SOURCE = 'convlens';
@@ -29,8 +30,13 @@ export interface LocatedFinding {
 }
 
 /** Every finding of the file's models at the call it belongs to, each reported once. */
-export function locateFindings(tsModule: typeof import('typescript'), program: ts.Program, sourceFile: ts.SourceFile): LocatedFinding[] {
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+export function locateFindings(
+  tsModule: typeof import('typescript'),
+  program: ts.Program,
+  sourceFile: ts.SourceFile,
+  limits?: EvaluationLimits,
+): LocatedFinding[] {
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
   const located: LocatedFinding[] = [];
   const seen = new Set<string>();
   for (const { evaluated, analysis: result } of analysis.roots) {
@@ -58,8 +64,13 @@ function toCategory(tsModule: typeof import('typescript'), severity: Severity): 
   }
 }
 
-export function collectDiagnostics(tsModule: typeof import('typescript'), program: ts.Program, sourceFile: ts.SourceFile): ts.Diagnostic[] {
-  return locateFindings(tsModule, program, sourceFile).map(({ finding, start, length }) => ({
+export function collectDiagnostics(
+  tsModule: typeof import('typescript'),
+  program: ts.Program,
+  sourceFile: ts.SourceFile,
+  limits?: EvaluationLimits,
+): ts.Diagnostic[] {
+  return locateFindings(tsModule, program, sourceFile, limits).map(({ finding, start, length }) => ({
     file: sourceFile,
     start,
     length,

@@ -7,7 +7,7 @@
  */
 import type * as ts from 'typescript';
 import { formatShape, type Finding, type LayerReport, type ModelAnalysis, type ReceptiveField, type ShapeFormat } from '../engine/index';
-import { firstUnknown } from '../evaluate/index';
+import { firstUnknown, type EvaluationLimits } from '../evaluate/index';
 import type { Num, RootNode } from '../ir/index';
 import { analyzeFile, calleeSpan, type AnalysedRoot, type FileAnalysis } from './file-analysis';
 import type { ConvLensSettings } from './settings';
@@ -74,8 +74,9 @@ export function summarizeExportedModels(
   program: ts.Program,
   sourceFile: ts.SourceFile,
   settings: ConvLensSettings,
+  limits?: EvaluationLimits,
 ): ModelSummary[] {
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
   const lineOf = (node: object): number | null => {
     const site = analysis.locate(node);
     if (site === undefined) return null;
@@ -90,8 +91,9 @@ export function findExportedModel(
   program: ts.Program,
   sourceFile: ts.SourceFile,
   exportName: string,
+  limits?: EvaluationLimits,
 ): ExportedModel | undefined {
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
   const found = exportedRoots(analysis).find((root) => root.evaluated.exportName === exportName);
   // An export typed as a model that could not be evaluated has no IR to train either.
   if (found === undefined) return undefined;

@@ -5,8 +5,34 @@
  */
 import type * as ts from 'typescript';
 import { analyze, type Analysis, type LayerReport, type ModelAnalysis } from '../engine/index';
-import { createSiteFinder, evaluateFile, type EvaluatedRoot, type FileEvaluation, type SiteFinder } from '../evaluate/index';
-import { collectParents } from '../ir/index';
+import {
+  createSiteFinder,
+  DEFAULT_LIMITS,
+  evaluateFile,
+  type EvaluatedRoot,
+  type EvaluationLimits,
+  type FileEvaluation,
+  type SiteFinder,
+  type Unknown,
+} from '../evaluate/index';
+import { childrenOf, type AnyNode } from '../ir/index';
+
+/**
+ * How long the editor lets ConvLens analyse one file (one version of it): past this the
+ * evaluation stops where it stands (a cooperative deadline, checked every 1,024 steps),
+ * the analysis is abandoned, and TypeScript's own answers stand until the next edit.
+ * Two seconds is about a hundred times what ResNet-152's file takes and ten times the
+ * 1,000-block benchmark model (bench/README.md); a file that needs more is one whose
+ * hints would arrive too late to help while typing.
+ */
+export const EDITOR_TIME_BUDGET_MS = 2_000;
+
+/**
+ * The limits the editor evaluates with (the tsserver plugin; one object, so that its
+ * evaluations are cached per program like the default ones). `convlens check` and
+ * `convlens summary` keep DEFAULT_LIMITS, without a clock, so CI answers the same on any machine.
+ */
+export const EDITOR_LIMITS: EvaluationLimits = Object.freeze({ ...DEFAULT_LIMITS, timeBudgetMs: EDITOR_TIME_BUDGET_MS });
 
 export interface AnalysedRoot {
   readonly evaluated: EvaluatedRoot;
@@ -23,12 +49,23 @@ export interface FileAnalysis {
   readonly locate: (node: object) => ts.Node | undefined;
   /** A GAN's generator or discriminator (the object passed to `gan`) as the network the engine analysed. */
   readonly networkOf: (node: object) => ModelAnalysis | undefined;
+  /** Why the analysis was given up (its time budget ran out); then it has no roots, and editors show TypeScript's own answers. */
+  readonly abandoned: Unknown | undefined;
 }
 
 const cache = new WeakMap<FileEvaluation, FileAnalysis>();
 
-export function analyzeFile(tsModule: typeof import('typescript'), program: ts.Program, sourceFile: ts.SourceFile): FileAnalysis {
-  const evaluation = evaluateFile(tsModule, program, sourceFile);
+/**
+ * The file's analysis, cached per evaluation (so per program version and limits object):
+ * EDITOR_LIMITS in the editor, DEFAULT_LIMITS (no clock) elsewhere.
+ */
+export function analyzeFile(
+  tsModule: typeof import('typescript'),
+  program: ts.Program,
+  sourceFile: ts.SourceFile,
+  limits: EvaluationLimits = DEFAULT_LIMITS,
+): FileAnalysis {
+  const evaluation = evaluateFile(tsModule, program, sourceFile, limits);
   const cached = cache.get(evaluation);
   if (cached !== undefined) return cached;
 
@@ -56,7 +93,7 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
   let parentLinks: readonly WeakMap<object, object>[] | undefined;
   let findSite: SiteFinder | undefined;
   const parentOf = (node: object): object | undefined => {
-    parentLinks ??= roots.map(({ analysis: result }) => collectParents(result.root));
+    parentLinks ??= roots.map(({ analysis: result }) => parentsOf(result.root));
     for (const links of parentLinks) {
       const parent = links.get(node);
       if (parent !== undefined) return parent;
@@ -78,24 +115,52 @@ export function analyzeFile(tsModule: typeof import('typescript'), program: ts.P
     reportsOf: (node) => reports.get(node) ?? [],
     locate,
     networkOf: (node) => networks.get(node),
+    abandoned: evaluation.abandoned,
   };
   cache.set(evaluation, analysis);
   return analysis;
 }
 
+/**
+ * Each node's first parent in a tree, as collectParents in the IR gives it, but with an
+ * explicit stack: a model built in a loop can nest tens of thousands of levels deep (the
+ * engine reports it, CL1018, and the finding still needs its place in the file).
+ */
+function parentsOf(root: AnyNode): WeakMap<object, object> {
+  const parents = new WeakMap<object, object>();
+  const pending: AnyNode[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    const children = childrenOf(node);
+    for (let index = children.length - 1; index >= 0; index -= 1) {
+      const child = children[index]!;
+      if (parents.has(child)) continue;
+      parents.set(child, node);
+      pending.push(child);
+    }
+  }
+  return parents;
+}
+
 /** The innermost call expression whose callee contains `position` (hovering `conv2d` in `conv2d(6, 5)`). */
 export function findCallAtCallee(tsModule: typeof import('typescript'), sourceFile: ts.SourceFile, position: number): ts.CallExpression | undefined {
+  // Pre-order over the nodes that contain the position, with an explicit stack rather than
+  // recursion (calls nested hundreds deep make a deep tree); the last call whose callee
+  // holds the position wins, the innermost.
   let found: ts.CallExpression | undefined;
-  const visit = (node: ts.Node): void => {
-    if (position < node.getFullStart() || position > node.getEnd()) return;
+  const pending: ts.Node[] = [sourceFile];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (position < node.getFullStart() || position > node.getEnd()) continue;
     if (tsModule.isCallExpression(node)) {
       const callee = node.expression;
       const name = tsModule.isPropertyAccessExpression(callee) ? callee.name : callee;
       if (position >= name.getStart(sourceFile) && position <= name.getEnd()) found = node;
     }
-    tsModule.forEachChild(node, visit);
-  };
-  visit(sourceFile);
+    const children: ts.Node[] = [];
+    tsModule.forEachChild(node, (child) => {
+      if (position >= child.getFullStart() && position <= child.getEnd()) children.push(child);
+    });
+    for (let index = children.length - 1; index >= 0; index -= 1) pending.push(children[index]!);
+  }
   return found;
 }
 

@@ -7,6 +7,7 @@ import {
   formatCount,
   formatScaled,
   formatShape,
+  shortenText,
   type Analysis,
   type LayerReport,
   type ModelAnalysis,
@@ -42,7 +43,7 @@ function code(text: string): string {
 /** One context of a layer (a call site may produce the layer in several models or stages). */
 export function describeLayer(report: LayerReport, format: ShapeFormat, unknownReasons: readonly string[]): string {
   const node = report.node as LayerNode;
-  const lines = [`**${report.name}** · ${node.kind}${report.aux ? ' · auxiliary head (training only)' : ''}`, ''];
+  const lines = [`**${shortenText(report.name)}** · ${node.kind}${report.aux ? ' · auxiliary head (training only)' : ''}`, ''];
   lines.push(`${code(formatShape(report.input, format))} → ${code(formatShape(report.output, format))}`, '');
   const params = report.params.formula ?? (totalParams(report) === 0 ? '0' : formatCount(totalParams(report)));
   lines.push(`- Parameters: ${params}${report.container ? ' (sum of its layers)' : ''}`);
@@ -77,7 +78,7 @@ function modelTable(model: ModelAnalysis, format: ShapeFormat): string[] {
   const leaves = model.layers.filter((report) => !report.container);
   const rows = leaves.slice(0, MAX_TABLE_ROWS).map((report) => {
     const field = report.receptiveField === null ? '–' : `${report.receptiveField.size[0] ?? '?'} / ${report.receptiveField.jump[0] ?? '?'}`;
-    const name = `${'&nbsp;'.repeat(report.depth * 2)}${report.name}${report.aux ? ' (aux)' : ''}`;
+    const name = `${'&nbsp;'.repeat(report.depth * 2)}${shortenText(report.name)}${report.aux ? ' (aux)' : ''}`;
     return `| ${name} | ${formatShape(report.output, format)} | ${formatCount(totalParams(report))} | ${formatCount(report.macs)} | ${field} |`;
   });
   const more = leaves.length > MAX_TABLE_ROWS ? [`| … ${leaves.length - MAX_TABLE_ROWS} more layers | | | | |`] : [];
@@ -102,7 +103,7 @@ function modelTotals(model: ModelAnalysis): string[] {
 export function describeModel(analysis: Analysis, format: ShapeFormat): string {
   if (analysis.kind === 'model') {
     return [
-      `**${analysis.name}** · model · ${code(formatShape(analysis.input, format))} → ${code(formatShape(analysis.output, format))}`,
+      `**${shortenText(analysis.name)}** · model · ${code(formatShape(analysis.input, format))} → ${code(formatShape(analysis.output, format))}`,
       '',
       ...modelTable(analysis, format),
       '',
@@ -110,7 +111,7 @@ export function describeModel(analysis: Analysis, format: ShapeFormat): string {
     ].join('\n');
   }
   return [
-    `**${analysis.name}** · GAN · latent ${code(formatShape(analysis.input, format))} → image ${code(formatShape(analysis.output, format))}`,
+    `**${shortenText(analysis.name)}** · GAN · latent ${code(formatShape(analysis.input, format))} → image ${code(formatShape(analysis.output, format))}`,
     `- Params: ${formatCount(analysis.params.trainable)} trainable (generator ${formatCount(analysis.generator.params.trainable)}, discriminator ${formatCount(analysis.discriminator.params.trainable)}), ${formatCount(analysis.params.nonTrainable)} non-trainable`,
     '',
     '**Generator**',

@@ -3,7 +3,7 @@
  * in-process fallback and the CLI. Plain data in and out: TypeScript's own structures,
  * never vscode types; the `typescript` module is always passed in (tsserver injects its own).
  */
-export { analyzeFile, type AnalysedRoot, type FileAnalysis } from './file-analysis';
+export { analyzeFile, EDITOR_LIMITS, EDITOR_TIME_BUDGET_MS, type AnalysedRoot, type FileAnalysis } from './file-analysis';
 export { collectDiagnostics, DIAGNOSTIC_SOURCE, locateFindings, toDiagnosticCode, toFindingCode, type LocatedFinding } from './diagnostics';
 export { FIXABLE_DIAGNOSTIC_CODES, FIXABLE_FINDING_CODES, getCodeFixes } from './code-fixes';
 export { getHover, type ConvLensHover } from './quick-info';

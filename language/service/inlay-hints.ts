@@ -5,6 +5,7 @@
  */
 import type * as ts from 'typescript';
 import { formatCount, formatShape, type LayerReport } from '../engine/index';
+import type { EvaluationLimits } from '../evaluate/index';
 import { isRootNode } from '../ir/index';
 import { analyzeFile, type FileAnalysis } from './file-analysis';
 import type { ConvLensSettings } from './settings';
@@ -37,9 +38,11 @@ export function provideShapeHints(
   sourceFile: ts.SourceFile,
   span: ts.TextSpan,
   settings: ConvLensSettings,
+  limits?: EvaluationLimits,
 ): ts.InlayHint[] {
   if (!settings.hints) return [];
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
+  if (analysis.abandoned !== undefined) return [];
   let cached = cache.get(analysis);
   if (cached === undefined) {
     cached = { sites: collectSites(analysis), texts: new Map() };

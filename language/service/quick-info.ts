@@ -8,6 +8,7 @@ import { describeLayerContexts, describeModel } from './hover-markdown';
 import { isRootNode } from '../ir/index';
 import type { ConvLensSettings } from './settings';
 import type { LayerReport } from '../engine/index';
+import type { EvaluationLimits } from '../evaluate/index';
 
 export interface ConvLensHover {
   readonly textSpan: ts.TextSpan;
@@ -20,8 +21,10 @@ export function getHover(
   sourceFile: ts.SourceFile,
   position: number,
   settings: ConvLensSettings,
+  limits?: EvaluationLimits,
 ): ConvLensHover | undefined {
-  const analysis = analyzeFile(tsModule, program, sourceFile);
+  const analysis = analyzeFile(tsModule, program, sourceFile, limits);
+  if (analysis.abandoned !== undefined) return undefined;
   const format = settings.shapeFormat;
 
   for (const { evaluated, analysis: result } of analysis.roots) {

@@ -25,6 +25,7 @@
  * exactly the plugin's answers.
  */
 import type * as ts from 'typescript';
+import type { EvaluationLimits } from '../evaluate/index';
 import type { ExportedModel, ModelSummary } from './exported-models';
 
 export const CONVLENS_REQUESTS = {
@@ -111,6 +112,8 @@ export interface ModelBody {
 export interface RequestTarget {
   readonly program: ts.Program;
   readonly sourceFile: ts.SourceFile;
+  /** The limits to evaluate with: the plugin passes EDITOR_LIMITS; absent, DEFAULT_LIMITS. */
+  readonly limits?: EvaluationLimits;
 }
 
 export function isFileArgs(value: unknown): value is FileRequestArgs {

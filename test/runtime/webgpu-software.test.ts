@@ -25,7 +25,7 @@ interface Run {
 }
 
 function train(backend: 'webgpu' | 'wasm', out: string): Run {
-  const args = [binPath, 'train', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--limit', '256', '--epochs', '1', '--workers', '1', '--json', '--backend', backend, '--out', out];
+  const args = [binPath, 'train', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--limit', '256', '--test-limit', '1000', '--epochs', '1', '--workers', '1', '--json', '--backend', backend, '--out', out];
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 240_000, env: SOFTWARE_WEBGPU_ENV });
   if (result.error !== undefined) throw result.error;
   const events = result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -66,8 +66,9 @@ describe('runtime: the WebGPU backend on a software adapter', function () {
     const [gpuFinished, wasmFinished] = [eventOf(gpu, 'finished'), eventOf(cpuSide, 'finished')];
     assert.ok(gpuFinished !== undefined && wasmFinished !== undefined, 'both runs finish');
     close('test loss', gpuFinished['testLoss'], wasmFinished['testLoss']);
-    // 10,000 test images: 0.05 points is 5 of them.
-    assert.ok(Math.abs((gpuFinished['testAccuracy'] as number) - (wasmFinished['testAccuracy'] as number)) <= 5e-4, `test accuracy ${gpuFinished['testAccuracy']} against ${wasmFinished['testAccuracy']}`);
+    // The first 1,000 test images (the whole 10,000 cost half a minute on the software
+    // adapter): at most one of them classified differently.
+    assert.ok(Math.abs((gpuFinished['testAccuracy'] as number) - (wasmFinished['testAccuracy'] as number)) <= 1e-3 + 1e-9, `test accuracy ${gpuFinished['testAccuracy']} against ${wasmFinished['testAccuracy']}`);
 
     // Four Adam steps from the same initial weights: one step moves a weight by up to the
     // learning rate (1e-3), so a wrong gradient shows far above this bound (measured: 1.5e-5).

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isBase64Of, isHostMessage, isInputImage, isPanelInitialState, isPanelMessage, type HostMessage, type PanelMessage } from '../../webviews/protocol';
+import { isBase64Of, isHostMessage, isInputImage, isPanelInitialState, isPanelMessage, PROTOCOL_LIMITS, type HostMessage, type PanelMessage } from '../../webviews/protocol';
 import * as f from './fixtures';
 
 /** One valid message of every HostMessage type (the Record makes a new type a compile error here). */
@@ -173,6 +173,91 @@ describe('webviews: protocol validators', () => {
       ['from missing', { type: 'interpolate', to: 1, steps: 8 }],
     ];
     for (const [what, message] of malformed) assert.equal(isPanelMessage(message), false, what);
+  });
+
+  it('reads only own fields of plain objects: nothing from a prototype, no __proto__ key, no class instance', () => {
+    const interpolate = { type: 'interpolate', from: 0, to: 1, steps: 8 };
+    assert.equal(isPanelMessage(interpolate), true);
+    assert.equal(isPanelMessage(Object.assign(Object.create(null), interpolate)), true, 'a null prototype is plain');
+    assert.equal(isPanelMessage(Object.create(interpolate)), false, 'every field on the prototype');
+    assert.equal(isPanelMessage(Object.assign(Object.create({ steps: 8 }), { type: 'interpolate', from: 0, to: 1 })), false, 'steps on the prototype');
+    assert.equal(isPanelMessage(JSON.parse('{"__proto__": {"type": "interpolate", "from": 0, "to": 1, "steps": 8}}')), false, 'fields under an own __proto__ key');
+    assert.equal(isPanelMessage(JSON.parse('{"type": "ready", "__proto__": {"polluted": true}}')), false, 'an own __proto__ key');
+    assert.equal(isPanelMessage(Object.assign(new (class Request {})(), interpolate)), false, 'a class instance');
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted['steps'] = 8;
+    try {
+      assert.equal(isPanelMessage({ type: 'interpolate', from: 0, to: 1 }), false, 'steps from a polluted Object.prototype');
+    } finally {
+      delete polluted['steps'];
+    }
+  });
+
+  it('rejects sparse arrays: every index must be an own element', () => {
+    const finished = { type: 'trainingFinished', testAccuracy: 0.5, confusionMatrix: [[1, 0], [0, 1]], classes: ['a', 'b'] };
+    assert.equal(isHostMessage(finished), true);
+    assert.equal(isHostMessage({ ...finished, confusionMatrix: [[1, , ], [0, 1]] }), false, 'a hole in a row');
+    assert.equal(isHostMessage({ ...finished, classes: new Array(2) }), false, 'two holes');
+    assert.equal(isHostMessage({ type: 'predictionsComputed', predictions: [, { label: '7', probability: 1 }] }), false);
+    assert.equal(isPanelMessage({ type: 'computeFeatureMaps', layer: 'C1', input: { source: 'drawing', width: 2, height: 1, pixels: [0, ,] } }), false);
+    (Array.prototype as unknown as Record<number, unknown>)[0] = 0.5;
+    try {
+      assert.equal(isPanelMessage({ type: 'computeFeatureMaps', layer: 'C1', input: { source: 'drawing', width: 1, height: 1, pixels: [,] } }), false, 'a hole filled by Array.prototype');
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[0];
+    }
+  });
+
+  it('holds every number to its range: counts, probabilities, steps, the sample grid', () => {
+    const finished = (matrix: number[][]): unknown => ({ type: 'trainingFinished', testAccuracy: 0.5, confusionMatrix: matrix, classes: null });
+    assert.equal(isHostMessage(finished([[3, 0], [1, 2]])), true);
+    assert.equal(isHostMessage(finished([[3, -1], [1, 2]])), false, 'a negative count');
+    assert.equal(isHostMessage(finished([[3, 0.5], [1, 2]])), false, 'a fractional count');
+    assert.equal(isHostMessage({ type: 'trainingFinished', testAccuracy: 1.5, confusionMatrix: null, classes: null }), false, 'an accuracy of 150%');
+    const predictions = (probability: number): unknown => ({ type: 'predictionsComputed', predictions: [{ label: '7', probability }] });
+    assert.deepEqual([0, 1, 7, -0.1, 1.0000001].map((p) => isHostMessage(predictions(p))), [true, true, false, false, false]);
+    const interpolate = (from: number, to: number, steps: number): boolean => isPanelMessage({ type: 'interpolate', from, to, steps });
+    assert.deepEqual(
+      [interpolate(0, 63, 2), interpolate(63, 0, 32), interpolate(0, 1, 33), interpolate(0, 1, 1e9), interpolate(0, 64, 8), interpolate(0.5, 1, 8)],
+      [true, true, false, false, false, false],
+    );
+    const strip = (steps: number): boolean => isHostMessage({ type: 'interpolationReady', png: f.gridPng(1, 64, 1, () => [0, 0, 0]), steps });
+    assert.deepEqual([strip(2), strip(64), strip(65)], [true, true, false], 'a strip from the runtime may have up to 64 steps');
+    const grid = (rows: number, columns: number, png = f.gridPng(8, 8, 1, () => [0, 0, 0])): boolean => isHostMessage({ type: 'samplesReady', epoch: 1, png, rows, columns });
+    assert.deepEqual([grid(8, 8), grid(1, 64, f.gridPng(1, 64, 1, () => [0, 0, 0])), grid(8, 9), grid(1e9, 1e9), grid(0, 8)], [true, true, false, false, false]);
+    assert.equal(grid(8, 8, f.gridPng(4, 4, 1, () => [0, 0, 0])), false, 'a 4×4-pixel PNG for 8×8 cells');
+    const progress = f.progressed(2, 10);
+    assert.equal(isHostMessage({ ...progress, epoch: 6 }), false, 'epoch 6 of 5');
+    assert.equal(isHostMessage({ ...progress, batch: 101 }), false, 'batch 101 of 100');
+    assert.equal(isHostMessage({ ...progress, batch: 0 }), false, 'batches count from 1');
+    assert.equal(isHostMessage({ ...progress, imagesPerSecond: -1 }), false);
+    assert.equal(isHostMessage(f.epochEnded(0)), false, 'epochs count from 1');
+    assert.equal(isHostMessage({ type: 'trainingStopped', epoch: 0 }), true, 'stopped before the first epoch ended');
+    assert.equal(isHostMessage({ type: 'featureMapsComputed', layer: 'C1', maps: { ...f.featureMaps(), max: 2.5 } }), false, 'a value above max');
+    assert.equal(isHostMessage(f.summaryUpdated({ ...f.LENET_SUMMARY, totals: { ...f.LENET_SUMMARY.totals, trainable: -1 } })), false, 'negative parameters');
+    assert.equal(isHostMessage(f.summaryUpdated({ ...f.LENET_SUMMARY, findings: [{ code: 'CL1', severity: 'info', message: 'm', line: 0 }] })), false, 'line 0 (lines are 1-based)');
+  });
+
+  it('bounds the sizes a receiver allocates for: images, drawings, tensors, text', () => {
+    const base64Of = (bytes: number): string => `${'A'.repeat(4 * Math.ceil(bytes / 3) - ((3 - (bytes % 3)) % 3))}${'='.repeat((3 - (bytes % 3)) % 3)}`;
+    const image = (width: number, height: number, channels: 1 | 3): unknown => ({ caption: 'big', width, height, channels, pixels: base64Of(width * height * channels) });
+    assert.deepEqual(PROTOCOL_LIMITS.imageBytes, 16_777_216);
+    assert.equal(isInputImage(image(4_096, 4_096, 1)), true, '16 MiB of grey');
+    assert.equal(isInputImage(image(4_096, 4_096, 3)), false, '48 MiB of RGB');
+    assert.equal(isInputImage(image(4_097, 1, 1)), false, 'wider than 4,096');
+    const drawing = (width: number, height: number, pixels: number[]): boolean => isPanelMessage({ type: 'computeFeatureMaps', layer: 'C1', input: { source: 'drawing', width, height, pixels } });
+    assert.equal(drawing(2, 1, [0, 1]), true);
+    assert.equal(drawing(2, 1, [0, 1.5]), false, 'grey above 1');
+    assert.equal(drawing(1e9, 1e9, [0]), false);
+    const tensor = (shape: number[], values: number[]): boolean => isHostMessage({ type: 'filtersComputed', layer: 'C1', filters: { shape, values, min: 0, max: 0 } });
+    assert.equal(tensor([1, 1, 1, 1, 1, 1, 1, 1], [0]), true, 'rank 8');
+    assert.equal(tensor([1, 1, 1, 1, 1, 1, 1, 1, 1], [0]), false, 'rank 9');
+    assert.equal(tensor([0, 5, 5], []), true, 'an empty filter bank');
+    assert.equal(tensor([1e9, 1e9], [0]), false);
+    assert.equal(isHostMessage({ type: 'trainingFailed', message: 'x'.repeat(1_048_576) }), true);
+    assert.equal(isHostMessage({ type: 'trainingFailed', message: 'x'.repeat(1_048_577) }), false);
+    assert.equal(isPanelMessage({ type: 'computeFeatureMaps', layer: 'x'.repeat(32_769), input: { source: 'imageFile' } }), false);
+    assert.equal(isHostMessage({ type: 'predictionsComputed', predictions: Array.from({ length: 1_025 }, () => ({ label: '7', probability: 0 })) }), false, 'more predictions than classes');
   });
 
   it('checks the initial state embedded in the HTML', () => {
