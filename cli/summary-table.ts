@@ -4,7 +4,7 @@
  * summary-json.ts it does not know how the IR was obtained.
  */
 import type { Num } from '../language/ir/index';
-import { formatBytes, formatCount, formatScaled, formatShape } from '../language/engine/index';
+import { formatBytes, formatCount, formatScaled, formatShape, shortenText } from '../language/engine/index';
 import type { Finding, GanAnalysis, LayerReport, ModelAnalysis, ParamTotals, ReceptiveField } from '../language/engine/index';
 import { createFindingLocator } from './finding-location';
 import type { Locate, SourceLocation } from './source-location';
@@ -21,7 +21,7 @@ export function renderSummaryTables(entries: readonly ExportedAnalysis[], locate
 
 function renderModel(exportName: string, analysis: ModelAnalysis, locate: Locate): string {
   const lines = [
-    `Model ${JSON.stringify(analysis.name)} (export ${exportName}): ${formatShape(analysis.input)} → ${formatShape(analysis.output)}`,
+    `Model ${JSON.stringify(shortenText(analysis.name))} (export ${exportName}): ${formatShape(analysis.input)} → ${formatShape(analysis.output)}`,
     '',
     ...renderLayerTable(analysis.layers, locate),
     '',
@@ -34,14 +34,14 @@ function renderModel(exportName: string, analysis: ModelAnalysis, locate: Locate
 
 function renderGan(exportName: string, analysis: GanAnalysis, locate: Locate): string {
   const network = (title: string, part: ModelAnalysis): string[] => [
-    `${title} ${JSON.stringify(part.name)}: ${formatShape(part.input)} → ${formatShape(part.output)}`,
+    `${title} ${JSON.stringify(shortenText(part.name))}: ${formatShape(part.input)} → ${formatShape(part.output)}`,
     '',
     ...renderLayerTable(part.layers, locate),
     '',
     ...renderNetworkTotals(part),
   ];
   const lines = [
-    `GAN ${JSON.stringify(analysis.name)} (export ${exportName}): latent ${formatShape(analysis.input)} → image ${formatShape(analysis.output)}`,
+    `GAN ${JSON.stringify(shortenText(analysis.name))} (export ${exportName}): latent ${formatShape(analysis.input)} → image ${formatShape(analysis.output)}`,
     '',
     ...network('Generator', analysis.generator),
     '',
@@ -78,7 +78,7 @@ const columns: readonly Column[] = [
 /** Every node, containers included, with its children indented under it. */
 function renderLayerTable(layers: readonly LayerReport[], locate: Locate): string[] {
   const rows = layers.map((report) => [
-    `${'  '.repeat(report.depth)}${report.name}`,
+    `${'  '.repeat(report.depth)}${shortenText(report.name)}`,
     report.node.kind,
     formatShape(report.output),
     formatCount(addKnown(report.params.trainable, report.params.nonTrainable)),

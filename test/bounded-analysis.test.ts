@@ -27,7 +27,7 @@ const dslFile = path.join(repoRoot, 'language', 'dsl', 'index.ts');
 /** Where the in-memory files live; nothing is written there. */
 const virtualRoot = path.join(repoRoot, '.virtual-bounded-analysis-test');
 
-/** Only a guard against a hang: what each test asserts is the content of the answer. */
+/** Only a guard against a hang (the work below takes milliseconds): tests assert on content. */
 const HANG_GUARD_MS = 10_000;
 
 const compilerOptions: ts.CompilerOptions = {
@@ -97,17 +97,15 @@ class MemoryProject {
 
 const IMPORTS = `import {
   adaptiveAvgPool2d, avgPool2d, conv2d, conv2dTranspose, dense, dropout, flatten, input, lrn, maxPool2d, model, relu,
-  reshape, sequential, upsample2d, zeroPad2d, type LayerNode,
+  reshape, residual, sequential, upsample2d, zeroPad2d, type LayerNode,
 } from 'convlens';
 `;
 
-/** A one-file project, with the time the caller's work took checked against the hang guard. */
-function project(source: string): { project: MemoryProject; program: ts.Program; sourceFile: ts.SourceFile } {
-  const memory = new MemoryProject({ 'model.ts': source });
-  const { program, sourceFile } = memory.target('model.ts');
-  // The checker (and the default library) is made before any clock starts.
+/** A one-file project's program and file, its checker made (TypeScript's own work) before any clock starts. */
+function project(source: string): { program: ts.Program; sourceFile: ts.SourceFile } {
+  const { program, sourceFile } = new MemoryProject({ 'model.ts': source }).target('model.ts');
   program.getTypeChecker();
-  return { project: memory, program, sourceFile };
+  return { program, sourceFile };
 }
 
 function withinHangGuard<T>(work: () => T): T {
@@ -186,7 +184,7 @@ describe('bounded analysis', () => {
         const expected = Number(longestBinByDefinition(BigInt(inputSize), BigInt(outputSize)));
         assert.equal(longestBinOfEngine(inputSize, outputSize), expected, `in ${inputSize}, out ${outputSize}`);
       }
-      // The brief's own examples: bins of 2, 2, 2 and of 2, 3, 2.
+      // The issue's examples, by hand: bins of 2, 2, 2 and of 2, 3, 2.
       assert.equal(longestBinOfEngine(4, 3), 2);
       assert.equal(longestBinOfEngine(5, 3), 3);
     });
@@ -375,6 +373,35 @@ export const doubled = model('doubled', input(3, 8, 8), s);
       assert.deepEqual(found, [['doubled', 'CL1019', 'model']]);
       assert.equal(findExportedModel(ts, program, sourceFile, 'doubled')?.unknown, null);
       assert.deepEqual(summarizeExportedModels(ts, program, sourceFile, DEFAULT_SETTINGS)[0]?.rows, []);
+    });
+  });
+
+  describe('a layer left out', () => {
+    it('a half-typed residual() evaluates to an unknown layer, not a hole in the IR', () => {
+      const { program, sourceFile } = project(`${IMPORTS}// @ts-expect-error: typed half-way
+export const half = model('half', input(3, 8, 8), residual(), relu());
+`);
+      assert.deepEqual(withinHangGuard(() => diagnosticsOf(program, sourceFile)), []);
+      const markdown = hoverAt(program, sourceFile, 'residual()');
+      assert.ok(markdown.includes('- Unknown: expected a layer here, got undefined'), markdown);
+      assert.equal(
+        renderHints(program, sourceFile).split('\n').at(-2),
+        "export const half = model('half', input(3, 8, 8), residual() /* → ? */, relu() /* → ? */) /* → ? */;",
+      );
+    });
+
+    it('IR that ran with a missing layer (residual(undefined), a hole in a list): CL1011, not an exception', () => {
+      const missingBranch = singleModel(analyze(dsl.model('m', dsl.input(3, 8, 8), dsl.relu(), dsl.sequential(dsl.residual(undefined as never)))));
+      assert.deepEqual(
+        missingBranch.findings.map((finding) => [finding.code, finding.path, finding.message]),
+        [['CL1011', '1.0', 'Invalid value for `main` of residual(). Expected a layer. Received main=undefined.']],
+      );
+      assert.equal(missingBranch.output, null);
+      const hole = singleModel(analyze(dsl.model('m', dsl.input(4), dsl.dense(2), undefined as never)));
+      assert.deepEqual(
+        hole.findings.map((finding) => [finding.code, finding.path, finding.message]),
+        [['CL1011', '1', "Invalid value for `layer 2` of model 'm'. Expected a layer. Received layer 2=undefined."]],
+      );
     });
   });
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { locationOf, repoRoot, TsServer, type Location } from './tsserver-client';
 
 /** How many mutated files go through both servers (fixed, with the seed, so a failure replays). */
-const MUTATIONS = 240;
+const MUTATIONS = 200;
 const SEED = 20261206;
 /** No single answer may take longer: a hang guard, far above the plugin's own budget. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -151,7 +151,7 @@ describe('tsserver fuzz: mutated examples through the plugin and plain TypeScrip
       if (APPENDED.has(kind)) text = MUTATIONS_BY_KIND[kind]!(text, random);
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
       const what = `mutation #${index} (${kind} of ${name}, seed ${SEED})`;
-      const positions = [0, 1].map(() => locationOf(text, Math.floor(random() * text.length)));
+      const positions = [locationOf(text, Math.floor(random() * text.length))];
 
       await Promise.all([plugin.open(file, text), plain.open(file, text)]);
       const [withPluginAnswers, withoutAnswers] = await Promise.all(
@@ -183,7 +183,6 @@ describe('tsserver fuzz: mutated examples through the plugin and plain TypeScrip
         assert.equal(info.body.displayString, theirs.body.displayString, `${what}: quick info's signature`);
         assert.ok(documentationText(info.body).startsWith(documentationText(theirs.body)), `${what}: quick info's documentation`);
       });
-      await Promise.all([plugin.open(file, original), plain.open(file, original)]);
     }
     // Every kind of mutation was tried, and the plugin had things to say about the results.
     assert.deepEqual([...counts.keys()].sort(), [...kinds].sort());

@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import type * as ts from 'typescript';
-import { defaultCompilerOptions, type RequestTarget } from 'convlens/service';
+import { defaultCompilerOptions, EDITOR_LIMITS, type RequestTarget } from 'convlens/service';
 
 export interface OpenDocument {
   readonly version: number;
@@ -55,7 +55,8 @@ export class InProcessProjects {
     const program = project.service.getProgram();
     const sourceFile = program?.getSourceFile(file);
     if (program === undefined || sourceFile === undefined || sourceFile.isDeclarationFile) return undefined;
-    return { program, sourceFile };
+    // The editor's limits, with their time budget: the extension host must never hang on a file.
+    return { program, sourceFile, limits: EDITOR_LIMITS };
   }
 
   /** A file changed on disk (a watcher saw it): programs read it again. A tsconfig.json change rebuilds its project. */

@@ -43,7 +43,7 @@ export function registerInProcessLanguageFeatures(
             return;
           }
           const { tsModule, target } = found;
-          diagnostics.set(document.uri, collectDiagnostics(tsModule, target.program, target.sourceFile).map((diagnostic) => toDiagnostic(document, tsModule, diagnostic)));
+          diagnostics.set(document.uri, collectDiagnostics(tsModule, target.program, target.sourceFile, target.limits).map((diagnostic) => toDiagnostic(document, tsModule, diagnostic)));
         } catch (error) {
           log.error(`diagnostics of ${document.uri.fsPath}`, error);
         }
@@ -57,7 +57,7 @@ export function registerInProcessLanguageFeatures(
         const found = targetOf(document);
         if (found === undefined) return undefined;
         const { tsModule, target } = found;
-        const result = getHover(tsModule, target.program, target.sourceFile, document.offsetAt(position), settings());
+        const result = getHover(tsModule, target.program, target.sourceFile, document.offsetAt(position), settings(), target.limits);
         if (result === undefined) return undefined;
         const range = new vscode.Range(document.positionAt(result.textSpan.start), document.positionAt(result.textSpan.start + result.textSpan.length));
         return new vscode.Hover(new vscode.MarkdownString(result.markdown), range);

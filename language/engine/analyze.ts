@@ -5,7 +5,7 @@
  */
 import type { AnyNode, ContainerNode, GanNode, LayerNode, ModelNode, RootNode, Shape } from '../ir';
 import { isContainer, LayerNamer } from '../ir';
-import { formatShape } from './format';
+import { formatShape, shortenText } from './format';
 import { FINDING_CODES, type FindingKind, messages } from './findings';
 import { callLabel, elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
 import { INPUT_FIELD, jumpsDiffer, mergeFields } from './receptive-field';
@@ -210,7 +210,8 @@ export function analyzeModel(model: ModelNode, options: ModelOptions = {}): Mode
   // Measured first, without recursion: the walk below and LayerNamer recurse over the tree
   // and visit every use of a reused layer, so only a tree within both limits is walked.
   const extent = measureTree(model.layers);
-  const walker = new ModelWalker(extent.tooDeepAt === null && extent.size <= MAX_LAYER_REPORTS ? model.layers : []);
+  const walkable = extent.malformedAt === null && extent.tooDeepAt === null && extent.size <= MAX_LAYER_REPORTS;
+  const walker = new ModelWalker(walkable ? model.layers : []);
   inputShape.forEach((dim, index) => {
     if (dim !== null && !isPositiveInteger(dim)) {
       walker.report('invalidValue', messages.invalidValue('input', `dimension ${index + 1}`, 'a positive integer', dim), inputOwner, 'input');
@@ -232,6 +233,13 @@ export function analyzeModel(model: ModelNode, options: ModelOptions = {}): Mode
     receptiveField: inputField,
     activations: productOf(shape),
   });
+  if (extent.malformedAt !== null) {
+    // Only IR from running a file can hold this (static evaluation puts an unknown layer there).
+    const { parent, path, argument, value } = extent.malformedAt;
+    const owner = parent ?? modelOwner;
+    walker.report('invalidValue', messages.invalidValue(parent === null ? `model '${shortenText(model.name)}'` : callLabel(parent), argument, 'a layer', value), owner, path);
+    return unanalysed(model, shape, walker);
+  }
   if (extent.tooDeepAt !== null) {
     const { node, path } = extent.tooDeepAt;
     walker.report('nestingTooDeep', messages.nestingTooDeep(callLabel(node), MAX_NESTING_DEPTH), node, path);

@@ -121,7 +121,9 @@ export const messages = {
   },
 
   invalidValue(layer: string, argument: string, expected: string, received: unknown): string {
-    return `Invalid value for \`${argument}\` of ${layer}. Expected ${expected}. Received ${argument}=${shortenText(String(received))}.`;
+    // An object is named, not converted: String() of an array nested in itself never ends.
+    const shown = typeof received === 'object' && received !== null ? (Array.isArray(received) ? 'an array' : 'an object') : shortenText(String(received));
+    return `Invalid value for \`${argument}\` of ${layer}. Expected ${expected}. Received ${argument}=${shown}.`;
   },
 
   expectsImage(layer: string, input: Shape | null, fix: string): string {

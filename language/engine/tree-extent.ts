@@ -32,6 +32,12 @@ export interface TreeExtent {
   readonly size: number;
   /** Where the nesting first goes past MAX_NESTING_DEPTH: the container at that depth and its path. */
   readonly tooDeepAt: { readonly node: LayerNode; readonly path: string } | null;
+  /**
+   * The first place where a layer belongs but something else is: IR from running a file
+   * whose `residual()` was given no branch holds `main: undefined`. `parent` is null for
+   * the model's own list; `argument` names the place (`main`, `layer 2`).
+   */
+  readonly malformedAt: { readonly parent: LayerNode | null; readonly path: string; readonly argument: string; readonly value: unknown } | null;
 }
 
 interface Measure {
@@ -42,6 +48,19 @@ interface Measure {
 }
 
 const SIZE_CAP = MAX_LAYER_REPORTS + 1;
+const ENDLESS: Measure = { below: Infinity, size: SIZE_CAP };
+/** What stands where a layer is missing, until the model is refused for it. */
+const LEAF: Measure = { below: 0, size: 1 };
+
+/** An IR layer: an object with a kind (what the DSL makes; anything else is malformed). */
+function isLayer(value: unknown): value is LayerNode {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+/** How a child's place is named in a finding: `main`, `shortcut`, `head`, or `layer n` of a list. */
+function argumentName(label: string): string {
+  return /^\d+$/.test(label) ? `layer ${Number(label) + 1}` : label;
+}
 
 /** A container's children with the path segment each gets (LayerReport.path). */
 function childrenWithLabels(node: LayerNode): readonly (readonly [LayerNode, string])[] {
@@ -62,27 +81,34 @@ function childrenWithLabels(node: LayerNode): readonly (readonly [LayerNode, str
 export function measureTree(layers: readonly LayerNode[]): TreeExtent {
   const measured = new Map<LayerNode, Measure>();
   const onPath = new Set<LayerNode>();
-  const measure = (root: LayerNode): Measure => {
-    const stack: { node: LayerNode; children: readonly (readonly [LayerNode, string])[]; next: number }[] = [];
-    const enter = (node: LayerNode): void => {
+  let malformedAt: TreeExtent['malformedAt'] = null;
+  const measureOf = (node: unknown): Measure => (isLayer(node) ? (measured.get(node) ?? ENDLESS) : LEAF);
+  const measure = (root: LayerNode, rootPath: string): Measure => {
+    const stack: { node: LayerNode; path: string; children: readonly (readonly [LayerNode, string])[]; next: number }[] = [];
+    const enter = (node: LayerNode, path: string): void => {
       onPath.add(node);
-      stack.push({ node, children: childrenWithLabels(node), next: 0 });
+      stack.push({ node, path, children: childrenWithLabels(node), next: 0 });
     };
-    if (!measured.has(root)) enter(root);
+    if (!measured.has(root)) enter(root, rootPath);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      const child = frame.children[frame.next]?.[0];
-      if (child !== undefined) {
+      if (frame.next < frame.children.length) {
+        const [child, label] = frame.children[frame.next]!;
         frame.next += 1;
-        // IR made by the DSL cannot hold a cycle; any other object that does counts as endless.
-        if (onPath.has(child)) measured.set(child, { below: Infinity, size: SIZE_CAP });
-        else if (!measured.has(child)) enter(child);
+        if (!isLayer(child)) {
+          malformedAt ??= { parent: frame.node, path: frame.path, argument: argumentName(label), value: child };
+        } else if (onPath.has(child)) {
+          // IR made by the DSL cannot hold a cycle; any other object that does counts as endless.
+          measured.set(child, ENDLESS);
+        } else if (!measured.has(child)) {
+          enter(child, `${frame.path}.${label}`);
+        }
         continue;
       }
       let below = 0;
       let size = 1;
       for (const [item] of frame.children) {
-        const inner = measured.get(item) ?? { below: Infinity, size: SIZE_CAP };
+        const inner = measureOf(item);
         below = Math.max(below, inner.below + 1);
         size = Math.min(SIZE_CAP, size + inner.size);
       }
@@ -90,28 +116,33 @@ export function measureTree(layers: readonly LayerNode[]): TreeExtent {
       onPath.delete(frame.node);
       stack.pop();
     }
-    return measured.get(root) ?? { below: Infinity, size: SIZE_CAP };
+    return measureOf(root);
   };
 
   let depth = 0;
   let size = 0;
   let deepest: readonly [LayerNode, string] | null = null;
   for (const [index, layer] of layers.entries()) {
-    const { below, size: layerSize } = measure(layer);
+    if (!isLayer(layer)) {
+      malformedAt ??= { parent: null, path: String(index), argument: argumentName(String(index)), value: layer };
+      size = Math.min(SIZE_CAP, size + 1);
+      continue;
+    }
+    const { below, size: layerSize } = measure(layer, String(index));
     if (below > depth) {
       depth = below;
       deepest = [layer, String(index)];
     }
     size = Math.min(SIZE_CAP, size + layerSize);
   }
-  return { depth, size, tooDeepAt: depth > MAX_NESTING_DEPTH && deepest !== null ? descend(deepest, measured) : null };
+  return { depth, size, tooDeepAt: depth > MAX_NESTING_DEPTH && deepest !== null ? descend(deepest, measured) : null, malformedAt };
 }
 
 /** From a top-level layer whose nesting goes too deep, down to the container at MAX_NESTING_DEPTH on that path. */
 function descend(start: readonly [LayerNode, string], measured: ReadonlyMap<LayerNode, Measure>): { node: LayerNode; path: string } {
   let [node, path] = start;
   for (let depth = 0; depth < MAX_NESTING_DEPTH; depth += 1) {
-    const next = childrenWithLabels(node).find(([child]) => depth + 1 + (measured.get(child)?.below ?? Infinity) > MAX_NESTING_DEPTH);
+    const next = childrenWithLabels(node).find(([child]) => isLayer(child) && depth + 1 + (measured.get(child)?.below ?? Infinity) > MAX_NESTING_DEPTH);
     if (next === undefined) break;
     node = next[0];
     path = `${path}.${next[1]}`;

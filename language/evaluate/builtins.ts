@@ -189,8 +189,8 @@ export function tooLongString(what: string, length: number, site: ts.Node | unde
 
 /**
  * `String(value)` as JavaScript computes it, without JavaScript's own cost: an array is
- * joined by walking it here, iteratively, one step per item charged to the budget and the
- * result refused past MAX_STRING_LENGTH, because the native join visits a nested array once
+ * joined by walking it here, iteratively, its items charged to the budget (ITEMS_PER_STEP)
+ * and the result refused past MAX_STRING_LENGTH, because the native join visits a nested array once
  * per place it sits in (`a = [a, a]` ten times over costs 2^10, sixty times over never
  * ends). A cyclic array joins to '' where it repeats, as in JavaScript. Anything else is
  * converted natively, which can throw (`{ toString: 1 }`): that is an unknown.

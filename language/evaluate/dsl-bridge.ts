@@ -206,6 +206,11 @@ export function callDslFactory(name: string, args: readonly Value[], unknownSpre
     const role = signature.positional[index] ?? signature.rest ?? 'value';
     return translator.translate(role, arg);
   });
+  // A layer the call leaves out (a half-typed `residual()` or `aux('a')`) is an unknown
+  // layer, never `undefined` inside the IR.
+  signature.positional.forEach((role, index) => {
+    if (role === 'layer' && index >= args.length) translated[index] = translator.layer(undefined);
+  });
   if (name === 'model' && translated.length < 2) translator.input(undefined);
   if (translator.inputProblem !== undefined) {
     // The IR has no model without an input shape (not even its rank), so the model is unknown.

@@ -82,6 +82,7 @@ const CLOCK_CHECK_INTERVAL = 1_024;
 const NON_CONVERTING_BUILTINS: ReadonlySet<string> = new Set([
   'Array.isArray', 'Number.isInteger', 'Number.isFinite', 'Number.isNaN', 'Object.keys', 'Object.values', 'Object.entries',
   'Object.assign', 'Object.freeze', 'Object.fromEntries', 'Array.from', 'Array.of', 'Array', 'JSON.stringify', 'console', 'Math.random',
+  'Boolean',
 ]);
 
 /** Array methods (read off an array) that never convert their arguments. */
@@ -1436,6 +1437,7 @@ function applyOperator(operator: BinaryOperator, left: Value, right: Value, site
   try {
     result = applyKnownOperator(operator, a, b, site, invoker);
   } catch (error) {
+    if (error instanceof BudgetExceeded || error instanceof UnknownControlFlow) throw error;
     return new Unknown(`'${operator}' cannot be applied to ${describeValue(left)} and ${describeValue(right)}: ${error instanceof Error ? error.message : String(error)}`, site);
   }
   return typeof result === 'string' && result.length > MAX_STRING_LENGTH ? tooLongString(`'${operator}'`, result.length, site) : result;
