@@ -71,13 +71,13 @@ const MUTATIONS_BY_KIND: Readonly<Record<string, Mutation>> = {
   giantName: (text) =>
     `${FUZZ_IMPORT}${text}\nlet giant = 'name';\nfor (let i = 0; i < 26; i += 1) giant = giant + giant;\nexport const named = fzModel('named', fzInput(1, 8, 8), fzConv2d(4, 3, { name: giant }), fzFlatten(), fzDense(2, { name: 'n'.repeat(1e6) }));\n`,
   // Deep in the source (TypeScript's own parser overflows past about 600 nested calls, plain
-  // tsserver too), or deep in the model a loop builds (5,000 and 100,000 levels).
+  // tsserver too), or deep in the model a loop builds (2,000 and 5,000 levels).
   deepNesting: (text, random) => {
     const depth = pick([40, 400], random);
     return `${FUZZ_IMPORT}${text}\nexport const deep = fzModel('deep', fzInput(1, 8, 8), ${'fzSequential('.repeat(depth)}fzRelu()${')'.repeat(depth)});\n`;
   },
   deepLoop: (text, random) =>
-    `${FUZZ_IMPORT}${text}\nlet nested = fzSequential(fzRelu());\nfor (let i = 0; i < ${pick([5_000, 100_000], random)}; i += 1) nested = fzSequential(nested, fzRelu());\nexport const looped = fzModel('looped', fzInput(1, 8, 8), nested);\n`,
+    `${FUZZ_IMPORT}${text}\nlet nested = fzSequential(fzRelu());\nfor (let i = 0; i < ${pick([2_000, 5_000], random)}; i += 1) nested = fzSequential(nested, fzRelu());\nexport const looped = fzModel('looped', fzInput(1, 8, 8), nested);\n`,
   hugeSizes: (text, random) =>
     `${FUZZ_IMPORT}${text}\nexport const huge = fzModel('huge', fzInput(${pick(['1e20', '3', '2 ** 53'], random)}, 1e9, 1e9), fzConv2d(1e20, 1e9, { stride: 1e-9, dilation: 1e20, groups: 3e8 }), fzAdaptive(1e20), fzUpsample(1e20), fzFlatten(), fzDense(1e20), fzDropout(1e20));\n`,
 };
@@ -157,7 +157,6 @@ describe('tsserver fuzz: mutated examples through the plugin and plain TypeScrip
       const [withPluginAnswers, withoutAnswers] = await Promise.all(
         [plugin, plain].map(async (server) => ({
           diagnostics: await ask<ProtocolDiagnostic[]>(server, 'semanticDiagnosticsSync', { file }),
-          syntax: await ask<ProtocolDiagnostic[]>(server, 'syntacticDiagnosticsSync', { file }),
           hints: await ask<{ text: string }[]>(server, 'provideInlayHints', { file, start: 0, length: text.length }),
           infos: await Promise.all(positions.map((at) => ask<ProtocolQuickInfo>(server, 'quickinfo', { file, ...at }))),
         })),
@@ -169,7 +168,6 @@ describe('tsserver fuzz: mutated examples through the plugin and plain TypeScrip
       assert.deepEqual(typeScriptOnly(withPlugin.diagnostics), typeScriptOnly(without.diagnostics), `${what}: TypeScript's diagnostics`);
       if (withPlugin.diagnostics.ok) convLensDiagnostics += withPlugin.diagnostics.body.filter((diagnostic) => diagnostic.source === 'convlens').length;
       if (withPlugin.hints.ok && without.hints.ok) convLensHints += withPlugin.hints.body.length - without.hints.body.length;
-      assert.deepEqual(withPlugin.syntax, without.syntax, `${what}: syntax diagnostics`);
       assert.ok(withPlugin.hints.ok === without.hints.ok, `${what}: inlay hints answered by both`);
       if (withPlugin.hints.ok && without.hints.ok) {
         const theirs = without.hints.body.map((hint) => JSON.stringify(hint));
