@@ -1,7 +1,7 @@
 /**
  * Latent interpolation between two picked cells of a trained GAN's sample grid: a tiny
- * seeded run is trained for one short epoch, then the strip from cell i to cell j is
- * rendered from its checkpoint. Its first and last images must be cells i and j of the
+ * seeded run, trained for one short epoch (shared-runs.ts, once per build for every file
+ * that needs it), then the strip from cell i to cell j is rendered from its checkpoint. Its first and last images must be cells i and j of the
  * run's last saved sample grid (the oracle is the PNG training wrote, decoded with
  * pngjs), the images between them must differ from both, and bad requests fail with
  * one clear line.
@@ -11,12 +11,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { chooseBackend } from 'convlens-runtime/backend-choice';
-import { loadDataset } from 'convlens-runtime/datasets/load-dataset';
 import { interpolateSamples } from 'convlens-runtime/inspection/gan-interpolation';
-import type { TrainingSettings } from 'convlens-runtime/protocol';
-import { trainGan } from 'convlens-runtime/training/train-gan';
 import { dcganMnist } from '../../examples/dcgan';
+import { sharedGanRun } from './shared-runs';
 
 // The PNG geometry, written out: 28×28 samples with a 2-pixel gap, enlarged twice (MNIST is
 // under 48 pixels), so a cell is 56×56 at (4 + 60·column, 4 + 60·row). An 8×8 grid is
@@ -56,32 +53,11 @@ describe('runtime: latent interpolation between two samples of a trained GAN', f
   let grid: PNG;
 
   before(async () => {
-    const backend = await chooseBackend({ requested: 'wasm' });
-    const mnist = await loadDataset('mnist', { inputShape: [1, 28, 28] });
     folder = mkdtempSync(path.join(tmpdir(), 'convlens-interpolation-'));
-    const out = path.join(folder, 'gan');
-    const settings: TrainingSettings = {
-      dataset: 'mnist',
-      epochs: 1,
-      batchSize: 16,
-      learningRate: 2e-4,
-      optimizer: 'adam',
-      validationSplit: 0,
-      augmentation: { cropPadding: 0, mirror: false },
-      tta: false,
-      seed: 11,
-      backend: 'wasm',
-      outDirectory: out,
-      resume: false,
-      workers: 1,
-      limit: { train: 64 },
-      cwd: folder,
-    };
-    const result = await trainGan(dcganMnist, mnist, settings, backend, { onEvent: () => undefined });
-    assert.ok(result.event === 'finished' && result.samples === path.join(out, 'samples', 'epoch-0001.png'), JSON.stringify(result));
-    grid = PNG.sync.read(readFileSync(path.join(out, 'samples', 'epoch-0001.png')));
+    const run = await sharedGanRun();
+    grid = PNG.sync.read(readFileSync(path.join(run, 'samples', 'epoch-0001.png')));
     assert.deepEqual([grid.width, grid.height], [484, 484]);
-    checkpoint = path.join(out, 'checkpoint');
+    checkpoint = path.join(run, 'checkpoint');
   });
   after(() => {
     rmSync(folder, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import type { RuntimeEvent, TrainingSettings } from 'convlens-runtime/protocol';
 import { isRuntimeEvent, isRuntimeRequest } from 'convlens-runtime/protocol';
 import { RuntimeClient, RuntimeProcessError } from 'convlens-runtime/runtime-client';
 import { dcganMnist } from '../../examples/dcgan';
+import { sharedGanRun } from './shared-runs';
 import { lenet5Mnist } from '../../examples/lenet5';
 
 describe('runtime: the runtime process and its protocol', function () {
@@ -69,17 +70,17 @@ describe('runtime: the runtime process and its protocol', function () {
   });
 
   it("renders a trained GAN's latent interpolation between two grid cells, and refuses a bad request with failed", async () => {
-    const trained = await client.train(dcganMnist, settings({ outDirectory: path.join(folder, 'gan'), batchSize: 16, learningRate: 2e-4, validationSplit: 0, limit: { train: 64 } }));
-    assert.equal(trained.event, 'finished');
-    // The checkpoint relative to cwd, as a workspace-relative path would be.
-    const strip = await client.interpolateSamples({ root: dcganMnist, checkpoint: path.join('gan', 'checkpoint'), from: 0, to: 63, steps: 4, cwd: folder });
+    // A run trained once for the test files that need one (shared-runs.ts); its checkpoint
+    // relative to cwd, as a workspace-relative path would be.
+    const run = await sharedGanRun();
+    const strip = await client.interpolateSamples({ root: dcganMnist, checkpoint: path.join(path.basename(run), 'checkpoint'), from: 0, to: 63, steps: 4, cwd: path.dirname(run) });
     assert.ok(isRuntimeEvent(strip));
     assert.deepEqual([strip.event, strip.from, strip.to, strip.steps], ['interpolationReady', 0, 63, 4]);
     // Four 28×28 samples enlarged twice, 4-pixel gaps: (4·60 + 4)×64.
     const png = PNG.sync.read(Buffer.from(strip.png, 'base64'));
     assert.deepEqual([png.width, png.height], [244, 64]);
     await assert.rejects(
-      client.interpolateSamples({ root: dcganMnist, checkpoint: path.join('gan', 'checkpoint'), from: 0, to: 1, steps: 1, cwd: folder }),
+      client.interpolateSamples({ root: dcganMnist, checkpoint: path.join(run, 'checkpoint'), from: 0, to: 1, steps: 1, cwd: folder }),
       // Refused on receipt: 1 step is outside the protocol's range (2 to 64).
       (error: unknown) => error instanceof RuntimeProcessError && /^the runtime process refused a malformed interpolateSamples request \(a field missing or out of its range\): /.test(error.message),
     );
