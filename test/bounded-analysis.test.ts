@@ -6,7 +6,6 @@
  * the clock is only a hang guard (a generous 10 s), never what a test asserts.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import ts from 'typescript';
 import * as dsl from 'convlens';
 import { analyze, analyzeModel, type ModelAnalysis } from 'convlens/engine';
@@ -21,79 +20,11 @@ import {
   summarizeExportedModels,
   toFindingCode,
 } from 'convlens/service';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
-const dslFile = path.join(repoRoot, 'language', 'dsl', 'index.ts');
-/** Where the in-memory files live; nothing is written there. */
-const virtualRoot = path.join(repoRoot, '.virtual-bounded-analysis-test');
+import { MemoryProject } from './memory-project';
 
 /** Only a guard against a hang (the work below takes milliseconds): tests assert on content. */
 const HANG_GUARD_MS = 10_000;
 
-const compilerOptions: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ['lib.es2022.d.ts'],
-  types: [],
-  strict: true,
-  noEmit: true,
-  skipLibCheck: true,
-};
-
-const registry = ts.createDocumentRegistry();
-/** Unique over the run: the registry shares source files between projects by name and version. */
-let nextVersion = 0;
-
-/** A project of in-memory files over a real language service (as test/service.test.ts has). */
-class MemoryProject {
-  private readonly files = new Map<string, { text: string; version: number }>();
-  readonly service: ts.LanguageService;
-  /** Bumped on every edit: what tsserver's project version is to the plugin. */
-  version = 1;
-
-  constructor(files: Record<string, string>) {
-    for (const [name, text] of Object.entries(files)) this.files.set(this.path(name), { text, version: ++nextVersion });
-    const host: ts.LanguageServiceHost = {
-      getCompilationSettings: () => compilerOptions,
-      getScriptFileNames: () => [...this.files.keys()],
-      getScriptVersion: (fileName) => String(this.files.get(fileName)?.version ?? 0),
-      getScriptSnapshot: (fileName) => {
-        const text = this.files.get(fileName)?.text ?? ts.sys.readFile(fileName);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
-      getCurrentDirectory: () => virtualRoot,
-      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-      fileExists: (fileName) => this.files.has(fileName) || ts.sys.fileExists(fileName),
-      readFile: (fileName) => this.files.get(fileName)?.text ?? ts.sys.readFile(fileName),
-      directoryExists: (directory) => directory.startsWith(virtualRoot) || ts.sys.directoryExists(directory),
-      getDirectories: (directory) => (directory.startsWith(virtualRoot) ? [] : ts.sys.getDirectories(directory)),
-      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
-        literals.map((literal) =>
-          literal.text === 'convlens'
-            ? { resolvedModule: { resolvedFileName: dslFile, extension: ts.Extension.Ts, isExternalLibraryImport: false } }
-            : ts.resolveModuleName(literal.text, containingFile, options, host),
-        ),
-    };
-    this.service = ts.createLanguageService(host, registry);
-  }
-
-  path(name: string): string {
-    return path.join(virtualRoot, name);
-  }
-
-  edit(name: string, text: string): void {
-    this.files.set(this.path(name), { text, version: ++nextVersion });
-    this.version += 1;
-  }
-
-  target(name: string): { program: ts.Program; sourceFile: ts.SourceFile } {
-    const program = this.service.getProgram();
-    const sourceFile = program?.getSourceFile(this.path(name));
-    if (program === undefined || sourceFile === undefined) throw new Error(`no program for ${name}`);
-    return { program, sourceFile };
-  }
-}
 
 const IMPORTS = `import {
   adaptiveAvgPool2d, avgPool2d, conv2d, conv2dTranspose, dense, dropout, flatten, input, lrn, maxPool2d, model, relu,
@@ -103,7 +34,7 @@ const IMPORTS = `import {
 
 /** A one-file project's program and file, its checker made (TypeScript's own work) before any clock starts. */
 function project(source: string): { program: ts.Program; sourceFile: ts.SourceFile } {
-  const { program, sourceFile } = new MemoryProject({ 'model.ts': source }).target('model.ts');
+  const { program, sourceFile } = new MemoryProject({ 'model.ts': source }, '.virtual-bounded-analysis-test').target('model.ts');
   program.getTypeChecker();
   return { program, sourceFile };
 }
@@ -532,7 +463,7 @@ export const late = model('late', input(3, 8, 8), conv2d(8, 3), flatten(), dense
       const convlensCodes = (diagnostics: readonly ts.Diagnostic[]): number[] => diagnostics.filter((diagnostic) => diagnostic.source === 'convlens').map((diagnostic) => diagnostic.code);
 
       it("an analysis abandoned at its deadline: TypeScript's answer, one log line, not tried again for that version", () => {
-        const memory = new MemoryProject({ 'model.ts': SPIN });
+        const memory = new MemoryProject({ 'model.ts': SPIN }, '.virtual-bounded-analysis-test');
         const { proxy, logged } = plugin(memory);
         const theirs = memory.service.getSemanticDiagnostics(file(memory));
         jumpingClock(1_000);
@@ -559,7 +490,7 @@ export const late = model('late', input(3, 8, 8), conv2d(8, 3), flatten(), dense
 
       it("an answer that took over the budget after a finished evaluation: TypeScript's answer for that request", () => {
         const source = `${IMPORTS}export const small = model('small', input(3, 8, 8), conv2d(8, 3), dense(10));\n`;
-        const memory = new MemoryProject({ 'model.ts': source });
+        const memory = new MemoryProject({ 'model.ts': source }, '.virtual-bounded-analysis-test');
         const { proxy, logged } = plugin(memory);
         const position = source.indexOf('small') + 1;
         const theirs = memory.service.getQuickInfoAtPosition(file(memory), position, undefined);

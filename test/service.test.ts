@@ -20,91 +20,10 @@ import {
   toSettings,
   type ConvLensSettings,
 } from 'convlens/service';
+import { MemoryProject } from './memory-project';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const dslFile = path.join(repoRoot, 'language', 'dsl', 'index.ts');
-/** Where the in-memory files live; nothing is written there. */
-const virtualRoot = path.join(repoRoot, '.virtual-service-test');
-
-const compilerOptions: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ['lib.es2022.d.ts'],
-  types: [],
-  strict: true,
-  noEmit: true,
-  skipLibCheck: true,
-};
-
-/** One registry for every project, so the DSL and lib files are parsed once per run. */
-const registry = ts.createDocumentRegistry();
-/**
- * Versions are unique over the run: the registry shares a source file between projects
- * by name and version, so two projects' `model.ts` at version 1 would get the same text.
- */
-let nextVersion = 0;
-
-/** A project of in-memory files over a real language service. */
-class MemoryProject {
-  private readonly files = new Map<string, { text: string; version: number }>();
-  readonly service: ts.LanguageService;
-
-  constructor(files: Record<string, string>) {
-    for (const [name, text] of Object.entries(files)) this.files.set(this.path(name), { text, version: ++nextVersion });
-    const host: ts.LanguageServiceHost = {
-      getCompilationSettings: () => compilerOptions,
-      getScriptFileNames: () => [...this.files.keys()],
-      getScriptVersion: (fileName) => String(this.files.get(fileName)?.version ?? 0),
-      getScriptSnapshot: (fileName) => {
-        const text = this.files.get(fileName)?.text ?? ts.sys.readFile(fileName);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
-      getCurrentDirectory: () => virtualRoot,
-      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-      fileExists: (fileName) => this.files.has(fileName) || ts.sys.fileExists(fileName),
-      readFile: (fileName) => this.files.get(fileName)?.text ?? ts.sys.readFile(fileName),
-      directoryExists: (directory) => directory.startsWith(virtualRoot) || ts.sys.directoryExists(directory),
-      getDirectories: (directory) => (directory.startsWith(virtualRoot) ? [] : ts.sys.getDirectories(directory)),
-      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
-        literals.map((literal) =>
-          literal.text === 'convlens'
-            ? { resolvedModule: { resolvedFileName: dslFile, extension: ts.Extension.Ts, isExternalLibraryImport: false } }
-            : ts.resolveModuleName(literal.text, containingFile, options, host),
-        ),
-    };
-    this.service = ts.createLanguageService(host, registry);
-  }
-
-  path(name: string): string {
-    return path.join(virtualRoot, name);
-  }
-
-  text(name: string): string {
-    const file = this.files.get(this.path(name));
-    if (file === undefined) throw new Error(`no file ${name}`);
-    return file.text;
-  }
-
-  edit(name: string, text: string): void {
-    this.files.set(this.path(name), { text, version: ++nextVersion });
-  }
-
-  /** The current program and the file's source in it. */
-  target(name: string): { program: ts.Program; sourceFile: ts.SourceFile } {
-    const program = this.service.getProgram();
-    const sourceFile = program?.getSourceFile(this.path(name));
-    if (program === undefined || sourceFile === undefined) throw new Error(`no program for ${name}`);
-    return { program, sourceFile };
-  }
-
-  /** TypeScript's own errors in the file (a fixture or a fix that does not type-check is a broken test). */
-  typeErrors(name: string): string[] {
-    return [...this.service.getSyntacticDiagnostics(this.path(name)), ...this.service.getSemanticDiagnostics(this.path(name))].map((diagnostic) =>
-      ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
-    );
-  }
-}
 
 /** Fixture text with `/*|name*\/` markers removed, and each marker's position. */
 function withMarkers(source: string): { text: string; at: (name: string) => number } {

@@ -10,6 +10,7 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { toRandom } from 'convlens-runtime/seeded-random';
 import { locationOf, repoRoot, TsServer, type Location } from './tsserver-client';
 
 /** How many mutated files go through both servers (fixed, with the seed, so a failure replays). */
@@ -19,18 +20,6 @@ const SEED = 20261206;
 const ANSWER_TIMEOUT_MS = 10_000;
 
 const EXAMPLES = ['lenet5.ts', 'alexnet.ts', 'vgg.ts', 'dcgan.ts', 'googlenet.ts', 'resnet.ts'];
-
-/** Mulberry32: a small seeded generator, so every run mutates the same way. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_NUMBERS = ['0', '-1', '-3', '0.5', '1e20', '2 ** 53', '3e8', '1e9', 'NaN', 'Infinity', '65537', '1e-9'];
 const LAYER_NAMES = ['conv2d', 'dense', 'maxPool2d', 'avgPool2d', 'flatten', 'relu', 'batchNorm', 'globalAvgPool2d', 'adaptiveAvgPool2d', 'upsample2d', 'zeroPad2d', 'reshape', 'softmax', 'concat', 'residual', 'sequential'];
@@ -134,7 +123,7 @@ describe('tsserver fuzz: mutated examples through the plugin and plain TypeScrip
   });
 
   it(`${MUTATIONS} mutations: no hang, no crash, TypeScript's own answers intact`, async () => {
-    const random = seededRandom(SEED);
+    const random = toRandom(SEED);
     const kinds = Object.keys(MUTATIONS_BY_KIND);
     const counts = new Map<string, number>();
     /** What the plugin added over TypeScript: proof that the mutated files were analysed, not skipped. */

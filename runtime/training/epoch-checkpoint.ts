@@ -5,7 +5,7 @@
  * checkpoint.
  */
 import type { EpochEndedEvent } from '../protocol';
-import { recoverCheckpoint, SWAP_STAGES, writeCheckpoint, type CheckpointContent, type FoundCheckpoint } from './checkpoint';
+import { recoverCheckpoint, setAsideCheckpoint, SWAP_STAGES, writeCheckpoint, type CheckpointContent, type FoundCheckpoint } from './checkpoint';
 import type { MetricsLine, MetricsLog } from './metrics-log';
 import type { TrainingHooks } from './train-classifier';
 import { TrainingError } from './training-error';
@@ -18,7 +18,7 @@ export const CHECKPOINT_STAGES = ['metricsWritten', ...SWAP_STAGES] as const;
 export type CheckpointStage = (typeof CHECKPOINT_STAGES)[number];
 
 /** The checkpoint `--resume` continues from; says on `log` when it is not `directory` itself. */
-export async function findResumeCheckpoint(directory: string, log?: (line: string) => void): Promise<FoundCheckpoint> {
+async function findResumeCheckpoint(directory: string, log?: (line: string) => void): Promise<FoundCheckpoint> {
   const found = await recoverCheckpoint(directory);
   if (found === null) throw new TrainingError(`--resume: there is no complete checkpoint in ${directory}`);
   if (found.epoch === null) throw new TrainingError(`--resume: the checkpoint ${found.folder} records no epoch in its training.json`);
@@ -27,7 +27,7 @@ export async function findResumeCheckpoint(directory: string, log?: (line: strin
 }
 
 /** A resumed run continues its checkpoint's lineage and reconciles the log with it. */
-export async function resumeMetrics(log: MetricsLog, state: { readonly epoch: number; readonly lineage?: unknown; readonly metricsLine?: unknown }): Promise<void> {
+async function resumeMetrics(log: MetricsLog, state: { readonly epoch: number; readonly lineage?: unknown; readonly metricsLine?: unknown }): Promise<void> {
   if (typeof state.lineage !== 'string') {
     // A checkpoint from before lineages: this run starts one; only torn lines are dropped.
     await log.reconcile(null);
@@ -36,6 +36,42 @@ export async function resumeMetrics(log: MetricsLog, state: { readonly epoch: nu
   log.lineage = state.lineage;
   const line = typeof state.metricsLine === 'object' && state.metricsLine !== null && !Array.isArray(state.metricsLine) ? (state.metricsLine as MetricsLine) : null;
   await log.reconcile({ lineage: state.lineage, epoch: state.epoch, line });
+}
+
+/** Where a run starts: its first epoch, its global step, and the checkpoints it found. */
+export interface RunStart {
+  readonly startEpoch: number;
+  readonly step: number;
+  /** A fresh run's earlier checkpoint, kept as `checkpoint-<time>`. */
+  readonly previousCheckpoint: string | null;
+  /** The checkpoint a resumed run continues from. */
+  readonly lastCheckpoint: string | null;
+}
+
+/**
+ * The start of a classifier's or a GAN's run. With `resume`: the newest complete checkpoint,
+ * restored by `restore` (weights and optimizers), and the metrics log reconciled with it;
+ * else the old checkpoint set aside and the log started afresh.
+ */
+export async function startRun(
+  checkpointDirectory: string | null,
+  resume: boolean,
+  log: MetricsLog,
+  hooks: Pick<TrainingHooks, 'log'>,
+  batchesPerEpoch: number,
+  restore: (found: FoundCheckpoint, checkpointDirectory: string) => Promise<{ readonly epoch: number; readonly step?: number; readonly lineage?: unknown; readonly metricsLine?: unknown }>,
+): Promise<RunStart> {
+  if (!resume) {
+    const previousCheckpoint = checkpointDirectory === null ? null : await setAsideCheckpoint(checkpointDirectory);
+    await log.reconcile(null);
+    return { startEpoch: 0, step: 0, previousCheckpoint, lastCheckpoint: null };
+  }
+  if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
+  const found = await findResumeCheckpoint(checkpointDirectory, hooks.log);
+  const state = await restore(found, checkpointDirectory);
+  await resumeMetrics(log, state);
+  // A checkpoint from before steps were recorded: the steps its epochs took with these settings.
+  return { startEpoch: state.epoch, step: state.step ?? state.epoch * batchesPerEpoch, previousCheckpoint: null, lastCheckpoint: found.folder };
 }
 
 /**

@@ -20,8 +20,8 @@ import { describeMismatch } from '../datasets/load-dataset';
 import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { shuffledIndices, toRandom } from '../seeded-random';
 import { assembleBatch, mirrorBatch, NO_AUGMENTATION, toNormalization, type Augmentation } from './batch-assembly';
-import { assignWeights, readModelWeights, readOptimizerWeights, setAsideCheckpoint, type FoundCheckpoint } from './checkpoint';
-import { checkpointEpoch, findResumeCheckpoint, resumeMetrics, type CheckpointStage } from './epoch-checkpoint';
+import { assignWeights, readModelWeights, readOptimizerWeights, type FoundCheckpoint } from './checkpoint';
+import { checkpointEpoch, startRun, type CheckpointStage } from './epoch-checkpoint';
 import { ClassifierReplica, type EvaluationResult, type StepResult } from './classifier-replica';
 import { createDataParallelClassifier } from './data-parallel';
 import { MetricsLog, type MetricsLine } from './metrics-log';
@@ -145,23 +145,9 @@ export async function trainClassifier(
 
   const batchSize = settings.batchSize;
   const batches = Math.ceil(trainingIndices.length / batchSize);
-  let startEpoch = 0;
-  let step = 0;
-  let previousCheckpoint: string | null = null;
-  let lastCheckpoint: string | null = null;
-  if (settings.resume) {
-    if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
-    const found = await findResumeCheckpoint(checkpointDirectory, hooks.log);
-    const state = await resumeClassifier(found, checkpointDirectory, compiled, replica, root, dataset);
-    startEpoch = state.epoch;
-    // A checkpoint from before steps were recorded: the steps its epochs took with these settings.
-    step = state.step ?? state.epoch * batches;
-    lastCheckpoint = found.folder;
-    await resumeMetrics(log, state);
-  } else {
-    if (checkpointDirectory !== null) previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
-    await log.reconcile(null);
-  }
+  const start = await startRun(checkpointDirectory, settings.resume, log, hooks, batches, (found, directory) => resumeClassifier(found, directory, compiled, replica, root, dataset));
+  const { startEpoch, previousCheckpoint } = start;
+  let { step, lastCheckpoint } = start;
 
   const engine: ClassifierEngine =
     settings.workers > 1 ? await createDataParallelClassifier(root, replica, settings, backend) : toLocalEngine(replica);

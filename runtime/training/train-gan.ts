@@ -22,8 +22,8 @@ import { toTensorShape } from '../layout';
 import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { normalValues, shuffledIndices, toRandom, type Random } from '../seeded-random';
 import { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } from './batch-assembly';
-import { assignWeights, readModelWeights, readOptimizerWeights, setAsideCheckpoint, type FoundCheckpoint } from './checkpoint';
-import { checkpointEpoch, findResumeCheckpoint, resumeMetrics } from './epoch-checkpoint';
+import { assignWeights, readModelWeights, readOptimizerWeights, type FoundCheckpoint } from './checkpoint';
+import { checkpointEpoch, startRun } from './epoch-checkpoint';
 import { binaryCrossEntropy, toOutputKind } from './losses';
 import { MetricsLog, type MetricsLine } from './metrics-log';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
@@ -159,23 +159,9 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
   const batchSize = settings.batchSize;
   const batches = Math.floor(trainCount / batchSize);
   if (batches === 0) throw new TrainingError(`${dataset.name} has ${trainCount} images, fewer than one batch of ${batchSize}`);
-  let startEpoch = 0;
-  let step = 0;
-  let previousCheckpoint: string | null = null;
-  let lastCheckpoint: string | null = null;
-  if (settings.resume) {
-    if (checkpointDirectory === null) throw new TrainingError('--resume needs an out directory with a checkpoint');
-    const found = await findResumeCheckpoint(checkpointDirectory, hooks.log);
-    const state = await resumeGan(found, checkpointDirectory, gan, generatorOptimizer, discriminatorOptimizer, root);
-    startEpoch = state.epoch;
-    // A checkpoint from before steps were recorded: the steps its epochs took with these settings.
-    step = state.step ?? state.epoch * batches;
-    lastCheckpoint = found.folder;
-    await resumeMetrics(log, state);
-  } else {
-    if (checkpointDirectory !== null) previousCheckpoint = await setAsideCheckpoint(checkpointDirectory);
-    await log.reconcile(null);
-  }
+  const start = await startRun(checkpointDirectory, settings.resume, log, hooks, batches, (found, directory) => resumeGan(found, directory, gan, generatorOptimizer, discriminatorOptimizer, root));
+  const { startEpoch, previousCheckpoint } = start;
+  let { step, lastCheckpoint } = start;
   const images = new Float32Array(batchSize * pixels);
   const labels = new Int32Array(batchSize);
   let lastSamples: string | null = null;
