@@ -91,7 +91,7 @@ function makeProject(files) {
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: [] } }, null, 2),
   );
   mkdirSync(path.join(folder, 'node_modules'));
-  symlinkSync(repoRoot, path.join(folder, 'node_modules', 'convlens'), 'dir');
+  symlinkSync(path.join(repoRoot, 'packages', 'convlens'), path.join(folder, 'node_modules', 'convlens'), 'dir');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
   return folder;
 }

@@ -54,7 +54,7 @@ export interface CompiledLayer {
 export interface AuxHead {
   readonly name: string;
   readonly weight: number;
-  /** The kind of the head's last layer: 'softmax' means its output is probabilities, not logits. */
+  /** The kind of the head's last layer (through identity layers): 'softmax' means its output is probabilities, not logits. */
   readonly lastLayerKind: LeafNode['kind'] | null;
 }
 
@@ -67,7 +67,7 @@ export interface CompiledModel {
   /** Per-sample, channels first. */
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
-  /** The kind of the main path's last layer: 'softmax' or 'sigmoid' mean probabilities, not logits. */
+  /** The kind of the main path's last layer (through identity layers): 'softmax' or 'sigmoid' mean probabilities, not logits. */
   readonly lastLayerKind: LeafNode['kind'] | null;
   readonly auxHeads: readonly AuxHead[];
   /** Every leaf in execution order (aux heads' leaves where the head sits). */
@@ -121,11 +121,11 @@ function compileNetwork(name: string, inputShape: readonly Num[], list: readonly
       predictor,
       inputShape: shape,
       outputShape: toIrShape(perSample(output)),
-      lastLayerKind: builder.leaves.filter((leaf) => !leaf.aux && leaf.output === output)[0]?.node.kind ?? null,
+      lastLayerKind: builder.producerKind(output, false),
       auxHeads: builder.auxOutputs.map(({ name: headName, weight, output: headOutput }) => ({
         name: headName,
         weight,
-        lastLayerKind: builder.leaves.find((leaf) => leaf.output === headOutput)?.node.kind ?? null,
+        lastLayerKind: builder.producerKind(headOutput, true),
       })),
       layers: builder.leaves,
     };
@@ -160,6 +160,8 @@ class NetworkBuilder {
   readonly auxOutputs: { name: string; weight: number; output: SymbolicTensor }[] = [];
   private readonly namer: LayerNamer;
   private readonly takenNames = new Set<string>(['input']);
+  /** Each identity layer's output → its input, so the last layer's kind is seen through it. */
+  private readonly passedThrough = new Map<SymbolicTensor, SymbolicTensor>();
   private readonly seed: number | null;
   private readonly zeros: boolean;
   private weightedLayers = 0;
@@ -195,8 +197,24 @@ class NetworkBuilder {
         const layer = this.toLeafLayer(node, x, name);
         const output = this.apply(layer, x, name);
         this.leaves.push({ path, name, node, aux, layerName: layer.name, outputShape: toIrShape(perSample(output)), output });
+        if (node.kind === 'identity') this.passedThrough.set(output, x);
         return output;
       }
+    }
+  }
+
+  /**
+   * The kind of the leaf that computed `tensor` (on the main path, or in an aux head), looking
+   * through identity layers: `softmax(), identity()` still ends in probabilities. Null when a
+   * container's layer (add, concatenate) or the input computed it.
+   */
+  producerKind(tensor: SymbolicTensor, aux: boolean): LeafNode['kind'] | null {
+    let current = tensor;
+    for (;;) {
+      const leaf = this.leaves.find((candidate) => (aux || !candidate.aux) && candidate.output === current);
+      const input = this.passedThrough.get(current);
+      if (leaf === undefined || input === undefined) return leaf?.node.kind ?? null;
+      current = input;
     }
   }
 
@@ -321,6 +339,9 @@ class NetworkBuilder {
         }) as unknown as TensorFlowLayer;
       case 'relu':
         return layers.reLU({ name });
+      case 'relu6':
+        // tf.relu6: min(max(x, 0), 6), PyTorch's nn.ReLU6.
+        return layers.activation({ activation: 'relu6', name });
       case 'leakyRelu':
         return layers.leakyReLU({ alpha: known(node.alpha, label, 'alpha'), name });
       case 'tanh':
@@ -329,6 +350,10 @@ class NetworkBuilder {
         return layers.activation({ activation: 'sigmoid', name });
       case 'softmax':
         return layers.softmax({ name });
+      case 'identity':
+        // The linear activation returns its input: a layer of its own (named as the engine
+        // names it, so its feature maps can be asked for) with no weights and no computation.
+        return layers.activation({ activation: 'linear', name });
       case 'unknown':
         throw new CompileError(`${label}: the layer could not be worked out (${node.reason})`);
       default: {

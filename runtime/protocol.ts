@@ -4,7 +4,8 @@
  * both sides import; every message is plain JSON, discriminated by `type` (requests,
  * imperative) or `event` (events, past tense) — the shapes `convlens train --json` prints.
  */
-import type { GanNode, LayerKind, LayerNode, ModelNode, Num, Pair } from 'convlens/ir';
+import type { GanNode, LayerNode, ModelNode } from 'convlens/ir';
+import * as v from 'valibot';
 import type { BackendName, PassedOver } from './backend-choice';
 
 // ── Requests: client → runtime process ──────────────────────────────────────────────
@@ -222,12 +223,18 @@ export type RuntimeEvent = TrainingEvent | FeatureMapsEvent | InterpolationReady
 //
 // Messages are validated on receipt: a process boundary is a trust boundary, and the IPC
 // channel's advanced serialization carries sparse arrays, typed arrays, NaN and Infinity as
-// they are. Only a plain object (prototype Object.prototype or null, no own `__proto__` key)
-// or a dense array (every index an own element) passes, only own fields are read, and every
-// field must be within its range below; other fields are ignored. The validators are
-// declarations built from the few predicates that follow, and the `satisfies` clauses make
-// the compiler check that each declaration covers its message type. (This file stays free of
-// run-time imports: the extension host loads it, and never TensorFlow.js.)
+// they are. Every message is checked against a valibot schema below: every field within its
+// range, relations between fields by `v.check`; other fields are ignored. The compiler holds
+// each schema's output to its message type, field for field (`guardOf`). valibot is this
+// file's one run-time import: the extension host loads it, and never TensorFlow.js.
+//
+// What valibot does not do itself is the few checks after the limits: its objects take any
+// object and read fields with `in` (inherited ones too) and its arrays take subclasses and
+// read holes, so records are plain objects (prototype Object.prototype or null, no own
+// `__proto__` key) seen through their own fields only, and arrays are real arrays without
+// holes; base64 sizes, PNG headers and the IR walk's budget are ours too. webviews/protocol.ts
+// holds the same few checks: the runtime may import nothing but convlens/ir and webviews/
+// nothing outside it (test/architecture.test.ts), so the one module both may load is valibot.
 
 /**
  * The limits the validators hold messages to. Generous where a real run may come near (a
@@ -268,135 +275,82 @@ export const RUNTIME_PROTOCOL_LIMITS = Object.freeze({
 
 const LIMITS = RUNTIME_PROTOCOL_LIMITS;
 
-/** A predicate that, where it holds, proves the value's type. */
-type Guard<T> = (value: unknown) => value is T;
-
-/** Reads a field only if the object holds it itself (never from a prototype). */
-function own(record: object, key: string): unknown {
-  return Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined;
-}
+// ── what valibot leaves to us ───────────────────────────────────────────────────────
 
 /** An object literal or JSON object: prototype Object.prototype or null, no own `__proto__` key. */
-function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, '__proto__');
 }
 
-/** An array (not a subclass, not a typed array) of `minLength`…`maxLength` own elements, no holes, each passing `item`. */
-function isDenseArray<T>(item: Guard<T>, maxLength: number, minLength = 0): Guard<readonly T[]> {
-  return (value): value is readonly T[] => {
-    if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return false;
-    if (value.length < minLength || value.length > maxLength) return false;
-    for (let index = 0; index < value.length; index++) if (!Object.hasOwn(value, index) || !item(value[index])) return false;
-    return true;
-  };
+/** What valibot sees of a record: its own fields (its `in` and its reads never reach a prototype). */
+const OWN_FIELDS: ProxyHandler<Record<string, unknown>> = {
+  has: (record, key) => Object.hasOwn(record, key),
+  get: (record, key) => (Object.hasOwn(record, key) ? record[key as string] : undefined),
+};
+
+/** `schema` (an object, or a variant or union of objects) applied to the own fields of a plain record. */
+function plain<S extends v.GenericSchema>(schema: S) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isPlainRecord),
+    // Typed as what `schema` then checks.
+    v.transform((record: Record<string, unknown>) => new Proxy(record, OWN_FIELDS) as v.InferInput<S>),
+    schema,
+  );
 }
 
-/** A finite number in [min, max]. */
-function isNumberIn(min: number, max: number): Guard<number> {
-  return (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+/** A real array: not a subclass, an array-like or a typed array. */
+const isArray = (value: unknown): boolean => Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+
+/** Every index an own element (a hole reads as undefined, or from a polluted Array.prototype). */
+function hasNoHoles<T>(array: T[]): boolean {
+  for (let index = 0; index < array.length; index++) if (!Object.hasOwn(array, index)) return false;
+  return true;
 }
 
-/** An integer in [min, max]; max defaults to the largest safe integer. */
-function isIntegerIn(min: number, max = Number.MAX_SAFE_INTEGER): Guard<number> {
-  return (value): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+/** A real array of `min`…`max` elements, no holes, each passing `item` (lengths before items). */
+function list<S extends v.GenericSchema>(item: S, max: number, min = 0) {
+  return v.pipe(v.custom<unknown[]>(isArray), v.minLength(min), v.maxLength(max), v.check<unknown[]>(hasNoHoles), v.array(item));
 }
 
-/** A string of at most `max` characters. */
-function isBoundedString(max: number): Guard<string> {
-  return (value): value is string => typeof value === 'string' && value.length <= max;
+/** A real array of exactly these items, no holes. */
+function tuple<const S extends readonly v.GenericSchema[]>(items: S) {
+  return v.pipe(v.custom<unknown[]>(isArray), v.length(items.length), v.check<unknown[]>(hasNoHoles), v.tuple(items));
 }
-
-/** Exactly one of these values. */
-function isLiteral<const T extends string | number>(...values: readonly T[]): Guard<T> {
-  return (value): value is T => (values as readonly unknown[]).includes(value);
-}
-
-/** One member of a string enum; the record makes a member missing from it a compile error. */
-function isOneOf<T extends string>(members: Readonly<Record<T, true>>): Guard<T> {
-  return (value): value is T => typeof value === 'string' && Object.hasOwn(members, value);
-}
-
-function nullable<T>(check: Guard<T>): Guard<T | null> {
-  return (value): value is T | null => value === null || check(value);
-}
-
-function isAnyOf<A, B>(first: Guard<A>, second: Guard<B>): Guard<A | B> {
-  return (value): value is A | B => first(value) || second(value);
-}
-
-const isBoolean: Guard<boolean> = (value): value is boolean => typeof value === 'boolean';
-const isFiniteNumber = isNumberIn(-Number.MAX_VALUE, Number.MAX_VALUE);
-const isNonNegative = isNumberIn(0, Number.MAX_VALUE);
-const isUnitInterval = isNumberIn(0, 1);
-const isCount = isIntegerIn(0);
-const isPositiveInteger = isIntegerIn(1);
-const isText = isBoundedString(LIMITS.text);
-const isMessageText = isBoundedString(LIMITS.message);
-
-type Fields = Readonly<Record<string, Guard<unknown>>>;
-type Checked<F extends Fields> = { readonly [K in keyof F]: F[K] extends Guard<infer T> ? T : never };
 
 /**
- * A plain object whose own fields pass their checks: every `required` one, and each
- * `optional` one that is present (absent or `undefined` is fine).
+ * A real array of up to `max` numbers, no holes, each passing `isNumber`, in one pass (valibot's
+ * everyItem): for the arrays of up to 2^24 numbers (tensors), where `v.array` would build a copy
+ * with a dataset per element (VGG-16's first maps, 3.2 M values: 0.45 s; this: 0.06 s).
  */
-function record<F extends Fields, O extends Fields = {}>(required: F, optional?: O): Guard<Checked<F> & Partial<Checked<O>>> {
-  const requiredChecks = Object.entries(required);
-  const optionalChecks = Object.entries(optional ?? {});
-  return (value): value is Checked<F> & Partial<Checked<O>> => {
-    if (!isPlainRecord(value)) return false;
-    for (const [key, check] of requiredChecks) if (!check(own(value, key))) return false;
-    for (const [key, check] of optionalChecks) {
-      const field = own(value, key);
-      if (field !== undefined && !check(field)) return false;
-    }
-    return true;
-  };
+function numbers(isNumber: (value: unknown) => boolean, max: number) {
+  return v.pipe(v.custom<number[]>(isArray), v.maxLength(max), v.check<number[]>(hasNoHoles), v.everyItem(isNumber));
 }
 
-/** What passes `check` and then `rule`, a relation between fields (batch ≤ batches). */
-function where<T>(check: Guard<T>, rule: (value: T) => boolean): Guard<T> {
-  return (value): value is T => check(value) && rule(value);
-}
+/** A schema's output and a message type, readonly aside: equal, or `false`. */
+type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+type Same<A, B> = (<T>() => T extends Writable<A> ? 1 : 2) extends <T>() => T extends Writable<B> ? 1 : 2 ? true : false;
 
-/** A plain object whose own string field `tag` names one of `variants`, which it then passes. */
-function taggedUnion<T>(tag: string, variants: Readonly<Record<string, Guard<T>>>): Guard<T> {
-  return (value): value is T => {
-    if (!isPlainRecord(value)) return false;
-    const name = own(value, tag);
-    return typeof name === 'string' && Object.hasOwn(variants, name) && (variants[name] as Guard<T>)(value);
-  };
+/** The guard of `T` by `schema`, which must check exactly `T` (else: "Expected 2 arguments"). */
+function guardOf<T>() {
+  return <S extends v.GenericSchema>(schema: S, ..._matches: Same<v.InferOutput<S>, T> extends true ? [] : [schemaDoesNotMatchType: never]) =>
+    (value: unknown): value is T =>
+      v.is(schema, value);
 }
 
 // ── base64 and PNG ─────────────────────────────────────────────────────────────────
 
-/** The 6-bit value of a standard base64 character, or -1. */
-function sextet(code: number): number {
-  if (code >= 65 && code <= 90) return code - 65; // A-Z
-  if (code >= 97 && code <= 122) return code - 71; // a-z
-  if (code >= 48 && code <= 57) return code + 4; // 0-9
-  return code === 43 ? 62 : code === 47 ? 63 : -1; // + /
-}
+/**
+ * Standard base64 characters, then at most two `=`. (valibot's `base64()` regex overflows V8's
+ * backtracking stack past a few million characters; this one is a plain loop, fine on 90 M.)
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The bytes a padded standard base64 string holds, or -1 when it is not one. */
 function base64Bytes(value: string): number {
-  if (value.length % 4 !== 0) return -1;
-  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-  for (let index = 0; index < value.length - padding; index++) if (sextet(value.charCodeAt(index)) < 0) return -1;
-  return (value.length / 4) * 3 - padding;
-}
-
-/** The first `count` bytes of a valid base64 string. */
-function base64Prefix(value: string, count: number): number[] {
-  const bytes: number[] = [];
-  for (let index = 0; bytes.length < count; index += 4) {
-    const [a, b, c, d] = [0, 1, 2, 3].map((offset) => Math.max(0, sextet(value.charCodeAt(index + offset))));
-    const group = ((a as number) << 18) | ((b as number) << 12) | ((c as number) << 6) | (d as number);
-    bytes.push((group >> 16) & 255, (group >> 8) & 255, group & 255);
-  }
-  return bytes.slice(0, count);
+  if (value.length % 4 !== 0 || !BASE64.test(value)) return -1;
+  return (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
 }
 
 /** Characters of base64 for `bytes` bytes. */
@@ -420,7 +374,8 @@ function isPngOf(value: string, minWidth: number, minHeight: number): boolean {
   if (!value.startsWith('iVBORw0KGg')) return false;
   const size = base64Bytes(value);
   if (size < 8 || size > LIMITS.pngBytes || (size > 8 && size < 24)) return false;
-  const head = base64Prefix(value, Math.min(size, 24));
+  // The first 24 bytes (32 characters, valid base64 by now; atob: browsers and Node ≥ 16).
+  const head = Array.from(atob(value.slice(0, 32)), (character) => character.charCodeAt(0));
   const expected = size === 8 ? PNG_HEADER.slice(0, 8) : PNG_HEADER;
   if (!expected.every((byte, index) => head[index] === byte)) return false;
   if (size === 8) return true;
@@ -430,7 +385,26 @@ function isPngOf(value: string, minWidth: number, minHeight: number): boolean {
   return width >= Math.max(1, minWidth) && height >= Math.max(1, minHeight) && width <= LIMITS.pngSide && height <= LIMITS.pngSide && width * height <= LIMITS.pngPixels;
 }
 
-const isPngText = isBoundedString(base64Length(LIMITS.pngBytes));
+// ── fields ───────────────────────────────────────────────────────────────────────────
+
+/** A plain record whose own fields pass `entries` (an optional one may be absent or undefined). */
+const record = <E extends v.ObjectEntries>(entries: E) => plain(v.object(entries));
+/** A string of at most `max` characters. */
+const string = (max: number) => v.pipe(v.string(), v.maxLength(max));
+/** A number in [min, max] (finite bounds: NaN and ±Infinity never pass). */
+const numberIn = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.maxValue(max));
+/** An integer in [min, max]; max defaults to the largest safe integer. */
+const integerIn = (min: number, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+
+const finite = v.pipe(v.number(), v.finite());
+const nonNegative = numberIn(0, Number.MAX_VALUE);
+const unitInterval = numberIn(0, 1);
+const count = integerIn(0);
+const positive = integerIn(1);
+const text = string(LIMITS.text);
+const messageText = string(LIMITS.message);
+const path = text;
+const pngText = string(base64Length(LIMITS.pngBytes));
 
 // ── the IR (convlens/ir), as far as a message's shape goes ─────────────────────────────
 //
@@ -438,258 +412,239 @@ const isPngText = isBoundedString(base64Length(LIMITS.pngBytes));
 // two, names bounded. Whether a value makes sense (filters ≥ 1, a kernel that fits) is the
 // engine's and the compiler's to say, with a message that names the layer.
 
-const isNum: Guard<Num> = nullable(isFiniteNumber);
-const isFlag = nullable(isBoolean);
-const isPair = isDenseArray(isNum, 2, 2) as Guard<Pair>;
-const isConvPadding = isAnyOf(isLiteral('same'), isPair);
-const isShape = isDenseArray(isNum, LIMITS.tensorRank);
-const isUserName = nullable(isText);
+const num = v.nullable(finite);
+const flag = v.nullable(v.boolean());
+const pair = tuple([num, num]);
+const convPadding = v.union([v.literal('same'), pair]);
+const shape = list(num, LIMITS.tensorRank);
+const userName = v.nullable(text);
 
 /** Depth and node count of the IR walk in progress (validation is synchronous). */
 const irWalk = { depth: 0, nodes: 0 };
 
 /** A layer, its containers' children within `irDepth` levels and the whole tree within `irNodes` nodes. */
-function isLayerNode(value: unknown): value is LayerNode {
+const layerNode: v.GenericSchema<LayerNode> = v.custom<LayerNode>((value): boolean => {
   if (irWalk.depth >= LIMITS.irDepth || irWalk.nodes >= LIMITS.irNodes) return false;
   irWalk.depth += 1;
   irWalk.nodes += 1;
   const valid = isLayerVariant(value);
   irWalk.depth -= 1;
   return valid;
-}
-
-const isLayers = isDenseArray(isLayerNode, LIMITS.list);
-
-const LAYER_CHECKS = {
-  unknown: record({ kind: isLiteral('unknown'), reason: isMessageText }),
-  conv2d: record({ kind: isLiteral('conv2d'), filters: isNum, kernelSize: isPair, stride: isPair, padding: isConvPadding, dilation: isPair, groups: isNum, bias: isFlag, name: isUserName }),
-  conv2dTranspose: record({ kind: isLiteral('conv2dTranspose'), filters: isNum, kernelSize: isPair, stride: isPair, padding: isConvPadding, outputPadding: isPair, bias: isFlag, name: isUserName }),
-  maxPool2d: record({ kind: isLiteral('maxPool2d'), kernelSize: isPair, stride: isPair, padding: isConvPadding, ceilMode: isFlag, name: isUserName }),
-  avgPool2d: record({ kind: isLiteral('avgPool2d'), kernelSize: isPair, stride: isPair, padding: isConvPadding, ceilMode: isFlag, countIncludePad: isFlag, name: isUserName }),
-  adaptiveAvgPool2d: record({ kind: isLiteral('adaptiveAvgPool2d'), outputSize: isPair }),
-  globalAvgPool2d: record({ kind: isLiteral('globalAvgPool2d') }),
-  flatten: record({ kind: isLiteral('flatten') }),
-  reshape: record({ kind: isLiteral('reshape'), shape: isShape }),
-  zeroPad2d: record({ kind: isLiteral('zeroPad2d'), padding: isDenseArray(isNum, 4, 4) as Guard<readonly [Num, Num, Num, Num]> }),
-  upsample2d: record({ kind: isLiteral('upsample2d'), scale: isPair }),
-  dense: record({ kind: isLiteral('dense'), units: isNum, bias: isFlag, name: isUserName }),
-  dropout: record({ kind: isLiteral('dropout'), rate: isNum }),
-  batchNorm: record({ kind: isLiteral('batchNorm'), momentum: isNum, epsilon: isNum, name: isUserName }),
-  lrn: record({ kind: isLiteral('lrn'), size: isNum, alpha: isNum, beta: isNum, k: isNum }),
-  relu: record({ kind: isLiteral('relu') }),
-  leakyRelu: record({ kind: isLiteral('leakyRelu'), alpha: isNum }),
-  tanh: record({ kind: isLiteral('tanh') }),
-  sigmoid: record({ kind: isLiteral('sigmoid') }),
-  softmax: record({ kind: isLiteral('softmax') }),
-  sequential: record({ kind: isLiteral('sequential'), layers: isLayers }),
-  residual: record({ kind: isLiteral('residual'), main: isLayerNode, shortcut: nullable(isLayerNode) }),
-  concat: record({ kind: isLiteral('concat'), branches: isLayers }),
-  aux: record({ kind: isLiteral('aux'), name: isText, head: isLayerNode, weight: isNum }),
-} satisfies { readonly [K in LayerKind]: Guard<Extract<LayerNode, { kind: K }>> };
-
-const isLayerVariant = taggedUnion<LayerNode>('kind', LAYER_CHECKS);
-
-const isModelRecord: Guard<ModelNode> = record({
-  kind: isLiteral('model'),
-  name: isText,
-  input: record({ kind: isLiteral('input'), shape: isShape }),
-  layers: isLayers,
 });
 
-const isGanRecord: Guard<GanNode> = record({
-  kind: isLiteral('gan'),
-  name: isText,
-  latent: isNum,
-  image: isDenseArray(isNum, 3, 3) as Guard<readonly [Num, Num, Num]>,
-  generator: isLayerNode,
-  discriminator: isLayerNode,
-});
+const layers = list(layerNode, LIMITS.list);
 
-/** Starts a fresh walk (depth and node budget) for one root. */
-function startingWalk<T>(check: Guard<T>): Guard<T> {
-  return (value): value is T => {
+const layerVariant = plain(
+  v.variant('kind', [
+    v.object({ kind: v.literal('unknown'), reason: messageText }),
+    v.object({ kind: v.literal('conv2d'), filters: num, kernelSize: pair, stride: pair, padding: convPadding, dilation: pair, groups: num, bias: flag, name: userName }),
+    v.object({ kind: v.literal('conv2dTranspose'), filters: num, kernelSize: pair, stride: pair, padding: convPadding, outputPadding: pair, bias: flag, name: userName }),
+    v.object({ kind: v.literal('maxPool2d'), kernelSize: pair, stride: pair, padding: convPadding, ceilMode: flag, name: userName }),
+    v.object({ kind: v.literal('avgPool2d'), kernelSize: pair, stride: pair, padding: convPadding, ceilMode: flag, countIncludePad: flag, name: userName }),
+    v.object({ kind: v.literal('adaptiveAvgPool2d'), outputSize: pair }),
+    v.object({ kind: v.literal('globalAvgPool2d') }),
+    v.object({ kind: v.literal('flatten') }),
+    v.object({ kind: v.literal('reshape'), shape }),
+    v.object({ kind: v.literal('zeroPad2d'), padding: tuple([num, num, num, num]) }),
+    v.object({ kind: v.literal('upsample2d'), scale: pair }),
+    v.object({ kind: v.literal('dense'), units: num, bias: flag, name: userName }),
+    v.object({ kind: v.literal('dropout'), rate: num }),
+    v.object({ kind: v.literal('batchNorm'), momentum: num, epsilon: num, name: userName }),
+    v.object({ kind: v.literal('lrn'), size: num, alpha: num, beta: num, k: num }),
+    v.object({ kind: v.literal('relu') }),
+    v.object({ kind: v.literal('relu6'), name: userName }),
+    v.object({ kind: v.literal('leakyRelu'), alpha: num }),
+    v.object({ kind: v.literal('tanh') }),
+    v.object({ kind: v.literal('sigmoid') }),
+    v.object({ kind: v.literal('softmax') }),
+    v.object({ kind: v.literal('identity'), name: userName }),
+    v.object({ kind: v.literal('sequential'), layers }),
+    v.object({ kind: v.literal('residual'), main: layerNode, shortcut: v.nullable(layerNode) }),
+    v.object({ kind: v.literal('concat'), branches: layers }),
+    v.object({ kind: v.literal('aux'), name: text, head: layerNode, weight: num }),
+  ]),
+);
+
+const isLayerVariant = guardOf<LayerNode>()(layerVariant);
+
+/** A root: the walk (depth and node budget) starts afresh for each. */
+function root<T>(isRoot: (value: unknown) => value is T) {
+  return v.custom<T>((value) => {
     irWalk.depth = 0;
     irWalk.nodes = 0;
-    return check(value);
-  };
+    return isRoot(value);
+  });
 }
 
-const isModelNode = startingWalk(isModelRecord);
-const isGanNode = startingWalk(isGanRecord);
+const modelNode = root(guardOf<ModelNode>()(record({ kind: v.literal('model'), name: text, input: record({ kind: v.literal('input'), shape }), layers })));
+const ganNode = root(
+  guardOf<GanNode>()(record({ kind: v.literal('gan'), name: text, latent: num, image: tuple([num, num, num]), generator: layerNode, discriminator: layerNode })),
+);
 
 // ── requests ─────────────────────────────────────────────────────────────────────────
 
-const isPath = isText;
-const isBackendName = isOneOf<BackendName>({ webgpu: true, tensorflow: true, wasm: true, cpu: true });
-const isRequestedBackend = isAnyOf(isBackendName, isLiteral('auto'));
-const isCell = isIntegerIn(0, LIMITS.sampleCells - 1);
-const isSteps = isIntegerIn(LIMITS.minSteps, LIMITS.maxSteps);
+const BACKENDS = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+const backendName = v.picklist(BACKENDS);
+const cell = integerIn(0, LIMITS.sampleCells - 1);
+const steps = integerIn(LIMITS.minSteps, LIMITS.maxSteps);
+/** A field that must not be there. */
+const absent = v.exactOptional(v.never());
 
-const isSettings: Guard<TrainingSettings> = record(
-  {
-    dataset: isText,
-    epochs: isPositiveInteger,
-    batchSize: isIntegerIn(1, LIMITS.batchSize),
-    learningRate: isNumberIn(Number.MIN_VALUE, Number.MAX_VALUE),
-    optimizer: isOneOf<TrainingSettings['optimizer']>({ sgd: true, adam: true }),
-    /** [0, 1): 1 − 2^-53 is the largest double below 1. */
-    validationSplit: isNumberIn(0, 1 - Number.EPSILON / 2),
-    augmentation: record({ cropPadding: isIntegerIn(0, LIMITS.imageSide), mirror: isBoolean }),
-    tta: isBoolean,
-    seed: isIntegerIn(Number.MIN_SAFE_INTEGER),
-    backend: isRequestedBackend,
-    outDirectory: nullable(isPath),
-    resume: isBoolean,
-    workers: isIntegerIn(1, LIMITS.workers),
-    cwd: isPath,
-  },
-  {
-    limit: record({}, { train: isPositiveInteger, test: isPositiveInteger }),
-    cacheDirectory: isPath,
-    download: isBoolean,
-  },
+const settings = record({
+  dataset: text,
+  epochs: positive,
+  batchSize: integerIn(1, LIMITS.batchSize),
+  learningRate: numberIn(Number.MIN_VALUE, Number.MAX_VALUE),
+  optimizer: v.picklist(['sgd', 'adam']),
+  /** [0, 1): 1 − 2^-53 is the largest double below 1. */
+  validationSplit: numberIn(0, 1 - Number.EPSILON / 2),
+  augmentation: record({ cropPadding: integerIn(0, LIMITS.imageSide), mirror: v.boolean() }),
+  tta: v.boolean(),
+  seed: integerIn(Number.MIN_SAFE_INTEGER),
+  backend: v.picklist([...BACKENDS, 'auto']),
+  outDirectory: v.nullable(path),
+  resume: v.boolean(),
+  workers: integerIn(1, LIMITS.workers),
+  limit: v.optional(record({ train: v.optional(positive), test: v.optional(positive) })),
+  cwd: path,
+  cacheDirectory: v.optional(path),
+  download: v.optional(v.boolean()),
+});
+
+const runtimeRequest = plain(
+  v.variant('type', [
+    v.object({ type: v.literal('startTraining'), root: v.union([modelNode, ganNode]), settings }),
+    v.object({ type: v.literal('cancelTraining') }),
+    v.object({
+      type: v.literal('computeFeatureMaps'),
+      root: modelNode,
+      checkpoint: path,
+      layer: text,
+      /** An image file, or a test sample of a dataset; never both (the output drops the absent fields, which the type does not name). */
+      input: plain(
+        v.union([
+          v.pipe(
+            v.object({ image: path, dataset: absent, testIndex: absent }),
+            v.transform(({ image }) => ({ image })),
+          ),
+          v.pipe(
+            v.object({ dataset: text, testIndex: count, image: absent }),
+            v.transform(({ dataset, testIndex }) => ({ dataset, testIndex })),
+          ),
+        ]),
+      ),
+      cwd: path,
+    }),
+    v.object({ type: v.literal('interpolateSamples'), root: ganNode, checkpoint: path, from: cell, to: cell, steps, cwd: path }),
+  ]),
 );
-
-type RequestChecks = { readonly [K in RuntimeRequest['type']]: Guard<Extract<RuntimeRequest, { type: K }>> };
-
-const REQUEST_CHECKS = {
-  startTraining: record({ type: isLiteral('startTraining'), root: isAnyOf(isModelNode, isGanNode), settings: isSettings }),
-  cancelTraining: record({ type: isLiteral('cancelTraining') }),
-  computeFeatureMaps: record({
-    type: isLiteral('computeFeatureMaps'),
-    root: isModelNode,
-    checkpoint: isPath,
-    layer: isText,
-    /** An image file, or a test sample of a dataset; never both. */
-    input: isAnyOf(
-      where(record({ image: isPath }), (input) => !Object.hasOwn(input, 'dataset') && !Object.hasOwn(input, 'testIndex')),
-      where(record({ dataset: isText, testIndex: isCount }), (input) => !Object.hasOwn(input, 'image')),
-    ),
-    cwd: isPath,
-  }),
-  interpolateSamples: record({ type: isLiteral('interpolateSamples'), root: isGanNode, checkpoint: isPath, from: isCell, to: isCell, steps: isSteps, cwd: isPath }),
-} satisfies RequestChecks;
 
 // ── events ───────────────────────────────────────────────────────────────────────────
 
-/** A square matrix of counts, one row and column per class (when the classes are given). */
-function isConfusion(matrix: readonly (readonly number[])[] | null | undefined, classes: readonly string[] | null | undefined): boolean {
-  return matrix === null || matrix === undefined || (matrix.every((row) => row.length === matrix.length) && (classes === null || classes === undefined || classes.length === matrix.length));
-}
-
-/** Rows of counts, at most one per class (squareness and the class list: isConfusion). */
-const isConfusionMatrix = isDenseArray(isDenseArray(isCount, LIMITS.classes, 1), LIMITS.classes, 1);
-const isClassList = isDenseArray(isText, LIMITS.classes);
-
 /** An image's bytes in base64: width × height × channels of them. */
-const isInputPixels: Guard<InputPixels> = where(
-  record({
-    width: isIntegerIn(1, LIMITS.imageSide),
-    height: isIntegerIn(1, LIMITS.imageSide),
-    channels: isIntegerIn(1, LIMITS.imageSide),
-    pixels: isBoundedString(base64Length(LIMITS.imageBytes)),
-  }),
-  ({ width, height, channels, pixels }) => width * height * channels <= LIMITS.imageBytes && isBase64Of(pixels, width * height * channels),
+const inputPixels = v.pipe(
+  record({ width: integerIn(1, LIMITS.imageSide), height: integerIn(1, LIMITS.imageSide), channels: integerIn(1, LIMITS.imageSide), pixels: string(base64Length(LIMITS.imageBytes)) }),
+  v.check(({ width, height, channels, pixels }) => width * height * channels <= LIMITS.imageBytes && isBase64Of(pixels, width * height * channels)),
 );
 
-type EventChecks = { readonly [K in RuntimeEvent['event']]: Guard<Extract<RuntimeEvent, { event: K }>> };
+/** Rows of counts, at most one per class; square, one row and column per class when the classes are given. */
+const confusionMatrix = list(list(count, LIMITS.classes, 1), LIMITS.classes, 1);
+const isConfusion = (matrix: readonly (readonly number[])[] | null | undefined, classes: readonly string[] | null | undefined): boolean =>
+  matrix === null || matrix === undefined || (matrix.every((row) => row.length === matrix.length) && (classes === null || classes === undefined || classes.length === matrix.length));
 
-const EVENT_CHECKS = {
-  started: record({
-    event: isLiteral('started'),
-    kind: isOneOf<StartedEvent['kind']>({ classifier: true, gan: true }),
-    model: isText,
-    backend: isBackendName,
-    passedOver: isDenseArray(record({ backend: isBackendName, reason: isMessageText }), 4),
-    dataset: isText,
-    trainImages: isCount,
-    validationImages: isCount,
-    testImages: isCount,
-    epochs: isPositiveInteger,
-    batchSize: isIntegerIn(1, LIMITS.batchSize),
-    workers: isIntegerIn(1, LIMITS.workers),
-    /** Epochs the resumed checkpoint had done (0 for a fresh run). */
-    startEpoch: isCount,
-    previousCheckpoint: nullable(isPath),
-  }),
-  progress: where(
-    record(
-      {
-        event: isLiteral('progress'),
-        epoch: isPositiveInteger,
-        epochs: isPositiveInteger,
-        batch: isPositiveInteger,
-        batches: isPositiveInteger,
-        loss: isFiniteNumber,
-        accuracy: nullable(isUnitInterval),
-        imagesPerSecond: isNonNegative,
-      },
-      { generatorLoss: isFiniteNumber },
-    ),
-    (e) => e.epoch <= e.epochs && e.batch <= e.batches,
-  ),
-  epochEnded: where(
-    record(
-      {
-        event: isLiteral('epochEnded'),
-        epoch: isPositiveInteger,
-        epochs: isPositiveInteger,
-        loss: isFiniteNumber,
-        accuracy: nullable(isUnitInterval),
-        validationLoss: nullable(isFiniteNumber),
-        validationAccuracy: nullable(isUnitInterval),
-        seconds: isNonNegative,
-        imagesPerSecond: isNonNegative,
-        checkpoint: nullable(isPath),
-      },
-      { generatorLoss: isFiniteNumber },
-    ),
-    (e) => e.epoch <= e.epochs,
-  ),
-  /** A grid of rows × columns cells (at most one per fixed latent vector), at least a pixel each. */
-  samplesReady: where(
-    record({
-      event: isLiteral('samplesReady'),
-      epoch: isPositiveInteger,
-      path: nullable(isPath),
-      rows: isIntegerIn(1, LIMITS.sampleCells),
-      columns: isIntegerIn(1, LIMITS.sampleCells),
-      png: isPngText,
+const runtimeEvent = plain(
+  v.variant('event', [
+    v.object({
+      event: v.literal('started'),
+      kind: v.picklist(['classifier', 'gan']),
+      model: text,
+      backend: backendName,
+      passedOver: list(record({ backend: backendName, reason: messageText }), 4),
+      dataset: text,
+      trainImages: count,
+      validationImages: count,
+      testImages: count,
+      epochs: positive,
+      batchSize: integerIn(1, LIMITS.batchSize),
+      workers: integerIn(1, LIMITS.workers),
+      /** Epochs the resumed checkpoint had done (0 for a fresh run). */
+      startEpoch: count,
+      previousCheckpoint: v.nullable(path),
     }),
-    (e) => e.rows * e.columns <= LIMITS.sampleCells && isPngOf(e.png, e.columns, e.rows),
-  ),
-  /** Sizes whose product is the number of values, every value within [min, max]. */
-  featureMaps: where(
-    record({
-      event: isLiteral('featureMaps'),
-      layer: isText,
-      shape: isDenseArray(isIntegerIn(0, LIMITS.tensorValues), LIMITS.tensorRank, 1),
-      values: isDenseArray(isFiniteNumber, LIMITS.tensorValues),
-      min: isFiniteNumber,
-      max: isFiniteNumber,
-      input: isInputPixels,
-    }),
-    ({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max),
-  ),
-  /** One row of `steps` images, at least a pixel each. */
-  interpolationReady: where(
-    record({ event: isLiteral('interpolationReady'), from: isCell, to: isCell, steps: isSteps, png: isPngText }),
-    (e) => isPngOf(e.png, e.steps, 1),
-  ),
-  /** The epochs completed before the cancel: 0 when the first was cancelled. */
-  stopped: record({ event: isLiteral('stopped'), reason: isOneOf<StoppedEvent['reason']>({ cancelled: true }), epoch: isCount, checkpoint: nullable(isPath) }),
-  failed: record({ event: isLiteral('failed'), message: isMessageText }),
-  finished: where(
-    record(
-      { event: isLiteral('finished'), testAccuracy: nullable(isUnitInterval), testLoss: nullable(isFiniteNumber), checkpoint: nullable(isPath) },
-      { confusionMatrix: nullable(isConfusionMatrix), classes: nullable(isClassList), samples: nullable(isPath), interpolation: nullable(isPath) },
+    v.pipe(
+      v.object({
+        event: v.literal('progress'),
+        epoch: positive,
+        epochs: positive,
+        batch: positive,
+        batches: positive,
+        loss: finite,
+        accuracy: v.nullable(unitInterval),
+        generatorLoss: v.optional(finite),
+        imagesPerSecond: nonNegative,
+      }),
+      v.check((e) => e.epoch <= e.epochs && e.batch <= e.batches),
     ),
-    (e) => isConfusion(e.confusionMatrix, e.classes),
-  ),
-} satisfies EventChecks;
+    v.pipe(
+      v.object({
+        event: v.literal('epochEnded'),
+        epoch: positive,
+        epochs: positive,
+        loss: finite,
+        accuracy: v.nullable(unitInterval),
+        generatorLoss: v.optional(finite),
+        validationLoss: v.nullable(finite),
+        validationAccuracy: v.nullable(unitInterval),
+        seconds: nonNegative,
+        imagesPerSecond: nonNegative,
+        checkpoint: v.nullable(path),
+      }),
+      v.check((e) => e.epoch <= e.epochs),
+    ),
+    /** A grid of rows × columns cells (at most one per fixed latent vector), at least a pixel each. */
+    v.pipe(
+      v.object({ event: v.literal('samplesReady'), epoch: positive, path: v.nullable(path), rows: integerIn(1, LIMITS.sampleCells), columns: integerIn(1, LIMITS.sampleCells), png: pngText }),
+      v.check((e) => e.rows * e.columns <= LIMITS.sampleCells && isPngOf(e.png, e.columns, e.rows)),
+    ),
+    /** Sizes whose product is the number of values, every value within [min, max]. */
+    v.pipe(
+      v.object({
+        event: v.literal('featureMaps'),
+        layer: text,
+        shape: list(integerIn(0, LIMITS.tensorValues), LIMITS.tensorRank, 1),
+        values: numbers(Number.isFinite, LIMITS.tensorValues),
+        min: finite,
+        max: finite,
+        input: inputPixels,
+      }),
+      v.check(({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max)),
+    ),
+    /** One row of `steps` images, at least a pixel each. */
+    v.pipe(
+      v.object({ event: v.literal('interpolationReady'), from: cell, to: cell, steps, png: pngText }),
+      v.check((e) => isPngOf(e.png, e.steps, 1)),
+    ),
+    /** The epochs completed before the cancel: 0 when the first was cancelled. */
+    v.object({ event: v.literal('stopped'), reason: v.literal('cancelled'), epoch: count, checkpoint: v.nullable(path) }),
+    v.object({ event: v.literal('failed'), message: messageText }),
+    v.pipe(
+      v.object({
+        event: v.literal('finished'),
+        testAccuracy: v.nullable(unitInterval),
+        testLoss: v.nullable(finite),
+        checkpoint: v.nullable(path),
+        confusionMatrix: v.optional(v.nullable(confusionMatrix)),
+        classes: v.optional(v.nullable(list(text, LIMITS.classes))),
+        samples: v.optional(v.nullable(path)),
+        interpolation: v.optional(v.nullable(path)),
+      }),
+      v.check((e) => isConfusion(e.confusionMatrix, e.classes)),
+    ),
+  ]),
+);
 
-const isRequest = taggedUnion<RuntimeRequest>('type', REQUEST_CHECKS);
-const isEvent = taggedUnion<RuntimeEvent>('event', EVENT_CHECKS);
+const isRequest = guardOf<RuntimeRequest>()(runtimeRequest);
+const isEvent = guardOf<RuntimeEvent>()(runtimeEvent);
 
 /** A request for the runtime process, every field within its range (the IR as far as its shape goes). */
 export function isRuntimeRequest(value: unknown): value is RuntimeRequest {

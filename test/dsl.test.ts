@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as dsl from 'convlens';
 import {
   aux,
@@ -8,12 +10,14 @@ import {
   conv2dTranspose,
   dense,
   gan,
+  identity,
   input,
   leakyRelu,
   lrn,
   maxPool2d,
   model,
   relu,
+  relu6,
   residual,
   sequential,
   zeroPad2d,
@@ -46,6 +50,19 @@ describe('DSL', () => {
     assert.deepEqual(lrn(), { kind: 'lrn', size: 5, alpha: 1e-4, beta: 0.75, k: 2 });
     assert.deepEqual(leakyRelu(), { kind: 'leakyRelu', alpha: 0.01 });
     assert.deepEqual(aux('a1', dense(10)).weight, 0.3);
+  });
+
+  it('relu6 and identity take an optional name, default null, and are frozen', () => {
+    assert.deepEqual(relu6(), { kind: 'relu6', name: null });
+    assert.deepEqual(relu6({ name: 'clip' }), { kind: 'relu6', name: 'clip' });
+    assert.deepEqual(identity(), { kind: 'identity', name: null });
+    assert.deepEqual(identity({ name: 'pass' }), { kind: 'identity', name: 'pass' });
+    assert.ok(Object.isFrozen(relu6()));
+    assert.ok(Object.isFrozen(identity({ name: 'pass' })));
+    // A DenseNet-style pass-through branch and an explicit identity shortcut are plain layers.
+    const block = residual(sequential(conv2d(4, 3, { padding: 1 }), relu6()), identity());
+    assert.deepEqual(block.shortcut, { kind: 'identity', name: null });
+    assert.deepEqual(JSON.parse(JSON.stringify(dsl.concat(identity(), relu6()))), { kind: 'concat', branches: [{ kind: 'identity', name: null }, { kind: 'relu6', name: null }] });
   });
 
   it('pools default their stride to the kernel size', () => {
@@ -104,10 +121,17 @@ describe('DSL', () => {
 
   it('exports exactly the factories README.md lists', () => {
     const factories = Object.keys(dsl).filter((key) => typeof (dsl as Record<string, unknown>)[key] === 'function').sort();
-    assert.deepEqual(factories, [
+    const expected = [
       'adaptiveAvgPool2d', 'aux', 'avgPool2d', 'batchNorm', 'concat', 'conv2d', 'conv2dTranspose', 'dense', 'dropout',
-      'flatten', 'gan', 'globalAvgPool2d', 'input', 'leakyRelu', 'lrn', 'maxPool2d', 'model', 'relu', 'reshape',
-      'residual', 'sequential', 'sigmoid', 'softmax', 'tanh', 'upsample2d', 'zeroPad2d',
-    ]);
+      'flatten', 'gan', 'globalAvgPool2d', 'identity', 'input', 'leakyRelu', 'lrn', 'maxPool2d', 'model', 'relu', 'relu6',
+      'reshape', 'residual', 'sequential', 'sigmoid', 'softmax', 'tanh', 'upsample2d', 'zeroPad2d',
+    ];
+    assert.deepEqual(factories, expected);
+    // README's reference block ("The DSL"): each line lists calls separated by ' · ' or '|'.
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = /## The DSL\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block !== undefined, "README.md has the DSL's reference block");
+    const listed = block.split('\n').flatMap((line) => line.split(/ · | \| /)).map((call) => /^\s*(\w+)\(/.exec(call)?.[1]).filter((name) => name !== undefined);
+    assert.deepEqual([...new Set(listed)].sort(), expected);
   });
 });

@@ -18,12 +18,14 @@ import {
   flatten,
   gan,
   globalAvgPool2d,
+  identity,
   input,
   leakyRelu,
   lrn,
   maxPool2d,
   model,
   relu,
+  relu6,
   reshape,
   residual,
   sequential,
@@ -84,6 +86,10 @@ describe('engine: one layer at a time', () => {
     { title: 'dropout', layer: dropout(0.5), input: [84], output: [84], params: 0, macs: 0 },
     { title: 'lrn', layer: lrn(), input: [96, 55, 55], output: [96, 55, 55], params: 0, macs: 0 },
     { title: 'leaky relu', layer: leakyRelu(0.2), input: [4, 2, 2], output: [4, 2, 2], params: 0, macs: 0 },
+    { title: 'relu6 on an image', layer: relu6(), input: [32, 7, 7], output: [32, 7, 7], params: 0, macs: 0 },
+    { title: 'relu6 on a vector', layer: relu6(), input: [1_280], output: [1_280], params: 0, macs: 0 },
+    { title: 'identity on an image', layer: identity(), input: [3, 5, 4], output: [3, 5, 4], params: 0, macs: 0 },
+    { title: 'identity on a vector', layer: identity(), input: [84], output: [84], params: 0, macs: 0 },
   ];
   for (const { title, layer, input: shape, output, params, macs } of cases) {
     it(title, () => {
@@ -233,6 +239,78 @@ describe('engine: containers', () => {
       analysis.layers.map((layer) => layer.name),
       ['input', 'conv2d_1', 'conv2d_2', 'conv2d_3'],
     );
+  });
+
+  it('relu6 and identity: no parameters, no MACs, no findings; the field passes through unchanged', () => {
+    const plain = model('plain', input(3, 15, 15), conv2d(8, 3, { stride: 2 }), conv2d(8, 3));
+    const ported = model('ported', input(3, 15, 15), conv2d(8, 3, { stride: 2 }), relu6(), identity(), conv2d(8, 3), identity({ name: 'out' }), relu6());
+    const before = analyzeModel(plain);
+    const after = analyzeModel(ported);
+    // 3 → 7 → 11 pixels, jump 1 → 2 → 2; conv (3·3·3 + 1)·8 = 224 and (3·3·8 + 1)·8 = 584.
+    assert.deepEqual(after.receptiveField, { size: [7, 7], jump: [2, 2], start: [3, 3] });
+    assert.deepEqual(after.receptiveField, before.receptiveField);
+    assert.deepEqual(after.params, { trainable: 808, nonTrainable: 0, aux: 0 });
+    assert.equal(after.macs, before.macs);
+    assert.deepEqual(after.output, [8, 5, 5]);
+    assert.deepEqual(after.findings, []);
+    assert.deepEqual(
+      after.layers.map((layer) => [layer.name, formatShape(layer.output), layer.params.trainable, layer.macs, layer.receptiveField?.size ?? null]),
+      [
+        ['input', '3@15×15', 0, 0, [1, 1]],
+        ['conv2d_1', '8@7×7', 224, 10_584, [3, 3]],
+        ['relu6_1', '8@7×7', 0, 0, [3, 3]],
+        ['identity_1', '8@7×7', 0, 0, [3, 3]],
+        ['conv2d_2', '8@5×5', 584, 14_400, [7, 7]],
+        ['out', '8@5×5', 0, 0, [7, 7]],
+        ['relu6_2', '8@5×5', 0, 0, [7, 7]],
+      ],
+    );
+  });
+
+  it('identity as a DenseNet-style concat branch and as a residual shortcut', () => {
+    const denseBlock = model(
+      'denseBlock',
+      input(4, 8, 8),
+      concat(identity(), sequential(batchNorm(), relu6(), conv2d(6, 3, { padding: 1 }))),
+      residual(sequential(conv2d(10, 3, { padding: 1, bias: false }), relu6({ name: 'clip' })), identity()),
+    );
+    const analysis = analyzeModel(denseBlock);
+    assert.deepEqual(analysis.findings, []);
+    // 4 channels passed through + 6 new ones; the residual keeps 10@8×8.
+    assert.deepEqual(
+      analysis.layers.map((layer) => [layer.path, layer.name, formatShape(layer.output)]),
+      [
+        ['input', 'input', '4@8×8'],
+        ['0', 'concat_1', '10@8×8'],
+        ['0.0', 'identity_1', '4@8×8'],
+        ['0.1', 'sequential_1', '6@8×8'],
+        ['0.1.0', 'batchNorm_1', '4@8×8'],
+        ['0.1.1', 'relu6_1', '4@8×8'],
+        ['0.1.2', 'conv2d_1', '6@8×8'],
+        ['1', 'residual_1', '10@8×8'],
+        ['1.main', 'sequential_2', '10@8×8'],
+        ['1.main.0', 'conv2d_2', '10@8×8'],
+        ['1.main.1', 'clip', '10@8×8'],
+        ['1.shortcut', 'identity_2', '10@8×8'],
+      ],
+    );
+    // batch norm 2·4 + 2·4 running, conv (3·3·4 + 1)·6 = 222, conv 3·3·10·10 = 900.
+    assert.deepEqual(analysis.params, { trainable: 8 + 222 + 900, nonTrainable: 8, aux: 0 });
+  });
+
+  it('an identity shortcut that does not fit names the projection, as a missing one does', () => {
+    const mismatch = (shortcut: LayerNode | undefined) =>
+      analyzeModel(model('m', input(4, 8, 8), residual(conv2d(8, 3, { stride: 2, padding: 1 }), shortcut))).findings.map((finding) => [finding.code, finding.path, finding.message]);
+    assert.deepEqual(mismatch(identity()), [[
+      'CL1002',
+      '0',
+      'Residual branches disagree: main gives 8@4×4, shortcut gives 4@8×8. Make the shortcut produce 8@4×4, e.g. a 1×1 conv2d with stride 2 and 8 filters: conv2d(8, 1, { stride: 2 }).',
+    ]]);
+    assert.deepEqual(mismatch(undefined), [[
+      'CL1002',
+      '0',
+      'Residual branches disagree: main gives 8@4×4, shortcut gives 4@8×8. Give the shortcut a 1×1 conv2d with stride 2 and 8 filters: residual(main, conv2d(8, 1, { stride: 2 })).',
+    ]]);
   });
 
   it('memory: float32 params, activations per sample, Adam training state', () => {
@@ -410,6 +488,15 @@ describe('engine: findings', () => {
       code: 'CL1013',
       severity: 'error',
       message: "Two layers are named 'fc'. Layer names must be unique within a model; rename one.",
+    });
+  });
+
+  it('CL1013 duplicate names across relu6 and identity, named in messages as the layer', () => {
+    const analysis = analyzeModel(model('m', input(10), relu6({ name: 'act' }), identity({ name: 'act' })));
+    assert.deepEqual(only(analysis.findings), {
+      code: 'CL1013',
+      severity: 'error',
+      message: "Two layers are named 'act'. Layer names must be unique within a model; rename one.",
     });
   });
 

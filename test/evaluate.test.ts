@@ -434,6 +434,31 @@ export const g = gan('g', {
       assert.deepEqual(analysis.findings, []);
     });
 
+    it('relu6 and identity (MobileNet, DenseNet), with names known and unknown', () => {
+      const evaluated = evaluateSource(`
+import { concat, conv2d, identity, input, model, relu6, residual, sequential } from 'convlens';
+const names = ['clip', 'pass'];
+const denseLayer = (growth: number) => concat(identity(), sequential(relu6(), conv2d(growth, 3, { padding: 1 })));
+export const net = model('net', input(4, 8, 8), [4, 6].map(denseLayer), relu6({ name: names[0] }),
+  residual(conv2d(14, 3, { padding: 1 }), identity({ name: \`\${names[1]}-1\` })), identity({ name: Math.random() > 0.5 ? 'a' : 'b' }));
+`);
+      const expected = dsl.model(
+        'net',
+        dsl.input(4, 8, 8),
+        dsl.concat(dsl.identity(), dsl.sequential(dsl.relu6(), dsl.conv2d(4, 3, { padding: 1 }))),
+        dsl.concat(dsl.identity(), dsl.sequential(dsl.relu6(), dsl.conv2d(6, 3, { padding: 1 }))),
+        dsl.relu6({ name: 'clip' }),
+        dsl.residual(dsl.conv2d(14, 3, { padding: 1 }), dsl.identity({ name: 'pass-1' })),
+        dsl.identity(),
+      );
+      const root = rootNamed(evaluated, 'net');
+      assert.deepEqual(root, expected);
+      assert.deepEqual(outputShapes(root), ['8@8×8', '14@8×8', '14@8×8', '14@8×8', '14@8×8']);
+      assert.deepEqual(evaluated.evaluation.unresolved, []);
+      const last = (root as ModelNode).layers[4]!;
+      assert.equal(reasonsOf(evaluated, last).length, 1, 'the unknown name is explained');
+    });
+
     it('works where convlens is an installed package resolved through its declaration files', () => {
       const evaluated = evaluateSource(`${IMPORTS}\nexport const net = model('net', input(1, 28, 28), conv2d(6, 5), relu(), flatten(), dense(10));\n`, {
         convlens: DSL_DECLARATIONS,
@@ -839,6 +864,45 @@ export const lenet = model('lenet', input(1, 28, 28), conv2d(6, 5), ...blocks);
       assert.equal(text(second.layers[1]!), 'relu()');
     });
 
+    it('layerReferences: where each layer argument written as a reference went, once per evaluation', () => {
+      const evaluated = evaluateSource(`${IMPORTS}
+import { aux } from 'convlens';
+const a = conv2d(8, 3);
+const pair = [relu(), conv2d(4, 1)];
+const config = { stem: conv2d(2, 1) };
+const n = 5;
+const wrap = (x: LayerNode) => sequential(x, a);
+export const m = model('m', input(1, 28, 28), a, ...pair, config.stem, pair[0], wrap(a), wrap(relu()), pair, residual(a, config.stem), aux('x', a), n as unknown as LayerNode);
+`);
+      const root = modelNamed(evaluated, 'm');
+      const { layerReferences } = evaluated.evaluation.record;
+      // Each use as `text@offset: parent kind.child index in childrenOf(parent)`, in source order.
+      const uses = [...layerReferences]
+        .sort(([a], [b]) => a.getStart() - b.getStart())
+        .flatMap(([expression, references]) =>
+          references.map(({ parent, child }) => `${expression.getText(evaluated.sourceFile)}: ${(parent as { kind: string }).kind}${parent === root ? ' m' : ''}.${child}`),
+        );
+      // The model's children are its input, then its layers: `a` is child 1, `...pair` ends at
+      // 3, `pair` unspread is spliced too and ends at 9. `a` passed to the helper `wrap` is an
+      // argument of a user function (its call has a hint of its own); inside `wrap`, `x` and
+      // `a` are recorded once per call. A number is not a layer: no record.
+      assert.deepEqual(uses, [
+        'x: sequential.0',
+        'x: sequential.0',
+        'a: sequential.1',
+        'a: sequential.1',
+        'a: model m.1',
+        '...pair: model m.3',
+        'config.stem: model m.4',
+        'pair[0]: model m.5',
+        'pair: model m.9',
+        'a: residual.0',
+        'config.stem: residual.1',
+        'a: aux.0',
+      ]);
+      assert.equal(root.layers.length, 12);
+    });
+
     it('an unknown layer points at the argument it stands for', () => {
       const evaluated = evaluateSource(`${IMPORTS}
 declare const extra: LayerNode[];
@@ -978,6 +1042,20 @@ export const m = model('m', input(1, 8, 8), conv2d(4, relu()), dense(2, 3));
       const limited = evaluateFile(ts, program, sourceFile, SMALL_LIMITS);
       assert.notEqual(limited, first);
       assert.deepEqual(limited.roots.map(({ root }) => root), first.roots.map(({ root }) => root));
+    });
+  });
+
+  describe('construct fixtures: static IR equals the IR of running them', () => {
+    it('test/fixtures/export/constructs.ts (every construct the runtime and the export check)', () => {
+      const path = join(repoRoot, 'test', 'fixtures', 'export', 'constructs.ts');
+      const program = createProgram(new Map(), [path]);
+      const sourceFile = program.getSourceFile(path);
+      assert.ok(sourceFile !== undefined);
+      const evaluation = evaluateFile(ts, program, sourceFile);
+      const executed = require(join(repoRoot, 'dist', 'test', 'fixtures', 'export', 'constructs.js')) as Record<string, RootNode>;
+      assert.deepEqual(evaluation.unresolved, []);
+      assert.deepEqual(evaluation.record.problems, []);
+      assert.deepEqual(Object.fromEntries(evaluation.roots.map(({ exportName, root }) => [exportName, root])), { ...executed });
     });
   });
 

@@ -21,9 +21,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { batchNorm, conv2d, dense, flatten, input, model, relu, reshape } from 'convlens';
+import { batchNorm, conv2d, dense, flatten, identity, input, model, relu, reshape, sequential, sigmoid, softmax } from 'convlens';
 import { analyze, type ModelAnalysis } from 'convlens/engine';
-import { isRootNode, type ModelNode, type RootNode } from 'convlens/ir';
+import { isRootNode, type LayerNode, type ModelNode, type RootNode } from 'convlens/ir';
 import { ExportError, exportToPyTorch, toTensorFlowLayerNames, writeExportFiles } from 'convlens/interop';
 import { main } from 'convlens/cli';
 import { compileGan, compileModel, type CompiledModel } from 'convlens-runtime';
@@ -142,6 +142,11 @@ describe('export to PyTorch', () => {
       ['reshape keeps the batch dimension, -1 resolved', constructs.vectors, '3 reshape_1', 'Reshape(2, 4),'],
       ['softmax over features', constructs.samePadding, '10 softmax_1', 'nn.Softmax(dim=1),'],
       ['leaky ReLU', constructs.samePadding, '4 leakyRelu_1', 'nn.LeakyReLU(0.1),'],
+      ['ReLU6', constructs.ported, '3 relu6_1', 'nn.ReLU6(),'],
+      ['a named ReLU6', constructs.ported, '5.main.1 clip', 'nn.ReLU6(),'],
+      ['identity as a concat branch', constructs.ported, '4.0 pass', 'nn.Identity(),'],
+      ['identity as a residual shortcut', constructs.ported, '5.shortcut identity_6', 'shortcut=nn.Identity(),'],
+      ['identity as a residual main branch', constructs.ported, '0.main identity_1', 'main=nn.Identity(),'],
       ['dropout', alexnet.alexnet, '15 dropout_1', 'nn.Dropout(0.5),'],
       ['global average pooling', resnet.resnet18, '8 globalAvgPool2d_1', 'GlobalAvgPool2d(),'],
       ['residual blocks have main and shortcut', resnet.resnet18, '5.0.0 residual_3', 'Residual('],
@@ -159,6 +164,15 @@ describe('export to PyTorch', () => {
       assert.match(modelPyOf(googlenet.googlenet), /\n {8}return x, self\[9\]\.pop_output\(\), self\[13\]\.pop_output\(\)\n/);
       assert.match(modelPyOf(constructs.blocks), /\n {8}return x, self\[3\]\[0\]\.pop_output\(\)\n/);
       assert.match(modelPyOf(googlenet.googlenet), /\nAUX_HEADS = \(\('aux1', 0\.3, None\), \('aux2', 0\.3, None\)\)\n/);
+    });
+
+    it('the output activation is found through identity layers, as the runtime finds it', () => {
+      const ending = (...last: LayerNode[]) => modelPyOf(model('m', input(4), dense(3), ...last)).match(/\nOUTPUT_ACTIVATION = (.*)\n/)?.[1];
+      assert.equal(ending(softmax(), identity()), "'softmax'");
+      assert.equal(ending(sigmoid(), identity(), sequential(identity())), "'sigmoid'");
+      assert.equal(ending(identity()), 'None');
+      assert.equal(ending(), 'None');
+      assert.equal(modelPyOf(constructs.ported).match(/\nOUTPUT_ACTIVATION = (.*)\n/)?.[1], 'None');
     });
 
     it('a GAN gives build_generator() and build_discriminator()', () => {

@@ -223,7 +223,8 @@ export const lenet = model(
 
     it('a helper called in a loop: each call site shows every distinct shape', () => {
       // 32×32 → stage(16) 16@16×16 → stage(32) 32@8×8 → stage(64) 64@4×4; padding 1 keeps
-      // the size through each 3×3 convolution, each pool halves it.
+      // the size through each 3×3 convolution, each pool halves it. `...layers` spreads the
+      // array the loop filled: the last stage's output.
       assert.equal(
         renderedHints(withMarkers(LOOP).text),
         `import { conv2d, dense, globalAvgPool2d, input, maxPool2d, model, relu, sequential } from 'convlens';
@@ -236,7 +237,7 @@ function stage(filters: number): LayerNode {
 const layers: LayerNode[] = [];
 for (const filters of [16, 32, 64]) layers.push(stage(filters) /* → 16@16×16 | 32@8×8 | 64@4×4 */);
 
-export const net = model('net', input(3, 32, 32), ...layers, globalAvgPool2d() /* → 64 */, dense(10) /* → 10 */) /* → 10 */;
+export const net = model('net', input(3, 32, 32), ...layers /* → 64@4×4 */, globalAvgPool2d() /* → 64 */, dense(10) /* → 10 */) /* → 10 */;
 `,
       );
     });
@@ -273,6 +274,187 @@ const block = (filters: number) => [conv2d(filters, 3, { padding: 1 }) /* → 16
 export const net = model('net', input(3, 32, 32), ...block(16) /* → 16@16×16 */, ...block(32) /* → 32@8×8 */, flatten() /* → 2048 */, dense(10) /* → 10 */) /* → 10 */;
 `,
       );
+    });
+
+    it('a layer or block named by a variable shows its output where the model uses it, not where it is declared', () => {
+      // conv2d(64, 3, stride 2) without padding: (32 − 3)/2 + 1 = 15 (floored).
+      const source = `import { conv2d, dense, globalAvgPool2d, input, model, relu, sequential } from 'convlens';
+
+const a = conv2d(32, 3, { padding: 1 });
+const b = sequential(conv2d(64, 3, { stride: 2 }), relu());
+export const net = model('net', input(3, 32, 32), a, b, globalAvgPool2d(), dense(10));
+`;
+      assert.equal(
+        renderedHints(source),
+        `import { conv2d, dense, globalAvgPool2d, input, model, relu, sequential } from 'convlens';
+
+const a = conv2d(32, 3, { padding: 1 }) /* → 32@32×32 */;
+const b = sequential(conv2d(64, 3, { stride: 2 }) /* → 64@15×15 */, relu() /* → 64@15×15 */) /* → 64@15×15 */;
+export const net = model('net', input(3, 32, 32), a /* → 32@32×32 */, b /* → 64@15×15 */, globalAvgPool2d() /* → 64 */, dense(10) /* → 10 */) /* → 10 */;
+`,
+      );
+    });
+
+    it('references in a requested range, and with params in hints', () => {
+      const text = `import { conv2d, dense, globalAvgPool2d, input, model, relu, sequential } from 'convlens';
+
+const a = conv2d(32, 3, { padding: 1 });
+const b = sequential(conv2d(64, 3, { stride: 2 }), relu());
+export const net = model('net', input(3, 32, 32), a, b, globalAvgPool2d(), dense(10));
+`;
+      const project = new MemoryProject({ 'model.ts': text });
+      const { program, sourceFile } = project.target('model.ts');
+      const start = text.indexOf('a, b,');
+      const hints = provideShapeHints(ts, program, sourceFile, { start, length: text.indexOf('globalAvgPool2d()', start) - start }, DEFAULT_SETTINGS);
+      assert.deepEqual(
+        hints.map((hint) => [text.slice(hint.position - 1, hint.position), hint.text]),
+        [
+          ['a', '→ 32@32×32'],
+          ['b', '→ 64@15×15'],
+        ],
+      );
+      // 3·3·3·32 + 32 = 896; 3·3·32·64 + 64 = 18,496.
+      const withParams = hintsOf(project, 'model.ts', { ...DEFAULT_SETTINGS, showParamsInHints: true }).filter((hint) => hint.position > start && hint.position <= start + 4);
+      assert.deepEqual(
+        withParams.map((hint) => hint.text),
+        ['→ 32@32×32 · 896 params', '→ 64@15×15 · 18,496 params'],
+      );
+    });
+
+    it('GoogLeNet with its Inception modules in variables: the shape between two modules', () => {
+      // torchvision's GoogLeNet (examples/googlenet.ts): 224 → 112 (7×7, stride 2) → 56 and
+      // 28 (3×3 pools, stride 2, ceil mode); 3a: 64 + 128 + 32 + 32 = 256 channels, 3b:
+      // 128 + 192 + 96 + 64 = 480, the pool halves 28 to 14; 4a: 192 + 208 + 48 + 64 = 512.
+      const source = `import { batchNorm, concat, conv2d, dense, globalAvgPool2d, input, maxPool2d, model, relu, sequential } from 'convlens';
+import type { ConcatNode, Conv2dOptions, SequentialNode } from 'convlens';
+
+function basicConv2d(filters: number, kernelSize: number, options: Conv2dOptions = {}): SequentialNode {
+  return sequential(conv2d(filters, kernelSize, { ...options, bias: false }), batchNorm({ epsilon: 0.001 }), relu());
+}
+
+function inception(ch1x1: number, ch3x3Reduce: number, ch3x3: number, ch5x5Reduce: number, ch5x5: number, poolProjection: number): ConcatNode {
+  return concat(
+    basicConv2d(ch1x1, 1),
+    sequential(basicConv2d(ch3x3Reduce, 1), basicConv2d(ch3x3, 3, { padding: 1 })),
+    sequential(basicConv2d(ch5x5Reduce, 1), basicConv2d(ch5x5, 3, { padding: 1 })),
+    sequential(maxPool2d(3, { stride: 1, padding: 1, ceilMode: true }), basicConv2d(poolProjection, 1)),
+  );
+}
+
+const pool = () => maxPool2d(3, { stride: 2, ceilMode: true });
+const stem = [basicConv2d(64, 7, { stride: 2, padding: 3 }), pool(), basicConv2d(64, 1), basicConv2d(192, 3, { padding: 1 }), pool()];
+const i3a = inception(64, 96, 128, 16, 32, 32);
+const i3b = inception(128, 128, 192, 32, 96, 64);
+const i4a = inception(192, 96, 208, 16, 48, 64);
+
+export const g = model('g', input(3, 224, 224), ...stem, i3a, i3b, pool(), i4a, globalAvgPool2d(), dense(1000));
+`;
+      const rendered = renderedHints(source);
+      const lines = rendered.split('\n');
+      const from = lines.findIndex((line) => line.startsWith('const i3a'));
+      assert.equal(
+        lines.slice(from, from + 5).join('\n'),
+        `const i3a = inception(64, 96, 128, 16, 32, 32) /* → 256@28×28 */;
+const i3b = inception(128, 128, 192, 32, 96, 64) /* → 480@28×28 */;
+const i4a = inception(192, 96, 208, 16, 48, 64) /* → 512@14×14 */;
+
+export const g = model('g', input(3, 224, 224), ...stem /* → 192@28×28 */, i3a /* → 256@28×28 */, i3b /* → 480@28×28 */, pool() /* → 480@14×14 */, i4a /* → 512@14×14 */, globalAvgPool2d() /* → 512 */, dense(1000) /* → 1000 */) /* → 1000 */;`,
+      );
+    });
+
+    it('one layer object used in two places of a model: each use shows its own output, its declaration both', () => {
+      const source = `import { conv2d, dense, flatten, input, maxPool2d, model } from 'convlens';
+
+const a = conv2d(8, 3, { padding: 1 });
+export const net = model('net', input(8, 32, 32), a, maxPool2d(2), a, flatten(), dense(10));
+`;
+      assert.equal(
+        renderedHints(source),
+        `import { conv2d, dense, flatten, input, maxPool2d, model } from 'convlens';
+
+const a = conv2d(8, 3, { padding: 1 }) /* → 8@32×32 | 8@16×16 */;
+export const net = model('net', input(8, 32, 32), a /* → 8@32×32 */, maxPool2d(2) /* → 8@16×16 */, a /* → 8@16×16 */, flatten() /* → 2048 */, dense(10) /* → 10 */) /* → 10 */;
+`,
+      );
+    });
+
+    it('a variable used inside a helper called twice shows every distinct shape, as a call does', () => {
+      const source = `import { conv2d, dense, flatten, input, maxPool2d, model, relu, sequential } from 'convlens';
+
+const act = relu();
+const stage = (filters: number) => sequential(conv2d(filters, 3, { padding: 1 }), act, maxPool2d(2));
+
+export const net = model('net', input(3, 32, 32), stage(16), stage(32), flatten(), dense(10));
+`;
+      assert.equal(
+        renderedHints(source),
+        `import { conv2d, dense, flatten, input, maxPool2d, model, relu, sequential } from 'convlens';
+
+const act = relu() /* → 16@32×32 | 32@16×16 */;
+const stage = (filters: number) => sequential(conv2d(filters, 3, { padding: 1 }) /* → 16@32×32 | 32@16×16 */, act /* → 16@32×32 | 32@16×16 */, maxPool2d(2) /* → 16@16×16 | 32@8×8 */) /* → 16@16×16 | 32@8×8 */;
+
+export const net = model('net', input(3, 32, 32), stage(16) /* → 16@16×16 */, stage(32) /* → 32@8×8 */, flatten() /* → 2048 */, dense(10) /* → 10 */) /* → 10 */;
+`,
+      );
+    });
+
+    it('properties, elements, spreads and arrays of layers in sequential, concat, residual and aux', () => {
+      // 32×32 → stem 16@32×32 → two stride-2 convolutions 32@16×16, 64@8×8 → residual with
+      // a 1×1 shortcut, 64@8×8 → concat of 32@4×4 and 16@4×4: 48@4×4 → aux head 48·4·4 = 768 → 10.
+      const source = `import { aux, concat, conv2d, dense, flatten, globalAvgPool2d, input, model, relu, residual, sequential } from 'convlens';
+
+const blocks = { stem: conv2d(16, 3, { padding: 1 }), act: relu() };
+const stages = [conv2d(32, 3, { stride: 2, padding: 1 }), conv2d(64, 3, { stride: 2, padding: 1 })];
+const shortcut = conv2d(64, 1);
+const head = sequential(flatten(), dense(10));
+const tail = [globalAvgPool2d(), dense(10)];
+export const net = model(
+  'net',
+  input(3, 32, 32),
+  sequential(blocks.stem, blocks.act),
+  ...stages,
+  residual(sequential(conv2d(64, 3, { padding: 1 }), blocks.act), shortcut),
+  concat(stages[0], conv2d(16, 1, { stride: 2 })),
+  aux('side', head),
+  tail,
+);
+`;
+      assert.equal(
+        renderedHints(source),
+        `import { aux, concat, conv2d, dense, flatten, globalAvgPool2d, input, model, relu, residual, sequential } from 'convlens';
+
+const blocks = { stem: conv2d(16, 3, { padding: 1 }) /* → 16@32×32 */, act: relu() /* → 16@32×32 | 64@8×8 */ };
+const stages = [conv2d(32, 3, { stride: 2, padding: 1 }) /* → 32@16×16 | 32@4×4 */, conv2d(64, 3, { stride: 2, padding: 1 }) /* → 64@8×8 */];
+const shortcut = conv2d(64, 1) /* → 64@8×8 */;
+const head = sequential(flatten() /* → 768 */, dense(10) /* → 10 */) /* → 10 */;
+const tail = [globalAvgPool2d() /* → 48 */, dense(10) /* → 10 */];
+export const net = model(
+  'net',
+  input(3, 32, 32),
+  sequential(blocks.stem /* → 16@32×32 */, blocks.act /* → 16@32×32 */) /* → 16@32×32 */,
+  ...stages /* → 64@8×8 */,
+  residual(sequential(conv2d(64, 3, { padding: 1 }) /* → 64@8×8 */, blocks.act /* → 64@8×8 */) /* → 64@8×8 */, shortcut /* → 64@8×8 */) /* → 64@8×8 */,
+  concat(stages[0] /* → 32@4×4 */, conv2d(16, 1, { stride: 2 }) /* → 16@4×4 */) /* → 48@4×4 */,
+  aux('side', head /* → 10 */) /* → 48@4×4 */,
+  tail /* → 10 */,
+) /* → 10 */;
+`,
+      );
+    });
+
+    it("a variable in a GAN's generator: its output in the network", () => {
+      const source = `import { conv2d, conv2dTranspose, dense, flatten, gan, relu, reshape, sequential, sigmoid, tanh } from 'convlens';
+
+const up = conv2dTranspose(1, 4, { stride: 2, padding: 1 });
+export const tiny = gan('tiny', {
+  latent: 16,
+  image: [1, 28, 28],
+  generator: sequential(dense(8 * 14 * 14), relu(), reshape(8, 14, 14), up, tanh()),
+  discriminator: sequential(conv2d(4, 4, { stride: 2, padding: 1 }), flatten(), dense(1), sigmoid()),
+});
+`;
+      const rendered = renderedHints(source);
+      assert.ok(rendered.includes('reshape(8, 14, 14) /* → 8@14×14 */, up /* → 1@28×28 */, tanh()'), rendered);
     });
 
     it('a GAN: the generator from the latent vector to the image, the discriminator to one score', () => {

@@ -6,9 +6,10 @@
  * webview boundary is a trust boundary, and unknown or malformed messages are ignored
  * and logged by the receiver.
  *
- * May import: nothing at run time (types only from the IR-free world), so the browser
- * bundles stay small and the extension host loads no DOM code.
+ * May import: valibot (the validators' schemas) and nothing else, so the browser bundles stay
+ * small and the extension host loads no DOM code.
  */
+import * as v from 'valibot';
 
 /** Which panel a webview shows; one panel per model, with tabs. */
 export type PanelTab = 'summary' | 'training' | 'featureMaps' | 'samples';
@@ -206,11 +207,17 @@ export interface PanelInitialState {
 
 // ── validation ──────────────────────────────────────────────────────────────────────
 //
-// Every message is read as untrusted data: only a plain object (prototype Object.prototype
-// or null, no own `__proto__` key) or a dense array (every index an own element), only own
-// fields, and every field within its range below. Other fields are ignored. The validators
-// are declarations built from the few predicates that follow; the `satisfies` clauses make
-// the compiler check that each declaration covers its message type.
+// Every message is read as untrusted data and checked against a valibot schema below: every
+// field within its range, relations between fields by `v.check`; other fields are ignored.
+// The compiler holds each schema's output to its message type, field for field (`guardOf`).
+//
+// What valibot does not do itself is the few checks after the limits: its objects take any
+// object and read fields with `in` (inherited ones too) and its arrays take subclasses and
+// read holes, so records are plain objects (prototype Object.prototype or null, no own
+// `__proto__` key) seen through their own fields only, and arrays are real arrays without
+// holes; base64 sizes and PNG headers are ours too. runtime/protocol.ts holds the same few
+// checks: webviews/ may import nothing outside it and the runtime nothing but convlens/ir
+// (test/architecture.test.ts), so the one module both may load is valibot itself.
 
 /**
  * The limits the validators hold messages to. Generous where a real run may come near (a
@@ -248,139 +255,88 @@ export const PROTOCOL_LIMITS = Object.freeze({
 
 const LIMITS = PROTOCOL_LIMITS;
 
-/** A predicate that, where it holds, proves the value's type. */
-type Guard<T> = (value: unknown) => value is T;
-
-/** Reads a field only if the object holds it itself (never from a prototype). */
-function own(record: object, key: string): unknown {
-  return Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined;
-}
+// ── what valibot leaves to us ───────────────────────────────────────────────────────
 
 /** An object literal or JSON object: prototype Object.prototype or null, no own `__proto__` key. */
-function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, '__proto__');
 }
 
-/** An array (not a subclass) of `minLength`…`maxLength` own elements, no holes, each passing `item`. */
-function isDenseArray<T>(item: Guard<T>, maxLength: number, minLength = 0): Guard<readonly T[]> {
-  return (value): value is readonly T[] => {
-    if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return false;
-    if (value.length < minLength || value.length > maxLength) return false;
-    for (let index = 0; index < value.length; index++) if (!Object.hasOwn(value, index) || !item(value[index])) return false;
-    return true;
-  };
+/** What valibot sees of a record: its own fields (its `in` and its reads never reach a prototype). */
+const OWN_FIELDS: ProxyHandler<Record<string, unknown>> = {
+  has: (record, key) => Object.hasOwn(record, key),
+  get: (record, key) => (Object.hasOwn(record, key) ? record[key as string] : undefined),
+};
+
+/** `schema` (an object or a variant of objects) applied to the own fields of a plain record. */
+function plain<S extends v.GenericSchema>(schema: S) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isPlainRecord),
+    // Typed as what `schema` then checks.
+    v.transform((record: Record<string, unknown>) => new Proxy(record, OWN_FIELDS) as v.InferInput<S>),
+    schema,
+  );
 }
 
-/** A finite number in [min, max]. */
-function isNumberIn(min: number, max: number): Guard<number> {
-  return (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+/** A real array: not a subclass, an array-like or a typed array. */
+const isArray = (value: unknown): boolean => Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+
+/** Every index an own element (a hole reads as undefined, or from a polluted Array.prototype). */
+function hasNoHoles<T>(array: T[]): boolean {
+  for (let index = 0; index < array.length; index++) if (!Object.hasOwn(array, index)) return false;
+  return true;
 }
 
-/** An integer in [min, max]; max defaults to the largest safe integer. */
-function isIntegerIn(min: number, max = Number.MAX_SAFE_INTEGER): Guard<number> {
-  return (value): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+/** A real array of `min`…`max` elements, no holes, each passing `item` (lengths before items). */
+function list<S extends v.GenericSchema>(item: S, max: number, min = 0) {
+  return v.pipe(v.custom<unknown[]>(isArray), v.minLength(min), v.maxLength(max), v.check<unknown[]>(hasNoHoles), v.array(item));
 }
-
-/** A string of at most `max` characters. */
-function isBoundedString(max: number): Guard<string> {
-  return (value): value is string => typeof value === 'string' && value.length <= max;
-}
-
-/** Exactly one of these values. */
-function isLiteral<const T extends string | number>(...values: readonly T[]): Guard<T> {
-  return (value): value is T => (values as readonly unknown[]).includes(value);
-}
-
-/** One member of a string enum; the record makes a member missing from it a compile error. */
-function isOneOf<T extends string>(members: Readonly<Record<T, true>>): Guard<T> {
-  return (value): value is T => typeof value === 'string' && Object.hasOwn(members, value);
-}
-
-function nullable<T>(check: Guard<T>): Guard<T | null> {
-  return (value): value is T | null => value === null || check(value);
-}
-
-const isBoolean: Guard<boolean> = (value): value is boolean => typeof value === 'boolean';
-const isFiniteNumber = isNumberIn(-Number.MAX_VALUE, Number.MAX_VALUE);
-const isNonNegative = isNumberIn(0, Number.MAX_VALUE);
-const isUnitInterval = isNumberIn(0, 1);
-const isCount = isIntegerIn(0);
-const isPositiveInteger = isIntegerIn(1);
-const isText = isBoundedString(LIMITS.text);
-const isMessageText = isBoundedString(LIMITS.message);
-
-type Fields = Readonly<Record<string, Guard<unknown>>>;
-type Checked<F extends Fields> = { readonly [K in keyof F]: F[K] extends Guard<infer T> ? T : never };
 
 /**
- * A plain object whose own fields pass their checks: every `required` one, and each
- * `optional` one that is present (absent or `undefined` is fine).
+ * A real array of up to `max` numbers, no holes, each passing `isNumber`, in one pass (valibot's
+ * everyItem): for the arrays of up to 2^24 numbers (tensors, drawings), where `v.array` would build a copy
+ * with a dataset per element (VGG-16's first maps, 3.2 M values: 0.45 s; this: 0.06 s).
  */
-function record<F extends Fields, O extends Fields = {}>(required: F, optional?: O): Guard<Checked<F> & Partial<Checked<O>>> {
-  const requiredChecks = Object.entries(required);
-  const optionalChecks = Object.entries(optional ?? {});
-  return (value): value is Checked<F> & Partial<Checked<O>> => {
-    if (!isPlainRecord(value)) return false;
-    for (const [key, check] of requiredChecks) if (!check(own(value, key))) return false;
-    for (const [key, check] of optionalChecks) {
-      const field = own(value, key);
-      if (field !== undefined && !check(field)) return false;
-    }
-    return true;
-  };
+function numbers(isNumber: (value: unknown) => boolean, max: number) {
+  return v.pipe(v.custom<number[]>(isArray), v.maxLength(max), v.check<number[]>(hasNoHoles), v.everyItem(isNumber));
 }
 
-/** What passes `check` and then `rule`, a relation between fields (batch ≤ batches). */
-function where<T>(check: Guard<T>, rule: (value: T) => boolean): Guard<T> {
-  return (value): value is T => check(value) && rule(value);
-}
+/** A schema's output and a message type, readonly aside: equal, or `false`. */
+type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+type Same<A, B> = (<T>() => T extends Writable<A> ? 1 : 2) extends <T>() => T extends Writable<B> ? 1 : 2 ? true : false;
 
-/** A plain object whose own string field `tag` names one of `variants`, which it then passes. */
-function taggedUnion<T>(tag: string, variants: Readonly<Record<string, Guard<T>>>): Guard<T> {
-  return (value): value is T => {
-    if (!isPlainRecord(value)) return false;
-    const name = own(value, tag);
-    return typeof name === 'string' && Object.hasOwn(variants, name) && (variants[name] as Guard<T>)(value);
-  };
+/** The guard of `T` by `schema`, which must check exactly `T` (else: "Expected 2 arguments"). */
+function guardOf<T>() {
+  return <S extends v.GenericSchema>(schema: S, ..._matches: Same<v.InferOutput<S>, T> extends true ? [] : [schemaDoesNotMatchType: never]) =>
+    (value: unknown): value is T =>
+      v.is(schema, value);
 }
 
 // ── base64 and PNG ─────────────────────────────────────────────────────────────────
 
-/** The 6-bit value of a standard base64 character, or -1. */
-function sextet(code: number): number {
-  if (code >= 65 && code <= 90) return code - 65; // A-Z
-  if (code >= 97 && code <= 122) return code - 71; // a-z
-  if (code >= 48 && code <= 57) return code + 4; // 0-9
-  return code === 43 ? 62 : code === 47 ? 63 : -1; // + /
-}
+/**
+ * Standard base64 characters, then at most two `=`. (valibot's `base64()` regex overflows V8's
+ * backtracking stack past a few million characters; this one is a plain loop, fine on 90 M.)
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The bytes a padded standard base64 string holds, or -1 when it is not one. */
 function base64Bytes(value: string): number {
-  if (value.length % 4 !== 0) return -1;
-  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
-  for (let index = 0; index < value.length - padding; index++) if (sextet(value.charCodeAt(index)) < 0) return -1;
-  return (value.length / 4) * 3 - padding;
+  if (value.length % 4 !== 0 || !BASE64.test(value)) return -1;
+  return (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
 }
 
-/** The first `count` bytes of a valid base64 string. */
-function base64Prefix(value: string, count: number): number[] {
-  const bytes: number[] = [];
-  for (let index = 0; bytes.length < count; index += 4) {
-    const [a, b, c, d] = [0, 1, 2, 3].map((offset) => Math.max(0, sextet(value.charCodeAt(index + offset))));
-    const group = ((a as number) << 18) | ((b as number) << 12) | ((c as number) << 6) | (d as number);
-    bytes.push((group >> 16) & 255, (group >> 8) & 255, group & 255);
-  }
-  return bytes.slice(0, count);
-}
+/** Characters of base64 for `bytes` bytes. */
+const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 
 /**
  * Base64 of exactly `bytes` bytes: standard alphabet, padded, nothing else (checked without
  * decoding, so the same code runs in the webview and in Node).
  */
 export function isBase64Of(value: unknown, bytes: number): boolean {
-  return typeof value === 'string' && Number.isSafeInteger(bytes) && bytes >= 0 && value.length === 4 * Math.ceil(bytes / 3) && base64Bytes(value) === bytes;
+  return typeof value === 'string' && Number.isSafeInteger(bytes) && bytes >= 0 && value.length === base64Length(bytes) && base64Bytes(value) === bytes;
 }
 
 /** The 8-byte PNG signature, then the IHDR chunk's length (13) and type. */
@@ -396,7 +352,8 @@ function isPngOf(value: string, minWidth: number, minHeight: number): boolean {
   if (!value.startsWith('iVBORw0KGg')) return false;
   const size = base64Bytes(value);
   if (size < 8 || size > LIMITS.pngBytes || (size > 8 && size < 24)) return false;
-  const head = base64Prefix(value, Math.min(size, 24));
+  // The first 24 bytes (32 characters, valid base64 by now; atob: browsers and Node ≥ 16).
+  const head = Array.from(atob(value.slice(0, 32)), (character) => character.charCodeAt(0));
   const expected = size === 8 ? PNG_HEADER.slice(0, 8) : PNG_HEADER;
   if (!expected.every((byte, index) => head[index] === byte)) return false;
   if (size === 8) return true;
@@ -406,196 +363,168 @@ function isPngOf(value: string, minWidth: number, minHeight: number): boolean {
   return width >= Math.max(1, minWidth) && height >= Math.max(1, minHeight) && width <= LIMITS.pngSide && height <= LIMITS.pngSide && width * height <= LIMITS.pngPixels;
 }
 
-/** Characters of base64 for `bytes` bytes. */
-const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
-const isPngText = isBoundedString(base64Length(LIMITS.pngBytes));
-
 // ── the messages' fields ───────────────────────────────────────────────────────────
 
-const isTab = isOneOf<PanelTab>({ summary: true, training: true, featureMaps: true, samples: true });
-const isModelKind = isOneOf<'model' | 'gan'>({ model: true, gan: true });
-const isLine = nullable(isIntegerIn(1));
+/** A plain record whose own fields pass `entries` (an optional one may be absent or undefined). */
+const record = <E extends v.ObjectEntries>(entries: E) => plain(v.object(entries));
+/** A string of at most `max` characters. */
+const string = (max: number) => v.pipe(v.string(), v.maxLength(max));
+/** A number in [min, max] (finite bounds: NaN and ±Infinity never pass). */
+const numberIn = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.maxValue(max));
+/** An integer in [min, max]; max defaults to the largest safe integer. */
+const integerIn = (min: number, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 
-const isSummaryRow: Guard<SummaryRow> = record({
-  name: isText,
-  kind: isText,
-  depth: isIntegerIn(0, LIMITS.depth),
-  container: isBoolean,
-  aux: isBoolean,
-  output: isText,
-  params: nullable(isCount),
-  macs: nullable(isCount),
-  receptiveField: nullable(isText),
-  line: isLine,
-});
+const finite = v.pipe(v.number(), v.finite());
+const nonNegative = numberIn(0, Number.MAX_VALUE);
+const unitInterval = numberIn(0, 1);
+const count = integerIn(0);
+const positive = integerIn(1);
+const text = string(LIMITS.text);
+const messageText = string(LIMITS.message);
+const side = integerIn(1, LIMITS.imageSide);
+const pngText = string(base64Length(LIMITS.pngBytes));
 
-const isFinding: Guard<SummaryFinding> = record({
-  code: isText,
-  severity: isOneOf<SummaryFinding['severity']>({ error: true, warning: true, info: true }),
-  message: isMessageText,
-  line: isLine,
-});
+const tab = v.picklist(['summary', 'training', 'featureMaps', 'samples']);
+const modelKind = v.picklist(['model', 'gan']);
+const line = v.nullable(integerIn(1));
 
-const isSummary: Guard<SummarySnapshot> = record({
-  title: isText,
-  kind: isModelKind,
-  input: isText,
-  output: isText,
-  rows: isDenseArray(isSummaryRow, LIMITS.list),
-  totals: record({
-    trainable: nullable(isCount),
-    nonTrainable: nullable(isCount),
-    aux: nullable(isCount),
-    macs: nullable(isCount),
-    receptiveField: nullable(isText),
-  }),
-  findings: isDenseArray(isFinding, LIMITS.list),
+const summary = record({
+  title: text,
+  kind: modelKind,
+  input: text,
+  output: text,
+  rows: list(
+    record({
+      name: text,
+      kind: text,
+      depth: integerIn(0, LIMITS.depth),
+      container: v.boolean(),
+      aux: v.boolean(),
+      output: text,
+      params: v.nullable(count),
+      macs: v.nullable(count),
+      receptiveField: v.nullable(text),
+      line,
+    }),
+    LIMITS.list,
+  ),
+  totals: record({ trainable: v.nullable(count), nonTrainable: v.nullable(count), aux: v.nullable(count), macs: v.nullable(count), receptiveField: v.nullable(text) }),
+  findings: list(record({ code: text, severity: v.picklist(['error', 'warning', 'info']), message: messageText, line }), LIMITS.list),
 });
 
 /** Non-negative sizes whose product is the number of values, every value within [min, max]. */
-const isTensor: Guard<TensorSnapshot> = where(
-  record({
-    shape: isDenseArray(isIntegerIn(0, LIMITS.tensorValues), LIMITS.tensorRank, 1),
-    values: isDenseArray(isFiniteNumber, LIMITS.tensorValues),
-    min: isFiniteNumber,
-    max: isFiniteNumber,
-  }),
-  ({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max),
+const tensor = v.pipe(
+  record({ shape: list(integerIn(0, LIMITS.tensorValues), LIMITS.tensorRank, 1), values: numbers(Number.isFinite, LIMITS.tensorValues), min: finite, max: finite }),
+  v.check(({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max)),
 );
 
 /** An input image whose base64 holds exactly width × height × channels bytes. */
-const isInputImageRecord: Guard<InputImage> = where(
-  record({
-    caption: isText,
-    width: isIntegerIn(1, LIMITS.imageSide),
-    height: isIntegerIn(1, LIMITS.imageSide),
-    channels: isLiteral(1, 3),
-    pixels: isBoundedString(base64Length(LIMITS.imageBytes)),
-  }),
-  ({ width, height, channels, pixels }) => width * height * channels <= LIMITS.imageBytes && isBase64Of(pixels, width * height * channels),
+const inputImage = v.pipe(
+  record({ caption: text, width: side, height: side, channels: v.picklist([1, 3]), pixels: string(base64Length(LIMITS.imageBytes)) }),
+  v.check(({ width, height, channels, pixels }) => width * height * channels <= LIMITS.imageBytes && isBase64Of(pixels, width * height * channels)),
 );
+
+/** Rows of counts, at most one per class; square, one row and column per class when the classes are given. */
+const confusionMatrix = list(list(count, LIMITS.classes, 1), LIMITS.classes, 1);
+const isConfusion = (matrix: readonly (readonly number[])[] | null, classes: readonly string[] | null): boolean =>
+  matrix === null || (matrix.every((row) => row.length === matrix.length) && (classes === null || classes.length === matrix.length));
+
+const hostMessage = plain(
+  v.variant('type', [
+    v.object({ type: v.literal('summaryUpdated'), summary }),
+    v.object({ type: v.literal('showTab'), tab }),
+    v.object({ type: v.literal('trainingStarted'), kind: v.picklist(['classifier', 'gan']), backend: text, dataset: text, epochs: positive, batchesPerEpoch: v.nullable(positive) }),
+    v.pipe(
+      v.object({
+        type: v.literal('trainingProgressed'),
+        epoch: positive,
+        epochs: positive,
+        batch: positive,
+        batches: positive,
+        loss: finite,
+        accuracy: v.nullable(unitInterval),
+        generatorLoss: v.nullable(finite),
+        imagesPerSecond: nonNegative,
+      }),
+      v.check((m) => m.epoch <= m.epochs && m.batch <= m.batches),
+    ),
+    v.object({
+      type: v.literal('epochEnded'),
+      epoch: positive,
+      loss: finite,
+      accuracy: v.nullable(unitInterval),
+      validationLoss: v.nullable(finite),
+      validationAccuracy: v.nullable(unitInterval),
+      generatorLoss: v.nullable(finite),
+    }),
+    v.pipe(
+      v.object({ type: v.literal('trainingFinished'), testAccuracy: v.nullable(unitInterval), confusionMatrix: v.nullable(confusionMatrix), classes: v.nullable(list(text, LIMITS.classes)) }),
+      v.check((m) => isConfusion(m.confusionMatrix, m.classes)),
+    ),
+    /** The epochs completed before the stop: 0 when the first was cancelled. */
+    v.object({ type: v.literal('trainingStopped'), epoch: count }),
+    v.object({ type: v.literal('trainingFailed'), message: messageText }),
+    v.object({ type: v.literal('layersListed'), layers: list(record({ name: text, kind: text, output: text }), LIMITS.list) }),
+    v.object({ type: v.literal('featureMapsComputed'), layer: text, maps: tensor, input: v.optional(inputImage) }),
+    v.object({ type: v.literal('filtersComputed'), layer: text, filters: tensor }),
+    v.object({ type: v.literal('predictionsComputed'), predictions: list(record({ label: text, probability: unitInterval }), LIMITS.classes) }),
+    /** A grid of rows × columns cells (at most one per fixed latent vector), at least a pixel each. */
+    v.pipe(
+      v.object({ type: v.literal('samplesReady'), epoch: positive, png: pngText, rows: integerIn(1, LIMITS.sampleCells), columns: integerIn(1, LIMITS.sampleCells) }),
+      v.check((m) => m.rows * m.columns <= LIMITS.sampleCells && isPngOf(m.png, m.columns, m.rows)),
+    ),
+    /** One row of `steps` images, at least a pixel each. */
+    v.pipe(
+      v.object({ type: v.literal('interpolationReady'), png: pngText, steps: integerIn(LIMITS.minSteps, LIMITS.maxStripSteps) }),
+      v.check((m) => isPngOf(m.png, m.steps, 1)),
+    ),
+    v.object({ type: v.literal('inspectionFailed'), message: messageText }),
+  ]),
+);
+
+const inspectionInput = plain(
+  v.variant('source', [
+    v.object({ source: v.literal('testSample'), index: count }),
+    v.object({ source: v.literal('imageFile'), reuse: v.optional(v.boolean()) }),
+    /** Row-major grey values in [0, 1], exactly width × height of them. */
+    v.pipe(
+      v.object({ source: v.literal('drawing'), width: side, height: side, pixels: numbers((value) => v.is(unitInterval, value), LIMITS.imageBytes) }),
+      v.check((m) => m.pixels.length === m.width * m.height),
+    ),
+  ]),
+);
+
+/** A cell of the sample grid (row-major). */
+const cell = integerIn(0, LIMITS.sampleCells - 1);
+
+const panelMessage = plain(
+  v.variant('type', [
+    v.object({ type: v.literal('ready') }),
+    v.object({ type: v.literal('revealLine'), line: positive }),
+    v.object({ type: v.literal('stopTraining') }),
+    v.object({ type: v.literal('startTraining') }),
+    v.object({ type: v.literal('computeFeatureMaps'), layer: text, input: inspectionInput }),
+    /** Two cells of the sample grid and the steps between them. */
+    v.object({ type: v.literal('interpolate'), from: cell, to: cell, steps: integerIn(LIMITS.minSteps, LIMITS.maxRequestedSteps) }),
+  ]),
+);
+
+const initialState = record({ title: v.optional(text), kind: v.optional(modelKind), tab: v.optional(tab), summary: v.optional(summary) });
+
+const isHost = guardOf<HostMessage>()(hostMessage);
+const isPanel = guardOf<PanelMessage>()(panelMessage);
+const isInitialState = guardOf<PanelInitialState>()(initialState);
+const isInputImageRecord = guardOf<InputImage>()(inputImage);
 
 /** A plain input image: a caption, sides 1…4,096, 1 or 3 channels, base64 of exactly width × height × channels bytes. */
 export function isInputImage(value: unknown): value is InputImage {
   return isInputImageRecord(value);
 }
 
-const isClassList = isDenseArray(isText, LIMITS.classes);
-/** Rows of counts, at most one per class (squareness and the class list: isConfusion). */
-const isConfusionMatrix = isDenseArray(isDenseArray(isCount, LIMITS.classes, 1), LIMITS.classes, 1);
-
-/** A square matrix of counts, one row and column per class (when the classes are given). */
-function isConfusion(matrix: readonly (readonly number[])[] | null, classes: readonly string[] | null): boolean {
-  return matrix === null || (matrix.every((row) => row.length === matrix.length) && (classes === null || classes.length === matrix.length));
-}
-
-type HostChecks = { readonly [K in HostMessage['type']]: Guard<Extract<HostMessage, { type: K }>> };
-
-const HOST_CHECKS = {
-  summaryUpdated: record({ type: isLiteral('summaryUpdated'), summary: isSummary }),
-  showTab: record({ type: isLiteral('showTab'), tab: isTab }),
-  trainingStarted: record({
-    type: isLiteral('trainingStarted'),
-    kind: isOneOf<'classifier' | 'gan'>({ classifier: true, gan: true }),
-    backend: isText,
-    dataset: isText,
-    epochs: isPositiveInteger,
-    batchesPerEpoch: nullable(isPositiveInteger),
-  }),
-  trainingProgressed: where(
-    record({
-      type: isLiteral('trainingProgressed'),
-      epoch: isPositiveInteger,
-      epochs: isPositiveInteger,
-      batch: isPositiveInteger,
-      batches: isPositiveInteger,
-      loss: isFiniteNumber,
-      accuracy: nullable(isUnitInterval),
-      generatorLoss: nullable(isFiniteNumber),
-      imagesPerSecond: isNonNegative,
-    }),
-    (m) => m.epoch <= m.epochs && m.batch <= m.batches,
-  ),
-  epochEnded: record({
-    type: isLiteral('epochEnded'),
-    epoch: isPositiveInteger,
-    loss: isFiniteNumber,
-    accuracy: nullable(isUnitInterval),
-    validationLoss: nullable(isFiniteNumber),
-    validationAccuracy: nullable(isUnitInterval),
-    generatorLoss: nullable(isFiniteNumber),
-  }),
-  trainingFinished: where(
-    record({ type: isLiteral('trainingFinished'), testAccuracy: nullable(isUnitInterval), confusionMatrix: nullable(isConfusionMatrix), classes: nullable(isClassList) }),
-    (m) => isConfusion(m.confusionMatrix, m.classes),
-  ),
-  /** The epochs completed before the stop: 0 when the first was cancelled. */
-  trainingStopped: record({ type: isLiteral('trainingStopped'), epoch: isCount }),
-  trainingFailed: record({ type: isLiteral('trainingFailed'), message: isMessageText }),
-  layersListed: record({ type: isLiteral('layersListed'), layers: isDenseArray(record({ name: isText, kind: isText, output: isText }), LIMITS.list) }),
-  featureMapsComputed: record({ type: isLiteral('featureMapsComputed'), layer: isText, maps: isTensor }, { input: isInputImageRecord }),
-  filtersComputed: record({ type: isLiteral('filtersComputed'), layer: isText, filters: isTensor }),
-  predictionsComputed: record({ type: isLiteral('predictionsComputed'), predictions: isDenseArray(record({ label: isText, probability: isUnitInterval }), LIMITS.classes) }),
-  /** A grid of rows × columns cells (at most one per fixed latent vector), at least a pixel each. */
-  samplesReady: where(
-    record({
-      type: isLiteral('samplesReady'),
-      epoch: isPositiveInteger,
-      png: isPngText,
-      rows: isIntegerIn(1, LIMITS.sampleCells),
-      columns: isIntegerIn(1, LIMITS.sampleCells),
-    }),
-    (m) => m.rows * m.columns <= LIMITS.sampleCells && isPngOf(m.png, m.columns, m.rows),
-  ),
-  /** One row of `steps` images, at least a pixel each. */
-  interpolationReady: where(
-    record({ type: isLiteral('interpolationReady'), png: isPngText, steps: isIntegerIn(LIMITS.minSteps, LIMITS.maxStripSteps) }),
-    (m) => isPngOf(m.png, m.steps, 1),
-  ),
-  inspectionFailed: record({ type: isLiteral('inspectionFailed'), message: isMessageText }),
-} satisfies HostChecks;
-
-const isInspectionInput: Guard<InspectionInput> = taggedUnion<InspectionInput>('source', {
-  testSample: record({ source: isLiteral('testSample'), index: isCount }),
-  imageFile: record({ source: isLiteral('imageFile') }, { reuse: isBoolean }),
-  /** Row-major grey values in [0, 1], exactly width × height of them. */
-  drawing: where(
-    record({
-      source: isLiteral('drawing'),
-      width: isIntegerIn(1, LIMITS.imageSide),
-      height: isIntegerIn(1, LIMITS.imageSide),
-      pixels: isDenseArray(isUnitInterval, LIMITS.imageBytes),
-    }),
-    (m) => m.pixels.length === m.width * m.height,
-  ),
-} satisfies { readonly [K in InspectionInput['source']]: Guard<Extract<InspectionInput, { source: K }>> });
-
-type PanelChecks = { readonly [K in PanelMessage['type']]: Guard<Extract<PanelMessage, { type: K }>> };
-
-const PANEL_CHECKS = {
-  ready: record({ type: isLiteral('ready') }),
-  revealLine: record({ type: isLiteral('revealLine'), line: isIntegerIn(1) }),
-  stopTraining: record({ type: isLiteral('stopTraining') }),
-  startTraining: record({ type: isLiteral('startTraining') }),
-  computeFeatureMaps: record({ type: isLiteral('computeFeatureMaps'), layer: isText, input: isInspectionInput }),
-  /** Two cells of the sample grid (row-major) and the steps between them. */
-  interpolate: record({
-    type: isLiteral('interpolate'),
-    from: isIntegerIn(0, LIMITS.sampleCells - 1),
-    to: isIntegerIn(0, LIMITS.sampleCells - 1),
-    steps: isIntegerIn(LIMITS.minSteps, LIMITS.maxRequestedSteps),
-  }),
-} satisfies PanelChecks;
-
-const isInitialState: Guard<PanelInitialState> = record({}, { title: isText, kind: isModelKind, tab: isTab, summary: isSummary });
-
 /** Checks what `renderPanelHtml` embedded; a malformed one is ignored like a bad message. */
 export function isPanelInitialState(value: unknown): value is PanelInitialState {
   return isInitialState(value);
 }
-
-const isHost = taggedUnion<HostMessage>('type', HOST_CHECKS);
-const isPanel = taggedUnion<PanelMessage>('type', PANEL_CHECKS);
 
 /** A message from the extension, every field within its range (names inherited from Object.prototype are no types). */
 export function isHostMessage(value: unknown): value is HostMessage {

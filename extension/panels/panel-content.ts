@@ -35,7 +35,12 @@ export function toInspectableLayers(summary: ModelSummary): InspectableLayer[] {
 export function outputLayerOf(summary: ModelSummary): { readonly name: string; readonly kind: string } | undefined {
   const leaves = summary.rows.filter((row) => !row.container && !row.aux);
   const last = leaves[leaves.length - 1];
-  return last === undefined ? undefined : { name: last.name, kind: last.kind };
+  if (last === undefined) return undefined;
+  // identity() passes its input on: what the output means (probabilities after a softmax) is
+  // the kind of the last layer that is not one.
+  let meaning = last;
+  for (let index = leaves.length - 1; index >= 0 && meaning.kind === 'identity'; index -= 1) meaning = leaves[index]!;
+  return { name: last.name, kind: meaning.kind };
 }
 
 export function toInitialState(exportName: string, summary: ModelSummary | undefined, tab: PanelTab): PanelInitialState {

@@ -115,13 +115,27 @@ export function toAccessor(path: string): string {
 }
 
 function lastActivation(layers: readonly LayerNode[]): OutputActivation {
+  const found = lastActivationIn(layers);
+  return found === 'passesThrough' ? null : found;
+}
+
+/**
+ * What the last layer that computes something applies, as the runtime finds it
+ * (runtime/compile.ts `producerKind`): aux heads, identity layers and empty sequentials pass
+ * their input on, so the layer before them decides.
+ */
+function lastActivationIn(layers: readonly LayerNode[]): OutputActivation | 'passesThrough' {
   for (let index = layers.length - 1; index >= 0; index -= 1) {
     const layer = layers[index] as LayerNode;
     switch (layer.kind) {
       case 'aux':
+      case 'identity':
         continue;
-      case 'sequential':
-        return lastActivation(layer.layers);
+      case 'sequential': {
+        const found = lastActivationIn(layer.layers);
+        if (found === 'passesThrough') continue;
+        return found;
+      }
       case 'softmax':
       case 'sigmoid':
       case 'tanh':
@@ -130,7 +144,7 @@ function lastActivation(layers: readonly LayerNode[]): OutputActivation {
         return null;
     }
   }
-  return null;
+  return 'passesThrough';
 }
 
 class Planner {
@@ -431,6 +445,10 @@ class Planner {
       }
       case 'relu':
         return { construct: 'nn.ReLU()', note: null };
+      case 'relu6':
+        return { construct: 'nn.ReLU6()', note: null };
+      case 'identity':
+        return { construct: 'nn.Identity()', note: null };
       case 'leakyRelu': {
         const alpha = this.known(node.alpha, 'alpha', report);
         return { construct: alpha === 0.01 ? 'nn.LeakyReLU()' : call('nn.LeakyReLU', [toPythonNumber(alpha)]), note: null };

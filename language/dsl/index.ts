@@ -20,6 +20,7 @@ import type {
   FlattenNode,
   GanNode,
   GlobalAvgPool2dNode,
+  IdentityNode,
   InputNode,
   LayerNode,
   LeakyReluNode,
@@ -28,6 +29,7 @@ import type {
   ModelNode,
   Num,
   Pair,
+  Relu6Node,
   ReluNode,
   ReshapeNode,
   ResidualNode,
@@ -104,6 +106,14 @@ export interface LrnOptions {
   readonly alpha?: number;
   readonly beta?: number;
   readonly k?: number;
+}
+
+export interface Relu6Options {
+  readonly name?: string;
+}
+
+export interface IdentityOptions {
+  readonly name?: string;
 }
 
 export interface AuxOptions {
@@ -309,6 +319,11 @@ export function relu(): ReluNode {
   return freezeNode({ kind: 'relu' });
 }
 
+/** min(max(x, 0), 6), the ReLU MobileNet uses: bounded, so it survives low-precision arithmetic. */
+export function relu6(options: Relu6Options = {}): Relu6Node {
+  return freezeNode({ kind: 'relu6', name: options.name ?? null });
+}
+
 export function leakyRelu(alpha = 0.01): LeakyReluNode {
   return freezeNode({ kind: 'leakyRelu', alpha });
 }
@@ -324,6 +339,15 @@ export function sigmoid(): SigmoidNode {
 /** Softmax over a vector's features. */
 export function softmax(): SoftmaxNode {
   return freezeNode({ kind: 'softmax' });
+}
+
+/**
+ * Passes x through unchanged, with no parameters and no computation: the explicit
+ * pass-through branch of a concat (DenseNet: `concat(identity(), block)`) or a residual's
+ * shortcut (`residual(main, identity())`, the same as leaving the shortcut out).
+ */
+export function identity(options: IdentityOptions = {}): IdentityNode {
+  return freezeNode({ kind: 'identity', name: options.name ?? null });
 }
 
 /** Layers run in order. Arrays of layers are spliced in place. */

@@ -409,9 +409,12 @@ export function evaluateLeaf(
       // Static evaluation could not work this layer out; the hover says why.
       return { output: null, params: UNKNOWN_PARAMS, macs: null, field: null };
     case 'relu':
+    case 'relu6':
     case 'leakyRelu':
     case 'tanh':
     case 'sigmoid':
+    case 'identity':
+      // Element-wise on any shape, image or vector: no parameters, no MACs, the same field.
       return identity;
     default: {
       const unreachable: never = node;

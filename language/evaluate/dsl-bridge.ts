@@ -8,7 +8,7 @@
  * editor), and a number where a layer belongs must become an unknown layer, not bad IR.
  */
 import * as dsl from '../dsl/index';
-import type { LayerNode, UnknownNode } from '../ir/index';
+import type { AnyNode, LayerNode, UnknownNode } from '../ir/index';
 import { describeValue, isPlainObject, shortText, Unknown, type Value } from './values';
 
 /** The role of each positional argument; `rest` applies to every argument after the listed ones. */
@@ -33,6 +33,7 @@ const OPTIONS = {
   batchNorm: ['momentum', 'epsilon', 'name'],
   lrn: ['size', 'alpha', 'beta', 'k'],
   aux: ['weight'],
+  nameOnly: ['name'],
 } as const;
 
 const SIGNATURES: Readonly<Record<string, Signature>> = {
@@ -52,6 +53,8 @@ const SIGNATURES: Readonly<Record<string, Signature>> = {
   batchNorm: { positional: [{ options: OPTIONS.batchNorm }] },
   lrn: { positional: [{ options: OPTIONS.lrn }] },
   relu: { positional: [] },
+  relu6: { positional: [{ options: OPTIONS.nameOnly }] },
+  identity: { positional: [{ options: OPTIONS.nameOnly }] },
   leakyRelu: { positional: ['value'] },
   tanh: { positional: [] },
   sigmoid: { positional: [] },
@@ -67,10 +70,59 @@ const SIGNATURES: Readonly<Record<string, Signature>> = {
 /** Every factory the DSL exports, by name. */
 export const DSL_FACTORY_NAMES: ReadonlySet<string> = new Set(Object.keys(SIGNATURES));
 
+/** The factories whose layer arguments become children of what they build (a layer named there gets a hint). */
+export const LAYER_PARENT_FACTORIES: ReadonlySet<string> = new Set(['model', 'sequential', 'concat', 'residual', 'aux']);
+
+/**
+ * For each argument of a call to `name` (one of LAYER_PARENT_FACTORIES) that built its
+ * object: the index in `childrenOf` of that object of the last child the argument became,
+ * or -1 (not a layer argument, or an empty array). Mirrors the factories: a model's input
+ * is its child 0; an array in a list of layers is spliced, and arrays inside it too. One
+ * pass over the arguments and what the factory itself reads.
+ */
+export function childSlots(name: string, args: readonly Value[]): Int32Array | undefined {
+  const signature = SIGNATURES[name];
+  if (signature === undefined || !LAYER_PARENT_FACTORIES.has(name)) return undefined;
+  const slots = new Int32Array(args.length).fill(-1);
+  let next = 0;
+  args.forEach((arg, index) => {
+    const role = signature.positional[index] ?? signature.rest ?? 'value';
+    let count = 0;
+    if (role === 'input' || role === 'layer') count = 1;
+    else if (role === 'optionalLayer') count = arg === undefined ? 0 : 1;
+    else if (role === 'layers') {
+      if (!Array.isArray(arg)) count = 1;
+      else for (const item of arg as readonly Value[]) count += Array.isArray(item) ? item.length : 1;
+    }
+    if (count > 0) slots[index] = next + count - 1;
+    next += count;
+  });
+  return slots;
+}
+
+/** The child of an IR object at an index of `childrenOf` (without building that list: a model's is as long as the model). */
+export function childAt(node: object, index: number): unknown {
+  const parent = node as AnyNode;
+  switch (parent.kind) {
+    case 'model':
+      return index === 0 ? parent.input : parent.layers[index - 1];
+    case 'sequential':
+      return parent.layers[index];
+    case 'concat':
+      return parent.branches[index];
+    case 'residual':
+      return index === 0 ? parent.main : index === 1 ? (parent.shortcut ?? undefined) : undefined;
+    case 'aux':
+      return index === 0 ? parent.head : undefined;
+    default:
+      return undefined;
+  }
+}
+
 const LAYER_KINDS: ReadonlySet<string> = new Set([
   'unknown', 'conv2d', 'conv2dTranspose', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'globalAvgPool2d', 'flatten',
   'reshape', 'zeroPad2d', 'upsample2d', 'dense', 'dropout', 'batchNorm', 'lrn', 'relu', 'leakyRelu', 'tanh', 'sigmoid',
-  'softmax', 'sequential', 'residual', 'concat', 'aux',
+  'softmax', 'relu6', 'identity', 'sequential', 'residual', 'concat', 'aux',
 ]);
 
 /**

@@ -22,7 +22,7 @@ import {
   tooLongString,
 } from './builtins';
 import { isRootNode } from '../ir/index';
-import { callDslFactory, DSL_FACTORY_NAMES, isLayerNode } from './dsl-bridge';
+import { callDslFactory, childAt, childSlots, DSL_FACTORY_NAMES, isLayerNode, LAYER_PARENT_FACTORIES } from './dsl-bridge';
 import { Environment } from './environment';
 import {
   BudgetExceeded,
@@ -119,12 +119,34 @@ export interface EvaluationRecord {
   readonly dslCalls: Map<ts.CallExpression, object[]>;
   /** Every layer, model or GAN each call of a user function (a helper such as `bottleneck(128, 2)`) returned. */
   readonly helperCalls: Map<ts.CallExpression, object[]>;
+  /**
+   * Every place a layer, block or array of layers named by a reference (`a`, `blocks.stem`,
+   * `stages[0]`, `...stages`) was passed to `model`, `sequential`, `concat`, `residual` or
+   * `aux`, per evaluation of that argument: the object the call built and the index, in
+   * `childrenOf(parent)`, of the child the argument became (an array's last one).
+   */
+  readonly layerReferences: Map<ts.Expression, LayerReference[]>;
   /** Why parts of an IR object are unknown. */
   readonly unknownReasons: Map<object, Unknown[]>;
   /** Problems that stopped part of the evaluation (budget, unsupported syntax at top level). */
   readonly problems: Unknown[];
   /** The top-level statement that was running when each model or GAN was created (for ordering exports). */
   readonly rootStatement: Map<object, ts.Statement>;
+}
+
+/** One evaluation of a layer argument written as a reference (EvaluationRecord.layerReferences). */
+export interface LayerReference {
+  /** The model or container the DSL call built. */
+  readonly parent: object;
+  /** The index in `childrenOf(parent)` of the child the argument became (an array's last one). */
+  readonly child: number;
+}
+
+/** An argument written as a reference, and the arguments' values it became (a spread: several). */
+interface ReferenceArgument {
+  readonly expression: ts.Expression;
+  readonly start: number;
+  end: number;
 }
 
 export class Interpreter implements Invoker {
@@ -151,6 +173,7 @@ export class Interpreter implements Invoker {
     createdBy: new Map(),
     dslCalls: new Map(),
     helperCalls: new Map(),
+    layerReferences: new Map(),
     unknownReasons: new Map(),
     problems: [],
     rootStatement: new Map(),
@@ -959,23 +982,70 @@ export class Interpreter implements Invoker {
    * place, and `unknownSpread` says where, so `model('m', input(3, 32, 32), ...blocks)` keeps
    * its name and input when `blocks` is unknown (dsl-bridge decides what the gap means).
    */
-  private evaluateSpreadArguments(args: readonly ts.Expression[], scope: Environment): { values: Value[]; unknownSpread: number | undefined } {
+  private evaluateSpreadArguments(
+    args: readonly ts.Expression[],
+    scope: Environment,
+    references?: ReferenceArgument[],
+  ): { values: Value[]; unknownSpread: number | undefined } {
     const values: Value[] = [];
     let unknownSpread: number | undefined;
     for (const element of args) {
+      // Which values each argument written as a reference became (see recordLayerReferences).
+      const reference: ReferenceArgument | undefined =
+        references !== undefined && this.isReferenceArgument(element) ? { expression: element, start: values.length, end: values.length } : undefined;
       if (!this.ts.isSpreadElement(element)) {
         values.push(this.evaluate(element, scope));
-        continue;
-      }
-      const items = this.spreadItems(this.evaluate(element.expression, scope), element);
-      if (items instanceof Unknown) {
-        unknownSpread ??= values.length;
-        values.push(items);
       } else {
-        for (const item of items) values.push(item);
+        const items = this.spreadItems(this.evaluate(element.expression, scope), element);
+        if (items instanceof Unknown) {
+          unknownSpread ??= values.length;
+          values.push(items);
+        } else {
+          for (const item of items) values.push(item);
+        }
+      }
+      if (reference !== undefined) {
+        reference.end = values.length;
+        references!.push(reference);
       }
     }
     return { values, unknownSpread };
+  }
+
+  /**
+   * `a`, `blocks.stem`, `stages[0]` (in parentheses, with `!`, `as` or `satisfies` too), and
+   * a spread of one of them (`...stages`): an argument that names a layer rather than makes one.
+   */
+  private isReferenceArgument(argument: ts.Expression): boolean {
+    const t = this.ts;
+    let node = t.isSpreadElement(argument) ? argument.expression : argument;
+    while (t.isParenthesizedExpression(node) || t.isNonNullExpression(node) || t.isAsExpression(node) || t.isSatisfiesExpression(node)) node = node.expression;
+    return t.isIdentifier(node) || t.isPropertyAccessExpression(node) || t.isElementAccessExpression(node);
+  }
+
+  /**
+   * After `name(…)` built `result`: where each layer argument written as a reference went in
+   * it. One pass over the arguments (childSlots) for all of a call's references, so a model
+   * of a thousand named layers costs a thousand, not a million; an argument whose value is
+   * not a layer (or an array ending in one) that sits where the call put it is not recorded.
+   */
+  private recordLayerReferences(name: string, values: readonly Value[], references: readonly ReferenceArgument[], result: Value): void {
+    if (!isLayerNode(result) && !isRootNode(result)) return;
+    const slots = childSlots(name, values);
+    if (slots === undefined) return;
+    const { layerReferences } = this.record;
+    for (const { expression, start, end } of references) {
+      if (end <= start) continue;
+      const child = slots[end - 1]!;
+      if (child < 0) continue;
+      let last = values[end - 1];
+      // The DSL splices an array, and arrays inside it, into the list: its last layer is what the list goes on with.
+      for (let level = 0; level < 2 && Array.isArray(last); level += 1) last = (last as readonly Value[])[(last as readonly Value[]).length - 1];
+      if (!isLayerNode(last) || childAt(result, child) !== last) continue;
+      const uses = layerReferences.get(expression);
+      if (uses === undefined) layerReferences.set(expression, [{ parent: result, child }]);
+      else uses.push({ parent: result, child });
+    }
   }
 
   private evaluateArray(elements: readonly ts.Expression[], scope: Environment): Value {
@@ -1088,8 +1158,11 @@ export class Interpreter implements Invoker {
     if (callee === SHORT_CIRCUIT) return SHORT_CIRCUIT;
     if (call.questionDotToken !== undefined && (callee === null || callee === undefined)) return SHORT_CIRCUIT;
     if (callee instanceof DslFunction) {
-      const { values, unknownSpread } = this.evaluateSpreadArguments(call.arguments, scope);
-      return this.callDsl(callee.name, values, call, unknownSpread);
+      const references: ReferenceArgument[] | undefined = LAYER_PARENT_FACTORIES.has(callee.name) ? [] : undefined;
+      const { values, unknownSpread } = this.evaluateSpreadArguments(call.arguments, scope, references);
+      const result = this.callDsl(callee.name, values, call, unknownSpread);
+      if (references !== undefined && references.length > 0) this.recordLayerReferences(callee.name, values, references, result);
+      return result;
     }
     const args = this.evaluateArguments(call.arguments, scope);
     if (args instanceof Unknown) return args;

@@ -145,6 +145,11 @@ export interface LrnNode {
 export interface ReluNode {
   readonly kind: 'relu';
 }
+/** min(max(x, 0), 6) (MobileNet). */
+export interface Relu6Node {
+  readonly kind: 'relu6';
+  readonly name: string | null;
+}
 export interface LeakyReluNode {
   readonly kind: 'leakyRelu';
   readonly alpha: Num;
@@ -158,6 +163,14 @@ export interface SigmoidNode {
 /** Softmax over the features of a vector. */
 export interface SoftmaxNode {
   readonly kind: 'softmax';
+}
+/**
+ * x passes through unchanged: the explicit pass-through branch of a concat (DenseNet) or a
+ * residual's shortcut. No parameters, no computation.
+ */
+export interface IdentityNode {
+  readonly kind: 'identity';
+  readonly name: string | null;
 }
 
 export interface SequentialNode {
@@ -212,10 +225,12 @@ export type LayerNode =
   | BatchNormNode
   | LrnNode
   | ReluNode
+  | Relu6Node
   | LeakyReluNode
   | TanhNode
   | SigmoidNode
   | SoftmaxNode
+  | IdentityNode
   | SequentialNode
   | ResidualNode
   | ConcatNode

@@ -15,10 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { analyze } from 'convlens/engine';
 import type { ModelAnalysis } from 'convlens/engine';
-import type { GanNode, ModelNode } from 'convlens/ir';
+import type { GanNode, LayerNode, ModelNode } from 'convlens/ir';
 import {
   adaptiveAvgPool2d, aux, avgPool2d, batchNorm, concat, conv2d, conv2dTranspose, dense, dropout, flatten, globalAvgPool2d,
-  input, leakyRelu, lrn, maxPool2d, model, relu, reshape, residual, sequential, sigmoid, softmax, tanh, upsample2d, zeroPad2d,
+  identity, input, leakyRelu, lrn, maxPool2d, model, relu, relu6, reshape, residual, sequential, sigmoid, softmax, tanh, upsample2d, zeroPad2d,
 } from 'convlens';
 import { compileGan, compileModel, CompileError, type CompiledModel } from 'convlens-runtime';
 import * as alexnet from '../../examples/alexnet';
@@ -116,6 +116,9 @@ const constructs: readonly ModelNode[] = [
   model('concat of branches', input(3, 8, 8), concat(conv2d(2, 1), sequential(conv2d(3, 3, { padding: 1 }), relu()), maxPool2d(3, { stride: 1, padding: 1 }))),
   model('aux heads', input(3, 8, 8), conv2d(4, 3), aux('side', sequential(globalAvgPool2d(), dense(3)), { weight: 0.5 }), flatten(), dense(3)),
   model('named layers', input(1, 8, 8), conv2d(2, 3, { name: 'first' }), relu(), conv2d(2, 3, { name: 'conv2d_1' }), relu()),
+  model('relu6 and identity on images and vectors', input(3, 6, 6), conv2d(4, 3), relu6(), identity(), flatten(), dense(5), relu6({ name: 'clip' }), identity({ name: 'out' })),
+  model('identity as a concat branch (DenseNet)', input(4, 6, 6), concat(identity(), sequential(batchNorm(), relu6(), conv2d(3, 3, { padding: 1 })))),
+  model('identity as a residual shortcut', input(4, 6, 6), residual(sequential(conv2d(4, 3, { padding: 1 }), relu6()), identity())),
 ];
 
 describe('runtime: compile (differential against the engine)', function () {
@@ -217,6 +220,28 @@ describe('runtime: compile (differential against the engine)', function () {
       const compiled = compileModel(model('m', input(4, 1, 2), lrn({ size: 3, alpha: 0.1, beta: 0.75, k: 2 })));
       const output = await runChannelsFirst(compiled, [1, 2, 3, 4, -1, 0.5, 2, -2], [4, 1, 2]);
       assertClose(output, [0.43869, 0.70711, 1.2841, 1.40762, -0.39938, 0.17595, 1.00595, -1.02919]);
+    });
+
+    it('relu6 clips at 0 and 6; identity passes every value through unchanged', async () => {
+      // F.relu6(torch.tensor([-3., -0.5, 0., 0.25, 2.5, 5.75, 6., 6.5, 100.]))
+      const values = [-3, -0.5, 0, 0.25, 2.5, 5.75, 6, 6.5, 100];
+      const clipped = compileModel(model('m', input(9), relu6()));
+      assertClose(await runChannelsFirst(clipped, values, [9]), [0, 0, 0, 0.25, 2.5, 5.75, 6, 6, 6]);
+      const passed = compileModel(model('m', input(1, 3, 3), identity({ name: 'pass' })));
+      assert.deepEqual(await runChannelsFirst(passed, values, [1, 3, 3]), values);
+      assert.deepEqual(passed.layers.map((layer) => [layer.name, layer.layerName]), [['pass', 'pass']]);
+      assert.equal(passed.model.countParams(), 0);
+      assert.deepEqual(passed.model.getLayer('pass').getWeights(), []);
+    });
+
+    it('an identity after the last activation keeps its meaning: softmax, sigmoid or logits', () => {
+      const ending = (...last: LayerNode[]) => compileModel(model('m', input(4), dense(3), ...last), { zeros: true });
+      assert.equal(ending(softmax(), identity()).lastLayerKind, 'softmax');
+      assert.equal(ending(sigmoid(), identity(), sequential(identity())).lastLayerKind, 'sigmoid');
+      assert.equal(ending(identity()).lastLayerKind, 'dense');
+      assert.equal(ending(softmax()).lastLayerKind, 'softmax');
+      const head = compileModel(model('m', input(4), dense(3), aux('side', sequential(dense(2), softmax(), identity())), dense(2)), { zeros: true });
+      assert.deepEqual(head.auxHeads.map((entry) => entry.lastLayerKind), ['softmax']);
     });
 
     it('flatten and reshape keep the channels-first element order', async () => {
