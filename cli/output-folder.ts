@@ -1,8 +1,8 @@
 /**
  * The folder an `--out` option names. It may exist as a folder or not exist yet (it is made
  * when there is something to write); a file in its way — at the path or at one of its
- * parents — is the user's to fix, and is said in one line before any work starts, instead
- * of surfacing as ENOTDIR or EEXIST half-way through.
+ * parents — is the user's to fix, and is said in one line before anything is trained,
+ * computed or written, instead of surfacing as ENOTDIR or EEXIST half-way through.
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';

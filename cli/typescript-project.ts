@@ -72,7 +72,7 @@ export function createProjectProgram(settings: ProjectSettings, files: readonly 
     try {
       return getSourceFile(fileName, languageVersion, onError, shouldCreate);
     } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
+      if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error;
       unparsable.add(path.resolve(fileName));
       return ts.createSourceFile(fileName, '', languageVersion);
     }

@@ -4,7 +4,7 @@
  * both sides import; every message is plain JSON, discriminated by `type` (requests,
  * imperative) or `event` (events, past tense) — the shapes `convlens train --json` prints.
  */
-import type { GanNode, LayerNode, ModelNode } from 'convlens/ir';
+import { childrenOf, type GanNode, type LayerNode, type ModelNode } from 'convlens/ir';
 import * as v from 'valibot';
 import type { BackendName, PassedOver } from './backend-choice';
 
@@ -246,11 +246,14 @@ export const RUNTIME_PROTOCOL_LIMITS = Object.freeze({
   text: 32_768,
   /** Characters of free text: failure messages, reasons. */
   message: 1_048_576,
-  /** Layers in one list of the IR, and IR nodes in a whole model. */
+  /**
+   * Layers in one list of the IR, IR nodes in a whole message, and the nesting depth of its
+   * containers: above what the engine analyses (100,000 layers a network, containers 1,000
+   * deep; a GAN has two networks), so that every model the editor accepts can be trained.
+   */
   list: 100_000,
-  irNodes: 100_000,
-  /** Nesting depth of the IR's containers. */
-  irDepth: 256,
+  irNodes: 250_000,
+  irDepth: 1_010,
   /** Images per training step, and data-parallel workers. */
   batchSize: 65_536,
   workers: 256,
@@ -419,20 +422,29 @@ const convPadding = v.union([v.literal('same'), pair]);
 const shape = list(num, LIMITS.tensorRank);
 const userName = v.nullable(text);
 
-/** Depth and node count of the IR walk in progress (validation is synchronous). */
-const irWalk = { depth: 0, nodes: 0 };
+/** Nodes of the root being validated so far (validation is synchronous). */
+const irWalk = { nodes: 0 };
 
-/** A layer, its containers' children within `irDepth` levels and the whole tree within `irNodes` nodes. */
-const layerNode: v.GenericSchema<LayerNode> = v.custom<LayerNode>((value): boolean => {
-  if (irWalk.depth >= LIMITS.irDepth || irWalk.nodes >= LIMITS.irNodes) return false;
-  irWalk.depth += 1;
-  irWalk.nodes += 1;
-  const valid = isLayerVariant(value);
-  irWalk.depth -= 1;
-  return valid;
+/**
+ * A container's child in the schema of one layer: accepted there and checked by the walk
+ * below instead, so that validation never recurses once per level (a model may nest its
+ * containers 1,000 deep, past what recursive schemas leave of the stack).
+ */
+const childSlot = v.custom<LayerNode>(() => true);
+
+/** A layer and everything inside it, depth first and iteratively: within `irDepth` levels and the root's `irNodes` nodes. */
+const layerNode: v.GenericSchema<LayerNode> = v.custom<LayerNode>((top): boolean => {
+  const pending: { node: unknown; depth: number }[] = [{ node: top, depth: 1 }];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    irWalk.nodes += 1;
+    if (entry.depth > LIMITS.irDepth || irWalk.nodes > LIMITS.irNodes || !isLayerVariant(entry.node)) return false;
+    for (const child of childrenOf(entry.node)) pending.push({ node: child, depth: entry.depth + 1 });
+  }
+  return true;
 });
 
 const layers = list(layerNode, LIMITS.list);
+const childSlots = list(childSlot, LIMITS.list);
 
 const layerVariant = plain(
   v.variant('kind', [
@@ -458,10 +470,10 @@ const layerVariant = plain(
     v.object({ kind: v.literal('sigmoid') }),
     v.object({ kind: v.literal('softmax') }),
     v.object({ kind: v.literal('identity'), name: userName }),
-    v.object({ kind: v.literal('sequential'), layers }),
-    v.object({ kind: v.literal('residual'), main: layerNode, shortcut: v.nullable(layerNode) }),
-    v.object({ kind: v.literal('concat'), branches: layers }),
-    v.object({ kind: v.literal('aux'), name: text, head: layerNode, weight: num }),
+    v.object({ kind: v.literal('sequential'), layers: childSlots }),
+    v.object({ kind: v.literal('residual'), main: childSlot, shortcut: v.nullable(childSlot) }),
+    v.object({ kind: v.literal('concat'), branches: childSlots }),
+    v.object({ kind: v.literal('aux'), name: text, head: childSlot, weight: num }),
   ]),
 );
 
@@ -470,7 +482,6 @@ const isLayerVariant = guardOf<LayerNode>()(layerVariant);
 /** A root: the walk (depth and node budget) starts afresh for each. */
 function root<T>(isRoot: (value: unknown) => value is T) {
   return v.custom<T>((value) => {
-    irWalk.depth = 0;
     irWalk.nodes = 0;
     return isRoot(value);
   });

@@ -12,6 +12,9 @@ import { createInterface } from 'node:readline';
 import type { GanNode, ModelNode } from 'convlens/ir';
 import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
 
+/** Events that end a run or answer a request: someone waits for each. */
+const ENDING_EVENTS: ReadonlySet<string> = new Set<RuntimeEvent['event']>(['finished', 'stopped', 'failed', 'featureMaps', 'interpolationReady']);
+
 export class RuntimeProcessError extends Error {
   override readonly name = 'RuntimeProcessError';
 }
@@ -52,11 +55,21 @@ export class RuntimeClient {
   private constructor(child: ChildProcess, onOutput: RuntimeOutput) {
     this.child = child;
     child.on('message', (message: unknown) => {
-      // A malformed event becomes a failure, so that whoever waits for `finished` or an
-      // answer is not left waiting for ever.
-      const event: RuntimeEvent = isRuntimeEvent(message)
-        ? message
-        : { event: 'failed', message: `the runtime process sent a malformed event: ${JSON.stringify(message)?.slice(0, 200)}` };
+      let event: RuntimeEvent;
+      if (isRuntimeEvent(message)) {
+        event = message;
+      } else {
+        // A malformed event that ends something (a run, or the answer to a request) becomes
+        // a failure, so that nobody waits for it for ever; a malformed progress report is
+        // dropped, and the run it belongs to goes on.
+        const name = typeof message === 'object' && message !== null ? (message as { event?: unknown }).event : undefined;
+        const text = `the runtime process sent a malformed ${typeof name === 'string' ? `${name} ` : ''}event: ${JSON.stringify(message)?.slice(0, 200)}`;
+        if (typeof name !== 'string' || !ENDING_EVENTS.has(name)) {
+          onOutput(`[convlens] ${text}`, 'stderr');
+          return;
+        }
+        event = { event: 'failed', message: text };
+      }
       for (const listener of [...this.listeners]) listener(event);
     });
     for (const stream of ['stdout', 'stderr'] as const) {

@@ -229,10 +229,13 @@ export const PROTOCOL_LIMITS = Object.freeze({
   text: 32_768,
   /** Characters of free text: failure and finding messages. */
   message: 1_048_576,
-  /** Summary rows, findings, listed layers. */
-  list: 100_000,
-  /** A summary row's nesting depth. */
-  depth: 1_000,
+  /**
+   * Summary rows, findings, listed layers; a summary row's nesting depth. Above what the
+   * engine analyses (100,000 layers a network, containers 1,000 deep; a GAN's summary has
+   * both networks' rows, one level in), so every summary the editor makes reaches the panel.
+   */
+  list: 200_010,
+  depth: 1_010,
   /** Classes of a confusion matrix (rows = columns = classes) and predictions. */
   classes: 1_024,
   /** A tensor's rank and its number of values (2^24; VGG-16's first maps at 224×224 are 3.2 M). */

@@ -4,7 +4,7 @@
  * (write-export-files.ts does that).
  */
 import type { RootNode } from '../../language/ir/index';
-import { analyze, type Finding, type ModelAnalysis } from '../../language/engine/index';
+import { analyze, shortenText, type Finding, type ModelAnalysis } from '../../language/engine/index';
 import { ExportError } from './export-error';
 import { planNetwork, type NetworkPlan } from './plan-network';
 import { toClassName } from './python-syntax';
@@ -72,7 +72,9 @@ function refuseErrors(subject: string, findings: readonly Finding[], networks: r
   const [first] = errors;
   if (first === undefined) return;
   const report = networks.flatMap((network) => network.layers).find((layer) => layer.node === first.node);
-  const where = report === undefined ? (first.path === 'input' ? 'its input' : first.path) : `layer ${report.name} (path ${report.path})`;
+  // A path is one segment per level: past a few dozen levels (CL1018's models) it says nothing a person can read.
+  const path = (value: string): string => (value.length <= 80 ? value : `${value.slice(0, 40)}… (${value.split('.').length} levels deep)`);
+  const where = report === undefined ? (first.path === 'input' ? 'its input' : path(first.path)) : `layer ${shortenText(report.name)} (path ${path(report.path)})`;
   const others = errors.length > 1 ? ` (and ${errors.length - 1} more; see convlens summary)` : '';
   throw new ExportError(`cannot export ${subject}: ${where} has error ${first.code}: ${first.message}${others}`, 'errorFindings');
 }

@@ -36,24 +36,7 @@ export function formatShape(shape: Shape | null, format: ShapeFormat = 'C@HxW'):
   return `[${dims.join(',')}]`;
 }
 
-/** Up to this many characters of a user's text (a layer or model name) are shown as they are. */
-export const MAX_DISPLAY_TEXT_LENGTH = 64;
-/** How much of a longer text is shown before `…`. */
-const SHORTENED_TEXT_PREFIX = 40;
-
-/**
- * A user's text as hovers, messages and tables show it: unchanged up to 64 characters,
- * else its first 40, `…` and its length (`aaaa…(32,000,000 characters)`), so that a name
- * built by doubling a string cannot make a hover of hundreds of megabytes. The IR keeps
- * the text itself.
- */
-export function shortenText(text: string): string {
-  if (text.length <= MAX_DISPLAY_TEXT_LENGTH) return text;
-  // Never split a surrogate pair (an emoji) in two.
-  const code = text.charCodeAt(SHORTENED_TEXT_PREFIX - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? SHORTENED_TEXT_PREFIX - 1 : SHORTENED_TEXT_PREFIX;
-  return `${text.slice(0, end)}…(${formatCount(text.length)} characters)`;
-}
+export { MAX_DISPLAY_TEXT_LENGTH, shortenText } from '../ir/index';
 
 /** `a, b, c` for a few items; the first 8 and how many there are for more (reshape's dims). */
 export function formatList(items: readonly unknown[], separator = ', '): string {

@@ -8,8 +8,8 @@
  * editor), and a number where a layer belongs must become an unknown layer, not bad IR.
  */
 import * as dsl from '../dsl/index';
-import type { AnyNode, LayerNode, UnknownNode } from '../ir/index';
-import { describeValue, isPlainObject, shortText, Unknown, type Value } from './values';
+import { shortenText, type AnyNode, type LayerNode, type UnknownNode } from '../ir/index';
+import { describeValue, isPlainObject, Unknown, type Value } from './values';
 
 /** The role of each positional argument; `rest` applies to every argument after the listed ones. */
 interface Signature {
@@ -233,7 +233,7 @@ function describe(value: Value): string {
   if (value === null || value === undefined) return String(value);
   if (isLayerNode(value)) return `a ${value.kind} layer`;
   if (typeof value === 'object' || typeof value === 'function') return describeValue(value);
-  return `the ${typeof value} ${typeof value === 'string' ? JSON.stringify(shortText(value)) : JSON.stringify(value)}`;
+  return `the ${typeof value} ${typeof value === 'string' ? JSON.stringify(shortenText(value)) : JSON.stringify(value)}`;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   stringOf,
   tooLongString,
 } from './builtins';
-import { isRootNode } from '../ir/index';
+import { isRootNode, shortenText } from '../ir/index';
 import { callDslFactory, childAt, childSlots, DSL_FACTORY_NAMES, isLayerNode, LAYER_PARENT_FACTORIES } from './dsl-bridge';
 import { Environment } from './environment';
 import {
@@ -34,7 +34,6 @@ import {
   DslNamespace,
   isCallable,
   isPlainObject,
-  shortText,
   Unknown,
   UnknownControlFlow,
   type Value,
@@ -664,7 +663,7 @@ export class Interpreter implements Invoker {
     for (const member of declaration.members) {
       const key = this.propertyKey(member.name, scope);
       if (key instanceof Unknown) continue;
-      const value: Value = member.initializer !== undefined ? this.evaluate(member.initializer, memberScope) : typeof next === 'number' ? next : new Unknown(`enum member '${shortText(String(key))}' follows a member that is not a number`, member);
+      const value: Value = member.initializer !== undefined ? this.evaluate(member.initializer, memberScope) : typeof next === 'number' ? next : new Unknown(`enum member '${shortenText(String(key))}' follows a member that is not a number`, member);
       members[key] = value;
       const memberSymbol = this.symbolAt(member.name);
       if (memberSymbol !== undefined) memberScope.declare(memberSymbol, value);
@@ -960,7 +959,7 @@ export class Interpreter implements Invoker {
       if (object instanceof Unknown) throw new UnknownControlFlow(object);
       if (key instanceof Unknown) throw new UnknownControlFlow(key);
       if (isPlainObject(object) && !Object.isFrozen(object) && (typeof key === 'string' || typeof key === 'number')) return delete object[key];
-      const what = typeof key === 'string' || typeof key === 'number' ? `'${shortText(String(key))}'` : describeValue(key);
+      const what = typeof key === 'string' || typeof key === 'number' ? `'${shortenText(String(key))}'` : describeValue(key);
       throw new UnknownControlFlow(new Unknown(`cannot delete ${what} of ${describeValue(object)}`, expression));
     }
     if (t.isSpreadElement(expression)) return new Unknown('a spread outside an array or call', expression);
@@ -1102,24 +1101,24 @@ export class Interpreter implements Invoker {
   /** Reads a property: own data of plain objects, array and string members, namespaces. */
   getProperty(target: Value, key: string | number, site: ts.Node): Value {
     if (target instanceof Unknown) return target;
-    if (target === null || target === undefined) return new Unknown(`cannot read '${shortText(String(key))}' of ${String(target)}`, site);
+    if (target === null || target === undefined) return new Unknown(`cannot read '${shortenText(String(key))}' of ${String(target)}`, site);
     if (Array.isArray(target)) {
       if (key === 'length') return target.length;
       if (typeof key === 'number' || /^\d+$/.test(key)) return (target as Value[])[Number(key)];
-      return this.arrayMethods.get(key)?.bindTo(target as Value[]) ?? new Unknown(`the array method '${shortText(String(key))}' is not evaluated statically`, site);
+      return this.arrayMethods.get(key)?.bindTo(target as Value[]) ?? new Unknown(`the array method '${shortenText(String(key))}' is not evaluated statically`, site);
     }
     if (typeof target === 'string') {
       if (key === 'length') return target.length;
       if (typeof key === 'number' || /^\d+$/.test(key)) return target[Number(key)];
-      return STRING_METHODS.get(key)?.bindTo(target) ?? new Unknown(`the string method '${shortText(String(key))}' is not evaluated statically`, site);
+      return STRING_METHODS.get(key)?.bindTo(target) ?? new Unknown(`the string method '${shortenText(String(key))}' is not evaluated statically`, site);
     }
     if (typeof target === 'number') {
-      return NUMBER_METHODS.get(String(key))?.bindTo(target) ?? new Unknown(`the number member '${shortText(String(key))}' is not evaluated statically`, site);
+      return NUMBER_METHODS.get(String(key))?.bindTo(target) ?? new Unknown(`the number member '${shortenText(String(key))}' is not evaluated statically`, site);
     }
     if (target instanceof DslNamespace) return target.names.has(String(key)) ? new DslFunction(String(key)) : undefined;
     if (target instanceof BuiltinNamespace) return target.members.get(String(key)) ?? new Unknown(`${target.name}.${key} is not evaluated statically`, site);
     if (isPlainObject(target)) return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
-    return new Unknown(`cannot read '${shortText(String(key))}' of ${describeValue(target)}`, site);
+    return new Unknown(`cannot read '${shortenText(String(key))}' of ${describeValue(target)}`, site);
   }
 
   private evaluateArguments(args: ts.NodeArray<ts.Expression>, scope: Environment): Value[] | Unknown {
@@ -1419,7 +1418,7 @@ export class Interpreter implements Invoker {
       }
       const index = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : Number.NaN;
       if (!Number.isInteger(index) || index < 0 || index >= MAX_ARRAY_LENGTH) {
-        throw new UnknownControlFlow(new Unknown(`cannot assign to element '${shortText(String(key))}' of an array`, site));
+        throw new UnknownControlFlow(new Unknown(`cannot assign to element '${shortenText(String(key))}' of an array`, site));
       }
       if (index > array.length) this.charge(index - array.length, site);
       array[index] = value;
@@ -1430,7 +1429,7 @@ export class Interpreter implements Invoker {
       return;
     }
     const what = Object.isFrozen(object) && typeof object === 'object' && object !== null ? 'a ConvLens IR object, which cannot change' : describeValue(object);
-    throw new UnknownControlFlow(new Unknown(`cannot assign to '${shortText(String(key))}' of ${what}`, site));
+    throw new UnknownControlFlow(new Unknown(`cannot assign to '${shortenText(String(key))}' of ${what}`, site));
   }
 }
 

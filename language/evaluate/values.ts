@@ -95,14 +95,6 @@ export function describeValue(value: Value): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-/**
- * A user's text (a key, a string argument) as a reason quotes it: up to 64 characters as
- * they are, else the first 40, `…` and the length, so that a reason never carries a string
- * of a million characters into a hover.
- */
-export function shortText(text: string): string {
-  return text.length <= 64 ? text : `${text.slice(0, 40)}…(${text.length.toLocaleString('en-US')} characters)`;
-}
 
 /**
  * Raised to leave a computation whose control flow depends on an unknown value (an `if`

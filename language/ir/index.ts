@@ -303,11 +303,13 @@ export class LayerNamer {
   private readonly userNames = new Set<string>();
 
   constructor(layers: readonly LayerNode[]) {
-    const collect = (node: AnyNode): void => {
-      if ('name' in node && node.name !== null) this.userNames.add(node.name);
-      childrenOf(node).forEach(collect);
-    };
-    layers.forEach(collect);
+    // Iterative: a model may nest thousands of levels deep.
+    const pending: AnyNode[] = [...layers];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      if (typeof node !== 'object' || node === null) continue;
+      if ('name' in node && typeof node.name === 'string') this.userNames.add(node.name);
+      pending.push(...childrenOf(node));
+    }
   }
 
   /** The user's name of a node, or null when it has none. */
@@ -345,17 +347,24 @@ export function toTensorFlowName(displayName: string, taken: Set<string>): strin
   return name;
 }
 
-/** Each node's first parent in a tree (a node object reused in two places keeps the first). */
-export function collectParents(root: RootNode): WeakMap<object, object> {
+/**
+ * Each node's first parent in a tree (a node object reused in two places keeps the first,
+ * in pre-order). Iterative, so that a model nested thousands of levels deep (which the engine
+ * reports as CL1018) cannot overflow the stack; a child that is not an object (IR that ran
+ * with a layer left out) has no parent to record.
+ */
+export function collectParents(root: AnyNode): WeakMap<object, object> {
   const parents = new WeakMap<object, object>();
-  const visit = (node: AnyNode): void => {
-    for (const child of childrenOf(node)) {
-      if (parents.has(child)) continue;
+  const pending: AnyNode[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    const children = childrenOf(node);
+    for (let index = children.length - 1; index >= 0; index -= 1) {
+      const child = children[index];
+      if (typeof child !== 'object' || child === null || parents.has(child)) continue;
       parents.set(child, node);
-      visit(child);
+      pending.push(child);
     }
-  };
-  visit(root);
+  }
   return parents;
 }
 
@@ -363,4 +372,23 @@ export function isRootNode(value: unknown): value is RootNode {
   if (typeof value !== 'object' || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
   return kind === 'model' || kind === 'gan';
+}
+
+/** Up to this many characters of a user's text (a layer or model name) are shown as they are. */
+export const MAX_DISPLAY_TEXT_LENGTH = 64;
+/** How much of a longer text is shown before `…`. */
+const SHORTENED_TEXT_PREFIX = 40;
+
+/**
+ * A user's text as hovers, messages and tables show it: unchanged up to 64 characters,
+ * else its first 40, `…` and its length (`aaaa…(32,000,000 characters)`), so that a name
+ * built by doubling a string cannot make a hover of hundreds of megabytes. The IR keeps
+ * the text itself. (The engine, the evaluator and the command line all show names this way.)
+ */
+export function shortenText(text: string): string {
+  if (text.length <= MAX_DISPLAY_TEXT_LENGTH) return text;
+  // Never split a surrogate pair (an emoji) in two.
+  const code = text.charCodeAt(SHORTENED_TEXT_PREFIX - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? SHORTENED_TEXT_PREFIX - 1 : SHORTENED_TEXT_PREFIX;
+  return `${text.slice(0, end)}…(${text.length.toLocaleString('en-US')} characters)`;
 }

@@ -15,7 +15,7 @@ import {
   type SiteFinder,
   type Unknown,
 } from '../evaluate/index';
-import { childrenOf, type AnyNode } from '../ir/index';
+import { collectParents } from '../ir/index';
 
 /**
  * How long the editor lets ConvLens analyse one file (one version of it): past this the
@@ -93,7 +93,7 @@ export function analyzeFile(
   let parentLinks: readonly WeakMap<object, object>[] | undefined;
   let findSite: SiteFinder | undefined;
   const parentOf = (node: object): object | undefined => {
-    parentLinks ??= roots.map(({ analysis: result }) => parentsOf(result.root));
+    parentLinks ??= roots.map(({ analysis: result }) => collectParents(result.root));
     for (const links of parentLinks) {
       const parent = links.get(node);
       if (parent !== undefined) return parent;
@@ -119,26 +119,6 @@ export function analyzeFile(
   };
   cache.set(evaluation, analysis);
   return analysis;
-}
-
-/**
- * Each node's first parent in a tree, as collectParents in the IR gives it, but with an
- * explicit stack: a model built in a loop can nest tens of thousands of levels deep (the
- * engine reports it, CL1018, and the finding still needs its place in the file).
- */
-function parentsOf(root: AnyNode): WeakMap<object, object> {
-  const parents = new WeakMap<object, object>();
-  const pending: AnyNode[] = [root];
-  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-    const children = childrenOf(node);
-    for (let index = children.length - 1; index >= 0; index -= 1) {
-      const child = children[index]!;
-      if (parents.has(child)) continue;
-      parents.set(child, node);
-      pending.push(child);
-    }
-  }
-  return parents;
 }
 
 /** The innermost call expression whose callee contains `position` (hovering `conv2d` in `conv2d(6, 5)`). */

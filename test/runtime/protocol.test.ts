@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { deserialize, serialize } from 'node:v8';
 import type { GanNode, LayerNode, ModelNode } from 'convlens/ir';
+import { analyze, MAX_LAYER_REPORTS, MAX_NESTING_DEPTH } from 'convlens/engine';
 import { MAX_INTERPOLATION_STEPS } from 'convlens-runtime/inspection/gan-interpolation';
 import { isRuntimeEvent, isRuntimeRequest, RUNTIME_PROTOCOL_LIMITS, type RuntimeEvent, type RuntimeRequest, type TrainingSettings } from 'convlens-runtime/protocol';
 import { SAMPLE_GRID } from 'convlens-runtime/training/train-gan';
@@ -347,11 +348,18 @@ describe('runtime: protocol validators, literal cases', () => {
     assert.equal(isRuntimeEvent(overIpc({ ...EVENTS.progress.examples[0]!, loss: Infinity })), false);
   });
 
-  it('the IR is walked within 256 levels and 100,000 nodes; cycles and shared subtrees end the walk', () => {
+  it('the IR is walked within 1,010 levels and 250,000 nodes; cycles and shared subtrees end the walk', () => {
     const nested = (depth: number): LayerNode => (depth === 1 ? relu : { kind: 'sequential', layers: [nested(depth - 1)] });
-    assert.equal(RUNTIME_PROTOCOL_LIMITS.irDepth, 256);
-    assert.equal(isRuntimeRequest(start(model(nested(256)))), true);
-    assert.equal(isRuntimeRequest(start(model(nested(257)))), false);
+    assert.equal(RUNTIME_PROTOCOL_LIMITS.irDepth, 1_010);
+    assert.equal(isRuntimeRequest(start(model(nested(1_010)))), true);
+    assert.equal(isRuntimeRequest(start(model(nested(1_011)))), false);
+    // Whatever the engine analyses, the runtime accepts: containers 1,000 deep, and a GAN's
+    // two networks of 100,000 layers (regression: the limit was 256 levels, so a model the
+    // editor showed without a finding could not be trained from it).
+    const deepest = model(nested(MAX_NESTING_DEPTH));
+    assert.deepEqual(analyze(deepest as ModelNode).findings.filter((finding) => finding.code === 'CL1018'), []);
+    assert.equal(isRuntimeRequest(start(deepest)), true);
+    assert.ok(RUNTIME_PROTOCOL_LIMITS.irNodes >= 2 * MAX_LAYER_REPORTS + 2 && PROTOCOL_LIMITS.list >= 2 * MAX_LAYER_REPORTS + 2 && PROTOCOL_LIMITS.depth >= MAX_NESTING_DEPTH + 1);
     assert.equal(isRuntimeRequest(start(model(...Array.from({ length: 100_000 }, () => relu)))), true);
     assert.equal(isRuntimeRequest(start(model(...Array.from({ length: 100_001 }, () => relu)))), false);
     const cycle: { kind: 'sequential'; layers: unknown[] } = { kind: 'sequential', layers: [] };
