@@ -17,7 +17,6 @@ import { computeFeatureMaps } from './inspection/inspection';
 import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
 import { isRuntimeRequest, type ComputeFeatureMapsRequest, type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
 import { runTraining } from './run-training';
-import { recoverCheckpoint } from './training/checkpoint-folders';
 
 function send(event: RuntimeEvent): void {
   process.send?.(event);
@@ -77,10 +76,8 @@ async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
   try {
     await chooseBackend({ requested: 'auto', workspace: request.cwd });
     const directory = path.resolve(request.cwd, request.checkpoint);
-    // interpolateSamples recovers the same folder; this only says so (it only reads).
-    const recovered = (await recoverCheckpoint(directory).catch(() => null))?.recovery ?? null;
-    if (recovered !== null) log(`interpolation from sample ${request.from} to ${request.to}: ${recovered}`);
     const strip = await interpolateSamples(request.root, directory, request.from, request.to, request.steps);
+    if (strip.recovered !== null) log(`interpolation from sample ${request.from} to ${request.to}: ${strip.recovered}`);
     send({ event: 'interpolationReady', from: request.from, to: request.to, steps: strip.steps, png: strip.png.toString('base64') });
   } catch (error) {
     send({ event: 'failed', message: describe(error) });

@@ -5,7 +5,7 @@
  * them twice. (Quick fixes come from the extension in both modes: quick-fix-provider.ts.)
  */
 import * as vscode from 'vscode';
-import { collectDiagnostics, DIAGNOSTIC_SOURCE, getHover, type ConvLensSettings } from 'convlens/service';
+import { analyzeFile, collectDiagnostics, DIAGNOSTIC_SOURCE, getHover, type ConvLensSettings } from 'convlens/service';
 import type { ModelAnalysis } from '../analysis/model-analysis';
 import type { ExtensionLog } from '../log';
 
@@ -28,6 +28,9 @@ export function registerInProcessLanguageFeatures(
 
   const targetOf = (document: vscode.TextDocument) => (isEngaged(document) && document.uri.scheme === 'file' ? analysis.inProcessTarget(document.uri.fsPath) : undefined);
 
+  /** Abandoned analyses already logged: once per file version, as the plugin does. */
+  const reportedAbandoned = new WeakSet<object>();
+
   const refresh = (document: vscode.TextDocument): void => {
     if (document.languageId !== 'typescript' && document.languageId !== 'typescriptreact') return;
     const key = document.uri.toString();
@@ -44,6 +47,12 @@ export function registerInProcessLanguageFeatures(
           }
           const { tsModule, target } = found;
           diagnostics.set(document.uri, collectDiagnostics(tsModule, target.program, target.sourceFile, target.limits).map((diagnostic) => toDiagnostic(document, tsModule, diagnostic)));
+          // The analysis is cached: this reads the one the diagnostics came from.
+          const analysis = analyzeFile(tsModule, target.program, target.sourceFile, target.limits);
+          if (analysis.abandoned !== undefined && !reportedAbandoned.has(analysis)) {
+            reportedAbandoned.add(analysis);
+            log.warn(`${document.uri.fsPath}: analysis abandoned, over the time budget (${analysis.abandoned.reason}); ConvLens shows nothing for this version`);
+          }
         } catch (error) {
           log.error(`diagnostics of ${document.uri.fsPath}`, error);
         }

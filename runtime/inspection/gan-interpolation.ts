@@ -20,6 +20,8 @@ export interface SampleInterpolation {
   /** One row of `steps` images, as a PNG (the sample grid's cell size and gap). */
   readonly png: Buffer;
   readonly steps: number;
+  /** How the checkpoint was found after an interrupted swap (one line), or null when it stood where asked. */
+  readonly recovered: string | null;
 }
 
 /** Throws a one-line TrainingError for cells outside the grid or a step count out of range. */
@@ -61,7 +63,7 @@ export async function interpolateSamples(root: GanNode, directory: string, from:
     const shape = gan.generator.outputShape;
     if (shape.length !== 3) throw new TrainingError(`${root.name}'s generator makes [${shape.join(', ')}], not an image`);
     const png = await renderSamples(gan.generator, latents, steps, steps, shape as [number, number, number]);
-    return { png, steps };
+    return { png, steps, recovered: recovered?.recovery ?? null };
   } finally {
     gan.generator.model.dispose();
     gan.discriminator.model.dispose();

@@ -358,6 +358,8 @@ describe('runtime: checkpoint recovery after a crash at each stage of the swap',
     assert.deepEqual(await recoverCheckpoint(checkpoint).then((found) => [found?.epoch, found?.step]), [2, 12]);
     const strip = await interpolateSamples(tinyGan, checkpoint, 0, 1, 2);
     assert.equal(strip.steps, 2);
+    // It says which folder it used, for the runtime process to log.
+    assert.match(strip.recovered ?? '', new RegExp(`^${checkpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is missing: a training run was interrupted while replacing it; using the newest complete one, `));
 
     const events: TrainingEvent[] = [];
     await runTraining(tinyGan, { ...settings, resume: true }, { onEvent: (event) => events.push(event) });
