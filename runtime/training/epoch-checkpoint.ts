@@ -38,6 +38,21 @@ async function resumeMetrics(log: MetricsLog, state: { readonly epoch: number; r
   await log.reconcile({ lineage: state.lineage, epoch: state.epoch, line });
 }
 
+/**
+ * Where a checkpoint stands in its run, in every training.json (a classifier's or a GAN's):
+ * written by checkpointEpoch, read back by recovery and resume.
+ */
+export interface EpochPosition {
+  /** Completed epochs. */
+  readonly epoch: number;
+  /** Optimizer steps (batches) since the run's first epoch; absent in checkpoints written before it was recorded. */
+  readonly step?: number;
+  /** The `run` of the fresh run this training began with (metrics-log.ts); absent in older checkpoints. */
+  readonly lineage?: string;
+  /** This epoch's line of metrics.jsonl, as written before the checkpoint. */
+  readonly metricsLine?: MetricsLine;
+}
+
 /** Where a run starts: its first epoch, its global step, and the checkpoints it found. */
 export interface RunStart {
   readonly startEpoch: number;
@@ -80,13 +95,14 @@ export async function startRun(
  * hooks.onCheckpointStage. Returns the checkpoint standing now: `directory`, or `last`
  * when there is none to write.
  */
-export async function checkpointEpoch<State>(
+export async function checkpointEpoch<State extends EpochPosition>(
   log: MetricsLog,
   hooks: TrainingHooks,
   directory: string | null,
   last: string | null,
   ended: EpochEndedEvent,
-  toContent: (line: MetricsLine | null) => CheckpointContent<State>,
+  step: number,
+  toContent: () => CheckpointContent<Omit<State, keyof EpochPosition>>,
 ): Promise<string | null> {
   const line = await log.append(ended);
   if (directory === null) return last;
@@ -94,6 +110,8 @@ export async function checkpointEpoch<State>(
     await hooks.onCheckpointStage?.(reached, ended.epoch);
   };
   await stage('metricsWritten');
-  await writeCheckpoint(directory, toContent(line), { onStage: stage });
+  const content = toContent();
+  const position: EpochPosition = { epoch: ended.epoch, step, lineage: log.lineage, ...(line === null ? {} : { metricsLine: line }) };
+  await writeCheckpoint(directory, { ...content, state: { ...content.state, ...position } as State }, { onStage: stage });
   return directory;
 }

@@ -21,10 +21,10 @@ import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, Train
 import { shuffledIndices, toRandom } from '../seeded-random';
 import { assembleBatch, mirrorBatch, NO_AUGMENTATION, toNormalization, type Augmentation } from './batch-assembly';
 import { assignWeights, readModelWeights, readOptimizerWeights, type FoundCheckpoint } from './checkpoint';
-import { checkpointEpoch, startRun, type CheckpointStage } from './epoch-checkpoint';
+import { checkpointEpoch, startRun, type CheckpointStage, type EpochPosition } from './epoch-checkpoint';
 import { ClassifierReplica, type EvaluationResult, type StepResult } from './classifier-replica';
 import { createDataParallelClassifier } from './data-parallel';
-import { MetricsLog, type MetricsLine } from './metrics-log';
+import { MetricsLog } from './metrics-log';
 import type { OptimizerSpec } from './optimizer-choice';
 import { TrainingError } from './training-error';
 
@@ -42,18 +42,10 @@ export interface TrainingHooks {
 }
 
 /** What `training.json` records: enough to resume, and to refuse resuming another model. */
-export interface ClassifierState {
+export interface ClassifierState extends EpochPosition {
   readonly kind: 'classifier';
   readonly model: string;
   readonly dataset: string;
-  /** Completed epochs. */
-  readonly epoch: number;
-  /** Optimizer steps (batches) since the run's first epoch; absent in checkpoints written before it was recorded. */
-  readonly step?: number;
-  /** The `run` of the fresh run this training began with (metrics-log.ts); absent in older checkpoints. */
-  readonly lineage?: string;
-  /** This epoch's line of metrics.jsonl, as written before the checkpoint. */
-  readonly metricsLine?: MetricsLine;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
   readonly validationAccuracy: number | null;
@@ -227,16 +219,11 @@ export async function trainClassifier(
         imagesPerSecond: seen / seconds,
         checkpoint: checkpointDirectory ?? lastCheckpoint,
       };
-      const epochStep = step;
-      lastCheckpoint = await checkpointEpoch(log, hooks, checkpointDirectory, lastCheckpoint, ended, (metricsLine) => {
-        const state: ClassifierState = {
+      lastCheckpoint = await checkpointEpoch<ClassifierState>(log, hooks, checkpointDirectory, lastCheckpoint, ended, step, () => {
+        const state: Omit<ClassifierState, keyof EpochPosition> = {
           kind: 'classifier',
           model: root.name,
           dataset: dataset.name,
-          epoch,
-          step: epochStep,
-          lineage: log.lineage,
-          ...(metricsLine === null ? {} : { metricsLine }),
           seed: settings.seed,
           optimizer: optimizerSpec,
           validationAccuracy,

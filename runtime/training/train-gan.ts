@@ -23,25 +23,17 @@ import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, Train
 import { normalValues, shuffledIndices, toRandom, type Random } from '../seeded-random';
 import { assembleBatch, NO_AUGMENTATION, SYMMETRIC_UNIT } from './batch-assembly';
 import { assignWeights, readModelWeights, readOptimizerWeights, type FoundCheckpoint } from './checkpoint';
-import { checkpointEpoch, startRun } from './epoch-checkpoint';
+import { checkpointEpoch, startRun, type EpochPosition } from './epoch-checkpoint';
 import { binaryCrossEntropy, toOutputKind } from './losses';
-import { MetricsLog, type MetricsLine } from './metrics-log';
+import { MetricsLog } from './metrics-log';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
 import { stopIfCancelled, toCheckpointDirectory, yieldToEventLoop, type TrainingHooks } from './train-classifier';
 import { TrainingError } from './training-error';
 
-export interface GanState {
+export interface GanState extends EpochPosition {
   readonly kind: 'gan';
   readonly model: string;
   readonly dataset: string;
-  /** Completed epochs. */
-  readonly epoch: number;
-  /** Optimizer steps (batches) since the run's first epoch; absent in checkpoints written before it was recorded. */
-  readonly step?: number;
-  /** The `run` of the fresh run this training began with (metrics-log.ts); absent in older checkpoints. */
-  readonly lineage?: string;
-  /** This epoch's line of metrics.jsonl, as written before the checkpoint. */
-  readonly metricsLine?: MetricsLine;
   readonly seed: number;
   readonly optimizer: OptimizerSpec;
 }
@@ -247,16 +239,11 @@ export async function trainGan(root: GanNode, dataset: Dataset, settings: Traini
         imagesPerSecond: (batches * batchSize) / seconds,
         checkpoint: checkpointDirectory ?? lastCheckpoint,
       };
-      const epochStep = step;
-      lastCheckpoint = await checkpointEpoch(log, hooks, checkpointDirectory, lastCheckpoint, ended, (metricsLine) => {
-        const state: GanState = {
+      lastCheckpoint = await checkpointEpoch<GanState>(log, hooks, checkpointDirectory, lastCheckpoint, ended, step, () => {
+        const state: Omit<GanState, keyof EpochPosition> = {
           kind: 'gan',
           model: root.name,
           dataset: dataset.name,
-          epoch,
-          step: epochStep,
-          lineage: log.lineage,
-          ...(metricsLine === null ? {} : { metricsLine }),
           seed: settings.seed,
           optimizer: optimizerSpec,
         };
