@@ -4,7 +4,7 @@
  * each node's position either way.
  */
 import type { Num, Shape } from '../language/ir/index';
-import type { Analysis, Finding, GanAnalysis, ModelAnalysis, Severity } from '../language/engine/index';
+import { sum, type Analysis, type Finding, type GanAnalysis, type ModelAnalysis, type Severity } from '../language/engine/index';
 import { createFindingLocator } from './finding-location';
 import type { Locate, SourceLocation } from './source-location';
 
@@ -178,5 +178,5 @@ export function stringifySummaryJson(summary: SummaryJson): string {
 
 /** a + b, unknown when either is. */
 export function addKnown(a: Num, b: Num): Num {
-  return a === null || b === null ? null : a + b;
+  return sum(a, b);
 }

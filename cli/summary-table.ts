@@ -4,7 +4,7 @@
  * summary-json.ts it does not know how the IR was obtained.
  */
 import type { Num } from '../language/ir/index';
-import { formatBytes, formatCount, formatScaled, formatShape, shortenText } from '../language/engine/index';
+import { formatBytes, formatCount, formatScaled, formatShape, isPositive, product, shortenText } from '../language/engine/index';
 import type { Finding, GanAnalysis, LayerReport, ModelAnalysis, ParamTotals, ReceptiveField } from '../language/engine/index';
 import { createFindingLocator } from './finding-location';
 import type { Locate, SourceLocation } from './source-location';
@@ -106,7 +106,7 @@ function renderLayerTable(layers: readonly LayerReport[], locate: Locate): strin
 }
 
 function renderNetworkTotals(analysis: ModelAnalysis): string[] {
-  const auxMacs = analysis.auxMacs !== null && analysis.auxMacs > 0 ? `; aux heads add ${formatCount(analysis.auxMacs)} in training` : '';
+  const auxMacs = isPositive(analysis.auxMacs) === true ? `; aux heads add ${formatCount(analysis.auxMacs)} in training` : '';
   const { memory } = analysis;
   return renderLabelled([
     ...paramRows(analysis.params),
@@ -148,7 +148,7 @@ function renderFindings(findings: readonly Finding[], locateFinding: (finding: F
 /** `416,520 (416.52 k) per sample`; the scaled form only where it is shorter to read. */
 function describeCount(value: Num, suffix: string): string {
   if (value === null) return `?${suffix}`;
-  const scaled = Math.abs(value) >= 1000 ? ` (${formatScaled(value)})` : '';
+  const scaled = typeof value === 'number' && Math.abs(value) >= 1000 ? ` (${formatScaled(value)})` : '';
   return `${formatCount(value)}${scaled}${suffix}`;
 }
 
@@ -169,5 +169,5 @@ function formatNum(value: Num | undefined): string {
 }
 
 function twice(value: Num): Num {
-  return value === null ? null : 2 * value;
+  return product(2, value);
 }

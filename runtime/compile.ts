@@ -143,6 +143,7 @@ function perSample(tensor: SymbolicTensor): number[] {
 
 function known(value: Num, layer: string, argument: string): number {
   if (value === null) throw new CompileError(`${layer}: ${argument} is unknown; the runtime needs every hyperparameter`);
+  if (typeof value !== 'number') throw new CompileError(`${layer}: ${argument} is ${String(value)}, an expression of parameters; call the helper with numbers to run it`);
   return value;
 }
 

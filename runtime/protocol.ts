@@ -4,7 +4,7 @@
  * both sides import; every message is plain JSON, discriminated by `type` (requests,
  * imperative) or `event` (events, past tense) — the shapes `convlens train --json` prints.
  */
-import { childrenOf, type GanNode, type LayerNode, type ModelNode } from 'convlens/ir';
+import { childrenOf, type GanNode, type LayerNode, type ModelNode, type Num } from 'convlens/ir';
 import * as v from 'valibot';
 import type { BackendName, PassedOver } from './backend-choice';
 
@@ -415,7 +415,10 @@ const pngText = string(base64Length(LIMITS.pngBytes));
 // two, names bounded. Whether a value makes sense (filters ≥ 1, a kernel that fits) is the
 // engine's and the compiler's to say, with a message that names the layer.
 
-const num = v.nullable(finite);
+// A message carries numbers only: the IR's symbolic expressions (of helpers not called yet)
+// never travel, and arrive as strings if they did, which this rejects. Declared as the IR's
+// `Num` so the guards below compare like with like: every finite number or null is one.
+const num: v.GenericSchema<unknown, Num> = v.nullable(finite);
 const flag = v.nullable(v.boolean());
 const pair = tuple([num, num]);
 const convPadding = v.union([v.literal('same'), pair]);

@@ -101,7 +101,9 @@ function longestBinOfEngine(inputSize: number, outputSize: number): number | nul
   const report = analysis.layers.find((layer) => layer.path === '0');
   assert.ok(report !== undefined);
   assert.deepEqual(analysis.findings, []);
-  return report.receptiveField?.size[0] ?? null;
+  const size = report.receptiveField?.size[0] ?? null;
+  assert.ok(size === null || typeof size === 'number');
+  return size;
 }
 
 describe('bounded analysis', () => {

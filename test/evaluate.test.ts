@@ -569,16 +569,27 @@ export const m = make();
       assert.deepEqual(reasonsOf(evaluated, conv), ["parameter 'filters' was not given"]);
     });
 
-    it('a function that is never called makes no model and no DSL call', () => {
+    it('a function that is never called makes no model; it is evaluated with a symbol for each number parameter', () => {
       const evaluated = evaluateSource(`${IMPORTS}
-export function make(filters: number) {
-  return model('never', input(1, 8, 8), conv2d(filters, 3));
+export function make(filters: number, name = 'never') {
+  return model(name, input(1, 8, 8), conv2d(filters * 2, 3));
 }
 `);
       assert.deepEqual(evaluated.evaluation.roots, []);
       assert.deepEqual(evaluated.evaluation.unresolved, []);
-      assert.equal(evaluated.evaluation.record.dslCalls.size, 0);
       assert.deepEqual(evaluated.evaluation.record.problems, []);
+      const [helper, ...others] = evaluated.evaluation.symbolicRoots;
+      assert.equal(others.length, 0);
+      assert.equal(helper?.nameNode?.getText(), 'make');
+      const root = helper!.root as dsl.ModelNode;
+      // The string parameter takes its default; the number is the symbol `filters`.
+      assert.equal(root.name, 'never');
+      const conv = root.layers[0] as dsl.Conv2dNode;
+      assert.equal(String(conv.filters), '2·filters');
+      // Every IR object of the evaluation is marked symbolic, owned by `make`.
+      const owners = [...evaluated.evaluation.record.dslCalls.values()].flat().map((node) => evaluated.evaluation.record.symbolicNodes.get(node));
+      assert.equal(owners.length, 3);
+      assert.ok(owners.every((owner) => owner === helper!.declaration));
     });
 
     it('Math.random()', () => {

@@ -10,120 +10,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import {
-  collectDiagnostics,
   DEFAULT_SETTINGS,
   getCodeFixes,
-  getHover,
   listModelLenses,
   provideShapeHints,
   reachesDsl,
   toSettings,
-  type ConvLensSettings,
 } from 'convlens/service';
 import { MemoryProject } from './memory-project';
+import { applyFix, assertClean, describeDiagnostics, diagnosticsOf, hintsOf, hoverAt, renderedHints, renderHints, withMarkers } from './service-harness';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const dslFile = path.join(repoRoot, 'language', 'dsl', 'index.ts');
-
-/** Fixture text with `/*|name*\/` markers removed, and each marker's position. */
-function withMarkers(source: string): { text: string; at: (name: string) => number } {
-  const positions = new Map<string, number>();
-  let text = '';
-  let last = 0;
-  for (const match of source.matchAll(/\/\*\|(\w+)\*\//g)) {
-    text += source.slice(last, match.index);
-    positions.set(match[1]!, text.length);
-    last = match.index + match[0].length;
-  }
-  text += source.slice(last);
-  return {
-    text,
-    at: (name) => {
-      const position = positions.get(name);
-      if (position === undefined) throw new Error(`no marker ${name}`);
-      return position;
-    },
-  };
-}
-
-/** The file with each hint written back where the editor shows it, as ` /* label *\/`. */
-function renderHints(text: string, hints: readonly ts.InlayHint[]): string {
-  let rendered = text;
-  for (const hint of [...hints].sort((a, b) => b.position - a.position)) {
-    const label = typeof hint.text === 'string' ? hint.text : '';
-    rendered = `${rendered.slice(0, hint.position)}${hint.whitespaceBefore === true ? ' ' : ''}/* ${label} */${hint.whitespaceAfter === true ? ' ' : ''}${rendered.slice(hint.position)}`;
-  }
-  return rendered;
-}
-
-function hintsOf(project: MemoryProject, name: string, settings: ConvLensSettings = DEFAULT_SETTINGS): ts.InlayHint[] {
-  const { program, sourceFile } = project.target(name);
-  return provideShapeHints(ts, program, sourceFile, { start: 0, length: sourceFile.text.length }, settings);
-}
-
-/** A one-file project whose file type-checks, and the file rendered with its hints. */
-function renderedHints(source: string, settings: ConvLensSettings = DEFAULT_SETTINGS): string {
-  const project = new MemoryProject({ 'model.ts': source });
-  assert.deepEqual(project.typeErrors('model.ts'), [], 'the fixture type-checks');
-  return renderHints(source, hintsOf(project, 'model.ts', settings));
-}
-
-function applyChanges(text: string, changes: readonly ts.TextChange[]): string {
-  let result = text;
-  for (const change of [...changes].sort((a, b) => b.span.start - a.span.start)) {
-    result = result.slice(0, change.span.start) + change.newText + result.slice(change.span.start + change.span.length);
-  }
-  return result;
-}
-
-
-function diagnosticsOf(project: MemoryProject, name: string): ts.Diagnostic[] {
-  const { program, sourceFile } = project.target(name);
-  return collectDiagnostics(ts, program, sourceFile);
-}
-
-/** Each diagnostic as `squiggled text: code message`, in file order. */
-function describeDiagnostics(project: MemoryProject, name: string): string[] {
-  const text = project.text(name);
-  return diagnosticsOf(project, name).map(
-    (diagnostic) => `${text.slice(diagnostic.start, (diagnostic.start ?? 0) + (diagnostic.length ?? 0))}: ${diagnostic.code} ${String(diagnostic.messageText)}`,
-  );
-}
-
-function hoverAt(project: MemoryProject, name: string, position: number, settings: ConvLensSettings = DEFAULT_SETTINGS) {
-  const { program, sourceFile } = project.target(name);
-  return getHover(ts, program, sourceFile, position, settings);
-}
-
-/**
- * Applies the one fix offered for the diagnostic at `squiggled` (the first such text in the
- * file) and returns the fix and the new text; the project then holds the new text.
- */
-function applyFix(project: MemoryProject, name: string, squiggled: string, code: number): { fix: ts.CodeFixAction; text: string } {
-  const text = project.text(name);
-  const diagnostic = diagnosticsOf(project, name).find(
-    (candidate) => candidate.code === code && text.slice(candidate.start, (candidate.start ?? 0) + (candidate.length ?? 0)) === squiggled,
-  );
-  assert.ok(diagnostic?.start !== undefined && diagnostic.length !== undefined, `a ${code} diagnostic at '${squiggled}'`);
-  const { program, sourceFile } = project.target(name);
-  const fixes = getCodeFixes(ts, program, sourceFile, diagnostic.start, diagnostic.start + diagnostic.length, [code]);
-  assert.equal(fixes.length, 1, `one fix for ${code}`);
-  const [fix] = fixes as [ts.CodeFixAction];
-  assert.deepEqual(
-    fix.changes.map((change) => change.fileName),
-    [project.path(name)],
-    'the fix edits only this file',
-  );
-  const fixed = applyChanges(text, fix.changes[0]!.textChanges);
-  project.edit(name, fixed);
-  return { fix, text: fixed };
-}
-
-/** The fixed file type-checks and ConvLens finds nothing wrong with it any more. */
-function assertClean(project: MemoryProject, name: string): void {
-  assert.deepEqual(project.typeErrors(name), [], 'TypeScript errors after the fix');
-  assert.deepEqual(describeDiagnostics(project, name), [], 'ConvLens diagnostics after the fix');
-}
 
 const LENET = `import { conv2d, dense, flatten, input, maxPool2d, model, relu } from 'convlens';
 
@@ -503,14 +401,18 @@ export const tiny = gan('tiny', {
       );
     });
 
-    it('a file without models gets no hints, hovers or diagnostics', () => {
+    it('a file without models gets no hints, hovers or diagnostics; a helper nothing calls gets symbolic shapes', () => {
       const plain = `export function area(width: number, height: number): number {\n  return width * height;\n}\n\nexport const unit = area(1, 1);\n`;
       // Imports the DSL (a helper library) but defines no model.
       const helpers = `import { conv2d, relu, sequential } from 'convlens';\n\nexport function convRelu(filters: number) {\n  return sequential(conv2d(filters, 3, { padding: 1 }), relu());\n}\n`;
       const project = new MemoryProject({ 'plain.ts': plain, 'helpers.ts': helpers });
+      assert.deepEqual(hintsOf(project, 'plain.ts'), [], 'hints of plain.ts');
+      assert.equal(
+        renderHints(helpers, hintsOf(project, 'helpers.ts')),
+        `import { conv2d, relu, sequential } from 'convlens';\n\nexport function convRelu(filters: number) {\n  return sequential(conv2d(filters, 3, { padding: 1 }) /* → filters@H×W */, relu() /* → filters@H×W */) /* → filters@H×W */;\n}\n`,
+      );
       for (const name of ['plain.ts', 'helpers.ts']) {
         assert.deepEqual(project.typeErrors(name), []);
-        assert.deepEqual(hintsOf(project, name), [], `hints of ${name}`);
         assert.deepEqual(describeDiagnostics(project, name), [], `diagnostics of ${name}`);
         assert.equal(hoverAt(project, name, project.text(name).indexOf('area(1') + 1), undefined);
         const { program, sourceFile } = project.target(name);
@@ -518,7 +420,7 @@ export const tiny = gan('tiny', {
       }
     });
 
-    it('a helper imported from another file: its call shows the block, the helper file stays quiet', () => {
+    it('a helper imported from another file: its call shows the block, the helper file its symbolic shapes', () => {
       const project = new MemoryProject({
         'blocks.ts': `import { conv2d, relu, sequential } from 'convlens';\n\nexport function convRelu(filters: number) {\n  return sequential(conv2d(filters, 3, { padding: 1 }), relu());\n}\n`,
         'main.ts': `import { dense, flatten, input, model } from 'convlens';\nimport { convRelu } from './blocks';\n\nexport const net = model('net', input(3, 8, 8), convRelu(4), flatten(), dense(2));\n`,
@@ -529,7 +431,11 @@ export const tiny = gan('tiny', {
         renderHints(project.text('main.ts'), hintsOf(project, 'main.ts')),
         `import { dense, flatten, input, model } from 'convlens';\nimport { convRelu } from './blocks';\n\nexport const net = model('net', input(3, 8, 8), convRelu(4) /* → 4@8×8 */, flatten() /* → 256 */, dense(2) /* → 2 */) /* → 2 */;\n`,
       );
-      assert.deepEqual(hintsOf(project, 'blocks.ts'), []);
+      // Analysed on its own, blocks.ts does not call convRelu: shapes over its parameter.
+      assert.deepEqual(
+        hintsOf(project, 'blocks.ts').map((hint) => hint.text),
+        ['→ filters@H×W', '→ filters@H×W', '→ filters@H×W'],
+      );
     });
 
     it('which files can define models: those that import the DSL, directly or through other files', () => {

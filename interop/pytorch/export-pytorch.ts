@@ -40,7 +40,7 @@ export function exportToPyTorch(root: RootNode, origin: ExportOrigin): PyTorchEx
     if (root.kind !== 'gan') throw new Error('[convlens] a GAN analysis of a model');
     const latent = root.latent;
     const [channels, height, width] = root.image;
-    if (latent === null || channels === null || height === null || width === null) {
+    if (typeof latent !== 'number' || typeof channels !== 'number' || typeof height !== 'number' || typeof width !== 'number') {
       throw new ExportError(`cannot export ${subject}: its latent size or image shape is unknown; give them values, or export with --execute`, 'unknownValue');
     }
     const className = toClassName(root.name);

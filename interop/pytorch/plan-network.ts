@@ -91,7 +91,7 @@ export function planNetwork(analysis: ModelAnalysis, className: string, title: s
   const output = planner.knownShape(analysis.output, 'its output', null);
   const trainable = analysis.params.trainable;
   const nonTrainable = analysis.params.nonTrainable;
-  if (trainable === null || nonTrainable === null) throw new ExportError(`cannot export ${subject}: its parameter count is unknown`, 'unknownValue');
+  if (typeof trainable !== 'number' || typeof nonTrainable !== 'number') throw new ExportError(`cannot export ${subject}: its parameter count is unknown`, 'unknownValue');
   return {
     className,
     title,
@@ -202,7 +202,7 @@ class Planner {
   }
 
   knownShape(shape: Shape | null, what: string, report: LayerReport | null): number[] {
-    if (shape === null || shape.some((dim) => dim === null)) {
+    if (shape === null || shape.some((dim) => typeof dim !== 'number')) {
       const where = report === null ? '' : ` of layer ${describe(report)}`;
       throw new ExportError(
         `cannot export ${this.subject}: the shape of ${what}${where} is unknown (${formatShape(shape)}); give every size a value, or export with --execute`,
@@ -213,7 +213,7 @@ class Planner {
   }
 
   private known(value: Num, argument: string, report: LayerReport): number {
-    if (value === null) {
+    if (typeof value !== 'number') {
       throw new ExportError(
         `cannot export ${this.subject}: ${argument} of layer ${describe(report)} is unknown; give it a value, or export with --execute`,
         'unknownValue',

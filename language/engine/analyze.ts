@@ -3,15 +3,15 @@
  * out, with findings instead of exceptions. Leaf layers are evaluated by leaf-layers.ts;
  * this file walks the tree, merges branches and adds up the totals.
  */
-import type { AnyNode, ContainerNode, GanNode, LayerNode, ModelNode, RootNode, Shape } from '../ir';
-import { isContainer, LayerNamer } from '../ir';
+import type { AnyNode, ConcatNode, ContainerNode, GanNode, LayerNode, ModelNode, Num, ResidualNode, RootNode, Shape } from '../ir';
+import { equal, isContainer, LayerNamer } from '../ir';
 import { formatShape, shortenText } from './format';
 import { FINDING_CODES, type FindingKind, messages } from './findings';
 import { callLabel, elementsOf, evaluateLeaf, type LeafContext } from './leaf-layers';
 import { INPUT_FIELD, jumpsDiffer, mergeFields } from './receptive-field';
 import type { Analysis, Finding, GanAnalysis, LayerReport, ModelAnalysis, ReceptiveField } from './types';
 import { MAX_LAYER_REPORTS, MAX_NESTING_DEPTH, measureTree } from './tree-extent';
-import { isPositiveInteger, product, productOf, sum, sumOf } from './unknown-arithmetic';
+import { isGreater, isPositiveInteger, product, productOf, sum, sumOf } from './unknown-arithmetic';
 
 const BYTES_PER_FLOAT32 = 4;
 /** Adam keeps two moment estimates per trainable parameter; with the gradient, three extra copies. */
@@ -29,11 +29,27 @@ interface Flow {
 
 type MutableReport = { -readonly [K in keyof LayerReport]: LayerReport[K] };
 
-/** Known dimensions that differ (unknown ones agree with anything). */
-function shapesDisagree(a: Shape | null, b: Shape | null): boolean {
+/**
+ * Whether two shapes differ for every value of their symbols (true), agree or are unknown
+ * (false), or agree only for some values ('depends': the dimensions that must be equal).
+ */
+function shapesDisagree(a: Shape | null, b: Shape | null): boolean | { readonly depends: readonly (readonly [Num, Num])[] } {
   if (a === null || b === null) return false;
   if (a.length !== b.length) return true;
-  return a.some((dim, index) => dim !== null && b[index] !== null && dim !== b[index]);
+  const depends: [Num, Num][] = [];
+  for (const [index, dim] of a.entries()) {
+    const other = b[index] ?? null;
+    if (dim === null || other === null) continue;
+    if (typeof dim === 'number' && typeof other === 'number') {
+      if (dim !== other) return true;
+      continue;
+    }
+    if (equal(dim, other)) continue;
+    // Different expressions: never equal when one is larger for every value of the symbols.
+    if (isGreater(dim, other) === true || isGreater(other, dim) === true) return true;
+    depends.push([dim, other]);
+  }
+  return depends.length === 0 ? false : { depends };
 }
 
 function isSpatial(shape: Shape | null): boolean {
@@ -49,7 +65,7 @@ function projectionFix(input: Shape | null, main: Shape | null, hasShortcut: boo
   const filters = main[0] ?? null;
   const outputHeight = main[1] ?? null;
   const stride =
-    inputHeight !== null && outputHeight !== null && outputHeight > 0 && inputHeight % outputHeight === 0
+    typeof inputHeight === 'number' && typeof outputHeight === 'number' && outputHeight > 0 && inputHeight % outputHeight === 0
       ? inputHeight / outputHeight
       : null;
   const strideText = stride !== null && stride !== 1 ? ` with stride ${stride} and` : ' with';
@@ -135,30 +151,20 @@ class ModelWalker {
     return { shape: result.shape, field: report.receptiveField };
   }
 
+  // Each container kind in a method of its own, and loops rather than forEach: this
+  // recursion runs MAX_NESTING_DEPTH levels deep, so its frames are kept small.
   private evaluateContainer(node: ContainerNode, flow: Flow, path: string, depth: number, aux: boolean, children: MutableReport[]): Flow {
     switch (node.kind) {
       case 'sequential': {
         let current = flow;
-        node.layers.forEach((layer, index) => {
-          current = this.visit(layer, current, `${path}.${index}`, depth + 1, aux, children);
-        });
+        const { layers } = node;
+        for (let index = 0; index < layers.length; index += 1) current = this.visit(layers[index]!, current, `${path}.${index}`, depth + 1, aux, children);
         return current;
       }
-      case 'residual': {
-        const main = this.visit(node.main, flow, `${path}.main`, depth + 1, aux, children);
-        const shortcut = node.shortcut === null ? flow : this.visit(node.shortcut, flow, `${path}.shortcut`, depth + 1, aux, children);
-        const agree = !shapesDisagree(main.shape, shortcut.shape);
-        if (!agree) {
-          const fix = projectionFix(flow.shape, main.shape, node.shortcut !== null);
-          this.report('residualMismatch', messages.residualMismatch(main.shape, shortcut.shape, fix), node, path);
-        }
-        return { shape: main.shape, field: this.mergeBranchFields([main, shortcut], agree, node, path) };
-      }
-      case 'concat': {
-        const branches = node.branches.map((branch, index) => this.visit(branch, flow, `${path}.${index}`, depth + 1, aux, children));
-        const shape = this.concatShape(branches, node, path);
-        return { shape, field: this.mergeBranchFields(branches, shape !== null, node, path) };
-      }
+      case 'residual':
+        return this.evaluateResidual(node, flow, path, depth, aux, children);
+      case 'concat':
+        return this.evaluateConcat(node, flow, path, depth, aux, children);
       case 'aux':
         this.visit(node.head, flow, `${path}.head`, depth + 1, true, children);
         return flow;
@@ -167,6 +173,25 @@ class ModelWalker {
         return unreachable;
       }
     }
+  }
+
+  private evaluateResidual(node: ResidualNode, flow: Flow, path: string, depth: number, aux: boolean, children: MutableReport[]): Flow {
+    const main = this.visit(node.main, flow, `${path}.main`, depth + 1, aux, children);
+    const shortcut = node.shortcut === null ? flow : this.visit(node.shortcut, flow, `${path}.shortcut`, depth + 1, aux, children);
+    const disagree = shapesDisagree(main.shape, shortcut.shape);
+    if (disagree === true) {
+      const fix = projectionFix(flow.shape, main.shape, node.shortcut !== null);
+      this.report('residualMismatch', messages.residualMismatch(main.shape, shortcut.shape, fix), node, path);
+    } else if (disagree !== false) {
+      this.report('agreesOnlyWhen', messages.agreesOnlyWhen('residual', main.shape, shortcut.shape, disagree.depends), node, path);
+    }
+    return { shape: main.shape, field: this.mergeBranchFields([main, shortcut], disagree === false, node, path) };
+  }
+
+  private evaluateConcat(node: ConcatNode, flow: Flow, path: string, depth: number, aux: boolean, children: MutableReport[]): Flow {
+    const branches = node.branches.map((branch, index) => this.visit(branch, flow, `${path}.${index}`, depth + 1, aux, children));
+    const shape = this.concatShape(branches, node, path);
+    return { shape, field: this.mergeBranchFields(branches, shape !== null, node, path) };
   }
 
   /** Merges the branches' fields; warns about differing jumps only where the shapes agree (else that error says enough). */
@@ -188,10 +213,12 @@ class ModelWalker {
     if (first === undefined || first === null) return null;
     for (const [index, shape] of shapes.entries()) {
       if (shape === null) continue;
-      if (shape.length !== first.length || shapesDisagree(shape.slice(1), first.slice(1))) {
+      const disagree = shape.length !== first.length || shapesDisagree(shape.slice(1), first.slice(1));
+      if (disagree === true) {
         this.report('concatMismatch', messages.concatMismatch(first, 0, shape, index), node, path);
         return null;
       }
+      if (disagree !== false) this.report('agreesOnlyWhen', messages.agreesOnlyWhen('concat', first, shape, disagree.depends), node, path);
     }
     const channels = sumOf(shapes.map((shape) => (shape === null ? null : (shape[0] ?? null))));
     return [channels, ...first.slice(1)];

@@ -6,8 +6,8 @@
  * Codes are stable: editors, CI logs and users' suppressions refer to them. Never reuse or
  * renumber one; add new ones at the end.
  */
-import type { Num, Shape } from '../ir';
-import { formatCount, formatList, formatShape, shortenText } from './format';
+import { isExpr, printDim, type Num, type Shape } from '../ir';
+import { formatCount, formatDim, formatList, formatShape, shortenText } from './format';
 import type { Severity } from './types';
 
 export const FINDING_CODES = {
@@ -49,6 +49,10 @@ export const FINDING_CODES = {
   nestingTooDeep: { code: 'CL1018', severity: 'error' },
   /** More layers, counting a reused layer once per use, than the engine analyses (MAX_LAYER_REPORTS). */
   tooManyLayers: { code: 'CL1019', severity: 'error' },
+  /** A window over a symbolic size fits only for some values of the symbols (a helper's parameters, an input's H). */
+  fitsOnlyWhen: { code: 'CL1020', severity: 'info' },
+  /** Merged branches have the same shape only for some values of the symbols. */
+  agreesOnlyWhen: { code: 'CL1021', severity: 'info' },
 } as const satisfies Record<string, { code: string; severity: Severity }>;
 
 export type FindingKind = keyof typeof FINDING_CODES;
@@ -86,10 +90,20 @@ export const messages = {
     return `softmax() expects a vector but receives the image ${formatShape(input)}. Insert flatten() before it, or end the network with dense(classes).`;
   },
 
+  fitsOnlyWhen(layer: string, input: Shape | null, conditions: readonly string[]): string {
+    return `${layer} fits ${formatShape(input)} only when ${conditions.join(' and ')}; otherwise it has no output. Pad the input, or use it only where that holds.`;
+  },
+
+  agreesOnlyWhen(where: 'residual' | 'concat', first: Shape | null, second: Shape | null, dims: readonly (readonly [Num, Num])[]): string {
+    const conditions = dims.map(([a, b]) => `${formatDim(a)} = ${formatDim(b)}`).join(' and ');
+    const what = where === 'residual' ? `The residual's branches (${formatShape(first)} and ${formatShape(second)})` : `The concatenated branches (${formatShape(first)} and ${formatShape(second)})`;
+    return `${what} agree only when ${conditions}. Call it only with such values, or ${where === 'residual' ? 'give the shortcut a projection' : 'make the branches keep the same size'}.`;
+  },
+
   groupsNotDividing(layer: string, groups: number, channels: Num, filters: Num): string {
     const parts: string[] = [];
-    if (channels !== null && channels % groups !== 0) parts.push(`input channels (${channels})`);
-    if (filters !== null && filters % groups !== 0) parts.push(`filters (${filters})`);
+    if (typeof channels === 'number' && channels % groups !== 0) parts.push(`input channels (${channels})`);
+    if (typeof filters === 'number' && filters % groups !== 0) parts.push(`filters (${filters})`);
     return `${layer} has groups=${groups}, which does not divide its ${parts.join(' and ')}. Choose groups that divides both.`;
   },
 
@@ -122,7 +136,9 @@ export const messages = {
 
   invalidValue(layer: string, argument: string, expected: string, received: unknown): string {
     // An object is named, not converted: String() of an array nested in itself never ends.
-    const shown = typeof received === 'object' && received !== null ? (Array.isArray(received) ? 'an array' : 'an object') : shortenText(String(received));
+    const shown = isExpr(received)
+      ? printDim(received)
+      : typeof received === 'object' && received !== null ? (Array.isArray(received) ? 'an array' : 'an object') : shortenText(String(received));
     return `Invalid value for \`${argument}\` of ${layer}. Expected ${expected}. Received ${argument}=${shown}.`;
   },
 
@@ -146,9 +162,9 @@ export const messages = {
     return `${layer} pads by ${padding}, more than half its kernel (${kernel}), so a window could see only padding. Use padding ≤ ${Math.floor(kernel / 2)}.`;
   },
 
-  strideSkipsInput(layer: string, stride: number, kernel: number, axes: readonly number[]): string {
+  strideSkipsInput(layer: string, stride: string, kernel: string, skipped: string, axes: readonly number[]): string {
     const what = axes.map(axisName).join(' and ');
-    return `${layer} has stride ${stride} larger than its kernel ${kernel}: ${stride - kernel} of every ${stride} ${what} are never read. Use a stride ≤ kernel unless that is intended.`;
+    return `${layer} has stride ${stride} larger than its kernel ${kernel}: ${skipped} of every ${stride} ${what} are never read. Use a stride ≤ kernel unless that is intended.`;
   },
 
   nestingTooDeep(layer: string, limit: number): string {

@@ -4,7 +4,7 @@
  * analyze.ts; this file knows one layer at a time.
  */
 import type { ContainerNode, LayerNode, Num, Pair, Shape } from '../ir';
-import { formatCount, formatList, shortenText } from './format';
+import { formatCount, formatDim, formatFactor, formatList, shortenText } from './format';
 import { type FindingKind, messages } from './findings';
 import {
   type AxisField,
@@ -18,7 +18,7 @@ import {
 } from './receptive-field';
 import { type AxisResult, slideWindow, transposeWindow } from './spatial-window';
 import type { ParamCount, ReceptiveField } from './types';
-import { isNonNegativeInteger, isPositiveInteger, product, productOf, sum, whenKnown } from './unknown-arithmetic';
+import { isExpr, isGreater, isNonNegativeInteger, isPositive, isPositiveInteger, minus, product, productOf, quotient, sum } from './unknown-arithmetic';
 
 export type LeafNode = Exclude<LayerNode, ContainerNode>;
 
@@ -146,11 +146,25 @@ function slideBothAxes(
   const [, inputHeight, inputWidth] = input;
   const rows = slideWindow(inputHeight, { kernel: kernel[0], stride: stride[0], dilation: dilation[0], padding: padding[0], ceilMode });
   const columns = slideWindow(inputWidth, { kernel: kernel[1], stride: stride[1], dilation: dilation[1], padding: padding[1], ceilMode });
-  const fits = (axis: AxisResult): boolean => axis.size === null || axis.size > 0;
+  // Fits for every value (true), for none (false), or for some values of its symbols (undefined).
+  // An input that reaches a layer has at least one row, so a window of one row (after its
+  // padding) fits it whatever its symbols: only a larger one makes a condition.
+  const fitsAlways = (axis: AxisResult, index: number): boolean | undefined => {
+    if (axis.size === null) return true;
+    const fits = isPositive(axis.size);
+    if (fits !== undefined) return fits;
+    const axisPadding = padding[index] ?? null;
+    const needs = axisPadding === 'same' ? null : minus(axis.effectiveKernel, product(2, axisPadding));
+    return isGreater(needs, 1) === false ? true : undefined;
+  };
+  const fits = (axis: AxisResult): boolean => fitsAlways(axis, axis === rows ? 0 : 1) !== false;
   if (!fits(rows) || !fits(columns)) {
-    const window = `${rows.effectiveKernel ?? '?'}×${columns.effectiveKernel ?? '?'}`;
-    const padded = `${rows.paddedSize ?? '?'}×${columns.paddedSize ?? '?'}`;
+    const window = `${formatDim(rows.effectiveKernel)}×${formatDim(columns.effectiveKernel)}`;
+    const padded = `${formatDim(rows.paddedSize)}×${formatDim(columns.paddedSize)}`;
     context.report('nonPositiveOutput', messages.nonPositiveOutput(label, input, window, padded));
+  } else {
+    const conditions = [rows, columns].filter((axis, index) => fitsAlways(axis, index) === undefined).map(fitCondition);
+    if (conditions.length > 0) context.report('fitsOnlyWhen', messages.fitsOnlyWhen(label, input, [...new Set(conditions)]));
   }
   // One finding per layer, naming every axis it concerns (a square layer would repeat itself).
   const dropped: { count: number; axis: number }[] = [];
@@ -159,21 +173,23 @@ function slideBothAxes(
     const axisStride = stride[index] ?? null;
     const kernelExtent = axis.effectiveKernel;
     if (axisStride === null || kernelExtent === null) return;
-    if (axisStride > kernelExtent) {
+    if (isGreater(axisStride, kernelExtent) === true) {
       // A strided 1×1 convolution (ResNet's projection shortcut) subsamples on purpose.
-      if (kernelExtent > 1) skipping.push(index);
+      if (isGreater(kernelExtent, 1) === true) skipping.push(index);
       return;
     }
     // Rows are skipped throughout when stride > kernel; only otherwise is a lost last row news.
-    if (fits(axis) && axis.dropped !== null && axis.dropped > 0) dropped.push({ count: axis.dropped, axis: index });
+    if (fits(axis) && typeof axis.dropped === 'number' && axis.dropped > 0) dropped.push({ count: axis.dropped, axis: index });
   });
   if (dropped.length > 0) {
-    context.report('strideDropsRows', messages.strideDropsRows(label, dropped, `${inputHeight ?? '?'}×${inputWidth ?? '?'}`));
+    context.report('strideDropsRows', messages.strideDropsRows(label, dropped, `${formatDim(inputHeight)}×${formatDim(inputWidth)}`));
   }
   const [firstSkipping] = skipping;
   if (firstSkipping !== undefined) {
     const axis = firstSkipping === 0 ? rows : columns;
-    context.report('strideSkipsInput', messages.strideSkipsInput(label, stride[firstSkipping] ?? 0, axis.effectiveKernel ?? 0, skipping));
+    const axisStride = stride[firstSkipping] ?? null;
+    const skipped = minus(axisStride, axis.effectiveKernel);
+    context.report('strideSkipsInput', messages.strideSkipsInput(label, formatDim(axisStride), formatDim(axis.effectiveKernel), formatDim(skipped), skipping));
   }
   return {
     rows,
@@ -181,6 +197,26 @@ function slideBothAxes(
     height: fits(rows) ? rows.size : null,
     width: fits(columns) ? columns.size : null,
   };
+}
+
+/**
+ * When a window fits a symbolic size: the padded input at least as large as the window,
+ * as `H ≥ 3` where one symbol decides it, else as the inequality itself.
+ */
+function fitCondition(axis: AxisResult): string {
+  const { paddedSize, effectiveKernel } = axis;
+  const room = minus(paddedSize, effectiveKernel);
+  if (isExpr(room) && room.terms.length === 1) {
+    const [term] = room.terms as [(typeof room.terms)[number]];
+    const [atom] = term.atoms;
+    if (term.atoms.length === 1 && atom?.kind === 'symbol') {
+      // a·X + b ≥ 0  ⇔  X ≥ ⌈−b/a⌉ (a > 0), X ≤ ⌊b/−a⌋ (a < 0)
+      return term.coefficient > 0
+        ? `${atom.name} ≥ ${Math.ceil(-room.constant / term.coefficient)}`
+        : `${atom.name} ≤ ${Math.floor(room.constant / -term.coefficient)}`;
+    }
+  }
+  return `${formatDim(paddedSize)} ≥ ${formatDim(effectiveKernel)}`;
 }
 
 function windowField(field: ReceptiveField | null, axes: WindowedAxes, stride: [Num, Num]): ReceptiveField | null {
@@ -218,21 +254,23 @@ export function evaluateLeaf(
       const image = asImage(context, label, input);
       if (image === null) return { output: null, params: UNKNOWN_PARAMS, macs: null, field: null };
       const [channels] = image;
-      let channelsPerGroup = whenKnown([channels, groups], (c, g) => c / g);
-      if (groups !== null && ((channels !== null && channels % groups !== 0) || (filters !== null && filters % groups !== 0))) {
+      let channelsPerGroup = quotient(channels, groups);
+      // Divisibility is checked where both are numbers; a symbolic count is assumed to divide.
+      const divides = (count: Num): boolean => typeof count !== 'number' || typeof groups !== 'number' || count % groups === 0;
+      if (typeof groups === 'number' && (!divides(channels) || !divides(filters))) {
         context.report('groupsNotDividing', messages.groupsNotDividing(label, groups, channels, filters));
         channelsPerGroup = null;
       }
       const axes = slideBothAxes(context, label, image, kernel, stride, dilation, padding, false);
       const [kh, kw] = kernel;
       const weights = product(kh, kw, channelsPerGroup, filters);
-      const inputTerm = groups !== null && groups > 1 ? `${channels}/${groups}` : `${channels}`;
+      const inputTerm = groups !== null && groups !== 1 ? `${formatFactor(channels)}/${formatFactor(groups)}` : formatFactor(channels);
       // params = (kh·kw·(C_in / groups) + 1)·filters (PyTorch Conv2d weight [out, in/groups, kh, kw] plus bias [out])
       const params = node.bias === null
         ? UNKNOWN_PARAMS
         : node.bias
-        ? withFormula(sum(weights, filters), `(${kh}·${kw}·${inputTerm} + 1)·${filters}`)
-        : withFormula(weights, `${kh}·${kw}·${inputTerm}·${filters}`);
+        ? withFormula(sum(weights, filters), `(${formatFactor(kh)}·${formatFactor(kw)}·${inputTerm} + 1)·${formatFactor(filters)}`)
+        : withFormula(weights, `${formatFactor(kh)}·${formatFactor(kw)}·${inputTerm}·${formatFactor(filters)}`);
       return {
         output: [filters, axes.height, axes.width],
         params,
@@ -268,10 +306,10 @@ export function evaluateLeaf(
       const [rows, columns] = axisSizes as [{ size: Num; padBefore: Num }, { size: Num; padBefore: Num }];
       let height = rows.size;
       let width = columns.size;
-      if ((height !== null && height <= 0) || (width !== null && width <= 0)) {
-        context.report('nonPositiveOutput', messages.nonPositiveOutput(label, input, `${kernel[0]}×${kernel[1]}`, `${inputHeight}×${inputWidth}`));
-        height = height !== null && height <= 0 ? null : height;
-        width = width !== null && width <= 0 ? null : width;
+      if (isPositive(height) === false || isPositive(width) === false) {
+        context.report('nonPositiveOutput', messages.nonPositiveOutput(label, input, `${formatDim(kernel[0])}×${formatDim(kernel[1])}`, `${formatDim(inputHeight)}×${formatDim(inputWidth)}`));
+        height = isPositive(height) === false ? null : height;
+        width = isPositive(width) === false ? null : width;
       }
       const [kh, kw] = kernel;
       const weights = product(kh, kw, channels, filters);
@@ -279,8 +317,8 @@ export function evaluateLeaf(
       const params = node.bias === null
         ? UNKNOWN_PARAMS
         : node.bias
-        ? withFormula(sum(weights, filters), `${kh}·${kw}·${channels}·${filters} + ${filters}`)
-        : withFormula(weights, `${kh}·${kw}·${channels}·${filters}`);
+        ? withFormula(sum(weights, filters), `${formatFactor(kh)}·${formatFactor(kw)}·${formatFactor(channels)}·${formatFactor(filters)} + ${formatFactor(filters)}`)
+        : withFormula(weights, `${formatFactor(kh)}·${formatFactor(kw)}·${formatFactor(channels)}·${formatFactor(filters)}`);
       return {
         output: [filters, height, width],
         params,
@@ -301,7 +339,7 @@ export function evaluateLeaf(
       const tooMuchPadding = ([0, 1] as const).find((axis) => {
         const axisPadding = padding[axis];
         const axisKernel = kernel[axis];
-        return typeof axisPadding === 'number' && axisKernel !== null && axisPadding > axisKernel / 2;
+        return typeof axisPadding === 'number' && typeof axisKernel === 'number' && axisPadding > axisKernel / 2;
       });
       if (tooMuchPadding !== undefined) {
         context.report('poolPaddingTooLarge', messages.poolPaddingTooLarge(label, padding[tooMuchPadding] as number, kernel[tooMuchPadding] as number));
@@ -367,21 +405,21 @@ export function evaluateLeaf(
       const params = node.bias === null
         ? UNKNOWN_PARAMS
         : node.bias
-        ? withFormula(sum(weights, units), `(${features} + 1)·${units}`)
-        : withFormula(weights, `${features}·${units}`);
+        ? withFormula(sum(weights, units), `(${formatDim(features)} + 1)·${formatFactor(units)}`)
+        : withFormula(weights, `${formatFactor(features)}·${formatFactor(units)}`);
       return { output: [units], params, macs: weights, field: null };
     }
     case 'dropout': {
-      if (node.rate !== null && !(node.rate >= 0 && node.rate < 1)) {
+      if (typeof node.rate === 'number' && !(node.rate >= 0 && node.rate < 1)) {
         context.report('invalidValue', messages.invalidValue(label, 'rate', 'a number in [0, 1)', node.rate));
       }
       return identity;
     }
     case 'batchNorm': {
-      if (node.momentum !== null && !(node.momentum >= 0 && node.momentum <= 1)) {
+      if (typeof node.momentum === 'number' && !(node.momentum >= 0 && node.momentum <= 1)) {
         context.report('invalidValue', messages.invalidValue(label, 'momentum', 'a number in [0, 1]', node.momentum));
       }
-      if (node.epsilon !== null && !(node.epsilon > 0)) {
+      if (typeof node.epsilon === 'number' && !(node.epsilon > 0)) {
         context.report('invalidValue', messages.invalidValue(label, 'epsilon', 'a positive number', node.epsilon));
       }
       // One γ and β (trainable) and one running mean and variance (not trainable) per channel.
@@ -393,7 +431,7 @@ export function evaluateLeaf(
           : {
               trainable: perKind,
               nonTrainable: perKind,
-              formula: `γ, β: 2·${channels} = ${formatCount(perKind)}; running mean, variance: 2·${channels} = ${formatCount(perKind)}`,
+              formula: `γ, β: 2·${formatFactor(channels)} = ${formatCount(perKind)}; running mean, variance: 2·${formatFactor(channels)} = ${formatCount(perKind)}`,
             };
       return { output: input, params, macs: 0, field };
     }
@@ -440,6 +478,12 @@ function reshapeOutput(target: Shape, input: Shape | null, label: string, contex
   const received = elementsOf(input);
   const known = productOf(dims.filter((dim) => dim !== -1));
   if (received === null || known === null) return dims.map((dim) => (dim === -1 ? null : dim));
+  if (typeof received !== 'number' || typeof known !== 'number') {
+    // Symbolic: the inferred dimension where the division is exact; counts that differ for
+    // some values only are not a finding.
+    const inferredDim = inferred === 1 ? quotient(received, known) : null;
+    return dims.map((dim) => (dim === -1 ? inferredDim : dim));
+  }
   if (inferred === 1) {
     if (received % known !== 0) {
       context.report('reshapeCount', messages.reshapeCount(input, received, target));

@@ -9,7 +9,8 @@
  */
 import type { Num } from '../ir';
 import type { ReceptiveField } from './types';
-import { whenKnown } from './unknown-arithmetic';
+import { equal } from '../ir';
+import { ceilQuotient, isGreater, minus, plus, product, quotient } from './unknown-arithmetic';
 
 export interface AxisField {
   readonly size: Num;
@@ -38,20 +39,18 @@ export function fromAxes(rows: AxisField, columns: AxisField): ReceptiveField {
 
 /** Through a sliding window (convolution or pooling). */
 export function throughWindow(field: AxisField, effectiveKernel: Num, stride: Num, padBefore: Num): AxisField {
+  const { size, jump, start } = field;
+  // r + (k − 1)·j,  j·s,  c + ((k − 1)/2 − p)·j
   return {
-    size: whenKnown([field.size, effectiveKernel, field.jump], (r, k, j) => r + (k - 1) * j),
-    jump: whenKnown([field.jump, stride], (j, s) => j * s),
-    start: whenKnown([field.start, effectiveKernel, padBefore, field.jump], (c, k, p, j) => c + ((k - 1) / 2 - p) * j),
+    size: plus(size, product(minus(effectiveKernel, 1), jump)),
+    jump: product(jump, stride),
+    start: plus(start, product(minus(quotient(minus(effectiveKernel, 1), 2), padBefore), jump)),
   };
 }
 
 /** Through zero padding: only the origin moves. */
 export function throughPadding(field: AxisField, padBefore: Num): AxisField {
-  return {
-    size: field.size,
-    jump: field.jump,
-    start: whenKnown([field.start, padBefore, field.jump], (c, p, j) => c - p * j),
-  };
+  return { size: field.size, jump: field.jump, start: minus(field.start, product(padBefore, field.jump)) };
 }
 
 /**
@@ -61,8 +60,8 @@ export function throughPadding(field: AxisField, padBefore: Num): AxisField {
 export function throughUpsampling(field: AxisField, scale: Num): AxisField {
   return {
     size: field.size,
-    jump: whenKnown([field.jump, scale], (j, u) => j / u),
-    start: whenKnown([field.start, field.jump, scale], (c, j, u) => c + ((1 / u - 1) / 2) * j),
+    jump: quotient(field.jump, scale),
+    start: plus(field.start, product(quotient(minus(quotient(1, scale), 1), 2), field.jump)),
   };
 }
 
@@ -73,10 +72,11 @@ export function throughUpsampling(field: AxisField, scale: Num): AxisField {
  * approximation; Distill's recurrence covers only ordinary convolutions and pooling.
  */
 export function throughTransposed(field: AxisField, kernel: Num, stride: Num, padBefore: Num): AxisField {
+  const { size, jump, start } = field;
   return {
-    size: whenKnown([field.size, kernel, stride, field.jump], (r, k, s, j) => r + (Math.ceil(k / s) - 1) * j),
-    jump: whenKnown([field.jump, stride], (j, s) => j / s),
-    start: whenKnown([field.start, padBefore, kernel, stride, field.jump], (c, p, k, s, j) => c + ((p - (k - 1) / 2) / s) * j),
+    size: plus(size, product(minus(ceilQuotient(kernel, stride), 1), jump)),
+    jump: quotient(jump, stride),
+    start: plus(start, product(quotient(minus(padBefore, quotient(minus(kernel, 1), 2)), stride), jump)),
   };
 }
 
@@ -87,12 +87,13 @@ export function throughTransposed(field: AxisField, kernel: Num, stride: Num, pa
  */
 export function throughAdaptivePooling(field: AxisField, inputSize: Num, outputSize: Num): AxisField {
   const longest = longestAdaptiveBin(inputSize, outputSize);
-  if (inputSize === null || outputSize === null || longest === null) return { size: null, jump: null, start: null };
+  // The bins of a symbolic input depend on its value: the field is unknown then.
+  if (typeof inputSize !== 'number' || typeof outputSize !== 'number' || typeof longest !== 'number') return { size: null, jump: null, start: null };
   const firstBin = Math.ceil(inputSize / outputSize);
   return {
-    size: whenKnown([field.size, field.jump], (r, j) => r + (longest - 1) * j),
-    jump: whenKnown([field.jump], (j) => (j * inputSize) / outputSize),
-    start: whenKnown([field.start, field.jump], (c, j) => c + ((firstBin - 1) / 2) * j),
+    size: plus(field.size, product(longest - 1, field.jump)),
+    jump: quotient(product(field.jump, inputSize), outputSize),
+    start: plus(field.start, product((firstBin - 1) / 2, field.jump)),
   };
 }
 
@@ -109,7 +110,7 @@ export function throughAdaptivePooling(field: AxisField, inputSize: Num, outputS
  * Null unless both are positive integers (Euclid's algorithm takes O(log out) steps).
  */
 export function longestAdaptiveBin(inputSize: Num, outputSize: Num): Num {
-  if (inputSize === null || outputSize === null) return null;
+  if (typeof inputSize !== 'number' || typeof outputSize !== 'number') return null;
   if (!Number.isInteger(inputSize) || !Number.isInteger(outputSize) || inputSize <= 0 || outputSize <= 0) return null;
   return 1 + Math.ceil((inputSize - greatestCommonDivisor(inputSize, outputSize)) / outputSize);
 }
@@ -130,7 +131,12 @@ function greatestCommonDivisor(a: number, b: number): number {
 export function mergeFields(fields: readonly ReceptiveField[]): ReceptiveField | null {
   let widest: ReceptiveField | null = null;
   for (const field of fields) {
-    if (widest === null || (field.size[0] ?? Infinity) > (widest.size[0] ?? Infinity)) widest = field;
+    // An unknown size counts as the largest; a symbolic one wins only where it is larger for every value.
+    if (widest === null || widest.size[0] === null) {
+      widest ??= field;
+      continue;
+    }
+    if (field.size[0] === null || isGreater(field.size[0], widest.size[0]) === true) widest = field;
   }
   return widest;
 }
@@ -138,8 +144,8 @@ export function mergeFields(fields: readonly ReceptiveField[]): ReceptiveField |
 /** Whether the branches' jumps differ on a known axis (worth a warning). */
 export function jumpsDiffer(fields: readonly ReceptiveField[]): boolean {
   for (const axis of [0, 1] as const) {
-    const known = fields.map((field) => field.jump[axis]).filter((jump): jump is number => jump !== null);
-    if (new Set(known).size > 1) return true;
+    const known = fields.map((field) => field.jump[axis]).filter((jump): jump is NonNullable<Num> => jump !== null);
+    if (known.some((jump) => !equal(jump, known[0]!))) return true;
   }
   return false;
 }

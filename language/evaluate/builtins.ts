@@ -5,6 +5,7 @@
  * real function is ever called on a value from user code except these pure ones.
  */
 import type * as ts from 'typescript';
+import { symbolicMath } from './symbolic-values';
 import { Builtin, BuiltinNamespace, describeValue, isPlainObject, Unknown, type Value } from './values';
 
 /** What built-ins need from the interpreter: calling user callbacks and counting work. */
@@ -362,9 +363,11 @@ function mathNamespace(): BuiltinNamespace {
   ] as const;
   for (const name of functions) {
     const f = Math[name] as (...values: number[]) => number;
+    const numeric = pure(`Math.${name}`, (_receiver, args) => f(...(args as number[])));
+    // A helper's symbolic parameters (`Math.floor(outC / 4)`) get the algebra's answer.
     members.set(
       name,
-      pure(`Math.${name}`, (_receiver, args) => f(...(args as number[]))),
+      new Builtin(numeric.name, (receiver, args, site) => symbolicMath(numeric.name, args, site) ?? numeric.call(receiver, args, site)),
     );
   }
   members.set(

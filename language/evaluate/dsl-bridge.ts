@@ -8,7 +8,7 @@
  * editor), and a number where a layer belongs must become an unknown layer, not bad IR.
  */
 import * as dsl from '../dsl/index';
-import { shortenText, type AnyNode, type LayerNode, type UnknownNode } from '../ir/index';
+import { isExpr, shortenText, type AnyNode, type LayerNode, type UnknownNode } from '../ir/index';
 import { describeValue, isPlainObject, Unknown, type Value } from './values';
 
 /** The role of each positional argument; `rest` applies to every argument after the listed ones. */
@@ -169,7 +169,7 @@ class ArgumentTranslator {
       if (inList) return this.value(new Unknown('expected a number here, got an array inside a list', undefined));
       return (value as Value[]).map((item) => this.value(item, true));
     }
-    if (value === null || value === undefined || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (value === null || value === undefined || typeof value === 'number' || isExpr(value) || typeof value === 'string' || typeof value === 'boolean') return value;
     // A layer where a number belongs: a half-typed `conv2d(6,` swallows the layers typed after it.
     return this.value(new Unknown(`expected a number here, got ${describe(value)}`, undefined));
   }

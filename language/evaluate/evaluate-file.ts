@@ -5,6 +5,7 @@
 import type * as ts from 'typescript';
 import { childrenOf, isRootNode, type AnyNode, type RootNode } from '../ir/index';
 import { DEFAULT_LIMITS, type EvaluationLimits, type EvaluationRecord, Interpreter } from './interpreter';
+import { evaluateUncalledHelpers, type SymbolicRoot } from './uncalled-helpers';
 import { Unknown } from './values';
 
 export interface EvaluatedRoot {
@@ -28,6 +29,12 @@ export interface FileEvaluation {
   /** Exports that are typed as a model or GAN but could not be evaluated. */
   readonly unresolved: readonly UnresolvedExport[];
   readonly record: EvaluationRecord;
+  /**
+   * The file's functions that nothing called, evaluated with symbols for their number
+   * parameters (uncalled-helpers.ts): their layers' shapes, for hints, hovers and findings;
+   * never exported models.
+   */
+  readonly symbolicRoots: readonly SymbolicRoot[];
   /**
    * Why the evaluation was given up as a whole: its time budget (EvaluationLimits.timeBudgetMs)
    * ran out. Roots and unresolved exports are then empty, and an editor shows TypeScript's
@@ -69,7 +76,7 @@ export function evaluateFile(
   const scope = interpreter.evaluateModule(sourceFile);
   const record = interpreter.record;
   if (interpreter.timedOut !== undefined) {
-    const abandoned: FileEvaluation = { sourceFile, roots: [], unresolved: [], record, abandoned: interpreter.timedOut };
+    const abandoned: FileEvaluation = { sourceFile, roots: [], unresolved: [], record, symbolicRoots: [], abandoned: interpreter.timedOut };
     perFile.set(limits, abandoned);
     return abandoned;
   }
@@ -109,7 +116,9 @@ export function evaluateFile(
     roots.push({ exportName: null, root: value, nameNode: declaredName(tsModule, symbol) });
   }
 
-  const evaluation: FileEvaluation = { sourceFile, roots, unresolved, record };
+  // After the program's own evaluation, so a helper it called keeps only its concrete shapes.
+  const symbolicRoots = evaluateUncalledHelpers(tsModule, interpreter, scope, sourceFile);
+  const evaluation: FileEvaluation = { sourceFile, roots, unresolved, record, symbolicRoots };
   perFile.set(limits, evaluation);
   return evaluation;
 }

@@ -21,9 +21,10 @@ import {
   stringOf,
   tooLongString,
 } from './builtins';
-import { isRootNode, shortenText } from '../ir/index';
+import { Expr, isExpr, isRootNode, shortenText } from '../ir/index';
 import { callDslFactory, childAt, childSlots, DSL_FACTORY_NAMES, isLayerNode, LAYER_PARENT_FACTORIES } from './dsl-bridge';
 import { Environment } from './environment';
+import { involvesSymbols, negated, symbolicOperator } from './symbolic-values';
 import {
   BudgetExceeded,
   Builtin,
@@ -131,6 +132,14 @@ export interface EvaluationRecord {
   readonly problems: Unknown[];
   /** The top-level statement that was running when each model or GAN was created (for ordering exports). */
   readonly rootStatement: Map<object, ts.Statement>;
+  /** Every user function that was called while evaluating the program (its declaration). */
+  readonly calledFunctions: Set<ts.Node>;
+  /**
+   * IR objects made while evaluating a function nothing called, with symbols for its
+   * parameters (Interpreter.evaluateUncalled), and that function's declaration: where a
+   * call also made concrete ones, those win; else those of the function the call is in.
+   */
+  readonly symbolicNodes: Map<object, ts.Node>;
 }
 
 /** One evaluation of a layer argument written as a reference (EvaluationRecord.layerReferences). */
@@ -176,7 +185,11 @@ export class Interpreter implements Invoker {
     unknownReasons: new Map(),
     problems: [],
     rootStatement: new Map(),
+    calledFunctions: new Set(),
+    symbolicNodes: new Map(),
   };
+  /** The function nothing called being evaluated with symbols (evaluateUncalled), if any. */
+  private symbolicOwner: ts.Node | undefined;
   /** Top-level statements being executed, innermost module last. */
   private readonly topLevel: ts.Statement[] = [];
   /** What each abandoned region may write (see writtenIdentifiers). */
@@ -944,6 +957,7 @@ export class Interpreter implements Invoker {
       if (value instanceof Unknown) return value;
       if (isCallable(value)) return 'function';
       if (value instanceof DslNamespace || value instanceof BuiltinNamespace) return 'object';
+      if (isExpr(value)) return 'number';
       return typeof value;
     }
     if (t.isVoidExpression(expression)) {
@@ -1226,6 +1240,37 @@ export class Interpreter implements Invoker {
     return typeof result === 'string' && result.length > MAX_STRING_LENGTH ? tooLongString(`${builtin.name}(…)`, result.length, site) : result;
   }
 
+  /**
+   * Evaluates a function that nothing called, so its layers have shapes before it is used:
+   * each parameter TypeScript types as a number becomes a symbol named after it
+   * (language/ir/symbolic.ts), one with a default of another type takes its default, and
+   * any other is unknown. What it builds is recorded in `symbolicNodes`. A budget that
+   * runs out stops this evaluation only (the caller keeps what the program gave).
+   */
+  evaluateUncalled(closure: Closure): Value {
+    const declaration = closure.declaration;
+    const site = declaration.name ?? declaration;
+    const args = declaration.parameters.map((parameter): Value => {
+      const name = parameter.name;
+      if (parameter.dotDotDotToken !== undefined || !this.ts.isIdentifier(name)) {
+        return parameter.initializer !== undefined ? undefined : new Unknown(`'${shortenText(name.getText())}' is only known when the function is called`, parameter);
+      }
+      const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(name));
+      if ((type.flags & this.ts.TypeFlags.NumberLike) !== 0) return Expr.symbol(name.text);
+      if (parameter.initializer !== undefined) return undefined;
+      return new Unknown(`'${name.text}' is a parameter whose value is only known when the function is called`, parameter);
+    });
+    this.symbolicOwner = declaration;
+    try {
+      return this.callClosure(closure, args, site);
+    } catch (error) {
+      if (error instanceof BudgetExceeded) return new Unknown(error.message, site);
+      throw error;
+    } finally {
+      this.symbolicOwner = undefined;
+    }
+  }
+
   private callClosure(closure: Closure, args: readonly Value[], site: ts.Node): Value {
     const declaration = closure.declaration;
     if (declaration.body === undefined) return new Unknown('a function without a body', site);
@@ -1236,6 +1281,7 @@ export class Interpreter implements Invoker {
       return new Unknown('generators and async functions are not evaluated statically', site);
     }
     this.depth += 1;
+    if (this.symbolicOwner === undefined) this.record.calledFunctions.add(declaration);
     try {
       const scope = new Environment(closure.scope);
       declaration.parameters.forEach((parameter, index) => {
@@ -1273,6 +1319,7 @@ export class Interpreter implements Invoker {
       const statement = this.topLevel[this.topLevel.length - 1];
       if ((name === 'model' || name === 'gan') && statement !== undefined) record.rootStatement.set(value, statement);
       for (const { layer, unknown } of outcome.unknownLayers) record.createdBy.set(layer, unknown.node ?? site);
+      if (this.symbolicOwner !== undefined) record.symbolicNodes.set(value, this.symbolicOwner);
       if (outcome.unknowns.length > 0) record.unknownReasons.set(value, [...outcome.unknowns]);
       if (this.ts.isCallExpression(site)) {
         const results = record.dslCalls.get(site) ?? [];
@@ -1350,9 +1397,9 @@ export class Interpreter implements Invoker {
     if (value instanceof Unknown) return value;
     switch (operator) {
       case t.SyntaxKind.MinusToken:
-        return typeof value === 'number' ? -value : new Unknown(`cannot negate ${describeValue(value)}`, expression);
+        return typeof value === 'number' ? -value : isExpr(value) ? negated(value) : new Unknown(`cannot negate ${describeValue(value)}`, expression);
       case t.SyntaxKind.PlusToken:
-        return typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'boolean' || value === null ? Number(value) : new Unknown(`cannot convert ${describeValue(value)} to a number`, expression);
+        return typeof value === 'number' || isExpr(value) ? value : typeof value === 'string' || typeof value === 'boolean' || value === null ? Number(value) : new Unknown(`cannot convert ${describeValue(value)} to a number`, expression);
       case t.SyntaxKind.ExclamationToken:
         return !value;
       case t.SyntaxKind.TildeToken:
@@ -1491,6 +1538,7 @@ function createOperatorTables(t: typeof import('typescript')): OperatorTables {
 function applyOperator(operator: BinaryOperator, left: Value, right: Value, site: ts.Node, invoker: Invoker): Value {
   if (left instanceof Unknown) return left;
   if (right instanceof Unknown) return right;
+  if (involvesSymbols(left, right)) return symbolicOperator(operator, left, right, site);
   let a = left;
   let b = right;
   if (convertsOperands(operator, left, right)) {

@@ -5,6 +5,7 @@
  * value from user code is never a real JavaScript function that could be called.
  */
 import type * as ts from 'typescript';
+import { isExpr, type Expr } from '../ir/index';
 import type { Environment } from './environment';
 
 /** A value that cannot be known statically, with the reason and where it arose. */
@@ -64,6 +65,7 @@ export type Value =
   | null
   | boolean
   | number
+  | Expr
   | string
   | Value[]
   | readonly Value[]
@@ -89,6 +91,7 @@ export function isPlainObject(value: Value): value is { [key: string]: Value } {
 /** How a value reads in an "unknown because …" message. */
 export function describeValue(value: Value): string {
   if (value instanceof Unknown) return 'an unknown value';
+  if (isExpr(value)) return `the number ${value.toString()}`;
   if (value instanceof Closure || value instanceof Builtin || value instanceof DslFunction) return 'a function';
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';

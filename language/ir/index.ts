@@ -11,8 +11,15 @@
  * propagates it as an unknown dimension instead of failing.
  */
 
-/** A user-supplied number; `null` when static evaluation could not know it. */
-export type Num = number | null;
+import type { Expr } from './symbolic';
+
+export { add, ceilDivide, ceilOf, divide, equal, Expr, floorDivide, floorOf, isExpr, isSum, lowerBound, maximum, minimum, multiply, printDim, scale, subtract, upperBound, valueAt, type Dim } from './symbolic';
+
+/**
+ * A user-supplied number; `null` when static evaluation could not know it, an expression
+ * over named symbols when it depends on a helper's parameters (see symbolic.ts).
+ */
+export type Num = number | Expr | null;
 
 /** A user-supplied switch; `null` when static evaluation could not know it. */
 export type Flag = boolean | null;

@@ -6,6 +6,7 @@
 import type * as ts from 'typescript';
 import { FINDING_CODES } from '../engine/index';
 import type { EvaluationLimits } from '../evaluate/index';
+import type { Shape } from '../ir/index';
 import { analyzeFile } from './file-analysis';
 import { locateFindings, toDiagnosticCode } from './diagnostics';
 
@@ -85,11 +86,12 @@ class FixEditor {
     return this.action('convlens.insertFlatten', 'Insert flatten() before this layer');
   }
 
-  addProjection(input: readonly (number | null)[] | null, output: readonly (number | null)[] | null): ts.CodeFixAction | undefined {
+  addProjection(input: Shape | null, output: Shape | null): ts.CodeFixAction | undefined {
     if (input === null || output === null || input.length !== 3 || output.length !== 3) return undefined;
     const [filters, outputHeight] = output;
     const inputHeight = input[1];
-    if (filters === null || filters === undefined || outputHeight === null || outputHeight === undefined || inputHeight === null || inputHeight === undefined) return undefined;
+    // A residual that fails for every value has numbers on both sides; symbolic ones are no error.
+    if (typeof filters !== 'number' || typeof outputHeight !== 'number' || typeof inputHeight !== 'number') return undefined;
     if (outputHeight <= 0 || inputHeight % outputHeight !== 0) return undefined;
     const stride = inputHeight / outputHeight;
     const projection = `${this.dslName('conv2d')}(${filters}, 1${stride === 1 ? '' : `, { stride: ${stride} }`})`;

@@ -39,9 +39,15 @@ export function locateFindings(
   const analysis = analyzeFile(tsModule, program, sourceFile, limits);
   const located: LocatedFinding[] = [];
   const seen = new Set<string>();
-  for (const { evaluated, analysis: result } of analysis.roots) {
+  const analysed = [
+    ...analysis.roots.map(({ evaluated, analysis: result }) => ({ result, root: evaluated.root as object, nameNode: evaluated.nameNode as ts.Node | undefined })),
+    // An uncalled helper's findings hold for every value of its parameters (an error), or say
+    // under which values it fails (an info); one about its symbolic input goes on its name.
+    ...analysis.helpers.map(({ helper, analysis: result }) => ({ result, root: helper.root as object, nameNode: helper.nameNode })),
+  ];
+  for (const { result, root, nameNode } of analysed) {
     for (const finding of result.findings) {
-      const site = analysis.locate(finding.node) ?? analysis.locate(evaluated.root) ?? evaluated.nameNode;
+      const site = analysis.locate(finding.node) ?? analysis.locate(root) ?? nameNode;
       if (site === undefined) continue;
       const { start, length } = calleeSpan(tsModule, site, sourceFile);
       const key = `${start}:${finding.code}:${finding.message}`;

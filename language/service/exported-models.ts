@@ -6,7 +6,7 @@
  * the static evaluator's.
  */
 import type * as ts from 'typescript';
-import { formatShape, type Finding, type LayerReport, type ModelAnalysis, type ReceptiveField, type ShapeFormat } from '../engine/index';
+import { formatDim, formatShape, type Finding, type LayerReport, type ModelAnalysis, type ParamTotals, type ReceptiveField, type ShapeFormat } from '../engine/index';
 import { firstUnknown, type EvaluationLimits } from '../evaluate/index';
 import type { Num, RootNode } from '../ir/index';
 import { analyzeFile, calleeSpan, type AnalysedRoot, type FileAnalysis } from './file-analysis';
@@ -123,7 +123,7 @@ function toSummary(analysed: AnalysedRoot, format: ShapeFormat, lineOf: (node: o
       input: formatShape(analysis.input, format),
       output: formatShape(analysis.output, format),
       rows: toRows(analysis, 0, format, lineOf),
-      totals: { ...analysis.params, macs: analysis.macs, receptiveField: toReceptiveFieldText(analysis.receptiveField) },
+      totals: { ...knownTotals(analysis.params), macs: known(analysis.macs), receptiveField: toReceptiveFieldText(analysis.receptiveField) },
     };
   }
   // A GAN: each network is a row of depth 0 with its layers below it.
@@ -135,7 +135,7 @@ function toSummary(analysed: AnalysedRoot, format: ShapeFormat, lineOf: (node: o
     aux: false,
     output: formatShape(network.output, format),
     params: addKnown(network.params.trainable, network.params.nonTrainable),
-    macs: network.macs,
+    macs: known(network.macs),
     receptiveField: toReceptiveFieldText(network.receptiveField),
     line: lineOf(node),
   });
@@ -150,7 +150,7 @@ function toSummary(analysed: AnalysedRoot, format: ShapeFormat, lineOf: (node: o
       networkRow('discriminator', analysis.discriminator, analysis.root.discriminator),
       ...toRows(analysis.discriminator, 1, format, lineOf),
     ],
-    totals: { ...analysis.params, macs: analysis.macs, receptiveField: null },
+    totals: { ...knownTotals(analysis.params), macs: known(analysis.macs), receptiveField: null },
   };
 }
 
@@ -166,7 +166,7 @@ function toRows(analysis: ModelAnalysis, depthOffset: number, format: ShapeForma
       aux: report.aux,
       output: formatShape(report.output, format),
       params: addKnown(report.params.trainable, report.params.nonTrainable),
-      macs: report.macs,
+      macs: known(report.macs),
       receptiveField: toReceptiveFieldText(report.receptiveField),
       line: lineOf(report.node),
     }));
@@ -181,9 +181,21 @@ export function toReceptiveFieldText(field: ReceptiveField | null): string | nul
 }
 
 function formatNum(value: Num): string {
-  return value === null ? '?' : String(value);
+  return formatDim(value);
+}
+
+/**
+ * A number the summary can carry: exported models are evaluated with numbers, so a symbolic
+ * one (never expected there) is shown as unknown rather than sent as an object.
+ */
+function known(value: Num): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+function knownTotals(params: ParamTotals): { trainable: number | null; nonTrainable: number | null; aux: number | null } {
+  return { trainable: known(params.trainable), nonTrainable: known(params.nonTrainable), aux: known(params.aux) };
 }
 
 function addKnown(a: Num, b: Num): number | null {
-  return a === null || b === null ? null : a + b;
+  return typeof a === 'number' && typeof b === 'number' ? a + b : null;
 }

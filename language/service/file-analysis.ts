@@ -13,6 +13,7 @@ import {
   type EvaluationLimits,
   type FileEvaluation,
   type SiteFinder,
+  type SymbolicRoot,
   type Unknown,
 } from '../evaluate/index';
 import { collectParents } from '../ir/index';
@@ -39,10 +40,20 @@ export interface AnalysedRoot {
   readonly analysis: Analysis;
 }
 
+/** A function nothing called, analysed with symbols for its parameters (FileEvaluation.symbolicRoots). */
+export interface AnalysedHelper {
+  readonly helper: SymbolicRoot;
+  readonly analysis: Analysis;
+}
+
 export interface FileAnalysis {
   readonly sourceFile: ts.SourceFile;
   readonly evaluation: FileEvaluation;
   readonly roots: readonly AnalysedRoot[];
+  /** The uncalled helpers' symbolic analyses: shapes for hints and hovers, findings for diagnostics. */
+  readonly helpers: readonly AnalysedHelper[];
+  /** The analysis of a model or GAN of the file, concrete or a helper's. */
+  readonly analysisOf: (root: object) => Analysis | undefined;
   /** Every report of an IR object, over all models of the file (one object can sit in several). */
   readonly reportsOf: (node: object) => readonly LayerReport[];
   /** The IR object's nearest enclosing object (container, network or root) that was created in this file. */
@@ -70,6 +81,9 @@ export function analyzeFile(
   if (cached !== undefined) return cached;
 
   const roots = evaluation.roots.map((evaluated) => ({ evaluated, analysis: analyze(evaluated.root) }));
+  const helpers = evaluation.symbolicRoots.map((helper) => ({ helper, analysis: analyze(helper.root) }));
+  const analyses = [...roots, ...helpers].map(({ analysis: result }) => result);
+  const byRoot = new Map<object, Analysis>(analyses.map((result) => [result.root, result]));
   const reports = new Map<object, LayerReport[]>();
   const networks = new Map<object, ModelAnalysis>();
   const addReports = (model: ModelAnalysis): void => {
@@ -79,7 +93,7 @@ export function analyzeFile(
       reports.set(report.node, list);
     }
   };
-  for (const { analysis } of roots) {
+  for (const analysis of analyses) {
     if (analysis.kind === 'model') addReports(analysis);
     else {
       addReports(analysis.generator);
@@ -93,7 +107,7 @@ export function analyzeFile(
   let parentLinks: readonly WeakMap<object, object>[] | undefined;
   let findSite: SiteFinder | undefined;
   const parentOf = (node: object): object | undefined => {
-    parentLinks ??= roots.map(({ analysis: result }) => collectParents(result.root));
+    parentLinks ??= analyses.map((result) => collectParents(result.root));
     for (const links of parentLinks) {
       const parent = links.get(node);
       if (parent !== undefined) return parent;
@@ -112,6 +126,8 @@ export function analyzeFile(
     sourceFile,
     evaluation,
     roots,
+    helpers,
+    analysisOf: (root) => byRoot.get(root),
     reportsOf: (node) => reports.get(node) ?? [],
     locate,
     networkOf: (node) => networks.get(node),
@@ -119,6 +135,23 @@ export function analyzeFile(
   };
   cache.set(evaluation, analysis);
   return analysis;
+}
+
+/**
+ * What a site shows when its call also ran in a helper's symbolic evaluation: the concrete
+ * objects where there are any (a helper called with numbers keeps its numbers); else those
+ * of the evaluation of the helper the site is written in (not of a caller evaluated with
+ * its own symbols); else all.
+ */
+export function preferConcrete<T>(items: readonly T[], nodeOf: (item: T) => object, symbolicNodes: ReadonlyMap<object, ts.Node>, site: ts.Node): readonly T[] {
+  if (symbolicNodes.size === 0) return items;
+  const concrete = items.filter((item) => !symbolicNodes.has(nodeOf(item)));
+  if (concrete.length > 0 || items.length === 0) return concrete.length > 0 ? concrete : items;
+  const own = items.filter((item) => {
+    const owner = symbolicNodes.get(nodeOf(item));
+    return owner !== undefined && owner.pos <= site.pos && site.end <= owner.end;
+  });
+  return own.length > 0 ? own : items;
 }
 
 /** The innermost call expression whose callee contains `position` (hovering `conv2d` in `conv2d(6, 5)`). */

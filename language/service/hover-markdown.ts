@@ -7,14 +7,18 @@ import {
   formatCount,
   formatScaled,
   formatShape,
+  isPositive,
+  minus,
+  product,
   shortenText,
+  sum,
   type Analysis,
   type LayerReport,
   type ModelAnalysis,
   type ReceptiveField,
   type ShapeFormat,
 } from '../engine/index';
-import type { LayerNode } from '../ir/index';
+import type { LayerNode, Num } from '../ir/index';
 
 /** Table rows beyond this are left to the Summary panel and `convlens summary`. */
 const MAX_TABLE_ROWS = 60;
@@ -31,9 +35,8 @@ function formatField(field: ReceptiveField | null): string {
   return `${size}, jump ${jump}, first centre (${startHeight ?? '?'}, ${startWidth ?? '?'})`;
 }
 
-function totalParams(report: LayerReport): number | null {
-  const { trainable, nonTrainable } = report.params;
-  return trainable === null || nonTrainable === null ? null : trainable + nonTrainable;
+function totalParams(report: LayerReport): Num {
+  return sum(report.params.trainable, report.params.nonTrainable);
 }
 
 function code(text: string): string {
@@ -48,10 +51,10 @@ export function describeLayer(report: LayerReport, format: ShapeFormat, unknownR
   const params = report.params.formula ?? (totalParams(report) === 0 ? '0' : formatCount(totalParams(report)));
   lines.push(`- Parameters: ${params}${report.container ? ' (sum of its layers)' : ''}`);
   if (report.macs !== 0) {
-    lines.push(`- MACs: ${formatCount(report.macs)} (FLOPs = 2×MACs = ${report.macs === null ? '?' : formatCount(report.macs * 2)})`);
+    lines.push(`- MACs: ${formatCount(report.macs)} (FLOPs = 2×MACs = ${formatCount(product(report.macs, 2))})`);
   }
   lines.push(`- Receptive field: ${formatField(report.receptiveField)}`);
-  const bytes = report.activations === null ? null : report.activations * 4;
+  const bytes = product(report.activations, 4);
   lines.push(`- Activations: ${formatCount(report.activations)} values, ${formatBytes(bytes)} per sample (float32)`);
   for (const reason of unknownReasons) lines.push(`- Unknown: ${reason}`);
   if (unknownReasons.length === 0 && (report.output === null || report.output.includes(null))) {
@@ -87,11 +90,11 @@ function modelTable(model: ModelAnalysis, format: ShapeFormat): string[] {
 
 function modelTotals(model: ModelAnalysis): string[] {
   const { trainable, nonTrainable, aux } = model.params;
-  const total = trainable === null || nonTrainable === null ? null : trainable + nonTrainable;
+  const total = sum(trainable, nonTrainable);
   const lines = [
-    `- Trainable params: **${formatCount(trainable)}**${aux !== null && aux > 0 ? ` (auxiliary heads ${formatCount(aux)}; without them ${trainable === null ? '?' : formatCount(trainable - aux)})` : ''}`,
+    `- Trainable params: **${formatCount(trainable)}**${isPositive(aux) === true ? ` (auxiliary heads ${formatCount(aux)}; without them ${formatCount(minus(trainable, aux))})` : ''}`,
     `- Non-trainable params: ${formatCount(nonTrainable)} · total ${formatCount(total)}`,
-    `- MACs: ${formatScaled(model.macs)} per sample (FLOPs ${model.macs === null ? '?' : formatScaled(model.macs * 2)})${model.auxMacs !== null && model.auxMacs > 0 ? `; auxiliary heads add ${formatScaled(model.auxMacs)} in training` : ''}`,
+    `- MACs: ${formatScaled(model.macs)} per sample (FLOPs ${formatScaled(product(model.macs, 2))})${isPositive(model.auxMacs) === true ? `; auxiliary heads add ${formatScaled(model.auxMacs)} in training` : ''}`,
     `- Receptive field: ${formatField(model.receptiveField)}`,
     `- Memory: params ${formatBytes(model.memory.paramBytes)}, activations ${formatBytes(model.memory.activationBytesPerSample)} per sample, training state with Adam ${formatBytes(model.memory.trainingStateBytes)}`,
   ];

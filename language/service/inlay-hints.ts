@@ -5,10 +5,10 @@
  * one call site or use is evaluated in several contexts (a helper called per stage, a loop).
  */
 import type * as ts from 'typescript';
-import { formatCount, formatShape, type LayerReport, type ModelAnalysis } from '../engine/index';
+import { formatCount, formatShape, sum, type LayerReport, type ModelAnalysis } from '../engine/index';
 import type { EvaluationLimits, LayerReference } from '../evaluate/index';
 import { isRootNode, type AnyNode } from '../ir/index';
-import { analyzeFile, type FileAnalysis } from './file-analysis';
+import { analyzeFile, preferConcrete, type FileAnalysis } from './file-analysis';
 import type { ConvLensSettings } from './settings';
 
 /** More distinct shapes than this at one call site are summarised. */
@@ -63,10 +63,12 @@ export function provideShapeHints(
   const textOf = (site: HintSite): string | null => {
     let text = texts.get(site.node);
     if (text === undefined) {
-      if (site.nodes !== undefined) text = hintText(analysis, site.nodes, settings) ?? null;
+      const symbolicNodes = analysis.evaluation.record.symbolicNodes;
+      if (site.nodes !== undefined) text = hintText(analysis, preferConcrete(site.nodes, (node) => node, symbolicNodes, site.node), settings) ?? null;
       else {
         hintCache.places ??= indexPlaces(analysis, sites);
-        text = shapesText(reportsAtReferences(hintCache.places, site.references ?? []), [], settings) ?? null;
+        const references = preferConcrete(site.references ?? [], (reference) => reference.parent, symbolicNodes, site.node);
+        text = shapesText(reportsAtReferences(hintCache.places, references), [], settings) ?? null;
       }
       texts.set(site.node, text);
     }
@@ -126,8 +128,8 @@ function hintText(analysis: FileAnalysis, nodes: readonly object[], settings: Co
   const rootOutputs: string[] = [];
   for (const node of nodes) {
     if (isRootNode(node)) {
-      const root = analysis.roots.find((candidate) => candidate.evaluated.root === node);
-      if (root !== undefined) rootOutputs.push(formatShape(root.analysis.output, format));
+      const root = analysis.analysisOf(node);
+      if (root !== undefined) rootOutputs.push(formatShape(root.output, format));
       continue;
     }
     // A GAN's generator or discriminator: the network's output.
@@ -142,7 +144,7 @@ function hintText(analysis: FileAnalysis, nodes: readonly object[], settings: Co
 function shapesText(reports: readonly LayerReport[], rootOutputs: readonly string[], settings: ConvLensSettings): string | undefined {
   const format = settings.shapeFormat;
   const shapes = new Set<string>();
-  const counts = new Set<number | null>();
+  const counts = new Set<string>();
   for (const report of reports) {
     // The input node repeats what its call says; it gets no hint.
     if (report.node.kind === 'input') continue;
@@ -156,7 +158,7 @@ function shapesText(reports: readonly LayerReport[], rootOutputs: readonly strin
   let text = `→ ${shown.join(' | ')}`;
   if (counts.size === 1) {
     const [count] = counts;
-    if (count !== undefined && count !== 0) text += ` · ${count === null ? '?' : formatCount(count)} params`;
+    if (count !== undefined && count !== '0') text += ` · ${count} params`;
   }
   return text;
 }
@@ -194,7 +196,7 @@ function indexPlaces(analysis: FileAnalysis, sites: readonly HintSite[]): PlaceI
   const scan = (network: ModelAnalysis): void => {
     for (const report of network.layers) if (parents.has(report.node)) add(report.node, { network, path: report.path });
   };
-  for (const { analysis: result } of analysis.roots) {
+  for (const { analysis: result } of [...analysis.roots, ...analysis.helpers]) {
     if (result.kind === 'model') {
       if (parents.has(result.root)) add(result.root, { network: result, path: undefined });
       scan(result);
@@ -245,7 +247,7 @@ function childSegment(parent: AnyNode, child: number): string | undefined {
   }
 }
 
-function sumParams(report: LayerReport): number | null {
-  const { trainable, nonTrainable } = report.params;
-  return trainable === null || nonTrainable === null ? null : trainable + nonTrainable;
+/** The layer's parameters as text (a count, or an expression over a helper's parameters). */
+function sumParams(report: LayerReport): string {
+  return formatCount(sum(report.params.trainable, report.params.nonTrainable));
 }

@@ -3,7 +3,7 @@
  * helper call, the block it returns; on a model's or GAN's name, its summary.
  */
 import type * as ts from 'typescript';
-import { analyzeFile, calleeSpan, findCallAtCallee } from './file-analysis';
+import { analyzeFile, calleeSpan, findCallAtCallee, preferConcrete } from './file-analysis';
 import { describeLayerContexts, describeModel } from './hover-markdown';
 import { isRootNode } from '../ir/index';
 import type { ConvLensSettings } from './settings';
@@ -37,14 +37,15 @@ export function getHover(
   const call = findCallAtCallee(tsModule, sourceFile, position);
   if (call === undefined) return undefined;
   const { dslCalls, helperCalls, unknownReasons } = analysis.evaluation.record;
-  const nodes = dslCalls.get(call) ?? helperCalls.get(call);
-  if (nodes === undefined) return undefined;
+  const called = dslCalls.get(call) ?? helperCalls.get(call);
+  if (called === undefined) return undefined;
+  const nodes = preferConcrete(called, (node) => node, analysis.evaluation.record.symbolicNodes, call);
   const span = calleeSpan(tsModule, call, sourceFile);
 
   const root = nodes.find(isRootNode);
   if (root !== undefined) {
-    const analysed = analysis.roots.find((candidate) => candidate.evaluated.root === root);
-    if (analysed !== undefined) return { textSpan: span, markdown: describeModel(analysed.analysis, format) };
+    const analysed = analysis.analysisOf(root);
+    if (analysed !== undefined) return { textSpan: span, markdown: describeModel(analysed, format) };
   }
   const network = nodes.map(analysis.networkOf).find((candidate) => candidate !== undefined);
   if (network !== undefined) return { textSpan: span, markdown: describeModel(network, format) };

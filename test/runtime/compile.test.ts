@@ -36,13 +36,13 @@ function assertMatchesEngine(compiled: CompiledModel, analysis: ModelAnalysis): 
   );
   const leafParams = (index: number): number => {
     const { trainable, nonTrainable } = leaves[index]!.params;
-    return (trainable ?? Number.NaN) + (nonTrainable ?? Number.NaN);
+    return (typeof trainable === 'number' ? trainable : Number.NaN) + (typeof nonTrainable === 'number' ? nonTrainable : Number.NaN);
   };
   compiled.layers.forEach((layer, index) => {
     assert.equal(compiled.model.getLayer(layer.layerName).countParams(), leafParams(index), `params of ${layer.name}`);
   });
   const { trainable, nonTrainable } = analysis.params;
-  assert.equal(compiled.model.countParams(), (trainable ?? Number.NaN) + (nonTrainable ?? Number.NaN), 'total params');
+  assert.equal(compiled.model.countParams(), (typeof trainable === 'number' ? trainable : Number.NaN) + (typeof nonTrainable === 'number' ? nonTrainable : Number.NaN), 'total params');
   assert.deepEqual(compiled.outputShape, analysis.output);
 }
 

@@ -32,7 +32,7 @@ describe('runtime: inspection', function () {
     for (const report of analysis.kind === 'model' ? analysis.layers.filter((layer) => !layer.container && layer.path !== 'input') : []) {
       const maps = await computeFeatureMaps(compiled, report.name, x);
       assert.deepEqual(maps.shape, report.output, report.name);
-      assert.equal(maps.values.length, (report.output ?? []).reduce<number>((a, b) => a * (b ?? 0), 1));
+      assert.equal(maps.values.length, (report.output ?? []).reduce<number>((a, b) => a * (typeof b === 'number' ? b : 0), 1));
     }
     const png = PNG.sync.read(renderFeatureMaps(await computeFeatureMaps(compiled, 'conv2d_1', x)));
     assert.ok(png.width > 28 && png.height > 28);
