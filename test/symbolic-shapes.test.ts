@@ -27,7 +27,7 @@ import {
 } from 'convlens/ir';
 import { DEFAULT_SETTINGS, getHover } from 'convlens/service';
 import { MemoryProject } from './memory-project';
-import { describeDiagnostics, diagnosticsOf, hintsOf, renderedHints, renderHints, withMarkers } from './service-harness';
+import { applyFix, describeDiagnostics, diagnosticsOf, hintsOf, renderedHints, renderHints, withMarkers } from './service-harness';
 
 const H = Expr.symbol('H');
 const C = Expr.symbol('C');
@@ -291,6 +291,13 @@ export function skip(filters: number) {
     assert.deepEqual(
       diagnosticsOf(project, 'model.ts').map((diagnostic) => ts.DiagnosticCategory[diagnostic.category]),
       ['Message', 'Error', 'Message', 'Message', 'Message'],
+    );
+    // The error's quick fix works inside the helper too; what is left are the infos.
+    const { text } = applyFix(project, 'model.ts', 'dense', 91004);
+    assert.ok(text.includes('return sequential(conv2d(n, 5), flatten(), dense(10));'), text);
+    assert.deepEqual(
+      diagnosticsOf(project, 'model.ts').map((diagnostic) => diagnostic.code),
+      [91020, 91020, 91020, 91021],
     );
   });
 
