@@ -11,7 +11,7 @@ export function formatDim(dim: Num): string {
 
 /** A dimension next to `@`, `×` or `·`: a sum in parentheses (`16@(H − 2)×(W − 2)`, `3·3·(C + 16)`). */
 export function formatFactor(dim: Num): string {
-  return isExpr(dim) && isSum(dim) ? `(${printDim(dim)})` : formatDim(dim);
+  return typeof dim !== 'number' && isExpr(dim) && isSum(dim) ? `(${printDim(dim)})` : formatDim(dim);
 }
 
 /** Dimensions shown of a shape of higher rank (`input(...dims)` takes any number of them). */
@@ -35,7 +35,8 @@ export function formatShape(shape: Shape | null, format: ShapeFormat = 'C@HxW'):
     return `[${dims.join(',')}]`;
   }
   if (dims.length === 3) {
-    const [channels, height, width] = shape.map(formatFactor);
+    // Sums in parentheses only where a dimension is an expression (rare: helpers nothing calls).
+    const [channels, height, width] = shape.some(isExpr) ? shape.map(formatFactor) : dims;
     return `${channels}@${height}×${width}`;
   }
   if (dims.length === 1) return dims[0] ?? '?';

@@ -40,6 +40,10 @@ function kindOf(a: Num, b: Num): 'numbers' | 'symbolic' | 'unknown' {
 export function productOf(values: readonly Num[]): Num {
   let result: Num = 1;
   for (const value of values) {
+    if (typeof value === 'number' && typeof result === 'number') {
+      result *= value;
+      continue;
+    }
     const kind = kindOf(result, value);
     if (kind === 'unknown') return null;
     result = kind === 'numbers' ? (result as number) * (value as number) : multiply(result as Dim, value as Dim);
@@ -52,8 +56,9 @@ export function sumOf(values: readonly Num[]): Num {
   let total = 0;
   let symbolic: Expr[] | undefined;
   for (const value of values) {
-    if (value === null) return null;
-    if (isExpr(value)) (symbolic ??= []).push(value);
+    if (typeof value === 'number') total += value;
+    else if (value === null) return null;
+    else if (isExpr(value)) (symbolic ??= []).push(value);
     else total += value;
   }
   if (symbolic === undefined) return total;
@@ -76,36 +81,42 @@ export function sum(...values: readonly Num[]): Num {
 
 /** `a + b`. */
 export function plus(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
   const kind = kindOf(a, b);
   return kind === 'numbers' ? (a as number) + (b as number) : kind === 'symbolic' ? add(a as Dim, b as Dim) : null;
 }
 
 /** `a − b`. */
 export function minus(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
   const kind = kindOf(a, b);
   return kind === 'numbers' ? (a as number) - (b as number) : kind === 'symbolic' ? subtract(a as Dim, b as Dim) : null;
 }
 
 /** `a / b` as a real number; null when unknown or, for symbols, not representable. */
 export function quotient(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return a / b;
   const kind = kindOf(a, b);
   return kind === 'numbers' ? (a as number) / (b as number) : kind === 'symbolic' ? divide(a as Dim, b as Dim) : null;
 }
 
 /** ⌊a / b⌋. */
 export function floorQuotient(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return Math.floor(a / b);
   const kind = kindOf(a, b);
   return kind === 'numbers' ? Math.floor((a as number) / (b as number)) : kind === 'symbolic' ? floorDivide(a as Dim, b as Dim) : null;
 }
 
 /** ⌈a / b⌉. */
 export function ceilQuotient(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return Math.ceil(a / b);
   const kind = kindOf(a, b);
   return kind === 'numbers' ? Math.ceil((a as number) / (b as number)) : kind === 'symbolic' ? ceilDivide(a as Dim, b as Dim) : null;
 }
 
 /** max(a, b). */
 export function larger(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') return Math.max(a, b);
   const kind = kindOf(a, b);
   return kind === 'numbers' ? Math.max(a as number, b as number) : kind === 'symbolic' ? maximum(a as Dim, b as Dim) : null;
 }
@@ -124,6 +135,7 @@ export function whenKnown<const T extends readonly Num[]>(
  * undefined when it depends on them (or is unknown).
  */
 export function isPositive(value: Num): boolean | undefined {
+  if (typeof value === 'number') return value > 0;
   if (value === null) return undefined;
   if (!isExpr(value)) return value > 0;
   if (lowerBound(value) > 0) return true;
@@ -133,6 +145,7 @@ export function isPositive(value: Num): boolean | undefined {
 
 /** Whether `a > b` for every value of the symbols; undefined when it depends on them. */
 export function isGreater(a: Num, b: Num): boolean | undefined {
+  if (typeof a === 'number' && typeof b === 'number') return a > b;
   const kind = kindOf(a, b);
   if (kind === 'unknown') return undefined;
   return kind === 'numbers' ? (a as number) > (b as number) : isPositive(subtract(a as Dim, b as Dim));
@@ -140,11 +153,13 @@ export function isGreater(a: Num, b: Num): boolean | undefined {
 
 /** A positive integer, or an expression over symbols that can be one (symbols are positive integers). */
 export function isPositiveInteger(value: Num): value is number | Expr {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0;
   if (isExpr(value)) return upperBound(value) >= 1;
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
 export function isNonNegativeInteger(value: Num): value is number | Expr {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0;
   if (isExpr(value)) return upperBound(value) >= 0;
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
