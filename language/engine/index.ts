@@ -7,4 +7,5 @@ export { FINDING_CODES, type FindingKind } from './findings';
 export { formatBytes, formatCount, formatScaled, formatShape, MAX_DISPLAY_TEXT_LENGTH, shortenText, type ShapeFormat } from './format';
 export { MAX_LAYER_REPORTS, MAX_NESTING_DEPTH } from './tree-extent';
 export { callLabel } from './leaf-layers';
+export { compareModels, difference, toComparisonTable, type ComparisonTable, type ModelComparison, type StageComparison, type StageFigures } from './compare-models';
 export type * from './types';
