@@ -76,8 +76,8 @@ const PARTS: readonly Part[] = [
     node: true,
   },
   { folder: 'webviews', files: ['protocol.ts', 'panel-html.ts'], name: 'webviews', output: 'repository', parts: [], packages: ['valibot'], loadsNothing: true },
-  // The panel draws the architecture diagram with the CLI's module (bundled by esbuild).
-  { folder: 'webviews/panel', output: 'repository', parts: ['webviews', 'webviews/panel (view model)', 'language/diagram'] },
+  // The panel draws the architecture diagram with the CLI's module and the curves with uPlot (both bundled).
+  { folder: 'webviews/panel', output: 'repository', parts: ['webviews', 'webviews/panel (view model)', 'language/diagram'], packages: ['uplot'] },
   // colormap.ts's maps come from d3-scale-chromatic (bundled).
   { folder: 'webviews/panel', files: PANEL_VIEW_MODEL, name: 'webviews/panel (view model)', output: 'repository', parts: ['webviews'], packages: ['d3-scale-chromatic'] },
   {

@@ -96,7 +96,7 @@ function renderGroup({ group, x, y, width, height }: PlacedGroup): string {
   return [
     `<g class="cl-group ${classOf(group.layerKind)}${group.aux ? ' aux' : ''}" data-group="${escapeXml(group.id)}" data-kind="${escapeXml(group.layerKind)}"${line}>`,
     `<rect class="cl-frame" x="${r(x)}" y="${r(y)}" width="${r(width)}" height="${r(height)}" rx="6"/>`,
-    `<g class="cl-toggle" data-toggle="${escapeXml(group.id)}" role="button" aria-label="Collapse ${escapeXml(group.label)}"><rect x="${r(x + 4)}" y="${r(y + 3)}" width="14" height="14" rx="3"/><text x="${r(x + 11)}" y="${r(y + 14)}" text-anchor="middle">−</text></g>`,
+    `<g class="cl-toggle" data-toggle="${escapeXml(group.id)}" tabindex="0" role="button" aria-label="Collapse ${escapeXml(group.label)}"><rect x="${r(x + 4)}" y="${r(y + 3)}" width="14" height="14" rx="3"/><text x="${r(x + 11)}" y="${r(y + 14)}" text-anchor="middle">−</text></g>`,
     `<text class="cl-group-label" x="${r(x + 22)}" y="${r(y + 14)}">${escapeXml(title)}${headOfAux ? '<tspan class="cl-training-only">training only</tspan>' : ''}</text>`,
     '</g>',
   ].join('');
@@ -139,7 +139,7 @@ function renderNode({ node, x, y, width, height }: PlacedNode, weight: number | 
     );
     if (node.kind === 'collapsed') {
       parts.push(
-        `<g class="cl-toggle" data-toggle="${escapeXml(node.id)}" role="button" aria-label="Expand ${escapeXml(node.label)}"><rect x="${r(x + width - 18)}" y="${r(y + 4)}" width="14" height="14" rx="3"/><text x="${r(x + width - 11)}" y="${r(y + 15)}" text-anchor="middle">+</text></g>`,
+        `<g class="cl-toggle" data-toggle="${escapeXml(node.id)}" tabindex="0" role="button" aria-label="Expand ${escapeXml(node.label)}"><rect x="${r(x + width - 18)}" y="${r(y + 4)}" width="14" height="14" rx="3"/><text x="${r(x + width - 11)}" y="${r(y + 15)}" text-anchor="middle">+</text></g>`,
       );
     }
   }

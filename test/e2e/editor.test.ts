@@ -214,7 +214,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await diagram.locator('.cl-node').first().waitFor({ timeout: 60_000 });
       // Nine inception modules and two aux heads, collapsed; the heads marked training-only.
       assert.equal(await diagram.locator('.cl-node.collapsed.k-concat').count(), 9);
-      assert.deepEqual(await diagram.locator('.cl-node.k-aux .cl-training-only').allInnerTexts(), ['training only', 'training only']);
+      assert.deepEqual(await diagram.locator('.cl-node.k-aux .cl-training-only').allTextContents(), ['training only', 'training only']);
       // Open inception 3a: four branches joined by a concat of 256@28×28.
       const first = diagram.locator('.cl-node.collapsed.k-concat').first();
       await first.locator('.cl-toggle').click();
