@@ -26,12 +26,14 @@ export function renderComparisonHtml(options: { cspSource: string; styleUri: str
 <body class="comparison">
 <h2>Compare <span class="mono">A = ${escapeHtml(options.a)}</span> with <span class="mono">B = ${escapeHtml(options.b)}</span></h2>
 <p class="muted">Stage by stage: a stage is the layers whose output has that resolution (<span class="mono">head</span>: vectors). Trainable parameters, MACs per sample, activation memory (float32, one sample) and the receptive field reached; Δ = B − A. Aux heads are left out.</p>
+<div class="comparison-scroll">
 <table class="comparison-table">
 <thead><tr>${cells(header, 'th')}</tr></thead>
 <tbody>
 ${body}
 </tbody>
 </table>
+</div>
 </body>
 </html>
 `;

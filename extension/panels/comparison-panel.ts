@@ -17,7 +17,8 @@ export class ComparisonPanels implements vscode.Disposable {
   show(key: string, a: string, b: string, comparison: ModelComparison): void {
     let panel = this.panels.get(key);
     if (panel === undefined) {
-      panel = vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, `ConvLens: ${a} vs ${b}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
+      // The active column: the table is wide (13 columns), and it belongs to no one file.
+      panel = vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, `ConvLens: ${a} vs ${b}`, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
         enableScripts: false,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, PANEL_BUNDLE.root)],
       });

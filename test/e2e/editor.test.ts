@@ -221,7 +221,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       await diagram.locator('.cl-group.k-concat').waitFor({ timeout: 30_000 });
       assert.equal(await diagram.locator('.cl-edge[data-from$="/join"] .cl-edge-label').first().textContent(), '256@28×28');
       assert.equal(await diagram.locator('.cl-edge[data-to$="/join"]').count(), 4);
-      await diagram.locator('.cl-group.k-concat').evaluate((group) => group.scrollIntoView({ block: 'center' }));
+      await diagram.locator('.cl-group.k-concat').evaluate((group) => group.scrollIntoView({ block: 'start' }));
       await editor.screenshot(path.join(SCREENSHOTS, 'architecture.png'));
       // The model's first max pool is made on its own line: a click reveals it in the editor.
       const pool = positionOf(source, 'maxPool2d(3, { stride: 2, ceilMode: true }),');

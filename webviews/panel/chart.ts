@@ -73,6 +73,8 @@ export class LineChart {
       height: this.height,
       legend: { show: false },
       cursor: { show: false },
+      // uPlot commits a new size or new data on its own schedule: the box is read once drawn.
+      hooks: { draw: [(plot) => this.markCanvas(plot)] },
       scales: {
         x: { time: false, range: () => [this.domains.x[0], this.domains.x[1]] },
         y: { range: () => [this.domains.y[0], this.domains.y[1]] },
