@@ -2,7 +2,7 @@
 export const USAGE = `Usage: convlens <command> [options]
 
 Commands:
-  summary <file.ts> [--model EXPORT] [--json] [--execute]
+  summary <file.ts> [--model EXPORT] [--json] [--execute] [--diagram FILE.svg]
       Output shapes, parameters, MACs and receptive fields of every model and GAN that
       <file.ts> exports, layer by layer, with totals and findings. Static: the file is
       evaluated with TypeScript, as the editor does, and none of its code runs.
@@ -10,6 +10,17 @@ Commands:
                          depend on what only running can tell (Math.random(), data files).
         --model EXPORT   Summarise only the export named EXPORT.
         --json           Print JSON instead of tables.
+        --diagram FILE   Also write the architecture diagram of the model (one export:
+                         pick it with --model) as SVG: a node per layer, containers as
+                         groups (large ones collapsed), edges labelled with shapes.
+        --expand         Draw every container open (slow past a few hundred layers).
+        --emphasis params|macs  What the bar under each node shows (default params).
+
+  summary <A.ts> [<B.ts>] --compare [--model A] [--model B] [--json] [--execute]
+      Two models side by side, stage by stage (the layers at one resolution): parameters,
+      MACs, activation memory and receptive field of each, and the differences B − A.
+      From two files exporting one model each, or named with --model (in order); from
+      one file with two --model.
 
   check [files|folders|tsconfig.json ...] [--json]
       Report the findings of every model in the given files (default: the current folder;
@@ -58,7 +69,9 @@ Exit status: 0 when no model has an error finding, 1 when one has, 2 when the co
 or the file could not be used (the message says why).
 `;
 
-export const SUMMARY_SYNOPSIS = 'convlens summary <file.ts> [--model EXPORT] [--json] [--execute]';
+export const SUMMARY_SYNOPSIS = 'convlens summary <file.ts> [--model EXPORT] [--json] [--execute] [--diagram FILE.svg [--expand] [--emphasis params|macs]]';
+
+export const COMPARE_SYNOPSIS = 'convlens summary <A.ts> [<B.ts>] --compare [--model A] [--model B] [--json] [--execute]';
 
 export const CHECK_SYNOPSIS = 'convlens check [files|folders|tsconfig.json ...] [--json]';
 

@@ -11,6 +11,7 @@ import { InProcessProjects } from './analysis/in-process-projects';
 import { ModelAnalysis, type AnalysisMode } from './analysis/model-analysis';
 import { configurePlugin, tsserverTransport, tsserverUnavailableReason } from './analysis/typescript-extension';
 import { COMMANDS } from './commands/command-ids';
+import { compareModelsCommand } from './commands/compare-command';
 import { exportModel } from './commands/export-command';
 import { ModelCommands } from './commands/model-commands';
 import { newModelFile } from './commands/new-model-file-command';
@@ -24,6 +25,7 @@ import { ShapeHintsProvider } from './features/shape-hints-provider';
 import { Inspector } from './inspection/inspector';
 import { describeError, ExtensionLog } from './log';
 import { ActionError } from './model-target';
+import { ComparisonPanels } from './panels/comparison-panel';
 import { PanelManager } from './panels/panel-manager';
 import { TrainingController } from './training/training-controller';
 
@@ -155,6 +157,11 @@ export function activate(context: vscode.ExtensionContext): ConvLensApi {
   register(COMMANDS.trainGan, 'Train GAN', (...args) => commands.train(args, 'gan'));
   register(COMMANDS.stopTraining, 'Stop Training', () => commands.stop());
   register(COMMANDS.showSummary, 'Show Summary', (...args) => commands.show(args, 'summary', undefined));
+  // The diagram heads the Summary tab.
+  register(COMMANDS.showArchitecture, 'Show Architecture', (...args) => commands.show(args, 'summary', undefined));
+  const comparisons = new ComparisonPanels(context.extensionUri);
+  context.subscriptions.push(comparisons);
+  register(COMMANDS.compareModels, 'Compare Models', (...args) => compareModelsCommand(parts, comparisons, args));
   register(COMMANDS.showFeatureMaps, 'Show Feature Maps', (...args) => commands.showFeatureMaps(args));
   register(COMMANDS.showSamples, 'Show GAN Samples', (...args) => commands.show(args, 'samples', 'gan'));
   register(COMMANDS.runModelOnImage, 'Run Model on Image', (...args) => commands.runOnImage(args));

@@ -57,6 +57,8 @@ const PARTS: readonly Part[] = [
   { folder: 'language/evaluate', output: 'convlens', parts: ['language/ir', 'language/dsl'], typePackages: ['typescript'] },
   { folder: 'language/service', output: 'convlens', parts: ['language/ir', 'language/engine', 'language/evaluate'], typePackages: ['typescript'] },
   { folder: 'language/plugin', output: 'convlens-tsserver-plugin', parts: ['language/service'], typePackages: ['typescript'] },
+  // The architecture diagram: plain summary rows in, SVG out; shared by the CLI and the panel.
+  { folder: 'language/diagram', output: 'convlens', parts: [], packages: ['@dagrejs/dagre'] },
   // Node only to write the files (write-export-files.ts); the export itself is pure.
   { folder: 'interop', output: 'convlens', parts: ['language/ir', 'language/engine', 'interop (file writer)'] },
   { folder: 'interop/pytorch', files: ['write-export-files.ts'], name: 'interop (file writer)', output: 'convlens', parts: ['language/ir', 'language/engine', 'interop'], node: true },
@@ -67,15 +69,17 @@ const PARTS: readonly Part[] = [
   {
     folder: 'cli',
     output: 'convlens',
-    parts: ['language/ir', 'language/dsl', 'language/engine', 'language/evaluate', 'language/service', 'interop'],
+    parts: ['language/ir', 'language/dsl', 'language/engine', 'language/evaluate', 'language/service', 'language/diagram', 'interop'],
     typeParts: ['runtime'],
     packages: ['typescript'],
     typePackages: ['esbuild'],
     node: true,
   },
   { folder: 'webviews', files: ['protocol.ts', 'panel-html.ts'], name: 'webviews', output: 'repository', parts: [], packages: ['valibot'], loadsNothing: true },
-  { folder: 'webviews/panel', output: 'repository', parts: ['webviews', 'webviews/panel (view model)'] },
-  { folder: 'webviews/panel', files: PANEL_VIEW_MODEL, name: 'webviews/panel (view model)', output: 'repository', parts: ['webviews'] },
+  // The panel draws the architecture diagram with the CLI's module and the curves with uPlot (both bundled).
+  { folder: 'webviews/panel', output: 'repository', parts: ['webviews', 'webviews/panel (view model)', 'language/diagram'], packages: ['uplot'] },
+  // colormap.ts's maps come from d3-scale-chromatic (bundled).
+  { folder: 'webviews/panel', files: PANEL_VIEW_MODEL, name: 'webviews/panel (view model)', output: 'repository', parts: ['webviews'], packages: ['d3-scale-chromatic'] },
   {
     folder: 'extension',
     output: 'repository',
@@ -99,6 +103,7 @@ const PACKAGE_ENTRIES: Readonly<Record<string, string>> = {
   'convlens/engine': 'language/engine',
   'convlens/evaluate': 'language/evaluate',
   'convlens/service': 'language/service',
+  'convlens/diagram': 'language/diagram',
   'convlens/interop': 'interop',
   'convlens/cli': 'cli',
   'convlens-tsserver-plugin': 'language/plugin',

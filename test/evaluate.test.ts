@@ -1074,8 +1074,8 @@ export const m = model('m', input(1, 8, 8), conv2d(4, relu()), dense(2, 3));
     const examplesDir = join(repoRoot, 'examples');
     const names = readdirSync(examplesDir).filter((name) => name.endsWith('.ts')).sort();
 
-    it('covers the six examples', () => {
-      assert.deepEqual(names, ['alexnet.ts', 'dcgan.ts', 'googlenet.ts', 'lenet5.ts', 'resnet.ts', 'vgg.ts']);
+    it('covers the seven examples', () => {
+      assert.deepEqual(names, ['alexnet.ts', 'dcgan.ts', 'googlenet.ts', 'lenet5.ts', 'resnet.ts', 'two-convolutions.ts', 'vgg.ts']);
     });
 
     for (const name of names) {

@@ -137,6 +137,8 @@ describe('extension: manifest', () => {
       'convlens.stopTraining': 'Stop Training',
       'convlens.runModelOnImage': 'Run Model on Image',
       'convlens.showSummary': 'Show Summary',
+      'convlens.showArchitecture': 'Show Architecture',
+      'convlens.compareModels': 'Compare Models',
       'convlens.showFeatureMaps': 'Show Feature Maps',
       'convlens.trainGan': 'Train GAN',
       'convlens.showSamples': 'Show GAN Samples',

@@ -189,7 +189,9 @@ export type PanelMessage =
   | { readonly type: 'stopTraining' }
   | { readonly type: 'startTraining' }
   | { readonly type: 'computeFeatureMaps'; readonly layer: string; readonly input: InspectionInput }
-  | { readonly type: 'interpolate'; readonly from: number; readonly to: number; readonly steps: number };
+  | { readonly type: 'interpolate'; readonly from: number; readonly to: number; readonly steps: number }
+  /** Save the architecture diagram: `data` is the SVG text, or a PNG in base64; the extension asks where. */
+  | { readonly type: 'saveDiagram'; readonly format: 'svg' | 'png'; readonly data: string };
 
 // ── the panel's first paint ────────────────────────────────────────────────────────
 
@@ -254,6 +256,8 @@ export const PROTOCOL_LIMITS = Object.freeze({
   minSteps: 2,
   maxRequestedSteps: 32,
   maxStripSteps: 64,
+  /** Characters of a diagram saved as SVG (ResNet-152 with every container open is about 0.6 M). */
+  svgText: 16_777_216,
 });
 
 const LIMITS = PROTOCOL_LIMITS;
@@ -509,6 +513,11 @@ const panelMessage = plain(
     v.object({ type: v.literal('computeFeatureMaps'), layer: text, input: inspectionInput }),
     /** Two cells of the sample grid and the steps between them. */
     v.object({ type: v.literal('interpolate'), from: cell, to: cell, steps: integerIn(LIMITS.minSteps, LIMITS.maxRequestedSteps) }),
+    /** SVG text (an `<svg` element first), or a PNG in base64 of at least a pixel. */
+    v.pipe(
+      v.object({ type: v.literal('saveDiagram'), format: v.picklist(['svg', 'png']), data: string(Math.max(LIMITS.svgText, base64Length(LIMITS.pngBytes))) }),
+      v.check((m) => (m.format === 'svg' ? m.data.length <= LIMITS.svgText && m.data.startsWith('<svg') : isPngOf(m.data, 1, 1))),
+    ),
   ]),
 );
 

@@ -4,6 +4,8 @@ export const COMMANDS = {
   stopTraining: 'convlens.stopTraining',
   runModelOnImage: 'convlens.runModelOnImage',
   showSummary: 'convlens.showSummary',
+  showArchitecture: 'convlens.showArchitecture',
+  compareModels: 'convlens.compareModels',
   showFeatureMaps: 'convlens.showFeatureMaps',
   trainGan: 'convlens.trainGan',
   showSamples: 'convlens.showSamples',

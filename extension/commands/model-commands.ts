@@ -127,6 +127,9 @@ export class ModelCommands {
         }
         await this.inspect(panel, message.layer, message.input);
         return;
+      case 'saveDiagram':
+        await this.saveDiagram(panel, message.format, message.data);
+        return;
       case 'interpolate':
         if (!vscode.workspace.isTrusted) {
           panel.postInspection({ type: 'inspectionFailed', message: 'Latent interpolation needs a trusted workspace (it runs TensorFlow.js).' });
@@ -139,6 +142,17 @@ export class ModelCommands {
         return unreachable;
       }
     }
+  }
+
+  /** Save as SVG / PNG from the diagram: where the user says, `<export>.svg` beside the model by default. */
+  private async saveDiagram(panel: ModelPanel, format: 'svg' | 'png', data: string): Promise<void> {
+    const { target } = panel;
+    const defaultUri = vscode.Uri.joinPath(vscode.Uri.file(path.dirname(target.uri.fsPath)), `${target.exportName}.${format}`);
+    const uri = await vscode.window.showSaveDialog({ defaultUri, filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] }, title: `Save the diagram of ${target.exportName}` });
+    if (uri === undefined) return;
+    const bytes = format === 'svg' ? Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${data}\n`, 'utf8') : Buffer.from(data, 'base64');
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    this.parts.log.info(`${panel.title}: saved the diagram to ${uri.fsPath}`);
   }
 
   /**

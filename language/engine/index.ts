@@ -8,4 +8,5 @@ export { formatBytes, formatCount, formatDim, formatFactor, formatScaled, format
 export { isGreater, isPositive, minus, plus, product, productOf, sum, sumOf } from './unknown-arithmetic';
 export { MAX_LAYER_REPORTS, MAX_NESTING_DEPTH } from './tree-extent';
 export { callLabel } from './leaf-layers';
+export { compareModels, difference, toComparisonTable, type ComparisonTable, type ModelComparison, type StageComparison, type StageFigures } from './compare-models';
 export type * from './types';

@@ -6,7 +6,7 @@
  * the static evaluator's.
  */
 import type * as ts from 'typescript';
-import { formatDim, formatShape, type Finding, type LayerReport, type ModelAnalysis, type ParamTotals, type ReceptiveField, type ShapeFormat } from '../engine/index';
+import { formatDim, formatShape, type Analysis, type Finding, type LayerReport, type ModelAnalysis, type ParamTotals, type ReceptiveField, type ShapeFormat } from '../engine/index';
 import { firstUnknown, type EvaluationLimits } from '../evaluate/index';
 import type { Num, RootNode } from '../ir/index';
 import { analyzeFile, calleeSpan, type AnalysedRoot, type FileAnalysis } from './file-analysis';
@@ -114,8 +114,16 @@ function exportedRoots(analysis: FileAnalysis): AnalysedRoot[] {
 
 function toSummary(analysed: AnalysedRoot, format: ShapeFormat, lineOf: (node: object) => number | null): ModelSummary {
   const { evaluated, analysis } = analysed;
+  return summarizeAnalysis(evaluated.exportName ?? analysis.name, analysis, format, lineOf);
+}
+
+/**
+ * The summary of an analysed model or GAN, wherever its IR came from (the CLI's `--diagram`
+ * uses it on IR it evaluated or ran); `lineOf` gives the line of the call that made a node.
+ */
+export function summarizeAnalysis(exportName: string, analysis: Analysis, format: ShapeFormat, lineOf: (node: object) => number | null): ModelSummary {
   const toFinding = (finding: Finding): ModelSummaryFinding => ({ code: finding.code, severity: finding.severity, message: finding.message, line: lineOf(finding.node) });
-  const base = { exportName: evaluated.exportName ?? analysis.name, name: analysis.name, findings: analysis.findings.map(toFinding) };
+  const base = { exportName, name: analysis.name, findings: analysis.findings.map(toFinding) };
   if (analysis.kind === 'model') {
     return {
       ...base,

@@ -14,6 +14,7 @@ export { defaultCompilerOptions } from './default-compiler-options';
 export { reachesDsl } from './reaches-dsl';
 export {
   findExportedModel,
+  summarizeAnalysis,
   summarizeExportedModels,
   toReceptiveFieldText,
   type ExportedModel,

@@ -9,13 +9,25 @@ import assert from 'node:assert/strict';
 import type { HostMessage, PanelMessage } from '../../webviews/protocol';
 import { colourAt, normaliser } from '../../webviews/panel/colormap';
 import { gridLayout, tileOrigin } from '../../webviews/panel/grid';
-import { chartGeometry } from '../../webviews/panel/scale';
 import { applyHostMessage, initialState } from '../../webviews/panel/state';
 import { lossCurves, accuracyCurves } from '../../webviews/panel/view-model';
 import * as f from '../webviews/fixtures';
 import { launchBrowser, PanelPage, startServer, type Browser, type PanelServer } from './harness';
 
 const CHART_HEIGHT = 220;
+
+/**
+ * Where a chart (uPlot) puts a value, in canvas pixels: a linear map over the plotting box
+ * and the ranges its canvas reports (`data-plot`), the y axis pointing up.
+ */
+async function chartPlot(page: PanelPage, chart: string): Promise<{ x: [number, number]; y: [number, number]; at: (x: number, y: number) => [number, number] }> {
+  const plot = JSON.parse((await page.page.getAttribute(`canvas[data-chart="${chart}"]`, 'data-plot')) ?? 'null') as { left: number; top: number; width: number; height: number; x: [number, number]; y: [number, number] };
+  return {
+    x: plot.x,
+    y: plot.y,
+    at: (x, y) => [plot.left + ((x - plot.x[0]) / (plot.x[1] - plot.x[0])) * plot.width, plot.top + (1 - (y - plot.y[0]) / (plot.y[1] - plot.y[0])) * plot.height],
+  };
+}
 
 describe('browser: the panel bundle in headless Chromium', function () {
   this.timeout(60_000);
@@ -162,29 +174,36 @@ describe('browser: the panel bundle in headless Chromium', function () {
     assert.equal(await page.page.getAttribute('.status-badge', 'data-status'), 'running');
     assert.equal(await page.page.getAttribute('.progress-bar', 'value'), '68.0');
 
-    // Pixel checks: every epoch marker is where the pure geometry puts it, in the series colour.
+    // Pixel checks: every epoch marker is where the chart's scales put it, in the series colour.
     const state = messages.reduce((state, message) => applyHostMessage(state, message), initialState());
-    const width = await page.page.$eval('canvas[data-chart="loss"]', (canvas) => (canvas as HTMLCanvasElement).width);
     const train = await page.cssRgb('--cl-train');
     const validation = await page.cssRgb('--cl-validation');
-    const loss = chartGeometry({ ...lossCurves(state.training), width, height: CHART_HEIGHT });
-    const markers = (id: string) => loss.paths.find((path) => path.id === id)!.segments.flat();
-    assert.equal(markers('train').length, 3);
+    const lossPlot = await chartPlot(page, 'loss');
+    // The x axis runs to the 5 planned epochs; accuracy stays within [0, 1].
+    assert.deepEqual(lossPlot.x, [0, 5]);
+    const curves = lossCurves(state.training);
+    const points = (id: string) => curves.series.find((series) => series.id === id)!.points.filter((point) => point.y !== null);
+    assert.equal(points('train').length, 3);
     for (const [id, colour] of [
       ['train', train],
       ['validation', validation],
     ] as const) {
-      for (const [x, y] of markers(id)) {
+      for (const point of points(id)) {
+        const [x, y] = lossPlot.at(point.x, point.y!);
         const hits = await page.countColour('canvas[data-chart="loss"]', { x: x - 1, y: y - 1, width: 3, height: 3 }, colour);
         assert.ok(hits > 0, `${id} marker at (${x.toFixed(0)}, ${y.toFixed(0)})`);
       }
     }
-    const [liveX, liveY] = markers('train-live').at(-1)!;
+    const last = points('train-live').at(-1)!;
+    const [liveX, liveY] = lossPlot.at(last.x, last.y!);
     assert.ok((await page.countColour('canvas[data-chart="loss"]', { x: liveX - 2, y: liveY - 2, width: 5, height: 5 }, train)) > 0, 'the live trace reaches the last progress point');
-    const future = { x: loss.xScale.map(3.6), y: loss.plot.y, width: loss.xScale.map(5) - loss.xScale.map(3.6), height: loss.plot.height };
-    assert.equal(await page.countColour('canvas[data-chart="loss"]', future, train), 0, 'nothing drawn for epochs not yet run');
-    const accuracy = chartGeometry({ ...accuracyCurves(state.training)!, width, height: CHART_HEIGHT });
-    for (const [x, y] of accuracy.paths.find((path) => path.id === 'validation')!.segments.flat()) {
+    const [futureLeft, top] = lossPlot.at(3.6, lossPlot.y[1]);
+    const [futureRight, bottom] = lossPlot.at(5, lossPlot.y[0]);
+    assert.equal(await page.countColour('canvas[data-chart="loss"]', { x: futureLeft, y: top, width: futureRight - futureLeft, height: bottom - top }, train), 0, 'nothing drawn for epochs not yet run');
+    const accuracyPlot = await chartPlot(page, 'accuracy');
+    assert.ok(accuracyPlot.y[0] >= 0 && accuracyPlot.y[1] <= 1, `accuracy range ${accuracyPlot.y}`);
+    for (const point of accuracyCurves(state.training)!.series.find((series) => series.id === 'validation')!.points) {
+      const [x, y] = accuracyPlot.at(point.x, point.y!);
       assert.ok((await page.countColour('canvas[data-chart="accuracy"]', { x: x - 1, y: y - 1, width: 3, height: 3 }, validation)) > 0, 'validation accuracy marker');
     }
     await page.screenshot('training');
@@ -471,11 +490,11 @@ describe('browser: the panel bundle in headless Chromium', function () {
     assert.equal(saved.tab, 'training');
     await page.reload();
     assert.equal(await page.page.getAttribute('body', 'data-tab'), 'training');
-    const width = await page.page.$eval('canvas[data-chart="loss"]', (canvas) => (canvas as HTMLCanvasElement).width);
     const state = [f.summaryUpdated(), f.trainingStarted('classifier', 5), f.epochEnded(1), f.epochEnded(2), f.progressed(3, 50)].reduce((state, message) => applyHostMessage(state, message), initialState());
-    const loss = chartGeometry({ ...lossCurves(state.training), width, height: CHART_HEIGHT });
+    const loss = await chartPlot(page, 'loss');
     const train = await page.cssRgb('--cl-train');
-    for (const [x, y] of loss.paths.find((path) => path.id === 'train')!.segments.flat()) {
+    for (const point of lossCurves(state.training).series.find((series) => series.id === 'train')!.points) {
+      const [x, y] = loss.at(point.x, point.y!);
       assert.ok((await page.countColour('canvas[data-chart="loss"]', { x: x - 1, y: y - 1, width: 3, height: 3 }, train)) > 0, 'a restored epoch marker');
     }
     assert.equal(await page.page.textContent('.progress-text'), 'Epoch 3 of 5 · batch 50 of 100');

@@ -281,6 +281,32 @@ export class Editor {
     await input.waitFor({ state: 'hidden', timeout: 30_000 });
   }
 
+  /**
+   * Picks `label` in the open Quick Pick whose placeholder contains `placeholder` (a
+   * command's question), by typing it and waiting for its row to be the focused one.
+   */
+  async pick(placeholder: string, label: string): Promise<void> {
+    const { page } = this;
+    const input = page.locator(`.quick-input-widget .quick-input-box input[placeholder*="${placeholder}"]`);
+    await input.waitFor({ state: 'visible', timeout: 60_000 });
+    await input.fill(label);
+    await this.focusedRow(label).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 30_000 });
+  }
+
+  /** Runs a command by its title from the command palette (F1) and leaves what it asks open. */
+  async startCommand(title: string): Promise<void> {
+    const { page } = this;
+    await this.focusWorkbench();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`>${title}`);
+    await this.focusedRow(title).waitFor({ state: 'visible', timeout: 60_000 });
+    await page.keyboard.press('Enter');
+  }
+
   /** Moves the cursor of the active editor to `line:column` (1-based) with Quick Open's `:` (Go to Line). */
   async goTo(line: number, column: number): Promise<void> {
     const { page } = this;

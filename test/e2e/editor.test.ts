@@ -199,6 +199,56 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       // Not in the README: a few seconds of training on a tiny dataset draw noise, which makes a large PNG.
       await editor.screenshot(path.join(ARTIFACTS, 'gan-samples.png'));
     });
+
+    it('the Summary code lens shows the architecture diagram; a module opens, a layer reveals its line', async function () {
+      this.timeout(240_000);
+      const source = fs.readFileSync(path.join(workspace.folder, 'googlenet.ts'), 'utf8');
+      const { line } = positionOf(source, 'export const googlenet');
+      await editor.closeAllEditors();
+      const view = await editor.openFile('googlenet.ts', { line: line + 2, column: 3, expectText: "'googlenet'" });
+      await editor.hideSideBar();
+      await editor.codeLens(view, 'googlenet', 'Summary').click();
+      const panel = editor.webview();
+      await panel.locator('.panel-header', { hasText: 'googlenet' }).waitFor({ timeout: 60_000 });
+      const diagram = panel.locator('.diagram-canvas svg');
+      await diagram.locator('.cl-node').first().waitFor({ timeout: 60_000 });
+      // Nine inception modules and two aux heads, collapsed; the heads marked training-only.
+      assert.equal(await diagram.locator('.cl-node.collapsed.k-concat').count(), 9);
+      assert.deepEqual(await diagram.locator('.cl-node.k-aux .cl-training-only').allTextContents(), ['training only', 'training only']);
+      // Open inception 3a: four branches joined by a concat of 256@28×28.
+      const first = diagram.locator('.cl-node.collapsed.k-concat').first();
+      await first.locator('.cl-toggle').click();
+      await diagram.locator('.cl-group.k-concat').waitFor({ timeout: 30_000 });
+      assert.equal(await diagram.locator('.cl-edge[data-from$="/join"] .cl-edge-label').first().textContent(), '256@28×28');
+      assert.equal(await diagram.locator('.cl-edge[data-to$="/join"]').count(), 4);
+      // In view: the toolbar, and in the diagram the module opened, below the max pool before it.
+      await diagram.locator('.cl-group.k-concat').evaluate((group) => {
+        window.scrollTo(0, 0);
+        const canvas = group.closest('.diagram-canvas');
+        if (canvas !== null) canvas.scrollTop = Math.max(0, (group as SVGGraphicsElement).getBBox().y - 90);
+      });
+      await editor.screenshot(path.join(SCREENSHOTS, 'architecture.png'));
+      // The model's first max pool is made on its own line: a click reveals it in the editor.
+      const pool = positionOf(source, 'maxPool2d(3, { stride: 2, ceilMode: true }),');
+      await diagram.locator('.cl-node[data-kind="maxPool2d"]').first().click();
+      await editor.cursorAt(pool.line, pool.column);
+    });
+
+    it('Compare Models puts two models side by side, stage by stage', async function () {
+      this.timeout(180_000);
+      await editor.closeAllEditors();
+      await editor.openFile('two-convolutions.ts', { line: 1, column: 1, expectText: 'conv3x3Twice' });
+      await editor.startCommand('ConvLens: Compare Models');
+      await editor.pick('Which model of two-convolutions.ts', 'conv5x5');
+      await editor.pick('Compare conv5x5 with', 'conv3x3Twice');
+      await editor.page.locator('.tabs-container .tab', { hasText: 'conv5x5 vs conv3x3Twice' }).first().waitFor({ timeout: 60_000 });
+      const table = editor.webview().locator('table.comparison-table');
+      const total = table.locator('tr.total td');
+      await total.first().waitFor({ timeout: 60_000 });
+      // 25·64² + 64 = 102,464 against 2·(9·64² + 64) = 73,856 parameters; both see 5×5.
+      assert.deepEqual(await total.allInnerTexts(), ['total', '2 / 4', '102,464', '73,856', '−28,608', '104.86 M', '75.50 M', '−29.36 M', '512.00 KiB', '1.00 MiB', '+512.00 KiB', '5', '5']);
+      await editor.screenshot(path.join(SCREENSHOTS, 'compare.png'));
+    });
   });
 });
 

@@ -179,7 +179,8 @@ describe('packages in a user project (packed, installed offline)', function () {
   it('convlens installs in ≤ 3 MiB besides TypeScript, with no install script', () => {
     const nodeModules = path.join(project, 'node_modules');
     const installed = readdirSync(nodeModules).filter((name) => !name.startsWith('.')).sort();
-    assert.deepEqual(installed, ['convlens', 'convlens-tsserver-plugin', 'typescript']);
+    // @dagrejs holds dagre and graphlib, the architecture diagram's layout (about 2 MB).
+    assert.deepEqual(installed, ['@dagrejs', 'convlens', 'convlens-tsserver-plugin', 'typescript']);
     const bytes = folderBytes(nodeModules) - folderBytes(path.join(nodeModules, 'typescript'));
     assert.ok(bytes <= 3 * MIB, `${(bytes / MIB).toFixed(2)} MiB`);
     assert.deepEqual(packagesWithInstallScripts(nodeModules), []);
@@ -193,6 +194,14 @@ describe('packages in a user project (packed, installed offline)', function () {
     assert.match(result.stdout, /^C1 +conv2d +6@28×28 +156 +117,600 /m);
     assert.match(result.stdout, /^Trainable params: +61,706$/m);
     assert.match(result.stdout, /^Receptive field: +32×32, jump 4×4/m);
+  });
+
+  it('npx convlens summary --diagram: the architecture diagram, laid out by the installed dagre', () => {
+    const result = convlens(project, ['summary', 'lenet5.ts', '--model', 'lenet5', '--diagram', 'lenet5.svg']);
+    assert.equal(result.status, 0, result.stderr);
+    const svg = readFileSync(path.join(project, 'lenet5.svg'), 'utf8');
+    // 12 layers, the input and the output.
+    assert.equal((svg.match(/<g class="cl-node /g) ?? []).length, 14);
   });
 
   it('npx convlens check: the editor\'s diagnostics, exit 1 on an error', () => {

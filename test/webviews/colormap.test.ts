@@ -14,17 +14,29 @@ describe('webviews: colour maps', () => {
     let previous = -1;
     for (let i = 0; i < 256; i++) {
       const current = luminance([table[i * 3]!, table[i * 3 + 1]!, table[i * 3 + 2]!]);
-      // 1e-4: rounding to bytes may dip a hair where two stops meet.
-      assert.ok(current >= previous - 1e-4, `entry ${i} is darker than entry ${i - 1}`);
+      // 5e-4: matplotlib's table, rounded to bytes, dips by at most 3e-4 (entry 95).
+      assert.ok(current >= previous - 5e-4, `entry ${i} is darker than entry ${i - 1}`);
       previous = current;
     }
   });
 
-  it('the diverging map is blue below, near-white at, red above its centre', () => {
-    assert.equal(toHex(colourAt('diverging', 0)), '#2166ac');
+  it('the diverging map is blue below, near-white at, red above its centre (ColorBrewer RdBu)', () => {
+    // RdBu's ends (ColorBrewer, 11 classes): #053061 (blue) and #67001f (red).
+    assert.equal(toHex(colourAt('diverging', 0)), '#053061');
+    assert.equal(toHex(colourAt('diverging', 1)), '#67001f');
     const middle = colourAt('diverging', 0.5);
-    assert.ok(middle.every((channel, index) => Math.abs(channel - [0xf7, 0xf7, 0xf7][index]!) <= 2), toHex(middle));
-    assert.equal(toHex(colourAt('diverging', 1)), '#b2182b');
+    // Its centre class is #f7f7f7; the continuous scheme (a B-spline through the classes) passes near it.
+    assert.ok(middle.every((channel, index) => Math.abs(channel - [0xf7, 0xf7, 0xf7][index]!) <= 10), toHex(middle));
+    const [r, , b] = colourAt('diverging', 0.25);
+    assert.ok(b > r, 'a quarter of the way: bluish');
+    const [r2, , b2] = colourAt('diverging', 0.75);
+    assert.ok(r2 > b2, 'three quarters: reddish');
+  });
+
+  it('viridis is matplotlib\'s table: entry 64 of 256 is #3b528b, entry 192 is #5ec962', () => {
+    // matplotlib's _viridis_data[64] = (0.229739, 0.322361, 0.545706), [192] = (0.369214, 0.788888, 0.382914).
+    assert.equal(toHex(colourAt('viridis', 64 / 255)), '#3b528b');
+    assert.equal(toHex(colourAt('viridis', 192 / 255)), '#5ec962');
   });
 
   it('clamps t and reads NaN as the low end', () => {

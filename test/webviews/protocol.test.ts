@@ -33,6 +33,11 @@ const VALID_PANEL: Readonly<Record<PanelMessage['type'], readonly PanelMessage[]
     { type: 'computeFeatureMaps', layer: 'C1', input: { source: 'drawing', width: 2, height: 2, pixels: [0, 0.5, 1, 0] } },
   ],
   interpolate: [{ type: 'interpolate', from: 0, to: 15, steps: 8 }],
+  saveDiagram: [
+    { type: 'saveDiagram', format: 'svg', data: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' },
+    // A 1×1 PNG's signature and IHDR.
+    { type: 'saveDiagram', format: 'png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' },
+  ],
 };
 
 /** A deep copy with one change (messages are plain JSON). */
@@ -171,6 +176,10 @@ describe('webviews: protocol validators', () => {
       ['pixel NaN', { type: 'computeFeatureMaps', layer: 'C1', input: { source: 'drawing', width: 1, height: 1, pixels: [NaN] } }],
       ['one step', { type: 'interpolate', from: 0, to: 1, steps: 1 }],
       ['from missing', { type: 'interpolate', to: 1, steps: 8 }],
+      ['diagram as HTML', { type: 'saveDiagram', format: 'svg', data: '<html><svg></svg></html>' }],
+      ['diagram PNG that is not one', { type: 'saveDiagram', format: 'png', data: 'PHN2Zz4=' }],
+      ['diagram SVG sent as PNG', { type: 'saveDiagram', format: 'png', data: '<svg></svg>' }],
+      ['diagram as JPEG', { type: 'saveDiagram', format: 'jpeg', data: '<svg></svg>' }],
     ];
     for (const [what, message] of malformed) assert.equal(isPanelMessage(message), false, what);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { CHART_MARGIN, chartGeometry, decimalsOf, extent, linearScale, niceDomain, niceTicks, segmentsOf, tickStep } from '../../webviews/panel/scale';
+import { alignSeries, chartDomains, decimalsOf, extent, linearScale, niceDomain, niceTicks, tickStep } from '../../webviews/panel/scale';
 
-describe('webviews: chart scales and ticks', () => {
+describe('webviews: scales, ticks and chart ranges', () => {
   it('maps and inverts a linear scale, including a reversed range', () => {
     const x = linearScale([0, 10], [0, 100]);
     assert.equal(x.map(5), 50);
@@ -50,63 +50,32 @@ describe('webviews: chart scales and ticks', () => {
     assert.equal(extent([null, NaN]), null);
   });
 
-  it('splits a series into segments at missing values', () => {
-    const identity = linearScale([0, 1], [0, 1]);
-    assert.deepEqual(
-      segmentsOf(
-        [
-          { x: 0, y: 0 },
-          { x: 1, y: 1 },
-          { x: 2, y: null },
-          { x: 3, y: 3 },
-        ],
-        identity,
-        identity,
-      ),
-      [
-        [
-          [0, 0],
-          [1, 1],
-        ],
-        [[3, 3]],
-      ],
-    );
+  it('puts series on one x axis for uPlot: absent points undefined (joined), missing values null (a gap)', () => {
+    const aligned = alignSeries([
+      { id: 'train', label: 'train', colour: 'red', points: [{ x: 1, y: 0.5 }, { x: 2, y: 0.25 }] },
+      { id: 'train-live', label: 'live', colour: 'red', points: [{ x: 2, y: 0.25 }, { x: 2.5, y: 0.2 }] },
+      { id: 'validation', label: 'validation', colour: 'blue', points: [{ x: 1, y: null }, { x: 2, y: 0.3 }] },
+    ]);
+    assert.deepEqual(aligned, [
+      [1, 2, 2.5],
+      [0.5, 0.25, undefined],
+      [undefined, 0.25, 0.2],
+      [null, 0.3, undefined],
+    ]);
   });
 
-  it('lays out a chart: plot area, epoch ticks, pixel paths', () => {
-    const geometry = chartGeometry({
-      width: 400,
-      height: 220,
-      xMax: 5,
-      series: [{ id: 'train', label: 'train', colour: '--cl-train', markers: true, points: [1, 2, 3].map((epoch) => ({ x: epoch, y: 1 / epoch })) }],
-    });
-    assert.deepEqual(geometry.plot, { x: CHART_MARGIN.left, y: CHART_MARGIN.top, width: 400 - CHART_MARGIN.left - CHART_MARGIN.right, height: 220 - CHART_MARGIN.top - CHART_MARGIN.bottom });
-    assert.deepEqual(
-      geometry.xTicks.map((tick) => tick.label),
-      ['0', '1', '2', '3', '4', '5'],
-    );
-    const [first] = geometry.paths[0]!.segments[0]!;
-    // Epoch 1 of 5 sits a fifth of the way along the x axis; y = 1 is the top of the nice domain.
-    assert.equal(first![0], geometry.plot.x + geometry.plot.width / 5);
-    assert.deepEqual(geometry.yScale.domain, [0.2, 1]);
-    assert.equal(first![1], geometry.plot.y);
-    assert.equal(geometry.paths[0]!.markers, true);
-    assert.equal(geometry.empty, false);
-    for (const tick of geometry.yTicks) assert.ok(tick.value >= 0.2 && tick.value <= 1, `tick ${tick.value} inside the domain`);
+  it('ranges a chart: x from 0 to the planned epochs (or the data beyond), y nice around the data', () => {
+    const train = { id: 'train', label: 'train', colour: '--cl-train', markers: true, points: [1, 2, 3].map((epoch) => ({ x: epoch, y: 1 / epoch })) };
+    // 1/3 … 1 widened to steps of 0.2.
+    assert.deepEqual(chartDomains({ xMax: 5, series: [train] }), { x: [0, 5], y: [0.2, 1] });
+    assert.deepEqual(chartDomains({ xMax: 2, series: [{ ...train, points: [{ x: 3, y: 1 }] }] }).x, [0, 3]);
   });
 
-  it('labels accuracy as percentages clamped to [0, 1], and says when it is empty', () => {
-    const accuracy = chartGeometry({ width: 400, height: 220, yClamp: [0, 1], yPercent: true, series: [{ id: 'a', label: 'a', colour: 'red', points: [{ x: 1, y: 0.97 }, { x: 2, y: 0.99 }] }] });
-    assert.ok(accuracy.yScale.domain[1] <= 1);
-    assert.ok(accuracy.yTicks.every((tick) => tick.label.endsWith('%')));
-    const empty = chartGeometry({ width: 400, height: 220, series: [{ id: 'a', label: 'a', colour: 'red', points: [] }] });
-    assert.equal(empty.empty, true);
-    assert.deepEqual(empty.yScale.domain, [0, 1]);
-  });
-
-  it('extends the x axis with the data beyond the planned epochs and keeps whole-epoch ticks', () => {
-    const geometry = chartGeometry({ width: 600, height: 200, xMax: 2, series: [{ id: 'a', label: 'a', colour: 'red', points: [{ x: 3, y: 1 }] }] });
-    assert.equal(geometry.xScale.domain[1], 3);
-    assert.ok(geometry.xTicks.every((tick) => Number.isInteger(tick.value)));
+  it('clamps accuracy to [0, 1] and a loss to ≥ 0; an empty chart shows [0, 1]', () => {
+    const accuracy = chartDomains({ yClamp: [0, 1], yPercent: true, series: [{ id: 'a', label: 'a', colour: 'red', points: [{ x: 1, y: 0.97 }, { x: 2, y: 0.999 }] }] });
+    assert.ok(accuracy.y[1] <= 1, `${accuracy.y}`);
+    assert.deepEqual(chartDomains({ series: [{ id: 'a', label: 'a', colour: 'red', points: [] }] }).y, [0, 1]);
+    assert.deepEqual(chartDomains({ yClamp: [0, Infinity], series: [{ id: 'a', label: 'a', colour: 'red', points: [] }] }).y, [0, 1]);
+    assert.equal(chartDomains({ yClamp: [0, Infinity], series: [{ id: 'a', label: 'a', colour: 'red', points: [{ x: 1, y: 0.01 }, { x: 2, y: 2.3 }] }] }).y[0], 0);
   });
 });

@@ -1,99 +1,121 @@
-/** A line chart on <canvas> (browser only): strokes what scale.ts computes. */
-import { cssColour, h, setText, sizeCanvas } from './dom';
-import { chartGeometry, type ChartSpec } from './scale';
+/**
+ * A line chart of the Training tab (browser only), drawn by uPlot (a maintained canvas chart
+ * library, about 50 KB): axes, grid, curves, epoch markers. What to draw comes from the pure
+ * scale.ts (`chartDomains`, `alignSeries`); colours are the theme's (`--cl-*`, resolved at
+ * draw time, so a theme change redraws in the new colours). uPlot sets its elements' styles
+ * through the CSSOM, which the panel's CSP allows; its stylesheet is bundled into panel.css.
+ */
+import uPlot from 'uplot';
+import { cssColour, h, setHidden, setText } from './dom';
+import { alignSeries, chartDomains, formatTick, tickStep, type ChartDomains, type ChartSpec } from './scale';
 
 export type ChartData = Omit<ChartSpec, 'width' | 'height'>;
 
 export class LineChart {
   readonly element: HTMLElement;
-  readonly canvas: HTMLCanvasElement;
-  private readonly legend: HTMLElement;
+  private readonly host = h('div', { class: 'chart-plot' });
+  private readonly empty = h('div', { class: 'chart-empty muted', text: 'No points yet' });
+  private readonly legend = h('div', { class: 'legend' });
+  private plot: uPlot | null = null;
+  /** What the uPlot instance was made for (series, colours, font); anything else is new data. */
+  private made = '';
+  private domains: ChartDomains = { x: [0, 1], y: [0, 1] };
   private draws = 0;
 
-  constructor(readonly id: string, title: string, private readonly height = 220) {
-    this.canvas = h('canvas', { class: 'chart-canvas', attrs: { 'aria-label': title, role: 'img' }, data: { chart: id, draws: '0' } });
-    this.legend = h('div', { class: 'legend' });
-    this.element = h('figure', { class: 'chart', data: { chart: id } }, h('figcaption', { class: 'chart-title', text: title }), this.canvas, this.legend);
+  constructor(readonly id: string, private readonly title: string, private readonly height = 220) {
+    this.element = h('figure', { class: 'chart', data: { chart: id } }, h('figcaption', { class: 'chart-title', text: title }), this.host, this.empty, this.legend);
   }
 
-  /** Redraws at the canvas's current width; a hidden chart (width 0) is skipped and reports false. */
+  /** Redraws at the chart's current width; a hidden chart (width 0) is skipped and reports false. */
   draw(data: ChartData): boolean {
-    const width = Math.floor(this.canvas.parentElement?.clientWidth ?? 0);
+    const width = Math.floor(this.element.clientWidth);
     if (width <= 0) return false;
-    const context = sizeCanvas(this.canvas, width, this.height);
-    if (context === null) return false;
-    const geometry = chartGeometry({ ...data, width, height: this.height });
-    const foreground = cssColour(this.canvas, '--cl-muted', '#9d9d9d');
-    const grid = cssColour(this.canvas, '--cl-grid', 'rgba(128, 128, 128, 0.25)');
-    const font = cssColour(this.canvas, '--cl-font', 'sans-serif');
-    const { plot } = geometry;
-
-    context.lineWidth = 1;
-    context.strokeStyle = grid;
-    context.fillStyle = foreground;
-    context.font = `11px ${font}`;
-    context.textAlign = 'right';
-    context.textBaseline = 'middle';
-    for (const tick of geometry.yTicks) {
-      const y = Math.round(tick.pixel) + 0.5;
-      context.beginPath();
-      context.moveTo(plot.x, y);
-      context.lineTo(plot.x + plot.width, y);
-      context.stroke();
-      context.fillText(tick.label, plot.x - 6, y);
+    const muted = cssColour(this.element, '--cl-muted', '#9d9d9d');
+    const grid = cssColour(this.element, '--cl-grid', 'rgba(128, 128, 128, 0.25)');
+    const font = `11px ${cssColour(this.element, '--cl-font', 'sans-serif')}`;
+    const colours = data.series.map((series) => cssColour(this.element, series.colour));
+    this.domains = chartDomains(data);
+    const aligned = alignSeries(data.series);
+    const made = JSON.stringify([data.series.map((series) => [series.id, series.label, series.dashed, series.markers, series.lineWidth]), colours, muted, grid, font, data.yPercent]);
+    if (this.plot === null || made !== this.made) {
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(data, colours, { muted, grid, font }, width), aligned, this.host);
+      this.made = made;
+    } else {
+      if (this.plot.width !== width) this.plot.setSize({ width, height: this.height });
+      // setData ranges the scales again: they read this.domains.
+      this.plot.setData(aligned);
     }
-    context.textAlign = 'center';
-    context.textBaseline = 'top';
-    const every = Math.max(1, Math.ceil(geometry.xTicks.length / Math.max(2, Math.floor(plot.width / 40))));
-    geometry.xTicks.forEach((tick, index) => {
-      if (index % every !== 0) return;
-      context.fillText(tick.label, tick.pixel, plot.y + plot.height + 6);
-    });
-    context.strokeStyle = foreground;
-    context.beginPath();
-    context.moveTo(plot.x + 0.5, plot.y);
-    context.lineTo(plot.x + 0.5, plot.y + plot.height + 0.5);
-    context.lineTo(plot.x + plot.width, plot.y + plot.height + 0.5);
-    context.stroke();
-    context.textAlign = 'right';
-    context.fillText('epoch', plot.x - 10, plot.y + plot.height + 6);
-
-    context.save();
-    context.beginPath();
-    context.rect(plot.x, plot.y - 4, plot.width + 4, plot.height + 8);
-    context.clip();
-    context.lineJoin = 'round';
-    context.lineCap = 'round';
-    for (const path of geometry.paths) {
-      const colour = cssColour(this.canvas, path.colour);
-      context.strokeStyle = colour;
-      context.fillStyle = colour;
-      context.lineWidth = path.lineWidth;
-      context.setLineDash(path.dashed ? [4, 3] : []);
-      for (const segment of path.segments) {
-        context.beginPath();
-        segment.forEach(([x, y], index) => (index === 0 ? context.moveTo(x, y) : context.lineTo(x, y)));
-        context.stroke();
-        if (path.markers) {
-          for (const [x, y] of segment) {
-            context.beginPath();
-            context.arc(x, y, 3, 0, Math.PI * 2);
-            context.fill();
-          }
-        }
-      }
-    }
-    context.restore();
-    if (geometry.empty) {
-      context.fillStyle = foreground;
-      context.textAlign = 'center';
-      context.textBaseline = 'middle';
-      context.fillText('No points yet', plot.x + plot.width / 2, plot.y + plot.height / 2);
-    }
+    setHidden(this.empty, aligned[0].length > 0);
     this.renderLegend(data);
     this.draws++;
-    this.canvas.dataset['draws'] = String(this.draws);
+    this.markCanvas(this.plot);
     return true;
+  }
+
+  setTitle(title: string): void {
+    const caption = this.element.querySelector('figcaption');
+    if (caption !== null) setText(caption, title);
+  }
+
+  private options(data: ChartData, colours: readonly string[], theme: { muted: string; grid: string; font: string }, width: number): uPlot.Options {
+    const axis = (values: uPlot.Axis['values'], size: number): uPlot.Axis => ({
+      stroke: theme.muted,
+      font: theme.font,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { show: false },
+      values,
+      size,
+    });
+    const yLabel = (value: number, step: number): string => (data.yPercent === true ? `${formatTick(value * 100, step * 100)}%` : formatTick(value, step));
+    return {
+      width,
+      height: this.height,
+      legend: { show: false },
+      cursor: { show: false },
+      // uPlot commits a new size or new data on its own schedule: the box is read once drawn.
+      hooks: { draw: [(plot) => this.markCanvas(plot)] },
+      scales: {
+        x: { time: false, range: () => [this.domains.x[0], this.domains.x[1]] },
+        y: { range: () => [this.domains.y[0], this.domains.y[1]] },
+      },
+      axes: [
+        // Epochs are whole numbers: no 0.5-epoch ticks.
+        { ...axis((_, splits) => splits.map((value) => String(value)), 24), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        axis((_, splits) => {
+          const step = splits.length > 1 ? Math.abs(splits[1]! - splits[0]!) : tickStep(this.domains.y[0], this.domains.y[1], 4);
+          return splits.map((value) => yLabel(value, step));
+        }, 48),
+      ],
+      series: [
+        { label: 'epoch' },
+        ...data.series.map((series, index): uPlot.Series => ({
+          label: series.label,
+          stroke: colours[index]!,
+          width: series.lineWidth ?? 2,
+          ...(series.dashed === true ? { dash: [4, 3] } : {}),
+          spanGaps: false,
+          points: series.markers === true ? { show: true, size: 6, width: 0, fill: colours[index]!, stroke: colours[index]! } : { show: false },
+        })),
+      ],
+    };
+  }
+
+  /**
+   * The canvas carries the chart's name, its draw count and where its plot is (`data-plot`:
+   * the plotting box in canvas pixels and the x and y ranges), which the browser suite
+   * checks pixels against.
+   */
+  private markCanvas(plot: uPlot): void {
+    const canvas = plot.root.querySelector('canvas');
+    if (canvas === null) return;
+    canvas.classList.add('chart-canvas');
+    canvas.dataset['chart'] = this.id;
+    canvas.dataset['draws'] = String(this.draws);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', this.title);
+    const { left, top, width, height } = plot.bbox;
+    canvas.dataset['plot'] = JSON.stringify({ left, top, width, height, x: this.domains.x, y: this.domains.y });
   }
 
   private renderLegend(data: ChartData): void {
@@ -111,11 +133,6 @@ export class LineChart {
         return label;
       }),
     );
-  }
-
-  setTitle(title: string): void {
-    const caption = this.element.querySelector('figcaption');
-    if (caption !== null) setText(caption, title);
   }
 }
 

@@ -1,18 +1,37 @@
 /**
- * Pure colour maps for feature maps and filters (no DOM; unit-tested in Node).
+ * Pure colour maps for feature maps and filters (no DOM; unit-tested in Node), from
+ * d3-scale-chromatic (the D3 project's colour schemes; tree-shaken into the panel bundle):
  *
- * - `viridis` (matplotlib's perceptually uniform map, 11 published stops interpolated to
- *   256 entries) for activations: one range per layer, so channels compare.
- * - `diverging` (ColorBrewer RdBu, blue < 0 < red) for filter weights, symmetric around 0.
+ * - `viridis` (matplotlib's perceptually uniform map, its published 256 entries) for
+ *   activations: one range per layer, so channels compare.
+ * - `diverging` (ColorBrewer RdBu, continuous; blue < 0 < red) for filter weights,
+ *   symmetric around 0.
+ *
+ * The functions below are the panel's interface to them (Feature maps uses them): 256-entry
+ * lookup tables for painting, normalisers per layer range, legends.
  */
+// NOTE: d3-scale-chromatic is an ES module package; this module compiles to CommonJS for the
+// Node unit tests, whose require() of it Node ≥ 20.19 does natively. In the bundle esbuild
+// keeps what these two maps need (+31 KiB, most of it the viridis family's colour tables).
+import { interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
 
 export type ColourMapName = 'viridis' | 'diverging';
 export type Rgb = readonly [number, number, number];
 
-const STOPS: Readonly<Record<ColourMapName, readonly string[]>> = {
-  viridis: ['#440154', '#482475', '#414487', '#355f8d', '#2a788e', '#21918c', '#22a884', '#44bf70', '#7ad151', '#bddf26', '#fde725'],
-  diverging: ['#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b'],
+/** t ∈ [0, 1] → CSS colour (`#rrggbb` or `rgb(r, g, b)`), as d3 gives them. */
+const INTERPOLATORS: Readonly<Record<ColourMapName, (t: number) => string>> = {
+  viridis: interpolateViridis,
+  // d3's RdBu runs red → blue; the panel's runs blue (negative) → red (positive).
+  diverging: (t) => interpolateRdBu(1 - t),
 };
+
+/** `#rrggbb` or `rgb(r, g, b)` → [r, g, b]. */
+function parseCssColour(colour: string): Rgb {
+  if (colour.startsWith('#')) return parseHex(colour);
+  const match = /^rgb\((\d+), ?(\d+), ?(\d+)\)$/.exec(colour);
+  if (match === null) throw new Error(`not an rgb() colour: ${colour}`);
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
 
 export function parseHex(hex: string): Rgb {
   const match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
@@ -26,20 +45,13 @@ export function toHex([r, g, b]: Rgb): string {
 
 const LUTS = new Map<ColourMapName, Uint8ClampedArray>();
 
-/** 256 RGB triples (768 bytes), linear interpolation between the map's stops. */
+/** 256 RGB triples (768 bytes): the map sampled at t = i / 255, for painting without a call per pixel. */
 export function lookupTable(name: ColourMapName): Uint8ClampedArray {
   let table = LUTS.get(name);
   if (table !== undefined) return table;
-  const stops = STOPS[name].map(parseHex);
+  const interpolate = INTERPOLATORS[name];
   table = new Uint8ClampedArray(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const position = (i / 255) * (stops.length - 1);
-    const lower = Math.min(stops.length - 2, Math.floor(position));
-    const fraction = position - lower;
-    const a = stops[lower]!;
-    const b = stops[lower + 1]!;
-    for (let channel = 0; channel < 3; channel++) table[i * 3 + channel] = Math.round(a[channel]! + (b[channel]! - a[channel]!) * fraction);
-  }
+  for (let i = 0; i < 256; i++) table.set(parseCssColour(interpolate(i / 255)), i * 3);
   LUTS.set(name, table);
   return table;
 }

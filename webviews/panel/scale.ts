@@ -1,7 +1,7 @@
 /**
- * Pure chart geometry for the Training tab: linear scales, "nice" ticks and the pixel paths
- * of the curves. No DOM here (unit-tested in Node); `chart.ts` only strokes what this
- * computes.
+ * Pure scale arithmetic (no DOM; unit-tested in Node): linear scales, "nice" ticks and
+ * domains (the feature maps' legends), and what the Training tab's charts need before uPlot
+ * draws them: their ranges and their series on one x axis.
  */
 
 export interface LinearScale {
@@ -120,99 +120,48 @@ export interface ChartSpec {
   readonly yPercent?: boolean;
 }
 
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
+/** The x and y ranges of a chart: x from 0 to the planned epochs, y nice bounds around the data. */
+export interface ChartDomains {
+  readonly x: readonly [number, number];
+  readonly y: readonly [number, number];
 }
 
-export interface Tick {
-  readonly value: number;
-  readonly pixel: number;
-  readonly label: string;
-}
-
-export interface ChartGeometry {
-  readonly plot: Rect;
-  readonly xScale: LinearScale;
-  readonly yScale: LinearScale;
-  readonly xTicks: readonly Tick[];
-  readonly yTicks: readonly Tick[];
-  /** Per series: polylines in pixels, split where a value is missing. */
-  readonly paths: readonly {
-    readonly id: string;
-    readonly colour: string;
-    readonly dashed: boolean;
-    readonly markers: boolean;
-    readonly lineWidth: number;
-    readonly segments: readonly (readonly [number, number])[][];
-  }[];
-  /** Whether any series has a point to draw. */
-  readonly empty: boolean;
-}
-
-export const CHART_MARGIN = { top: 10, right: 16, bottom: 24, left: 48 } as const;
-
-export function chartGeometry(spec: ChartSpec): ChartGeometry {
-  const plot: Rect = {
-    x: CHART_MARGIN.left,
-    y: CHART_MARGIN.top,
-    width: Math.max(1, spec.width - CHART_MARGIN.left - CHART_MARGIN.right),
-    height: Math.max(1, spec.height - CHART_MARGIN.top - CHART_MARGIN.bottom),
-  };
+/**
+ * The ranges a chart shows (uPlot draws it; chart.ts): x from 0 to at least the planned
+ * number of epochs, so the run's future stays empty; y the fixed domain, or nice bounds
+ * around the data, clamped (a loss never below 0, an accuracy within [0, 1]).
+ */
+export function chartDomains(spec: Omit<ChartSpec, 'width' | 'height'>): ChartDomains {
   const all = spec.series.flatMap((series) => series.points);
   const xs = extent(all.map((point) => point.x));
   const ys = extent(all.map((point) => point.y));
   const xMax = Math.max(spec.xMax ?? 0, xs?.[1] ?? 0, 1);
-  const xTickValues = niceTicks(0, xMax, Math.max(2, Math.min(10, Math.floor(plot.width / 60))));
-  const xStep = xTickValues.length > 1 ? xTickValues[1]! - xTickValues[0]! : 1;
-  // Epochs are whole numbers: no 0.5-epoch ticks.
-  const xTicksWhole = xStep < 1 ? integerTicks(xMax) : xTickValues;
   let yDomain: [number, number];
   if (spec.yDomain !== undefined) yDomain = [spec.yDomain[0], spec.yDomain[1]];
-  else if (ys === null) yDomain = spec.yClamp !== undefined ? [spec.yClamp[0], spec.yClamp[1]] : [0, 1];
+  else if (ys === null) yDomain = spec.yClamp !== undefined && Number.isFinite(spec.yClamp[1]) ? [spec.yClamp[0], spec.yClamp[1]] : [0, 1];
   else {
     yDomain = niceDomain(ys[0], ys[1], 4);
     if (spec.yClamp !== undefined) yDomain = [Math.max(spec.yClamp[0], yDomain[0]), Math.min(spec.yClamp[1], yDomain[1])];
     if (yDomain[0] === yDomain[1]) yDomain = niceDomain(yDomain[0], yDomain[1], 4);
   }
-  const xScale = linearScale([0, xMax], [plot.x, plot.x + plot.width]);
-  const yScale = linearScale(yDomain, [plot.y + plot.height, plot.y]);
-  const yTickCount = Math.max(2, Math.min(6, Math.floor(plot.height / 30)));
-  const yStep = tickStep(yDomain[0], yDomain[1], yTickCount);
-  const yLabel = (value: number): string => (spec.yPercent === true ? `${formatTick(value * 100, yStep * 100)}%` : formatTick(value, yStep));
-  const yTicks = niceTicks(yDomain[0], yDomain[1], yTickCount).map((value) => ({ value, pixel: yScale.map(value), label: yLabel(value) }));
-  const xTicks = xTicksWhole.map((value) => ({ value, pixel: xScale.map(value), label: formatTick(value, 1) }));
-  const paths = spec.series.map((series) => ({
-    id: series.id,
-    colour: series.colour,
-    dashed: series.dashed === true,
-    markers: series.markers === true,
-    lineWidth: series.lineWidth ?? 2,
-    segments: segmentsOf(series.points, xScale, yScale),
-  }));
-  return { plot, xScale, yScale, xTicks, yTicks, paths, empty: !paths.some((path) => path.segments.length > 0) };
+  return { x: [0, xMax], y: yDomain };
 }
 
-function integerTicks(max: number): number[] {
-  const ticks: number[] = [];
-  for (let value = 0; value <= Math.floor(max); value++) ticks.push(value);
-  return ticks;
-}
-
-/** Pixel polylines of a series, split at missing values; points keep their order. */
-export function segmentsOf(points: readonly Point[], xScale: LinearScale, yScale: LinearScale): [number, number][][] {
-  const segments: [number, number][][] = [];
-  let current: [number, number][] = [];
-  for (const point of points) {
-    if (point.y === null || !Number.isFinite(point.y) || !Number.isFinite(point.x)) {
-      if (current.length > 0) segments.push(current);
-      current = [];
-      continue;
+/**
+ * Series on one x axis, as uPlot takes them: the ascending union of every series' x, and
+ * each series' y at those x — undefined where it has no point (uPlot joins across it), null
+ * where its value is missing (a gap, as a validation loss of an epoch without one).
+ */
+export function alignSeries(series: readonly SeriesSpec[]): [number[], ...(number | null | undefined)[][]] {
+  const xs = [...new Set(series.flatMap((one) => one.points.map((point) => point.x)).filter(Number.isFinite))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, at) => [x, at]));
+  const columns = series.map((one) => {
+    const column: (number | null | undefined)[] = new Array<number | null | undefined>(xs.length).fill(undefined);
+    for (const point of one.points) {
+      const at = index.get(point.x);
+      if (at !== undefined) column[at] = point.y !== null && Number.isFinite(point.y) ? point.y : null;
     }
-    current.push([xScale.map(point.x), yScale.map(point.y)]);
-  }
-  if (current.length > 0) segments.push(current);
-  return segments;
+    return column;
+  });
+  return [xs, ...columns];
 }

@@ -1,6 +1,7 @@
-/** The Summary tab (browser only): layer table, totals, findings; a row click reveals its line. */
+/** The Summary tab (browser only): architecture diagram, layer table, totals, findings; a row click reveals its line. */
 import type { SummaryFinding, SummaryRow, SummarySnapshot } from '../protocol';
 import type { PanelContext } from './context';
+import { DiagramView } from './diagram-view';
 import { h, replaceChildren } from './dom';
 import { formatCount, formatSi } from './format';
 import type { PanelState } from './state';
@@ -18,12 +19,15 @@ export class SummaryView {
   private readonly findings = h('ul', { class: 'findings' });
   private readonly empty = h('p', { class: 'empty', text: 'No summary yet: save the model file or run “ConvLens: Show Summary”.' });
   private shown: SummarySnapshot | null = null;
+  private readonly diagram: DiagramView;
 
   constructor(private readonly context: PanelContext) {
+    this.diagram = new DiagramView(context);
     this.element = h(
       'section',
       { class: 'tab-body summary', data: { tab: 'summary' } },
       this.empty,
+      this.diagram.element,
       this.heading,
       this.table,
       h('div', { class: 'summary-footer' }, h('section', { class: 'totals-box' }, h('h3', { text: 'Totals' }), this.totals), h('section', { class: 'findings-box' }, h('h3', { text: 'Findings' }), this.findings)),
@@ -40,6 +44,7 @@ export class SummaryView {
     const summary = state.summary;
     if (summary === this.shown) return;
     this.shown = summary;
+    this.diagram.render(summary);
     this.empty.hidden = summary !== null;
     this.heading.hidden = summary === null;
     this.table.hidden = summary === null;
