@@ -15,11 +15,13 @@ export { reachesDsl } from './reaches-dsl';
 export {
   findExportedModel,
   summarizeExportedModels,
+  toReceptiveFieldGeometry,
   toReceptiveFieldText,
   type ExportedModel,
   type ModelSummary,
   type ModelSummaryFinding,
   type ModelSummaryRow,
+  type ReceptiveFieldGeometry,
 } from './exported-models';
 export {
   CONVLENS_REQUESTS,

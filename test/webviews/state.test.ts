@@ -10,10 +10,12 @@ import {
   PERSISTED_VALUES,
   persistable,
   requestedFeatureMaps,
+  requestedGradCam,
   requestedInterpolation,
   restoreState,
   sameRun,
   selectLayer,
+  selectUnit,
   selectTab,
   setSteps,
   setTimeline,
@@ -269,5 +271,44 @@ describe('webviews: panel state reducer', () => {
     for (const garbage of [undefined, null, 'state', [], {}, { ...state, version: 0 }, { ...state, tab: 'nope' }, { ...state, training: null }, { ...state, samples: { grids: 'x' } }]) {
       assert.equal(restoreState(JSON.parse(JSON.stringify(garbage ?? null))), null, JSON.stringify(garbage)?.slice(0, 40));
     }
+  });
+});
+
+describe('webviews: panel state — receptive fields and Grad-CAM', () => {
+  const image = f.inputImage();
+  const mapsOf = (input = image): HostMessage => ({ type: 'featureMapsComputed', layer: 'C3', maps: f.featureMaps(16, 10, 10), input });
+  const field: HostMessage = { type: 'effectiveReceptiveFieldComputed', layer: 'C3', unit: { channel: 3, row: 4, column: 6 }, field: { shape: [28, 28], values: new Array(784).fill(0.5), min: 0.5, max: 0.5 } };
+  const cam: HostMessage = { type: 'gradCamComputed', layer: 'C3', classIndex: 7, label: '7', probability: 0.91, cam: { shape: [10, 10], values: new Array(100).fill(1), min: 1, max: 1 } };
+
+  it('a clicked unit waits for its effective field, which then stands until other maps come', () => {
+    let state = fold(initialState(), mapsOf());
+    state = selectUnit(state, 'C3', { channel: 3, row: 4, column: 6 });
+    assert.deepEqual([state.featureMaps.selectedUnit, state.featureMaps.busy], [{ layer: 'C3', unit: { channel: 3, row: 4, column: 6 } }, true]);
+    state = fold(state, field);
+    assert.deepEqual([state.featureMaps.effectiveField?.unit, state.featureMaps.busy], [{ channel: 3, row: 4, column: 6 }, false]);
+    assert.deepEqual(partsChangedBy(field), ['maps', 'layers']);
+    state = fold(state, mapsOf());
+    assert.deepEqual([state.featureMaps.selectedUnit, state.featureMaps.effectiveField], [null, null]);
+  });
+
+  it('Grad-CAM stands for the picture it was of: kept with other maps of it, dropped for another picture', () => {
+    let state = requestedGradCam(fold(initialState(), mapsOf()), 'C3');
+    assert.deepEqual([state.featureMaps.camLayer, state.featureMaps.busy], ['C3', true]);
+    state = fold(state, cam);
+    assert.deepEqual([state.featureMaps.gradCam?.label, state.featureMaps.gradCam?.probability, state.featureMaps.busy], ['7', 0.91, false]);
+    assert.deepEqual(partsChangedBy(cam), ['predictions', 'layers']);
+    assert.equal(fold(state, mapsOf()).featureMaps.gradCam?.classIndex, 7);
+    assert.equal(fold(state, mapsOf(f.inputImage('drawing'))).featureMaps.gradCam, null);
+  });
+
+  it('persisted when small; a state saved before them restores without them', () => {
+    const state = fold(initialState(), mapsOf(), field, cam);
+    const saved = JSON.parse(JSON.stringify(persistable(state))) as PanelState;
+    assert.equal(restoreState(saved)?.featureMaps.gradCam?.label, '7');
+    assert.equal(restoreState(saved)?.featureMaps.effectiveField?.layer, 'C3');
+    const old = JSON.parse(JSON.stringify(persistable(fold(initialState(), mapsOf())))) as Record<string, any>;
+    for (const key of ['selectedUnit', 'effectiveField', 'gradCam', 'camLayer']) delete old['featureMaps'][key];
+    const restored = restoreState(old);
+    assert.deepEqual([restored?.featureMaps.selectedUnit, restored?.featureMaps.effectiveField, restored?.featureMaps.gradCam, restored?.featureMaps.camLayer], [null, null, null, null]);
   });
 });
