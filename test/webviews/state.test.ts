@@ -3,6 +3,7 @@ import type { HostMessage } from '../../webviews/protocol';
 import {
   applyHostMessage,
   initialState,
+  inputOfShownMaps,
   LIVE_POINTS,
   partsChangedBy,
   PERSISTED_GRIDS,
@@ -310,5 +311,24 @@ describe('webviews: panel state — receptive fields and Grad-CAM', () => {
     for (const key of ['selectedUnit', 'effectiveField', 'gradCam', 'camLayer']) delete old['featureMaps'][key];
     const restored = restoreState(old);
     assert.deepEqual([restored?.featureMaps.selectedUnit, restored?.featureMaps.effectiveField, restored?.featureMaps.gradCam, restored?.featureMaps.camLayer], [null, null, null, null]);
+  });
+});
+
+describe('webviews: panel state — the input a unit or Grad-CAM is asked about', () => {
+  const shown = (input: Parameters<typeof requestedFeatureMaps>[2] | null, caption: string) => {
+    const base = input === null ? initialState() : requestedFeatureMaps(initialState(), 'C1', input);
+    return fold(base, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(1, 2, 2), input: f.inputImage(caption, 2, 1, 1, (_row, column) => [0, 255][column]!) });
+  };
+
+  it('the input the panel asked for; an image file is the one picked last', () => {
+    assert.deepEqual(inputOfShownMaps(shown({ source: 'testSample', index: 4 }, 'test sample #4')), { source: 'testSample', index: 4 });
+    assert.deepEqual(inputOfShownMaps(shown({ source: 'imageFile' }, 'cat.png')), { source: 'imageFile', reuse: true });
+  });
+
+  it("for maps the extension showed unasked, the one the picture's caption names", () => {
+    assert.deepEqual(inputOfShownMaps(shown(null, 'test sample #0')), { source: 'testSample', index: 0 });
+    assert.deepEqual(inputOfShownMaps(shown(null, 'drawing')), { source: 'drawing', width: 2, height: 1, pixels: [0, 1] });
+    assert.deepEqual(inputOfShownMaps(shown(null, 'seven.png')), { source: 'imageFile', reuse: true });
+    assert.equal(inputOfShownMaps(initialState()), null);
   });
 });

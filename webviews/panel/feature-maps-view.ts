@@ -18,7 +18,7 @@ import { formatPercent, formatValue } from './format';
 import { tilesOf } from './grid';
 import { describeInputImage, inputImageDisplaySize, inputImageRgba } from './input-image';
 import { describeBox, heatRgba, receptiveFieldBox, type PixelBox } from './receptive-field';
-import { requestedFeatureMaps, requestedGradCam, selectLayer, selectUnit, setSampleIndex, type PanelState } from './state';
+import { inputOfShownMaps, requestedFeatureMaps, requestedGradCam, selectLayer, selectUnit, setSampleIndex, type PanelState } from './state';
 import { TensorGrid } from './tensor-grid';
 
 const TOP_K = 5;
@@ -212,20 +212,20 @@ export class FeatureMapsView {
       this.renderOverlay(state);
       return;
     }
-    const input = state.featureMaps.input;
+    const input = inputOfShownMaps(state);
     if (unit === null || maps === null || input === null) return;
     this.hoveredUnit = null;
-    this.context.post({ type: 'computeEffectiveReceptiveField', layer: maps.layer, unit, input: reusable(input) });
+    this.context.post({ type: 'computeEffectiveReceptiveField', layer: maps.layer, unit, input });
     this.context.update((current) => selectUnit(current, maps.layer, unit), 'maps');
   }
 
   private requestGradCam(classIndex: number | null): void {
     const state = this.context.state();
-    const input = state.featureMaps.input;
-    if (input === null || state.featureMaps.image === null) return;
+    const input = inputOfShownMaps(state);
+    if (input === null) return;
     const chosen = valueOf(this.camLayerSelect);
     const layer = chosen === '' ? null : chosen;
-    this.context.post({ type: 'computeGradCam', layer, classIndex, input: reusable(input) });
+    this.context.post({ type: 'computeGradCam', layer, classIndex, input });
     this.context.update((current) => requestedGradCam(current, layer), 'layers');
   }
 
@@ -360,11 +360,6 @@ export class FeatureMapsView {
 function inputChannelsOf(state: PanelState): number | null {
   const match = /^(\d+)@/.exec(state.summary?.input ?? '');
   return match === null ? null : Number(match[1]);
-}
-
-/** The input of the shown maps, asked for again: an image file is the one picked last. */
-function reusable(input: InspectionInput): InspectionInput {
-  return input.source === 'imageFile' ? { source: 'imageFile', reuse: true } : input;
 }
 
 /** RGBA of width × height pixels drawn scaled onto a canvas of shownWidth × shownHeight (smoothed or crisp). */

@@ -427,6 +427,26 @@ export function requestedGradCam(state: PanelState, layer: string | null): Panel
   return { ...state, featureMaps: { ...state.featureMaps, camLayer: layer, busy: true, message: null } };
 }
 
+/**
+ * The input to ask about the shown maps again (a unit's effective field, Grad-CAM): the one the
+ * panel asked for (an image file: the one picked last); for maps the panel did not ask for
+ * (the extension's Show Feature Maps, Run Model on Image), the one the picture's caption names
+ * — `test sample #12`, a drawing (its bytes are the drawing the network received), else the
+ * image file picked last.
+ */
+export function inputOfShownMaps(state: PanelState): InspectionInput | null {
+  const { input, image } = state.featureMaps;
+  if (input !== null) return input.source === 'imageFile' ? { source: 'imageFile', reuse: true } : input;
+  if (image === null) return null;
+  const sample = /^test sample #(\d+)$/.exec(image.caption);
+  if (sample !== null) return { source: 'testSample', index: Number(sample[1]) };
+  if (image.caption === 'drawing' && image.channels === 1) {
+    const bytes = atob(image.pixels);
+    return { source: 'drawing', width: image.width, height: image.height, pixels: Array.from(bytes, (character) => character.charCodeAt(0) / 255) };
+  }
+  return { source: 'imageFile', reuse: true };
+}
+
 /** Whether two input images are the same picture (same caption, size and bytes). */
 export function sameInputImage(a: InputImage, b: InputImage): boolean {
   return a.caption === b.caption && a.width === b.width && a.height === b.height && a.channels === b.channels && a.pixels === b.pixels;
