@@ -168,7 +168,6 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       const maps = editor.webview().locator('vscode-tab-panel[data-tab="featureMaps"]');
       const grid = maps.locator('canvas.tensor-grid[data-grid="maps"]');
       const overlay = maps.locator('canvas.receptive-field-overlay');
-      await maps.locator('.inputs').evaluate((inputs) => inputs.scrollIntoView({ block: 'start' }));
       // conv2d_1 (5×5, padding 2): unit (14, 14) of channel 0 covers rows and columns 12–16.
       const scale = Number(await grid.getAttribute('data-scale'));
       await grid.hover({ position: { x: 14.5 * scale, y: 14.5 * scale } });
@@ -184,6 +183,9 @@ describe('ConvLens in a real VS Code (code-server)', function () {
         return alphas.size;
       });
       assert.ok(painted >= 3, `the box and a graded wash are painted (${painted} opacities)`);
+      // The clicked unit's box stays: the picture in view with its caption.
+      await maps.locator('figure.input-image').evaluate((figure) => figure.scrollIntoView({ block: 'center', inline: 'nearest' }));
+      await maps.locator('canvas.receptive-field-overlay[data-box="12,12,16,16"]').waitFor({ timeout: 10_000 });
       await editor.screenshot(path.join(SCREENSHOTS, 'receptive-field.png'));
       await maps.locator('vscode-button.grad-cam-button').click();
       const cam = maps.locator('canvas.grad-cam-canvas:not([data-cam=""])');
@@ -192,6 +194,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       assert.match((await maps.locator('.grad-cam-caption').innerText()).trim(), /^class \d \([\d.]+%\) over conv2d_2, 10×10/);
       const pixels = await canvasPixels(cam);
       assert.ok(pixels.colours >= 16, `Grad-CAM is painted over the input: ${JSON.stringify(pixels)}`);
+      await maps.locator('.grad-cam-box').evaluate((box) => box.scrollIntoView({ block: 'center', inline: 'nearest' }));
       await editor.screenshot(path.join(SCREENSHOTS, 'grad-cam.png'));
     });
 
