@@ -288,8 +288,12 @@ describe('webviews: panel state — receptive fields and Grad-CAM', () => {
     state = fold(state, field);
     assert.deepEqual([state.featureMaps.effectiveField?.unit, state.featureMaps.busy], [{ channel: 3, row: 4, column: 6 }, false]);
     assert.deepEqual(partsChangedBy(field), ['maps', 'layers']);
+    // A late answer to an earlier click changes nothing: the unit clicked last waits on.
+    const later = selectUnit(state, 'C3', { channel: 0, row: 0, column: 0 });
+    assert.equal(fold(later, field), later);
     state = fold(state, mapsOf());
     assert.deepEqual([state.featureMaps.selectedUnit, state.featureMaps.effectiveField], [null, null]);
+    assert.equal(fold(state, field), state, 'nor an answer after the maps changed');
   });
 
   it('Grad-CAM stands for the picture it was of: kept with other maps of it, dropped for another picture', () => {
@@ -303,7 +307,7 @@ describe('webviews: panel state — receptive fields and Grad-CAM', () => {
   });
 
   it('persisted when small; a state saved before them restores without them', () => {
-    const state = fold(initialState(), mapsOf(), field, cam);
+    const state = fold(selectUnit(fold(initialState(), mapsOf()), 'C3', { channel: 3, row: 4, column: 6 }), field, cam);
     const saved = JSON.parse(JSON.stringify(persistable(state))) as PanelState;
     assert.equal(restoreState(saved)?.featureMaps.gradCam?.label, '7');
     assert.equal(restoreState(saved)?.featureMaps.effectiveField?.layer, 'C3');

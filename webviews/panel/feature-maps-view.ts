@@ -184,7 +184,9 @@ export class FeatureMapsView {
     const context = overlay.getContext('2d');
     if (context === null) return;
     context.clearRect(0, 0, overlay.width, overlay.height);
-    const field = effectiveField !== null && effectiveField.layer === maps.layer && effectiveField.field.shape[0] === image.height && effectiveField.field.shape[1] === image.width ? effectiveField : null;
+    // The field of the unit clicked last (an answer to an earlier click that arrives late is not it).
+    const clicked = selectedUnit !== null && effectiveField !== null && selectedUnit.layer === effectiveField.layer && sameUnit(selectedUnit.unit, effectiveField.unit);
+    const field = clicked && effectiveField.layer === maps.layer && effectiveField.field.shape[0] === image.height && effectiveField.field.shape[1] === image.width ? effectiveField : null;
     if (field !== null) drawMap(context, heatRgba(field.field), image.width, image.height, shown.width, shown.height, false);
     overlay.dataset['field'] = field === null ? '' : `${field.layer}:${field.unit.channel},${field.unit.row},${field.unit.column}`;
     const pinned = selectedUnit !== null && selectedUnit.layer === maps.layer ? selectedUnit.unit : null;
@@ -360,6 +362,10 @@ export class FeatureMapsView {
 function inputChannelsOf(state: PanelState): number | null {
   const match = /^(\d+)@/.exec(state.summary?.input ?? '');
   return match === null ? null : Number(match[1]);
+}
+
+function sameUnit(a: UnitPosition, b: UnitPosition): boolean {
+  return a.channel === b.channel && a.row === b.row && a.column === b.column;
 }
 
 /** RGBA of width × height pixels drawn scaled onto a canvas of shownWidth × shownHeight (smoothed or crisp). */

@@ -313,8 +313,13 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
         },
       };
     }
-    case 'effectiveReceptiveFieldComputed':
+    case 'effectiveReceptiveFieldComputed': {
+      // The answer to an earlier click, arriving after another: the unit clicked last waits on.
+      const selected = state.featureMaps.selectedUnit;
+      const { channel, row, column } = message.unit;
+      if (selected === null || selected.layer !== message.layer || selected.unit.channel !== channel || selected.unit.row !== row || selected.unit.column !== column) return state;
       return { ...state, featureMaps: { ...state.featureMaps, effectiveField: { layer: message.layer, unit: message.unit, field: message.field }, busy: false, message: null } };
+    }
     case 'gradCamComputed': {
       const { layer, classIndex, label, probability, cam } = message;
       return { ...state, featureMaps: { ...state.featureMaps, gradCam: { layer, classIndex, label, probability, cam }, busy: false, message: null } };
