@@ -49,10 +49,12 @@ Commands:
         --test-limit N   Test on the first N test images only.
 
   run <file.ts> --model EXPORT --checkpoint DIR --image PATH [--feature-maps LAYER]
-        [--filters] [--top K] [--out DIR] [--json]
+        [--filters] [--cam CLASS [--cam-layer LAYER]] [--top K] [--out DIR] [--json]
       Classify one PNG or JPEG with a trained checkpoint: the top K classes (default 5);
       with --out, the feature maps of LAYER (a name convlens summary shows) and the first
-      convolution's filters as PNG grids and JSON data. Needs convlens-runtime, as train.
+      convolution's filters as PNG grids and JSON data, and with --cam the Grad-CAM of
+      CLASS (a class name, or its index) over the last conv2d (or --cam-layer) drawn over
+      the image. Needs convlens-runtime, as train.
 
   export <file.ts> --to pytorch [--model EXPORT] [--out DIR] [--force] [--execute]
       Write the model (or GAN) as PyTorch: model.py (nn.Modules named after the DSL
@@ -77,6 +79,6 @@ export const CHECK_SYNOPSIS = 'convlens check [files|folders|tsconfig.json ...] 
 
 export const TRAIN_SYNOPSIS = 'convlens train <file.ts> --model EXPORT [--dataset NAME|FOLDER] [--epochs N] [--batch-size N] [--lr X] [--optimizer sgd|adam] [--backend NAME] [--out DIR] [--resume] [--json] [--dry-run] [--tta]';
 
-export const RUN_SYNOPSIS = 'convlens run <file.ts> --model EXPORT --checkpoint DIR --image PATH [--feature-maps LAYER --out DIR]';
+export const RUN_SYNOPSIS = 'convlens run <file.ts> --model EXPORT --checkpoint DIR --image PATH [--feature-maps LAYER --out DIR] [--cam CLASS --out DIR]';
 
 export const EXPORT_SYNOPSIS = 'convlens export <file.ts> --to pytorch [--model EXPORT] [--out DIR] [--force] [--execute]';

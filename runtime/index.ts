@@ -20,5 +20,7 @@ export { isRuntimeEvent, isRuntimeRequest } from './protocol';
 export { TrainingError } from './training/training-error';
 export { loadCheckpointModel } from './training/checkpoint';
 export { computeFeatureMaps, InspectionError, predictTopK, readFirstLayerFilters, renderFeatureMaps, renderFilters } from './inspection/inspection';
+export { computeEffectiveReceptiveField, computeGradCam, evaluateGraph, lastConvolution, renderGradCam } from './inspection/attribution';
+export type { EffectiveReceptiveField, GradCam, HeatMap, Unit } from './inspection/attribution';
 export { loadTrainedModel, toInputTensor } from './inspection/trained-model';
 export { interpolateSamples, MAX_INTERPOLATION_STEPS } from './inspection/gan-interpolation';

@@ -79,7 +79,49 @@ export interface InterpolateSamplesRequest {
   readonly cwd: string;
 }
 
-export type RuntimeRequest = StartTrainingRequest | CancelTrainingRequest | ComputeFeatureMapsRequest | InterpolateSamplesRequest;
+/** A unit of a layer's output: a pixel (row, column) of one channel, or entry `channel` of a vector (row and column 0). */
+export interface UnitPosition {
+  readonly channel: number;
+  readonly row: number;
+  readonly column: number;
+}
+
+/**
+ * The effective receptive field of one unit of a checkpoint's layer for an input (the
+ * gradient of the unit with respect to the network's input). Answered with
+ * `effectiveReceptiveField` or `failed`.
+ */
+export interface ComputeEffectiveReceptiveFieldRequest {
+  readonly type: 'computeEffectiveReceptiveField';
+  readonly root: ModelNode;
+  readonly checkpoint: string;
+  readonly layer: string;
+  readonly unit: UnitPosition;
+  readonly input: ComputeFeatureMapsRequest['input'];
+  readonly cwd: string;
+}
+
+/**
+ * Grad-CAM of a class over a layer of a checkpoint for an input: `layer` null for the last
+ * conv2d, `classIndex` null for the most probable class. Answered with `gradCam` or `failed`.
+ */
+export interface ComputeGradCamRequest {
+  readonly type: 'computeGradCam';
+  readonly root: ModelNode;
+  readonly checkpoint: string;
+  readonly layer: string | null;
+  readonly classIndex: number | null;
+  readonly input: ComputeFeatureMapsRequest['input'];
+  readonly cwd: string;
+}
+
+export type RuntimeRequest =
+  | StartTrainingRequest
+  | CancelTrainingRequest
+  | ComputeFeatureMapsRequest
+  | InterpolateSamplesRequest
+  | ComputeEffectiveReceptiveFieldRequest
+  | ComputeGradCamRequest;
 
 // ── Events: runtime → client ─────────────────────────────────────────────────────────
 
@@ -169,6 +211,32 @@ export interface FeatureMapsEvent {
   readonly input: InputPixels;
 }
 
+/** A unit's effective receptive field: |∂unit/∂input| summed over the input's channels, [H, W] over the input. */
+export interface EffectiveReceptiveFieldEvent {
+  readonly event: 'effectiveReceptiveField';
+  readonly layer: string;
+  readonly unit: UnitPosition;
+  /** [H, W]: the model's input size. */
+  readonly shape: readonly number[];
+  readonly values: readonly number[];
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Grad-CAM at the layer's resolution, [h, w], non-negative. */
+export interface GradCamEvent {
+  readonly event: 'gradCam';
+  readonly layer: string;
+  readonly classIndex: number;
+  /** The class's name in the checkpoint (`7`, a folder dataset's subfolder). */
+  readonly label: string;
+  readonly probability: number;
+  readonly shape: readonly number[];
+  readonly values: readonly number[];
+  readonly min: number;
+  readonly max: number;
+}
+
 /** The strip an `interpolateSamples` request asked for. */
 export interface InterpolationReadyEvent {
   readonly event: 'interpolationReady';
@@ -217,7 +285,7 @@ export type TrainingEvent =
   | FailedEvent
   | FinishedEvent;
 
-export type RuntimeEvent = TrainingEvent | FeatureMapsEvent | InterpolationReadyEvent;
+export type RuntimeEvent = TrainingEvent | FeatureMapsEvent | InterpolationReadyEvent | EffectiveReceptiveFieldEvent | GradCamEvent;
 
 // ── Validation ───────────────────────────────────────────────────────────────────────
 //
@@ -525,6 +593,23 @@ const settings = record({
   download: v.optional(v.boolean()),
 });
 
+/** An image file, or a test sample of a dataset; never both (the output drops the absent fields, which the type does not name). */
+const inspectionInput = plain(
+  v.union([
+    v.pipe(
+      v.object({ image: path, dataset: absent, testIndex: absent }),
+      v.transform(({ image }) => ({ image })),
+    ),
+    v.pipe(
+      v.object({ dataset: text, testIndex: count, image: absent }),
+      v.transform(({ dataset, testIndex }) => ({ dataset, testIndex })),
+    ),
+  ]),
+);
+
+/** A unit of a layer's output (its range is the layer's, which the process checks). */
+const unitPosition = record({ channel: count, row: count, column: count });
+
 const runtimeRequest = plain(
   v.variant('type', [
     v.object({ type: v.literal('startTraining'), root: v.union([modelNode, ganNode]), settings }),
@@ -534,22 +619,12 @@ const runtimeRequest = plain(
       root: modelNode,
       checkpoint: path,
       layer: text,
-      /** An image file, or a test sample of a dataset; never both (the output drops the absent fields, which the type does not name). */
-      input: plain(
-        v.union([
-          v.pipe(
-            v.object({ image: path, dataset: absent, testIndex: absent }),
-            v.transform(({ image }) => ({ image })),
-          ),
-          v.pipe(
-            v.object({ dataset: text, testIndex: count, image: absent }),
-            v.transform(({ dataset, testIndex }) => ({ dataset, testIndex })),
-          ),
-        ]),
-      ),
+      input: inspectionInput,
       cwd: path,
     }),
     v.object({ type: v.literal('interpolateSamples'), root: ganNode, checkpoint: path, from: cell, to: cell, steps, cwd: path }),
+    v.object({ type: v.literal('computeEffectiveReceptiveField'), root: modelNode, checkpoint: path, layer: text, unit: unitPosition, input: inspectionInput, cwd: path }),
+    v.object({ type: v.literal('computeGradCam'), root: modelNode, checkpoint: path, layer: v.nullable(text), classIndex: v.nullable(count), input: inspectionInput, cwd: path }),
   ]),
 );
 
@@ -565,6 +640,10 @@ const inputPixels = v.pipe(
 const confusionMatrix = list(list(count, LIMITS.classes, 1), LIMITS.classes, 1);
 const isConfusion = (matrix: readonly (readonly number[])[] | null | undefined, classes: readonly string[] | null | undefined): boolean =>
   matrix === null || matrix === undefined || (matrix.every((row) => row.length === matrix.length) && (classes === null || classes === undefined || classes.length === matrix.length));
+
+/** Sizes whose product is the number of values, every value within [min, max]. */
+const isMap = ({ shape, values, min, max }: { shape: number[]; values: number[]; min: number; max: number }): boolean =>
+  min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max);
 
 const runtimeEvent = plain(
   v.variant('event', [
@@ -632,6 +711,25 @@ const runtimeEvent = plain(
         input: inputPixels,
       }),
       v.check(({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max)),
+    ),
+    /** [H, W] over the input: sizes whose product is the number of values, every value within [min, max]. */
+    v.pipe(
+      v.object({ event: v.literal('effectiveReceptiveField'), layer: text, unit: unitPosition, shape: list(integerIn(0, LIMITS.tensorValues), 2, 2), values: numbers(Number.isFinite, LIMITS.tensorValues), min: finite, max: finite }),
+      v.check((e) => isMap(e)),
+    ),
+    v.pipe(
+      v.object({
+        event: v.literal('gradCam'),
+        layer: text,
+        classIndex: count,
+        label: text,
+        probability: unitInterval,
+        shape: list(integerIn(0, LIMITS.tensorValues), 2, 2),
+        values: numbers(Number.isFinite, LIMITS.tensorValues),
+        min: finite,
+        max: finite,
+      }),
+      v.check((e) => isMap(e)),
     ),
     /** One row of `steps` images, at least a pixel each. */
     v.pipe(

@@ -10,10 +10,18 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GanNode, ModelNode } from 'convlens/ir';
-import { isRuntimeEvent, type ComputeFeatureMapsRequest, type FeatureMapsEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings } from './protocol';
+import {
+  isRuntimeEvent,
+  type ComputeEffectiveReceptiveFieldRequest,
+  type ComputeFeatureMapsRequest,
+  type ComputeGradCamRequest,
+  type EffectiveReceptiveFieldEvent,
+  type FeatureMapsEvent,
+  type GradCamEvent, type FinishedEvent, type InterpolateSamplesRequest, type InterpolationReadyEvent, type RuntimeEvent, type RuntimeRequest, type StoppedEvent, type TrainingSettings,
+} from './protocol';
 
 /** Events that end a run or answer a request: someone waits for each. */
-const ENDING_EVENTS: ReadonlySet<string> = new Set<RuntimeEvent['event']>(['finished', 'stopped', 'failed', 'featureMaps', 'interpolationReady']);
+const ENDING_EVENTS: ReadonlySet<string> = new Set<RuntimeEvent['event']>(['finished', 'stopped', 'failed', 'featureMaps', 'interpolationReady', 'effectiveReceptiveField', 'gradCam']);
 
 export class RuntimeProcessError extends Error {
   override readonly name = 'RuntimeProcessError';
@@ -147,6 +155,16 @@ export class RuntimeClient {
   /** A trained GAN's latent interpolation between two cells of its sample grid. */
   interpolateSamples(request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> {
     return this.ask({ type: 'interpolateSamples', ...request }, 'interpolationReady');
+  }
+
+  /** A unit's effective receptive field over the input, from a checkpoint. */
+  computeEffectiveReceptiveField(request: Omit<ComputeEffectiveReceptiveFieldRequest, 'type'>): Promise<EffectiveReceptiveFieldEvent> {
+    return this.ask({ type: 'computeEffectiveReceptiveField', ...request }, 'effectiveReceptiveField');
+  }
+
+  /** Grad-CAM of a class over a layer, from a checkpoint. */
+  computeGradCam(request: Omit<ComputeGradCamRequest, 'type'>): Promise<GradCamEvent> {
+    return this.ask({ type: 'computeGradCam', ...request }, 'gradCam');
   }
 
   /** Sends a request and resolves with the event that answers it, or rejects with the process's `failed`. */

@@ -13,9 +13,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from './backend-choice';
 import { interpolateSamples } from './inspection/gan-interpolation';
 import { readInputPixels, toInputPixels } from './inspection/input-image';
-import { computeFeatureMaps } from './inspection/inspection';
+import { computeEffectiveReceptiveField, computeGradCam } from './inspection/attribution';
+import { computeFeatureMaps, predictTopK } from './inspection/inspection';
 import { loadTrainedModel, toInputTensor } from './inspection/trained-model';
-import { isRuntimeRequest, type ComputeFeatureMapsRequest, type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
+import {
+  isRuntimeRequest,
+  type ComputeEffectiveReceptiveFieldRequest,
+  type ComputeFeatureMapsRequest,
+  type ComputeGradCamRequest,
+  type InterpolateSamplesRequest, type RuntimeEvent, type StartTrainingRequest } from './protocol';
 import { runTraining } from './run-training';
 
 function send(event: RuntimeEvent): void {
@@ -72,6 +78,47 @@ async function computeMaps(request: ComputeFeatureMapsRequest): Promise<void> {
   }
 }
 
+/** The checkpoint's model and the normalised input tensor of a request (the caller disposes both). */
+async function loadInput(request: ComputeEffectiveReceptiveFieldRequest | ComputeGradCamRequest, what: string) {
+  await chooseBackend({ requested: 'auto', workspace: request.cwd });
+  const trained = await loadTrainedModel(request.root, path.resolve(request.cwd, request.checkpoint));
+  if (trained.recovered !== null) log(`${what}: ${trained.recovered}`);
+  const pixels = await readInputPixels(request.input, trained.compiled.inputShape as [number, number, number], request.cwd);
+  return { ...trained, input: toInputTensor(pixels, trained.compiled, trained.state) };
+}
+
+async function effectiveReceptiveField(request: ComputeEffectiveReceptiveFieldRequest): Promise<void> {
+  try {
+    const { compiled, input } = await loadInput(request, `the effective receptive field of ${request.layer}`);
+    try {
+      const field = await computeEffectiveReceptiveField(compiled, request.layer, request.unit, input);
+      send({ event: 'effectiveReceptiveField', layer: field.layer, unit: request.unit, shape: field.shape, values: Array.from(field.values), min: field.min, max: field.max });
+    } finally {
+      tf.dispose(input);
+      compiled.model.dispose();
+    }
+  } catch (error) {
+    send({ event: 'failed', message: describe(error) });
+  }
+}
+
+async function gradCam(request: ComputeGradCamRequest): Promise<void> {
+  try {
+    const { compiled, state, input } = await loadInput(request, 'Grad-CAM');
+    try {
+      const classIndex = request.classIndex ?? (await predictTopK(compiled, input, state.classes, 1))[0]?.index ?? 0;
+      const cam = await computeGradCam(compiled, input, classIndex, request.layer);
+      const label = state.classes[classIndex] ?? String(classIndex);
+      send({ event: 'gradCam', layer: cam.layer, classIndex, label, probability: Math.min(1, Math.max(0, cam.probability)), shape: cam.shape, values: Array.from(cam.values), min: cam.min, max: cam.max });
+    } finally {
+      tf.dispose(input);
+      compiled.model.dispose();
+    }
+  } catch (error) {
+    send({ event: 'failed', message: describe(error) });
+  }
+}
+
 async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
   try {
     await chooseBackend({ requested: 'auto', workspace: request.cwd });
@@ -87,7 +134,7 @@ async function interpolate(request: InterpolateSamplesRequest): Promise<void> {
 process.on('message', (message: unknown) => {
   if (!isRuntimeRequest(message)) {
     const type = typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string' ? (message as { type: string }).type : null;
-    const what = type !== null && ['startTraining', 'cancelTraining', 'computeFeatureMaps', 'interpolateSamples'].includes(type) ? `a malformed ${type} request (a field missing or out of its range)` : 'an unknown request';
+    const what = type !== null && ['startTraining', 'cancelTraining', 'computeFeatureMaps', 'interpolateSamples', 'computeEffectiveReceptiveField', 'computeGradCam'].includes(type) ? `a malformed ${type} request (a field missing or out of its range)` : 'an unknown request';
     send({ event: 'failed', message: `the runtime process refused ${what}: ${JSON.stringify(message)?.slice(0, 200)}` });
     return;
   }
@@ -103,6 +150,12 @@ process.on('message', (message: unknown) => {
       break;
     case 'interpolateSamples':
       void interpolate(message);
+      break;
+    case 'computeEffectiveReceptiveField':
+      void effectiveReceptiveField(message);
+      break;
+    case 'computeGradCam':
+      void gradCam(message);
       break;
     default: {
       const unreachable: never = message;

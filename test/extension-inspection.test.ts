@@ -94,10 +94,10 @@ describe('extension: checkpoint files', () => {
     assert.ok(Math.abs(predictions[1]!.probability - 3 / 9) < 1e-12);
   });
 
-  it('predictions: a softmax output is taken as it is; labels default to the index', () => {
+  it('predictions: a softmax output is taken as it is; labels default to the index, which each carries', () => {
     assert.deepEqual(toPredictions([0.1, 0.7, 0.2], null, true, 2), [
-      { label: '1', probability: 0.7 },
-      { label: '2', probability: 0.2 },
+      { label: '1', probability: 0.7, index: 1 },
+      { label: '2', probability: 0.2, index: 2 },
     ]);
   });
 

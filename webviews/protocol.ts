@@ -56,11 +56,31 @@ export interface SummarySnapshot {
   readonly findings: readonly SummaryFinding[];
 }
 
+/**
+ * A layer's theoretical receptive field per axis [height, width] (the engine's): `size` in
+ * input pixels, `jump` input pixels between neighbouring units, `start` the centre of unit 0
+ * (pixel i has its centre at i). Unit r spans [start + jump·r − (size − 1)/2, … + (size − 1)/2].
+ */
+export interface ReceptiveFieldGeometry {
+  readonly size: readonly [number, number];
+  readonly jump: readonly [number, number];
+  readonly start: readonly [number, number];
+}
+
 /** A layer whose feature maps can be shown. */
 export interface InspectableLayer {
   readonly name: string;
   readonly kind: string;
   readonly output: string;
+  /** Absent where the output is not spatial or a number is unknown. */
+  readonly receptiveField?: ReceptiveFieldGeometry;
+}
+
+/** A unit of a layer's output: a pixel (row, column) of one channel, or entry `channel` of a vector (row and column 0). */
+export interface UnitPosition {
+  readonly channel: number;
+  readonly row: number;
+  readonly column: number;
 }
 
 /** A channels-first activation (or filter bank) with its value range, for colour-mapping. */
@@ -75,6 +95,8 @@ export interface TensorSnapshot {
 export interface Prediction {
   readonly label: string;
   readonly probability: number;
+  /** The class's index in the model's output (what `computeGradCam` asks for). */
+  readonly index?: number;
 }
 
 /**
@@ -147,7 +169,18 @@ export type HostMessage =
   | { readonly type: 'predictionsComputed'; readonly predictions: readonly Prediction[] }
   | { readonly type: 'samplesReady'; readonly epoch: number; readonly png: string; readonly rows: number; readonly columns: number }
   | { readonly type: 'interpolationReady'; readonly png: string; readonly steps: number }
-  | { readonly type: 'inspectionFailed'; readonly message: string };
+  | { readonly type: 'inspectionFailed'; readonly message: string }
+  /** A unit's effective receptive field over the input shown with the maps: [H, W], ≥ 0. */
+  | { readonly type: 'effectiveReceptiveFieldComputed'; readonly layer: string; readonly unit: UnitPosition; readonly field: TensorSnapshot }
+  /** Grad-CAM of a class over a layer, at the layer's resolution: [h, w], ≥ 0. */
+  | {
+      readonly type: 'gradCamComputed';
+      readonly layer: string;
+      readonly classIndex: number;
+      readonly label: string;
+      readonly probability: number;
+      readonly cam: TensorSnapshot;
+    };
 
 // ── webview → extension ─────────────────────────────────────────────────────────────
 
@@ -191,7 +224,11 @@ export type PanelMessage =
   | { readonly type: 'computeFeatureMaps'; readonly layer: string; readonly input: InspectionInput }
   | { readonly type: 'interpolate'; readonly from: number; readonly to: number; readonly steps: number }
   /** Save the architecture diagram: `data` is the SVG text, or a PNG in base64; the extension asks where. */
-  | { readonly type: 'saveDiagram'; readonly format: 'svg' | 'png'; readonly data: string };
+  | { readonly type: 'saveDiagram'; readonly format: 'svg' | 'png'; readonly data: string }
+  /** The effective receptive field of a unit of `layer` for the input the maps were of. */
+  | { readonly type: 'computeEffectiveReceptiveField'; readonly layer: string; readonly unit: UnitPosition; readonly input: InspectionInput }
+  /** Grad-CAM over `layer` (null: the last conv2d) of class `classIndex` (null: the most probable) for an input. */
+  | { readonly type: 'computeGradCam'; readonly layer: string | null; readonly classIndex: number | null; readonly input: InspectionInput };
 
 // ── the panel's first paint ────────────────────────────────────────────────────────
 
@@ -425,6 +462,18 @@ const tensor = v.pipe(
   v.check(({ shape, values, min, max }) => min <= max && shape.reduce((product, size) => product * size, 1) === values.length && values.every((value) => value >= min && value <= max)),
 );
 
+/** A map over an image's rows and columns: a tensor of rank 2 with no negative value. */
+const heatMap = v.pipe(
+  tensor,
+  v.check(({ shape, min }) => shape.length === 2 && min >= 0),
+);
+
+/** A real array of exactly two elements, [height, width], no holes. */
+const pair = <S extends v.GenericSchema>(item: S) => v.pipe(v.custom<unknown[]>(isArray), v.check<unknown[]>(hasNoHoles), v.strictTuple([item, item]));
+const positiveNumber = numberIn(Number.MIN_VALUE, Number.MAX_VALUE);
+const receptiveField = record({ size: pair(positiveNumber), jump: pair(positiveNumber), start: pair(finite) });
+const unitPosition = record({ channel: count, row: count, column: count });
+
 /** An input image whose base64 holds exactly width × height × channels bytes. */
 const inputImage = v.pipe(
   record({ caption: text, width: side, height: side, channels: v.picklist([1, 3]), pixels: string(base64Length(LIMITS.imageBytes)) }),
@@ -471,10 +520,10 @@ const hostMessage = plain(
     /** The epochs completed before the stop: 0 when the first was cancelled. */
     v.object({ type: v.literal('trainingStopped'), epoch: count }),
     v.object({ type: v.literal('trainingFailed'), message: messageText }),
-    v.object({ type: v.literal('layersListed'), layers: list(record({ name: text, kind: text, output: text }), LIMITS.list) }),
+    v.object({ type: v.literal('layersListed'), layers: list(record({ name: text, kind: text, output: text, receptiveField: v.optional(receptiveField) }), LIMITS.list) }),
     v.object({ type: v.literal('featureMapsComputed'), layer: text, maps: tensor, input: v.optional(inputImage) }),
     v.object({ type: v.literal('filtersComputed'), layer: text, filters: tensor }),
-    v.object({ type: v.literal('predictionsComputed'), predictions: list(record({ label: text, probability: unitInterval }), LIMITS.classes) }),
+    v.object({ type: v.literal('predictionsComputed'), predictions: list(record({ label: text, probability: unitInterval, index: v.optional(count) }), LIMITS.classes) }),
     /** A grid of rows × columns cells (at most one per fixed latent vector), at least a pixel each. */
     v.pipe(
       v.object({ type: v.literal('samplesReady'), epoch: positive, png: pngText, rows: integerIn(1, LIMITS.sampleCells), columns: integerIn(1, LIMITS.sampleCells) }),
@@ -486,6 +535,8 @@ const hostMessage = plain(
       v.check((m) => isPngOf(m.png, m.steps, 1)),
     ),
     v.object({ type: v.literal('inspectionFailed'), message: messageText }),
+    v.object({ type: v.literal('effectiveReceptiveFieldComputed'), layer: text, unit: unitPosition, field: heatMap }),
+    v.object({ type: v.literal('gradCamComputed'), layer: text, classIndex: count, label: text, probability: unitInterval, cam: heatMap }),
   ]),
 );
 
@@ -518,6 +569,8 @@ const panelMessage = plain(
       v.object({ type: v.literal('saveDiagram'), format: v.picklist(['svg', 'png']), data: string(Math.max(LIMITS.svgText, base64Length(LIMITS.pngBytes))) }),
       v.check((m) => (m.format === 'svg' ? m.data.length <= LIMITS.svgText && m.data.startsWith('<svg') : isPngOf(m.data, 1, 1))),
     ),
+    v.object({ type: v.literal('computeEffectiveReceptiveField'), layer: text, unit: unitPosition, input: inspectionInput }),
+    v.object({ type: v.literal('computeGradCam'), layer: v.nullable(text), classIndex: v.nullable(count), input: inspectionInput }),
   ]),
 );
 

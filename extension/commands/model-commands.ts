@@ -137,6 +137,14 @@ export class ModelCommands {
         }
         await this.interpolate(panel, message);
         return;
+      case 'computeEffectiveReceptiveField':
+      case 'computeGradCam':
+        if (!vscode.workspace.isTrusted) {
+          panel.postInspection({ type: 'inspectionFailed', message: 'Receptive fields and Grad-CAM need a trusted workspace (they run TensorFlow.js).' });
+          return;
+        }
+        await this.attribute(panel, message);
+        return;
       default: {
         const unreachable: never = message;
         return unreachable;
@@ -202,6 +210,38 @@ export class ModelCommands {
       await this.postFilters(panel, summary, found.folder);
     } catch (error) {
       this.parts.log.error(`${panel.title}: feature maps of ${layer}`, error);
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * A unit's effective receptive field, or Grad-CAM of a class over a layer, for the input the
+   * panel shows, from the model's checkpoint (recovered as feature maps' is); problems go to
+   * the panel.
+   */
+  private async attribute(panel: ModelPanel, message: Extract<PanelMessage, { type: 'computeEffectiveReceptiveField' | 'computeGradCam' }>): Promise<void> {
+    const { target } = panel;
+    const cwd = workspaceFolderOf(target.uri);
+    const run = runFolder(cwd, target.exportName);
+    const fail = (text: string): void => panel.postInspection({ type: 'inspectionFailed', message: text });
+    const found = await this.findCheckpoint(panel, run, cwd, fail);
+    if (found === null) return;
+    const model = await this.parts.analysis.model(target.uri.fsPath, target.exportName);
+    if (model === null || model.root.kind !== 'model') {
+      fail(`${target.exportName} is not a classifier ConvLens can evaluate.`);
+      return;
+    }
+    const input = await this.toRuntimeInput(panel, message.input, found);
+    if (input === undefined) return;
+    const request = { root: model.root, checkpoint: checkpointFolder(run), input, cwd };
+    try {
+      const answer =
+        message.type === 'computeGradCam'
+          ? await this.parts.inspector.gradCam({ ...request, layer: message.layer, classIndex: message.classIndex })
+          : await this.parts.inspector.effectiveReceptiveField({ ...request, layer: message.layer, unit: message.unit });
+      for (const reply of toHostMessages(answer, 0)) panel.postInspection(reply);
+    } catch (error) {
+      this.parts.log.error(`${panel.title}: ${message.type === 'computeGradCam' ? 'Grad-CAM' : `the effective receptive field of ${message.layer}`}`, error);
       fail(error instanceof Error ? error.message : String(error));
     }
   }

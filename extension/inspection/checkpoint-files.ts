@@ -136,7 +136,7 @@ export function toPredictions(values: readonly number[], labels: readonly string
     probabilities = exponentials.map((value) => value / total);
   }
   return probabilities
-    .map((probability, index) => ({ label: labels?.[index] ?? String(index), probability }))
+    .map((probability, index) => ({ label: labels?.[index] ?? String(index), probability, index }))
     .sort((a, b) => b.probability - a.probability)
     .slice(0, k);
 }

@@ -1,12 +1,22 @@
 /**
- * Feature maps of a trained classifier and latent interpolations of a trained GAN,
+ * Feature maps, effective receptive fields and Grad-CAM of a trained classifier and latent
+ * interpolations of a trained GAN,
  * computed in a runtime child process of their own (a training run may be using the
  * other): started on first use, one request at a time, started afresh after a failure.
  * No vscode.
  */
 import * as path from 'node:path';
 import type { GanNode } from 'convlens/ir';
-import type { ComputeFeatureMapsRequest, FeatureMapsEvent, InterpolateSamplesRequest, InterpolationReadyEvent } from 'convlens-runtime/protocol';
+import type {
+  ComputeEffectiveReceptiveFieldRequest,
+  ComputeFeatureMapsRequest,
+  ComputeGradCamRequest,
+  EffectiveReceptiveFieldEvent,
+  FeatureMapsEvent,
+  GradCamEvent,
+  InterpolateSamplesRequest,
+  InterpolationReadyEvent,
+} from 'convlens-runtime/protocol';
 import type { RuntimeClient } from 'convlens-runtime/runtime-client';
 import { describeInspectionInput, type InspectionInput, type PanelMessage } from '../../webviews/protocol';
 import { checkpointFolder, runFolder } from './checkpoint-files';
@@ -42,6 +52,14 @@ export class Inspector {
 
   interpolation(request: Omit<InterpolateSamplesRequest, 'type'>): Promise<InterpolationReadyEvent> {
     return this.enqueue((client) => client.interpolateSamples(request));
+  }
+
+  effectiveReceptiveField(request: Omit<ComputeEffectiveReceptiveFieldRequest, 'type'>): Promise<EffectiveReceptiveFieldEvent> {
+    return this.enqueue((client) => client.computeEffectiveReceptiveField(request));
+  }
+
+  gradCam(request: Omit<ComputeGradCamRequest, 'type'>): Promise<GradCamEvent> {
+    return this.enqueue((client) => client.computeGradCam(request));
   }
 
   private enqueue<T>(ask: (client: RuntimeClient) => Promise<T>): Promise<T> {

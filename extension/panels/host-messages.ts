@@ -60,6 +60,12 @@ export function toHostMessages(event: RuntimeEvent, batchSize: number): HostMess
       return [toFeatureMapsMessage(event, null)];
     case 'interpolationReady':
       return [{ type: 'interpolationReady', png: event.png, steps: event.steps }];
+    case 'effectiveReceptiveField':
+      return [{ type: 'effectiveReceptiveFieldComputed', layer: event.layer, unit: { ...event.unit }, field: { shape: event.shape, values: event.values, min: event.min, max: event.max } }];
+    case 'gradCam':
+      return [
+        { type: 'gradCamComputed', layer: event.layer, classIndex: event.classIndex, label: event.label, probability: event.probability, cam: { shape: event.shape, values: event.values, min: event.min, max: event.max } },
+      ];
     default: {
       const unreachable: never = event;
       return unreachable;

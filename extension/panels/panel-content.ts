@@ -16,7 +16,8 @@ export function toSummarySnapshot(summary: ModelSummary): SummarySnapshot {
     kind: summary.kind,
     input: summary.input,
     output: summary.output,
-    rows: summary.rows.map((row) => ({ ...row })),
+    // The geometry is the Feature maps tab's (layersListed), not the Summary's.
+    rows: summary.rows.map(({ receptiveFieldGeometry: _geometry, ...row }) => ({ ...row })),
     totals: { ...summary.totals },
     findings: summary.findings.map((finding) => ({ ...finding })),
   };
@@ -24,11 +25,18 @@ export function toSummarySnapshot(summary: ModelSummary): SummarySnapshot {
 
 /**
  * The layers whose outputs the Feature maps tab can show: every leaf layer of a classifier
- * (feature maps come from a classifier checkpoint; a GAN has none), with its output shape.
+ * (feature maps come from a classifier checkpoint; a GAN has none), with its output shape
+ * and, where it is known, its receptive field's size, jump and start (drawn on the input).
  */
 export function toInspectableLayers(summary: ModelSummary): InspectableLayer[] {
   if (summary.kind !== 'model') return [];
-  return summary.rows.filter((row) => !row.container && row.kind !== 'unknown').map((row) => ({ name: row.name, kind: row.kind, output: row.output }));
+  return summary.rows
+    .filter((row) => !row.container && row.kind !== 'unknown')
+    .map((row) => {
+      const field = row.receptiveFieldGeometry ?? null;
+      const layer = { name: row.name, kind: row.kind, output: row.output };
+      return field === null ? layer : { ...layer, receptiveField: { size: [...field.size], jump: [...field.jump], start: [...field.start] } };
+    });
 }
 
 /** The last leaf layer of the main path: its output, through softmax, gives the predictions. */

@@ -56,6 +56,8 @@ export function toStatusText(exportName: string, event: RuntimeEvent): StatusTex
       return { text: `$(error) ${exportName}: training failed`, tooltip: `${event.message} Click to show the log.`, running: false };
     case 'featureMaps':
     case 'interpolationReady':
+    case 'effectiveReceptiveField':
+    case 'gradCam':
       return undefined;
     default: {
       const unreachable: never = event;

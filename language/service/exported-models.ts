@@ -27,8 +27,20 @@ export interface ModelSummaryRow {
   readonly macs: number | null;
   /** `size / jump` as `5×5 / 1`; null where the output is not spatial. */
   readonly receptiveField: string | null;
+  /**
+   * The same field as numbers per axis [height, width] — size, jump and the centre of unit 0
+   * in input pixels (the engine's `ReceptiveField`) — for drawing it on the input; null where
+   * the output is not spatial or a number is unknown.
+   */
+  readonly receptiveFieldGeometry?: ReceptiveFieldGeometry | null;
   /** 1-based line of the call in this file that created the layer; null when none did. */
   readonly line: number | null;
+}
+
+export interface ReceptiveFieldGeometry {
+  readonly size: readonly [number, number];
+  readonly jump: readonly [number, number];
+  readonly start: readonly [number, number];
 }
 
 export interface ModelSummaryFinding {
@@ -176,8 +188,22 @@ function toRows(analysis: ModelAnalysis, depthOffset: number, format: ShapeForma
       params: addKnown(report.params.trainable, report.params.nonTrainable),
       macs: known(report.macs),
       receptiveField: toReceptiveFieldText(report.receptiveField),
+      receptiveFieldGeometry: toReceptiveFieldGeometry(report.receptiveField),
       line: lineOf(report.node),
     }));
+}
+
+/** The engine's field as plain numbers; null when any is not a known finite number. */
+export function toReceptiveFieldGeometry(field: ReceptiveField | null): ReceptiveFieldGeometry | null {
+  if (field === null) return null;
+  const pair = (values: readonly [Num, Num]): [number, number] | null => {
+    const [height, width] = values;
+    return typeof height === 'number' && typeof width === 'number' && Number.isFinite(height) && Number.isFinite(width) ? [height, width] : null;
+  };
+  const size = pair(field.size);
+  const jump = pair(field.jump);
+  const start = pair(field.start);
+  return size === null || jump === null || start === null ? null : { size, jump, start };
 }
 
 /** `11×11 / 4`: the field's size and its jump (the effective stride), one number when both axes agree. */

@@ -16,11 +16,13 @@ export {
   findExportedModel,
   summarizeAnalysis,
   summarizeExportedModels,
+  toReceptiveFieldGeometry,
   toReceptiveFieldText,
   type ExportedModel,
   type ModelSummary,
   type ModelSummaryFinding,
   type ModelSummaryRow,
+  type ReceptiveFieldGeometry,
 } from './exported-models';
 export {
   CONVLENS_REQUESTS,

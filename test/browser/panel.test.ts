@@ -6,11 +6,15 @@
  * test-results/browser/. Run with `npm run test:browser` (not part of `npm test`).
  */
 import assert from 'node:assert/strict';
+import ts from 'typescript';
+import { DEFAULT_SETTINGS, summarizeExportedModels, type ModelSummary } from 'convlens/service';
+import { toInspectableLayers } from '../../extension/panels/panel-content';
 import type { HostMessage, PanelMessage } from '../../webviews/protocol';
 import { colourAt, normaliser } from '../../webviews/panel/colormap';
 import { gridLayout, tileOrigin } from '../../webviews/panel/grid';
 import { applyHostMessage, initialState } from '../../webviews/panel/state';
 import { lossCurves, accuracyCurves } from '../../webviews/panel/view-model';
+import { MemoryProject } from '../memory-project';
 import * as f from '../webviews/fixtures';
 import { launchBrowser, PanelPage, startServer, type Browser, type PanelServer } from './harness';
 
@@ -27,6 +31,19 @@ async function chartPlot(page: PanelPage, chart: string): Promise<{ x: [number, 
     y: plot.y,
     at: (x, y) => [plot.left + ((x - plot.x[0]) / (plot.x[1] - plot.x[0])) * plot.width, plot.top + (1 - (y - plot.y[0]) / (plot.y[1] - plot.y[0])) * plot.height],
   };
+}
+
+/** LeNet-5 on MNIST as the language service summarises it (the engine's receptive fields). */
+function lenetSummary(): ModelSummary {
+  const source = `import { conv2d, dense, flatten, input, maxPool2d, model, relu } from 'convlens';
+export const lenet5Mnist = model('lenet5Mnist', input(1, 28, 28),
+  conv2d(6, 5, { padding: 2 }), relu(), maxPool2d(2), conv2d(16, 5), relu(), maxPool2d(2), flatten(), dense(120), relu(), dense(84), relu(), dense(10));
+`;
+  const project = new MemoryProject({ 'model.ts': source }, '.virtual-browser-test');
+  const { program, sourceFile } = project.target('model.ts');
+  const [summary] = summarizeExportedModels(ts, program, sourceFile, DEFAULT_SETTINGS);
+  assert.ok(summary !== undefined);
+  return summary;
 }
 
 describe('browser: the panel bundle in headless Chromium', function () {
@@ -374,6 +391,123 @@ describe('browser: the panel bundle in headless Chromium', function () {
     // Maps that bring no picture take the old one away: it is not what they are of.
     await page.send({ type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps() });
     assert.equal(await page.page.isVisible('figure.input-image'), false);
+  });
+
+  it("Feature maps: hovering a unit draws its receptive field on the input (the engine's LeNet-5 numbers), clicking it shows its effective field", async () => {
+    const page = await open();
+    // The layers as the extension lists them, from the engine's analysis of LeNet-5.
+    const layers = toInspectableLayers(lenetSummary());
+    await page.send(f.summaryUpdated(), { type: 'layersListed', layers });
+    await page.selectTab('Feature maps');
+    const maps = f.featureMaps(16, 10, 10, 0, 3);
+    await page.send({ type: 'featureMapsComputed', layer: 'conv2d_2', maps, input: f.inputImage('test sample #12') });
+    await page.send({ type: 'predictionsComputed', predictions: [{ label: '7', probability: 0.91, index: 7 }, { label: '3', probability: 0.05, index: 3 }] });
+    const available = await page.page.$eval('.tensor-view[data-grid="maps"]', (element) => element.clientWidth);
+    const layout = gridLayout(16, 10, 10, available);
+    const hover = async (channel: number, row: number, column: number): Promise<void> => {
+      const origin = tileOrigin(layout, channel);
+      await page.page.locator('canvas[data-grid="maps"]').hover({ position: { x: origin.x + (column + 0.5) * layout.scale, y: origin.y + (row + 0.5) * layout.scale } });
+    };
+    const box = async (): Promise<string | null> => page.page.getAttribute('canvas.receptive-field-overlay', 'data-box');
+    // conv2d_2: size 14, jump 2, start 4.5, so unit (r, c) covers [2r − 2, 2r + 11] (by hand).
+    await hover(3, 4, 6);
+    assert.equal(await box(), '6,10,19,23', 'rows 6–19, columns 10–23');
+    assert.equal(await page.page.textContent('.field-caption'), 'conv2d_2 (4, 6) of channel 3: rows 6–19 × columns 10–23 · field 14×14, jump 2×2');
+    // The box's pixels: 28×28 shown at 4×, a 2-pixel line inside the field's outer edge.
+    const overlay = 'canvas.receptive-field-overlay';
+    const cyan = [0, 229, 255, 255];
+    const clear = 0;
+    assert.deepEqual(await page.pixel(overlay, 40, 50), cyan, 'left edge: column 10 × 4');
+    assert.equal((await page.pixel(overlay, 39, 50))[3], clear, 'column 9 is outside');
+    assert.deepEqual(await page.pixel(overlay, 95, 50), cyan, 'right edge: the last pixel of column 23');
+    assert.equal((await page.pixel(overlay, 96, 50))[3], clear, 'column 24 is outside');
+    assert.deepEqual(await page.pixel(overlay, 60, 24), cyan, 'top edge: row 6 × 4');
+    assert.equal((await page.pixel(overlay, 60, 23))[3], clear);
+    assert.deepEqual(await page.pixel(overlay, 60, 79), cyan, 'bottom edge: the last pixel of row 19');
+    assert.equal((await page.pixel(overlay, 60, 80))[3], clear);
+    assert.equal((await page.pixel(overlay, 60, 50))[3], clear, 'inside, the input shows through');
+    // At the corner the field is clipped to the image: [−2, 11] → [0, 11].
+    await hover(0, 0, 0);
+    assert.equal(await box(), '0,0,11,11');
+    await hover(15, 9, 9);
+    assert.equal(await box(), '16,16,27,27', '[16, 29] clipped to the last row and column');
+    await page.screenshot('receptive-field-hover');
+
+    // A click asks for the unit's effective receptive field and keeps its box.
+    await hover(3, 4, 6);
+    await page.page.locator('canvas[data-grid="maps"]').click({ position: { x: tileOrigin(layout, 3).x + 6.5 * layout.scale, y: tileOrigin(layout, 3).y + 4.5 * layout.scale } });
+    await page.settle();
+    assert.deepEqual(await lastPosted(page), { type: 'computeEffectiveReceptiveField', layer: 'conv2d_2', unit: { channel: 3, row: 4, column: 6 }, input: { source: 'testSample', index: 12 } });
+    await page.page.mouse.move(0, 0);
+    await page.settle();
+    assert.equal(await box(), '6,10,19,23', 'the clicked unit stays drawn');
+    // Its gradient: 1 on rows 11–13 × columns 15–17, half that on row 10 of those columns.
+    const values = Array.from({ length: 784 }, (_, index) => {
+      const [row, column] = [Math.floor(index / 28), index % 28];
+      return column >= 15 && column <= 17 ? (row >= 11 && row <= 13 ? 1 : row === 10 ? 0.5 : 0) : 0;
+    });
+    await page.send({ type: 'effectiveReceptiveFieldComputed', layer: 'conv2d_2', unit: { channel: 3, row: 4, column: 6 }, field: { shape: [28, 28], values, min: 0, max: 1 } });
+    assert.equal(await page.page.getAttribute(overlay, 'data-field'), 'conv2d_2:3,4,6');
+    // Canvas pixels are stored premultiplied by alpha: a colour component may come back ±1.
+    const washed = async (x: number, y: number, alpha: number, what: string): Promise<void> => {
+      const [red, green, blue, opacity] = await page.pixel(overlay, x, y);
+      assert.ok(Math.abs(red - 255) <= 1 && Math.abs(green - 64) <= 1 && blue <= 1 && opacity === alpha, `${what}: ${[red, green, blue, opacity]}`);
+    };
+    await washed(16 * 4 + 2, 12 * 4 + 2, 217, 'the strongest pixel: orange at 0.85');
+    await washed(16 * 4 + 2, 10 * 4 + 2, 108, 'half as strong, half as opaque');
+    assert.equal((await page.pixel(overlay, 12 * 4 + 2, 12 * 4 + 2))[3], clear, 'no gradient, no wash');
+    assert.deepEqual(await page.pixel(overlay, 40, 50), cyan, 'the box over the wash');
+    await page.screenshot('receptive-field');
+
+    // Other maps: the unit and its field are gone.
+    await page.send({ type: 'featureMapsComputed', layer: 'conv2d_2', maps, input: f.inputImage('test sample #12') });
+    assert.equal(await box(), '');
+    assert.equal(await page.page.getAttribute(overlay, 'data-field'), '');
+  });
+
+  it('Feature maps: Grad-CAM for the top class or a clicked prediction, over the last convolution or a chosen layer, drawn over the input', async () => {
+    const page = await open();
+    await page.send(f.summaryUpdated(), { type: 'layersListed', layers: toInspectableLayers(lenetSummary()) });
+    await page.selectTab('Feature maps');
+    await page.send({ type: 'featureMapsComputed', layer: 'conv2d_1', maps: f.featureMaps(6, 28, 28), input: f.inputImage('test sample #12') });
+    await page.send({ type: 'predictionsComputed', predictions: [{ label: '7', probability: 0.91, index: 7 }, { label: '3', probability: 0.05, index: 3 }] });
+    assert.equal(await page.page.isVisible('.grad-cam-box'), true);
+    // The layers it may be asked over: the spatial ones, after the default.
+    const options = await page.page.$$eval('vscode-single-select.cam-layer-select vscode-option', (elements) => elements.map((element) => element.textContent?.trim()));
+    assert.deepEqual(options.slice(0, 2), ['last conv2d (conv2d_2)', 'conv2d_1 · conv2d · 6@28×28']);
+    assert.equal(options.length, 7, 'the six spatial layers of LeNet-5 and the default');
+    await page.page.locator('vscode-button.grad-cam-button').click();
+    await page.settle();
+    assert.deepEqual(await lastPosted(page), { type: 'computeGradCam', layer: null, classIndex: null, input: { source: 'testSample', index: 12 } });
+    await page.page.locator('.prediction', { hasText: '3' }).click();
+    await page.settle();
+    assert.deepEqual(await lastPosted(page), { type: 'computeGradCam', layer: null, classIndex: 3, input: { source: 'testSample', index: 12 } });
+
+    // A map at conv2d_2's resolution, 10×10, uniform: the whole input under viridis(1) at 0.85.
+    const cam = { shape: [10, 10], values: new Array<number>(100).fill(2), min: 2, max: 2 };
+    await page.send({ type: 'gradCamComputed', layer: 'conv2d_2', classIndex: 3, label: '3', probability: 0.05, cam });
+    assert.equal(await page.page.getAttribute('canvas.grad-cam-canvas', 'data-cam'), 'conv2d_2:3');
+    assert.equal(await page.page.textContent('.grad-cam-caption'), "class 3 (5.0%) over conv2d_2, 10×10 · yellow: where the class's score rises most");
+    const top = colourAt('viridis', 1);
+    const blend = (grey: number): number[] => top.map((component) => Math.round(component * (217 / 255) + grey * (1 - 217 / 255)));
+    // Input pixel (row 0, column 0) is 20; (row 27, column 27) is 236; shown at 4×.
+    for (const [x, y, grey] of [[1, 1, 20], [110, 110, 236]] as const) {
+      const [red, green, blue] = await page.pixel('canvas.grad-cam-canvas', x, y);
+      const expected = blend(grey);
+      assert.ok(Math.abs(red - expected[0]!) <= 2 && Math.abs(green - expected[1]!) <= 2 && Math.abs(blue - expected[2]!) <= 2, `(${x}, ${y}): ${[red, green, blue]} ≈ ${expected}`);
+    }
+    await page.screenshot('grad-cam');
+
+    // Another layer asks again, for the class shown.
+    await page.page.locator('vscode-single-select.cam-layer-select').click();
+    await page.page.locator('vscode-single-select.cam-layer-select').getByRole('option', { name: 'relu_1 · relu · 6@28×28' }).click();
+    await page.settle();
+    assert.deepEqual(await lastPosted(page), { type: 'computeGradCam', layer: 'relu_1', classIndex: 3, input: { source: 'testSample', index: 12 } });
+    // The same picture's maps of another layer keep it; another picture's do not.
+    await page.send({ type: 'featureMapsComputed', layer: 'conv2d_2', maps: f.featureMaps(16, 10, 10), input: f.inputImage('test sample #12') });
+    assert.equal(await page.page.getAttribute('canvas.grad-cam-canvas', 'data-cam'), 'conv2d_2:3');
+    await page.send({ type: 'featureMapsComputed', layer: 'conv2d_2', maps: f.featureMaps(16, 10, 10), input: f.inputImage('drawing') }, f.PREDICTIONS);
+    assert.equal(await page.page.getAttribute('canvas.grad-cam-canvas', 'data-cam'), '');
   });
 
   it('Feature maps: a drawn digit becomes a 28×28 drawing request with the ink centred', async () => {

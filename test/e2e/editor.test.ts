@@ -163,6 +163,41 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       assert.ok(input.colours >= 2, `the input image is painted: ${JSON.stringify(input)}`);
     });
 
+    it('hovering a feature-map unit draws its receptive field on the input; a click adds its effective field; Grad-CAM shows where the model looks', async function () {
+      this.timeout(240_000);
+      const maps = editor.webview().locator('vscode-tab-panel[data-tab="featureMaps"]');
+      const grid = maps.locator('canvas.tensor-grid[data-grid="maps"]');
+      const overlay = maps.locator('canvas.receptive-field-overlay');
+      // conv2d_1 (5×5, padding 2): unit (14, 14) of channel 0 covers rows and columns 12–16.
+      const scale = Number(await grid.getAttribute('data-scale'));
+      await grid.hover({ position: { x: 14.5 * scale, y: 14.5 * scale } });
+      await maps.locator('canvas.receptive-field-overlay[data-box="12,12,16,16"]').waitFor({ timeout: 10_000 });
+      assert.match((await maps.locator('.field-caption').innerText()).trim(), /^conv2d_1 \(14, 14\) of channel 0: rows 12–16 × columns 12–16/);
+      await grid.click({ position: { x: 14.5 * scale, y: 14.5 * scale } });
+      await maps.locator('canvas.receptive-field-overlay[data-field="conv2d_1:0,14,14"]').waitFor({ timeout: 120_000 });
+      // The overlay's own pixels: the box and the wash of the gradient, on a transparent canvas.
+      const painted = await overlay.evaluate((canvas) => {
+        const { data } = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height);
+        const alphas = new Set<number>();
+        for (let offset = 3; offset < data.length; offset += 4) if (data[offset]! > 0) alphas.add(data[offset]!);
+        return alphas.size;
+      });
+      assert.ok(painted >= 3, `the box and a graded wash are painted (${painted} opacities)`);
+      // The clicked unit's box stays: the picture in view with its caption.
+      await maps.locator('figure.input-image').evaluate((figure) => figure.scrollIntoView({ block: 'center', inline: 'nearest' }));
+      await maps.locator('canvas.receptive-field-overlay[data-box="12,12,16,16"]').waitFor({ timeout: 10_000 });
+      await editor.screenshot(path.join(SCREENSHOTS, 'receptive-field.png'));
+      await maps.locator('vscode-button.grad-cam-button').click();
+      const cam = maps.locator('canvas.grad-cam-canvas:not([data-cam=""])');
+      await cam.waitFor({ timeout: 120_000 });
+      assert.match((await cam.getAttribute('data-cam')) ?? '', /^conv2d_2:\d$/, 'the top class over the last convolution');
+      assert.match((await maps.locator('.grad-cam-caption').innerText()).trim(), /^class \d \([\d.]+%\) over conv2d_2, 10×10/);
+      const pixels = await canvasPixels(cam);
+      assert.ok(pixels.colours >= 16, `Grad-CAM is painted over the input: ${JSON.stringify(pixels)}`);
+      await maps.locator('.grad-cam-box').evaluate((box) => box.scrollIntoView({ block: 'center', inline: 'nearest' }));
+      await editor.screenshot(path.join(SCREENSHOTS, 'grad-cam.png'));
+    });
+
     it('the Train GAN code lens trains and the samples grid fills', async function () {
       this.timeout(540_000);
       const source = fs.readFileSync(path.join(workspace.folder, 'dcgan.ts'), 'utf8');

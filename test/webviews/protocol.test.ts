@@ -19,6 +19,8 @@ const VALID_HOST: Readonly<Record<HostMessage['type'], HostMessage>> = {
   samplesReady: f.samplesReady(1),
   interpolationReady: { type: 'interpolationReady', png: 'iVBORw0KGgo=', steps: 8 },
   inspectionFailed: { type: 'inspectionFailed', message: 'no checkpoint yet' },
+  effectiveReceptiveFieldComputed: { type: 'effectiveReceptiveFieldComputed', layer: 'C1', unit: { channel: 0, row: 1, column: 2 }, field: { shape: [1, 2], values: [0, 1], min: 0, max: 1 } },
+  gradCamComputed: { type: 'gradCamComputed', layer: 'C1', classIndex: 3, label: '3', probability: 0.5, cam: { shape: [1, 1], values: [2], min: 2, max: 2 } },
 };
 
 const VALID_PANEL: Readonly<Record<PanelMessage['type'], readonly PanelMessage[]>> = {
@@ -38,6 +40,8 @@ const VALID_PANEL: Readonly<Record<PanelMessage['type'], readonly PanelMessage[]
     // A 1×1 PNG's signature and IHDR.
     { type: 'saveDiagram', format: 'png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' },
   ],
+  computeEffectiveReceptiveField: [{ type: 'computeEffectiveReceptiveField', layer: 'C1', unit: { channel: 0, row: 1, column: 2 }, input: { source: 'testSample', index: 0 } }],
+  computeGradCam: [{ type: 'computeGradCam', layer: null, classIndex: null, input: { source: 'imageFile', reuse: true } }],
 };
 
 /** A deep copy with one change (messages are plain JSON). */

@@ -3,6 +3,7 @@ import type { HostMessage } from '../../webviews/protocol';
 import {
   applyHostMessage,
   initialState,
+  inputOfShownMaps,
   LIVE_POINTS,
   partsChangedBy,
   PERSISTED_GRIDS,
@@ -10,10 +11,12 @@ import {
   PERSISTED_VALUES,
   persistable,
   requestedFeatureMaps,
+  requestedGradCam,
   requestedInterpolation,
   restoreState,
   sameRun,
   selectLayer,
+  selectUnit,
   selectTab,
   setSteps,
   setTimeline,
@@ -269,5 +272,67 @@ describe('webviews: panel state reducer', () => {
     for (const garbage of [undefined, null, 'state', [], {}, { ...state, version: 0 }, { ...state, tab: 'nope' }, { ...state, training: null }, { ...state, samples: { grids: 'x' } }]) {
       assert.equal(restoreState(JSON.parse(JSON.stringify(garbage ?? null))), null, JSON.stringify(garbage)?.slice(0, 40));
     }
+  });
+});
+
+describe('webviews: panel state — receptive fields and Grad-CAM', () => {
+  const image = f.inputImage();
+  const mapsOf = (input = image): HostMessage => ({ type: 'featureMapsComputed', layer: 'C3', maps: f.featureMaps(16, 10, 10), input });
+  const field: HostMessage = { type: 'effectiveReceptiveFieldComputed', layer: 'C3', unit: { channel: 3, row: 4, column: 6 }, field: { shape: [28, 28], values: new Array(784).fill(0.5), min: 0.5, max: 0.5 } };
+  const cam: HostMessage = { type: 'gradCamComputed', layer: 'C3', classIndex: 7, label: '7', probability: 0.91, cam: { shape: [10, 10], values: new Array(100).fill(1), min: 1, max: 1 } };
+
+  it('a clicked unit waits for its effective field, which then stands until other maps come', () => {
+    let state = fold(initialState(), mapsOf());
+    state = selectUnit(state, 'C3', { channel: 3, row: 4, column: 6 });
+    assert.deepEqual([state.featureMaps.selectedUnit, state.featureMaps.busy], [{ layer: 'C3', unit: { channel: 3, row: 4, column: 6 } }, true]);
+    state = fold(state, field);
+    assert.deepEqual([state.featureMaps.effectiveField?.unit, state.featureMaps.busy], [{ channel: 3, row: 4, column: 6 }, false]);
+    assert.deepEqual(partsChangedBy(field), ['maps', 'layers']);
+    // A late answer to an earlier click changes nothing: the unit clicked last waits on.
+    const later = selectUnit(state, 'C3', { channel: 0, row: 0, column: 0 });
+    assert.equal(fold(later, field), later);
+    state = fold(state, mapsOf());
+    assert.deepEqual([state.featureMaps.selectedUnit, state.featureMaps.effectiveField], [null, null]);
+    assert.equal(fold(state, field), state, 'nor an answer after the maps changed');
+  });
+
+  it('Grad-CAM stands for the picture it was of: kept with other maps of it, dropped for another picture', () => {
+    let state = requestedGradCam(fold(initialState(), mapsOf()), 'C3');
+    assert.deepEqual([state.featureMaps.camLayer, state.featureMaps.busy], ['C3', true]);
+    state = fold(state, cam);
+    assert.deepEqual([state.featureMaps.gradCam?.label, state.featureMaps.gradCam?.probability, state.featureMaps.busy], ['7', 0.91, false]);
+    assert.deepEqual(partsChangedBy(cam), ['predictions', 'layers']);
+    assert.equal(fold(state, mapsOf()).featureMaps.gradCam?.classIndex, 7);
+    assert.equal(fold(state, mapsOf(f.inputImage('drawing'))).featureMaps.gradCam, null);
+  });
+
+  it('persisted when small; a state saved before them restores without them', () => {
+    const state = fold(selectUnit(fold(initialState(), mapsOf()), 'C3', { channel: 3, row: 4, column: 6 }), field, cam);
+    const saved = JSON.parse(JSON.stringify(persistable(state))) as PanelState;
+    assert.equal(restoreState(saved)?.featureMaps.gradCam?.label, '7');
+    assert.equal(restoreState(saved)?.featureMaps.effectiveField?.layer, 'C3');
+    const old = JSON.parse(JSON.stringify(persistable(fold(initialState(), mapsOf())))) as Record<string, any>;
+    for (const key of ['selectedUnit', 'effectiveField', 'gradCam', 'camLayer']) delete old['featureMaps'][key];
+    const restored = restoreState(old);
+    assert.deepEqual([restored?.featureMaps.selectedUnit, restored?.featureMaps.effectiveField, restored?.featureMaps.gradCam, restored?.featureMaps.camLayer], [null, null, null, null]);
+  });
+});
+
+describe('webviews: panel state — the input a unit or Grad-CAM is asked about', () => {
+  const shown = (input: Parameters<typeof requestedFeatureMaps>[2] | null, caption: string) => {
+    const base = input === null ? initialState() : requestedFeatureMaps(initialState(), 'C1', input);
+    return fold(base, { type: 'featureMapsComputed', layer: 'C1', maps: f.featureMaps(1, 2, 2), input: f.inputImage(caption, 2, 1, 1, (_row, column) => [0, 255][column]!) });
+  };
+
+  it('the input the panel asked for; an image file is the one picked last', () => {
+    assert.deepEqual(inputOfShownMaps(shown({ source: 'testSample', index: 4 }, 'test sample #4')), { source: 'testSample', index: 4 });
+    assert.deepEqual(inputOfShownMaps(shown({ source: 'imageFile' }, 'cat.png')), { source: 'imageFile', reuse: true });
+  });
+
+  it("for maps the extension showed unasked, the one the picture's caption names", () => {
+    assert.deepEqual(inputOfShownMaps(shown(null, 'test sample #0')), { source: 'testSample', index: 0 });
+    assert.deepEqual(inputOfShownMaps(shown(null, 'drawing')), { source: 'drawing', width: 2, height: 1, pixels: [0, 1] });
+    assert.deepEqual(inputOfShownMaps(shown(null, 'seven.png')), { source: 'imageFile', reuse: true });
+    assert.equal(inputOfShownMaps(initialState()), null);
   });
 });

@@ -16,6 +16,7 @@ import type {
   Prediction,
   SummarySnapshot,
   TensorSnapshot,
+  UnitPosition,
 } from '../protocol';
 
 export const STATE_VERSION = 1;
@@ -94,6 +95,22 @@ export interface FeatureMapsState {
   readonly predictions: readonly Prediction[] | null;
   readonly busy: boolean;
   readonly message: string | null;
+  /** The unit of the shown maps the user clicked: its receptive field stays drawn on the input. */
+  readonly selectedUnit: { readonly layer: string; readonly unit: UnitPosition } | null;
+  /** The clicked unit's effective receptive field over the input ([H, W]). */
+  readonly effectiveField: { readonly layer: string; readonly unit: UnitPosition; readonly field: TensorSnapshot } | null;
+  /** Grad-CAM of a class over a layer for the shown input ([h, w]). */
+  readonly gradCam: GradCamState | null;
+  /** The layer Grad-CAM is asked for; null: the last conv2d (the runtime's default). */
+  readonly camLayer: string | null;
+}
+
+export interface GradCamState {
+  readonly layer: string;
+  readonly classIndex: number;
+  readonly label: string;
+  readonly probability: number;
+  readonly cam: TensorSnapshot;
 }
 
 export interface SampleGrid {
@@ -150,6 +167,23 @@ const IDLE_TRAINING: TrainingState = {
   message: null,
 };
 
+const EMPTY_FEATURE_MAPS: FeatureMapsState = {
+  layers: [],
+  layer: null,
+  input: null,
+  sampleIndex: 0,
+  maps: null,
+  image: null,
+  filters: null,
+  predictions: null,
+  busy: false,
+  message: null,
+  selectedUnit: null,
+  effectiveField: null,
+  gradCam: null,
+  camLayer: null,
+};
+
 const EMPTY_SAMPLES: SamplesState = { grids: [], position: null, selection: [], steps: 8, interpolation: null, pending: null, message: null };
 
 export function initialState(bootstrap: PanelInitialState | null = null): PanelState {
@@ -162,7 +196,7 @@ export function initialState(bootstrap: PanelInitialState | null = null): PanelS
     tab: bootstrap?.tab ?? 'summary',
     summary,
     training: IDLE_TRAINING,
-    featureMaps: { layers: [], layer: null, input: null, sampleIndex: 0, maps: null, image: null, filters: null, predictions: null, busy: false, message: null },
+    featureMaps: { ...EMPTY_FEATURE_MAPS },
     samples: EMPTY_SAMPLES,
   };
 }
@@ -261,9 +295,35 @@ export function applyHostMessage(state: PanelState, message: HostMessage, option
       const keep = state.featureMaps.layer !== null && layers.some((layer) => layer.name === state.featureMaps.layer);
       return { ...state, featureMaps: { ...state.featureMaps, layers, layer: keep ? state.featureMaps.layer : (layers[0]?.name ?? null) } };
     }
-    case 'featureMapsComputed':
-      // Maps without an image: the last one is not what these maps are of.
-      return { ...state, featureMaps: { ...state.featureMaps, maps: { layer: message.layer, tensor: message.maps }, image: message.input ?? null, busy: false, message: null } };
+    case 'featureMapsComputed': {
+      // Maps without an image: the last one is not what these maps are of. A picked unit and
+      // its field belong to the maps they were picked on; Grad-CAM to the input it was of.
+      const sameImage = message.input !== undefined && state.featureMaps.image !== null && sameInputImage(message.input, state.featureMaps.image);
+      return {
+        ...state,
+        featureMaps: {
+          ...state.featureMaps,
+          maps: { layer: message.layer, tensor: message.maps },
+          image: message.input ?? null,
+          busy: false,
+          message: null,
+          selectedUnit: null,
+          effectiveField: null,
+          gradCam: sameImage ? state.featureMaps.gradCam : null,
+        },
+      };
+    }
+    case 'effectiveReceptiveFieldComputed': {
+      // The answer to an earlier click, arriving after another: the unit clicked last waits on.
+      const selected = state.featureMaps.selectedUnit;
+      const { channel, row, column } = message.unit;
+      if (selected === null || selected.layer !== message.layer || selected.unit.channel !== channel || selected.unit.row !== row || selected.unit.column !== column) return state;
+      return { ...state, featureMaps: { ...state.featureMaps, effectiveField: { layer: message.layer, unit: message.unit, field: message.field }, busy: false, message: null } };
+    }
+    case 'gradCamComputed': {
+      const { layer, classIndex, label, probability, cam } = message;
+      return { ...state, featureMaps: { ...state.featureMaps, gradCam: { layer, classIndex, label, probability, cam }, busy: false, message: null } };
+    }
     case 'filtersComputed':
       return { ...state, featureMaps: { ...state.featureMaps, filters: { layer: message.layer, tensor: message.filters } } };
     case 'predictionsComputed':
@@ -319,6 +379,10 @@ export function partsChangedBy(message: HostMessage): Part[] {
       return ['predictions'];
     case 'inspectionFailed':
       return ['layers', 'maps', 'samples'];
+    case 'effectiveReceptiveFieldComputed':
+      return ['maps', 'layers'];
+    case 'gradCamComputed':
+      return ['predictions', 'layers'];
     case 'samplesReady':
     case 'interpolationReady':
       return ['tabs', 'samples'];
@@ -356,6 +420,41 @@ export function setSampleIndex(state: PanelState, index: number): PanelState {
 /** A feature-map request went out: remember the input, show the busy bar. */
 export function requestedFeatureMaps(state: PanelState, layer: string, input: InspectionInput): PanelState {
   return { ...state, featureMaps: { ...state.featureMaps, layer, input, busy: true, message: null } };
+}
+
+/** A unit of the shown maps was clicked: its receptive field stays drawn, its effective one is asked for. */
+export function selectUnit(state: PanelState, layer: string, unit: UnitPosition): PanelState {
+  return { ...state, featureMaps: { ...state.featureMaps, selectedUnit: { layer, unit }, effectiveField: null, busy: true, message: null } };
+}
+
+/** Grad-CAM was asked for (over `layer`, null for the last conv2d). */
+export function requestedGradCam(state: PanelState, layer: string | null): PanelState {
+  return { ...state, featureMaps: { ...state.featureMaps, camLayer: layer, busy: true, message: null } };
+}
+
+/**
+ * The input to ask about the shown maps again (a unit's effective field, Grad-CAM): the one the
+ * panel asked for (an image file: the one picked last); for maps the panel did not ask for
+ * (the extension's Show Feature Maps, Run Model on Image), the one the picture's caption names
+ * — `test sample #12`, a drawing (its bytes are the drawing the network received), else the
+ * image file picked last.
+ */
+export function inputOfShownMaps(state: PanelState): InspectionInput | null {
+  const { input, image } = state.featureMaps;
+  if (input !== null) return input.source === 'imageFile' ? { source: 'imageFile', reuse: true } : input;
+  if (image === null) return null;
+  const sample = /^test sample #(\d+)$/.exec(image.caption);
+  if (sample !== null) return { source: 'testSample', index: Number(sample[1]) };
+  if (image.caption === 'drawing' && image.channels === 1) {
+    const bytes = atob(image.pixels);
+    return { source: 'drawing', width: image.width, height: image.height, pixels: Array.from(bytes, (character) => character.charCodeAt(0) / 255) };
+  }
+  return { source: 'imageFile', reuse: true };
+}
+
+/** Whether two input images are the same picture (same caption, size and bytes). */
+export function sameInputImage(a: InputImage, b: InputImage): boolean {
+  return a.caption === b.caption && a.width === b.width && a.height === b.height && a.channels === b.channels && a.pixels === b.pixels;
 }
 
 /** Moves the timeline to grid `index`; the last grid means "follow the newest". */
@@ -424,9 +523,18 @@ export function persistable(state: PanelState): PanelState {
     kept = thin(grids, PERSISTED_GRIDS - 1);
     if (shown !== null && !kept.includes(shown)) kept = [...kept, shown].sort((a, b) => a.epoch - b.epoch);
   }
+  const field = state.featureMaps.effectiveField;
+  const cam = state.featureMaps.gradCam;
   return {
     ...state,
-    featureMaps: { ...state.featureMaps, maps: keepMaps ? maps : null, image: keepImage ? image : null, busy: false },
+    featureMaps: {
+      ...state.featureMaps,
+      maps: keepMaps ? maps : null,
+      image: keepImage ? image : null,
+      busy: false,
+      effectiveField: field !== null && keepImage && field.field.values.length <= PERSISTED_VALUES ? field : null,
+      gradCam: cam !== null && keepImage && cam.cam.values.length <= PERSISTED_VALUES ? cam : null,
+    },
     samples: { ...state.samples, grids: kept, pending: null },
   };
 }
@@ -450,5 +558,6 @@ export function restoreState(value: unknown): PanelState | null {
   if (value['summary'] !== null && !isObject(value['summary'])) return null;
   // A state saved before input images (or with a damaged one) shows none.
   const image = isInputImage(featureMaps['image']) ? featureMaps['image'] : null;
-  return { ...(value as unknown as PanelState), featureMaps: { ...(featureMaps as unknown as FeatureMapsState), image } };
+  // A state saved before receptive fields and Grad-CAM has none of them.
+  return { ...(value as unknown as PanelState), featureMaps: { ...EMPTY_FEATURE_MAPS, ...(featureMaps as unknown as FeatureMapsState), image } };
 }

@@ -16,12 +16,28 @@ export class TensorGrid {
   private tensor: TensorSnapshot | null = null;
   private draws = 0;
 
-  constructor(readonly id: string, private readonly map: ColourMapName, private readonly options: GridOptions = {}) {
+  /**
+   * `onUnit` hears which unit (channel, row, column) the pointer is over ('hover'; null when it
+   * leaves the tiles) and which one is clicked ('click').
+   */
+  constructor(
+    readonly id: string,
+    private readonly map: ColourMapName,
+    private readonly options: GridOptions = {},
+    private readonly onUnit?: (event: 'hover' | 'click', unit: { channel: number; row: number; column: number } | null) => void,
+  ) {
     this.canvas = h('canvas', { class: 'tensor-grid', data: { grid: id, draws: '0' }, attrs: { role: 'img' } });
     this.legendBar = h('canvas', { class: 'legend-bar', data: { legend: id } });
     this.element = h('div', { class: 'tensor-view', data: { grid: id } }, h('div', { class: 'legend-box' }, this.legendBar, this.legendLabels), this.canvas, this.readout);
     this.canvas.addEventListener('mousemove', (event) => this.onHover(event));
-    this.canvas.addEventListener('mouseleave', () => setText(this.readout, '\u00a0'));
+    this.canvas.addEventListener('mouseleave', () => {
+      setText(this.readout, '\u00a0');
+      this.onUnit?.('hover', null);
+    });
+    this.canvas.addEventListener('click', (event) => {
+      const hit = this.unitAt(event);
+      if (hit !== null) this.onUnit?.('click', hit);
+    });
   }
 
   /** Draws at the container's width; false when hidden (width 0) or the shape is not drawable. */
@@ -83,12 +99,19 @@ export class TensorGrid {
     this.legendLabels.replaceChildren(...labels);
   }
 
+  /** The unit under the pointer, or null in a gap or before the first draw. */
+  private unitAt(event: MouseEvent): { channel: number; row: number; column: number } | null {
+    if (this.layout === null) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    return channelAt(this.layout, event.clientX - rect.left, event.clientY - rect.top);
+  }
+
   private onHover(event: MouseEvent): void {
     const layout = this.layout;
     const tensor = this.tensor;
     if (layout === null || tensor === null) return;
-    const rect = this.canvas.getBoundingClientRect();
-    const hit = channelAt(layout, event.clientX - rect.left, event.clientY - rect.top);
+    const hit = this.unitAt(event);
+    this.onUnit?.('hover', hit);
     if (hit === null) {
       setText(this.readout, '\u00a0');
       return;
