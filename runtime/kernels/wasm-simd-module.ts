@@ -19,6 +19,9 @@ export interface SimdKernels {
   inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
   padInto(x: number, padded: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
   cropFrom(padded: number, x: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
+  winogradFilter(filter: number, u: number, channels: number, filters: number): void;
+  rotateFilter(filter: number, out: number, channels: number, filters: number): void;
+  winogradConvolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number, pooled: number): void;
   matMul(a: number, b: number, bias: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number, withRelu: number): void;
   transpose(x: number, out: number, rows: number, columns: number): void;
   adam(w: number, m: number, v: number, g: number, newW: number, newM: number, newV: number, count: number, learningRate: number, beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number): void;
