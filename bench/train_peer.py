@@ -7,9 +7,11 @@ each step turns its batch's uint8 pixels into normalised floats inside the timed
 
 Runs one case per invocation (the driver interleaves the two sides case by case, so a
 busy machine slows both alike) and prints { "value": images/s } (training, inference) or
-{ "value": steps/s } (the GAN).
+{ "value": steps/s } (the GAN), with "perCpuSecond" and "peakRssMiB" (the process's
+peak resident memory).
 """
 import json
+import resource
 import struct
 import sys
 import time
@@ -45,6 +47,29 @@ def small_vgg():
         *block(32, 64), *block(64, 64), nn.MaxPool2d(2),
         *block(64, 128), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(128 * 4 * 4, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def resnet18_32x32():
+    # bench/train.js resnet18Cifar: ResNet-18 for 32×32 inputs (3×3 stem, no max pool).
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, planes, stride):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(cin, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(),
+                nn.Conv2d(planes, planes, 3, 1, 1, bias=False), nn.BatchNorm2d(planes))
+            self.shortcut = (nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+                             if stride != 1 or cin != planes else nn.Identity())
+
+        def forward(self, x):
+            return F.relu(self.main(x) + self.shortcut(x))
+
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        BasicBlock(64, 64, 1), BasicBlock(64, 64, 1),
+        BasicBlock(64, 128, 2), BasicBlock(128, 128, 1),
+        BasicBlock(128, 256, 2), BasicBlock(256, 256, 1),
+        BasicBlock(256, 512, 2), BasicBlock(512, 512, 1),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
 
 
 def dcgan_mnist():
@@ -139,13 +164,14 @@ def main():
         batch_of, batches = batches_from_bytes(mnist, labels, batch, 0.1307, 0.3081)
         train, infer = bench_classifier(lenet5_mnist(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
-    elif case.startswith('small-vgg'):
+    elif case.startswith('small-vgg') or case.startswith('resnet18'):
         # Noise images in bytes, as the ConvLens side draws them, normalised with mean and std 0.5.
         generator = torch.Generator().manual_seed(1)
         x = torch.randint(0, 256, (args['vggCount'], 3, 32, 32), generator=generator, dtype=torch.uint8)
         y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
         batch_of, batches = batches_from_bytes(x, y, batch, 0.5, 0.5)
-        train, infer = bench_classifier(small_vgg(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        net = small_vgg() if case.startswith('small-vgg') else resnet18_32x32()
+        train, infer = bench_classifier(net, batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
     else:
         # To [-1, 1], as the generator's tanh.
@@ -153,7 +179,9 @@ def main():
         value = bench_gan(batch_of, batches, batch, args['warmup'], args['steps'])
     # The same count per CPU-second: what the machine's other load does not change.
     work = value * timed_seconds(value, args, case)
-    print(json.dumps({'value': value, 'perCpuSecond': work / CPU_SECONDS[0]}))
+    # ru_maxrss: this process's peak resident memory, in KiB on Linux.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({'value': value, 'perCpuSecond': work / CPU_SECONDS[0], 'peakRssMiB': peak}))
 
 
 def timed_seconds(value, args, case):
