@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { addressOf, elementCount, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
-import { usesWinograd, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
+import { usesWinograd, winogradFilterGradient, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -253,6 +253,11 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const kernels = simdKernels(backend);
   const out = backend.makeOutput([...filterShape], 'float32');
   const temporaries: TensorInfo[] = [];
+  if (usesWinograd(g) && g.batch * g.outHeight * g.outWidth > 0) {
+    winogradFilterGradient(backend, { ...g, x, dy: readable(backend, dy, temporaries), output: out });
+    disposeOn(backend, ...temporaries);
+    return out;
+  }
   const padded = paddedInput(backend, x, g, temporaries);
   const dyAddress = readable(backend, dy, temporaries);
   // The kernel adds chunk after chunk into zeroed sums with 8 floats of slack, copied out after.

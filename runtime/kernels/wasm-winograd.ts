@@ -1,15 +1,14 @@
 /**
  * Winograd F(2×2, 3×3) for the wasm backend's 3×3, stride-1 convolutions: the forward pass
  * (Conv2D, FusedConv2D, the pooled convolution of inference) and the input gradient
- * (Conv2DBackpropInput), run by simd/winograd.ts. 2.25× fewer multiply-adds than the direct
- * kernels; the direct kernels (wasm-simd-convolution.ts) stay for every other convolution
- * and for the filter gradient (whose Winograd form needs the transformed input of every
- * tile kept from the forward pass; not done).
+ * (Conv2DBackpropInput) and the filter gradient (Conv2DBackpropFilter, as the transpose of
+ * the forward algorithm), run by simd/winograd.ts. 2.25× fewer multiply-adds than the direct
+ * kernels, which (wasm-simd-convolution.ts) stay for every other convolution.
  *
  * Accuracy: the transforms add at most a few roundings per value (B and A are ±1, G halves),
  * so results equal the direct kernels' to float rounding of a slightly longer sum:
  * test/runtime/wasm-kernels.test.ts bounds the difference at 1e-5 of the largest output
- * on random shapes (measured 7.8e-7 there).
+ * on random shapes (measured 9.5e-7 there).
  *
  * This file does the bookkeeping: the zero-padded copy of the input that holds every
  * tile's 4 × 4 patch, the transformed filter, the scratch of a chunk of tiles.
@@ -21,17 +20,23 @@ import { addressOf, simdKernels } from './wasm-simd-module';
 /** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
 const MIN_CHANNELS = 8;
 
-let enabled = true;
+// CONVLENS_WINOGRAD=off runs the direct kernels for every convolution (bench/README.md
+// compares the two in one benchmark run); anything else but unset is refused.
+const setting = process.env['CONVLENS_WINOGRAD'];
+if (setting !== undefined && setting !== 'on' && setting !== 'off') {
+  throw new Error(`[convlens] CONVLENS_WINOGRAD must be on or off (got ${setting}); leave it unset for on`);
+}
+let enabled = setting !== 'off';
 let calls = 0;
 
-/** Winograd convolutions run so far in this process (forward and input gradients): how tests know it ran. */
+/** Winograd convolutions run so far in this process (forward, input and filter gradients): how tests know it ran. */
 export function winogradCallCount(): number {
   return calls;
 }
 
 /**
- * Turns the Winograd path off (false) or on (true, the default) for this process, so that
- * tests and benchmarks can compare it with the direct kernels on the same backend.
+ * Turns the Winograd path off (false) or on (true, the default unless CONVLENS_WINOGRAD=off)
+ * for this process, so that tests and benchmarks can compare it with the direct kernels.
  */
 export function setWinogradEnabled(on: boolean): void {
   enabled = on;
@@ -133,6 +138,51 @@ export function winogradForward(backend: BackendWasm, call: ForwardCall): void {
   const source = { address: addressOf(backend, call.x), batch: call.batch, height: call.inHeight, width: call.inWidth, channels: call.channels, top: call.top, left: call.left };
   run(backend, source, addressOf(backend, u), call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
   disposeOn(backend, u);
+}
+
+export interface FilterGradientCall {
+  readonly x: TensorInfo;
+  /** dy's address, readable 32 bytes past its end. */
+  readonly dy: number;
+  readonly output: TensorInfo;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly filters: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly top: number;
+  readonly left: number;
+}
+
+/**
+ * Conv2DBackpropFilter by Winograd (simd/winograd.ts `winogradFilterGradient`): the sums
+ * over tiles run in chunks of up to 8 MB of transformed input and output gradient, larger
+ * than the forward pass's, because every chunk reads and writes all 16 · C · F sums.
+ */
+export function winogradFilterGradient(backend: BackendWasm, call: FilterGradientCall): void {
+  calls += 1;
+  const kernels = simdKernels(backend);
+  const { batch, channels, filters, outHeight, outWidth } = call;
+  const paddedHeight = Math.max(call.top + call.inHeight, 2 * Math.ceil(outHeight / 2) + 2);
+  const paddedWidth = Math.max(call.left + call.inWidth, 2 * Math.ceil(outWidth / 2) + 2);
+  const paddedChannels = Math.ceil(channels / 4) * 4;
+  const paddedFilters = Math.ceil(filters / 4) * 4;
+  const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+  const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (16 * (paddedChannels + paddedFilters)) / 4) * 4));
+  const padded = backend.makeOutput([batch * paddedHeight * paddedWidth * channels + 8], 'float32');
+  const sums = backend.makeOutput([16 * channels * filters + 8], 'float32');
+  const v = backend.makeOutput([16 * chunk * paddedChannels + 8], 'float32');
+  const w = backend.makeOutput([16 * chunk * paddedFilters + 8], 'float32');
+  (backend.typedArrayFromHeap(sums) as Float32Array).fill(0);
+  kernels.padInto(addressOf(backend, call.x), addressOf(backend, padded), batch, call.inHeight, call.inWidth, channels, paddedHeight, paddedWidth, call.top, call.left);
+  kernels.winogradFilterGradient(
+    addressOf(backend, padded), call.dy, addressOf(backend, sums), addressOf(backend, v), addressOf(backend, w),
+    batch, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
+  );
+  kernels.winogradFilterGradientOutput(addressOf(backend, sums), addressOf(backend, call.output), channels, filters);
+  disposeOn(backend, padded, sums, v, w);
 }
 
 export interface InputGradientCall {

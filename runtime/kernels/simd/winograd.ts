@@ -106,30 +106,7 @@ export function winogradConvolve(
     const count = min(chunk, tiles - first);
     const vPlane = <usize>(count * paddedChannels) << 2;
     const mPlane = <usize>(count * filters) << 2;
-    // Bᵀ d B for every tile of the chunk, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]].
-    for (let t = 0; t < count; t++) {
-      const tile = first + t;
-      const b = tile / tilesPerImage;
-      const within = tile - b * tilesPerImage;
-      const th = within / tilesWide;
-      const tw = within - th * tilesWide;
-      const origin = padded + <usize>(b * paddedHeight + 2 * th) * rowBytes + <usize>(2 * tw) * pixelBytes;
-      const target = v + ((<usize>(t * paddedChannels)) << 2);
-      for (let c = 0; c < channels; c += 4) {
-        const r0 = origin + (<usize>c << 2);
-        const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        // Bᵀ d, column by column: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
-        const d00 = v128.load(r0), d01 = v128.load(r0 + pixelBytes), d02 = v128.load(r0 + 2 * pixelBytes), d03 = v128.load(r0 + 3 * pixelBytes);
-        const d10 = v128.load(r1), d11 = v128.load(r1 + pixelBytes), d12 = v128.load(r1 + 2 * pixelBytes), d13 = v128.load(r1 + 3 * pixelBytes);
-        const d20 = v128.load(r2), d21 = v128.load(r2 + pixelBytes), d22 = v128.load(r2 + 2 * pixelBytes), d23 = v128.load(r2 + 3 * pixelBytes);
-        const d30 = v128.load(r3), d31 = v128.load(r3 + pixelBytes), d32 = v128.load(r3 + 2 * pixelBytes), d33 = v128.load(r3 + 3 * pixelBytes);
-        const at = target + (<usize>c << 2);
-        inputRow(at, vPlane, 0, f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23));
-        inputRow(at, vPlane, 4, f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23));
-        inputRow(at, vPlane, 8, f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13));
-        inputRow(at, vPlane, 12, f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33));
-      }
-    }
+    transformInputs(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
     // M_k = V_k · U_k: [count, C] (rows C' apart) · [C, F].
     const uPlane = <usize>(channels * filters) << 2;
     for (let k = 0; k < 16; k++) {
@@ -190,6 +167,203 @@ export function winogradConvolve(
       }
     }
   }
+}
+
+/**
+ * V[k, t, c] = (Bᵀ d_t B)[k / 4, k % 4] for the tiles first…first + count − 1, where d_t is
+ * tile t's 4 × 4 patch of channel c in `padded`, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0],
+ * [0, −1, 1, 0], [0, 1, 0, −1]]. Rows of V are C' (C rounded up to 4) apart, planes `vPlane`
+ * bytes; the lanes past C hold the next pixel's channels and are never used.
+ */
+function transformInputs(
+  padded: usize, v: usize, first: i32, count: i32, tilesPerImage: i32, tilesWide: i32, paddedHeight: i32,
+  rowBytes: usize, pixelBytes: usize, channels: i32, paddedChannels: i32, vPlane: usize,
+): void {
+    for (let t = 0; t < count; t++) {
+      const tile = first + t;
+      const b = tile / tilesPerImage;
+      const within = tile - b * tilesPerImage;
+      const th = within / tilesWide;
+      const tw = within - th * tilesWide;
+      const origin = padded + <usize>(b * paddedHeight + 2 * th) * rowBytes + <usize>(2 * tw) * pixelBytes;
+      const target = v + ((<usize>(t * paddedChannels)) << 2);
+      for (let c = 0; c < channels; c += 4) {
+        const r0 = origin + (<usize>c << 2);
+        const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        // Bᵀ d, column by column: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+        const d00 = v128.load(r0), d01 = v128.load(r0 + pixelBytes), d02 = v128.load(r0 + 2 * pixelBytes), d03 = v128.load(r0 + 3 * pixelBytes);
+        const d10 = v128.load(r1), d11 = v128.load(r1 + pixelBytes), d12 = v128.load(r1 + 2 * pixelBytes), d13 = v128.load(r1 + 3 * pixelBytes);
+        const d20 = v128.load(r2), d21 = v128.load(r2 + pixelBytes), d22 = v128.load(r2 + 2 * pixelBytes), d23 = v128.load(r2 + 3 * pixelBytes);
+        const d30 = v128.load(r3), d31 = v128.load(r3 + pixelBytes), d32 = v128.load(r3 + 2 * pixelBytes), d33 = v128.load(r3 + 3 * pixelBytes);
+        const at = target + (<usize>c << 2);
+        inputRow(at, vPlane, 0, f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23));
+        inputRow(at, vPlane, 4, f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23));
+        inputRow(at, vPlane, 8, f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13));
+        inputRow(at, vPlane, 12, f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33));
+      }
+    }
+}
+
+/**
+ * The filter gradient of the same convolution, as the transpose of the forward algorithm:
+ * y_t = Aᵀ[U ⊙ V_t]A is linear in the filter g, so
+ * dg = Gᵀ[Σ_t V_t ⊙ (A dy_t Aᵀ)]G, with dy_t tile t's 2 × 2 block of the output gradient
+ * (zeros past the output's edge). This adds Σ_t V_t[k]ᵀ · W_t[k] ([C, F] per k, W_t =
+ * A dy_t Aᵀ) into `sums` ([16, C, F] plus 8 floats of slack, zeroed by the caller); then
+ * `winogradFilterGradientOutput` applies Gᵀ·G. `padded` as for `winogradConvolve`; scratch
+ * `v` 16·chunk·C' floats, `w` 16·chunk·F' floats (F' = F rounded up to 4), 32 bytes of
+ * slack each; `outputGradient` readable 12 bytes past its end.
+ */
+export function winogradFilterGradient(
+  padded: usize, outputGradient: usize, sums: usize, v: usize, w: usize,
+  batch: i32, paddedHeight: i32, paddedWidth: i32, channels: i32, filters: i32,
+  outHeight: i32, outWidth: i32, chunk: i32,
+): void {
+  const tilesHigh = (outHeight + 1) >> 1;
+  const tilesWide = (outWidth + 1) >> 1;
+  const tilesPerImage = tilesHigh * tilesWide;
+  const tiles = batch * tilesPerImage;
+  const paddedChannels = (channels + 3) & ~3;
+  const paddedFilters = (filters + 3) & ~3;
+  const rowBytes = <usize>(paddedWidth * channels) << 2;
+  const pixelBytes = <usize>channels << 2;
+  const dyPixel = <usize>filters << 2;
+  const zero = f32x4.splat(0);
+  for (let first = 0; first < tiles; first += chunk) {
+    const count = min(chunk, tiles - first);
+    const vPlane = <usize>(count * paddedChannels) << 2;
+    const wPlane = <usize>(count * paddedFilters) << 2;
+    transformInputs(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
+    // W_t = A dy_t Aᵀ, A = [[1, 0], [1, 1], [1, −1], [0, −1]]: rows (a, a + b, a − b, −b) of each column, then the same across.
+    for (let t = 0; t < count; t++) {
+      const tile = first + t;
+      const b = tile / tilesPerImage;
+      const within = tile - b * tilesPerImage;
+      const th = within / tilesWide;
+      const tw = within - th * tilesWide;
+      const down = 2 * th + 1 < outHeight;
+      const right = 2 * tw + 1 < outWidth;
+      const pixel = outputGradient + <usize>((b * outHeight + 2 * th) * outWidth + 2 * tw) * dyPixel;
+      const below = pixel + <usize>outWidth * dyPixel;
+      const target = w + ((<usize>(t * paddedFilters)) << 2);
+      for (let f = 0; f < filters; f += 4) {
+        const at = <usize>f << 2;
+        const y00 = v128.load(pixel + at);
+        const y01 = right ? v128.load(pixel + dyPixel + at) : zero;
+        const y10 = down ? v128.load(below + at) : zero;
+        const y11 = down && right ? v128.load(below + dyPixel + at) : zero;
+        // A dy: four rows of two.
+        const s0 = f32x4.add(y00, y10), s1 = f32x4.add(y01, y11);
+        const d0 = f32x4.sub(y00, y10), d1 = f32x4.sub(y01, y11);
+        const out = target + at;
+        gradientRow(out, wPlane, 0, y00, y01);
+        gradientRow(out, wPlane, 4, s0, s1);
+        gradientRow(out, wPlane, 8, d0, d1);
+        gradientRow(out, wPlane, 12, f32x4.neg(y10), f32x4.neg(y11));
+      }
+    }
+    const sumPlane = <usize>(channels * filters) << 2;
+    for (let k = 0; k < 16; k++) {
+      accumulateProducts(v + <usize>k * vPlane, w + <usize>k * wPlane, sums + <usize>k * sumPlane, count, channels, paddedChannels, filters, paddedFilters);
+    }
+  }
+}
+
+/** Row r of A dy (two columns a, b) times Aᵀ: W[4r + s] = (a, a + b, a − b, −b)[s], stored a plane apart. */
+@inline function gradientRow(at: usize, plane: usize, k: i32, a: v128, b: v128): void {
+  v128.store(at + <usize>k * plane, a);
+  v128.store(at + <usize>(k + 1) * plane, f32x4.add(a, b));
+  v128.store(at + <usize>(k + 2) * plane, f32x4.sub(a, b));
+  v128.store(at + <usize>(k + 3) * plane, f32x4.neg(b));
+}
+
+/**
+ * sums[c, f] += Σ_t v[t, c] · w[t, f] for c < C, f < F, t < count (v rows C' apart, w rows
+ * F' apart): 4 channels × 8 filters per register tile, as `filterGradient`'s. Rows past C
+ * repeat the last channel and are never stored.
+ */
+function accumulateProducts(v: usize, w: usize, sums: usize, count: i32, channels: i32, paddedChannels: i32, filters: i32, paddedFilters: i32): void {
+  const sumRow = <usize>filters << 2;
+  const vRow = <usize>paddedChannels << 2;
+  const wRow = <usize>paddedFilters << 2;
+  const last = channels - 1;
+  for (let c = 0; c < channels; c += 4) {
+    const v0 = v + (<usize>c << 2);
+    const v1 = v + (<usize>min(c + 1, last) << 2);
+    const v2 = v + (<usize>min(c + 2, last) << 2);
+    const v3 = v + (<usize>min(c + 3, last) << 2);
+    for (let f = 0; f < filters; f += 8) {
+      const row = sums + <usize>c * sumRow + (<usize>f << 2);
+      const row1 = row + (c + 1 <= last ? sumRow : 0);
+      const row2 = row + (c + 2 <= last ? 2 * sumRow : 0);
+      const row3 = row + (c + 3 <= last ? 3 * sumRow : 0);
+      let a0 = v128.load(row), b0 = v128.load(row, 16), a1 = v128.load(row1), b1 = v128.load(row1, 16);
+      let a2 = v128.load(row2), b2 = v128.load(row2, 16), a3 = v128.load(row3), b3 = v128.load(row3, 16);
+      let wt = w + (<usize>f << 2);
+      let vt: usize = 0;
+      for (let t = 0; t < count; t++, wt += wRow, vt += vRow) {
+        const low = v128.load(wt);
+        const high = v128.load(wt, 16);
+        let x = v128.load32_splat(v0 + vt);
+        a0 = multiplyAdd(a0, x, low); b0 = multiplyAdd(b0, x, high);
+        x = v128.load32_splat(v1 + vt);
+        a1 = multiplyAdd(a1, x, low); b1 = multiplyAdd(b1, x, high);
+        x = v128.load32_splat(v2 + vt);
+        a2 = multiplyAdd(a2, x, low); b2 = multiplyAdd(b2, x, high);
+        x = v128.load32_splat(v3 + vt);
+        a3 = multiplyAdd(a3, x, low); b3 = multiplyAdd(b3, x, high);
+      }
+      storeTile(row, sumRow, c, last, min(filters - f, 8), a0, b0, a1, b1, a2, b2, a3, b3);
+    }
+  }
+}
+
+/**
+ * dw[i, j, c, f] = (Gᵀ S_{c,f} G)[i, j] for S_{c,f}[r, s] = sums[4r + s, c, f]:
+ * Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]; dw is [3, 3, C, F].
+ */
+export function winogradFilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32): void {
+  const plane = <usize>(channels * filters) << 2;
+  const half = f32x4.splat(0.5);
+  for (let c = 0; c < channels; c++) {
+    for (let f = 0; f < filters; f += 4) {
+      const offset = (<usize>(c * filters + f)) << 2;
+      const at = sums + offset;
+      const lanes = min(filters - f, 4);
+      // Gᵀ S, column by column: rows (S0 + ½S1 + ½S2, ½S1 − ½S2, ½S1 + ½S2 + S3).
+      const p0 = gradientColumn(at, plane, 0, half), p1 = gradientColumn(at, plane, 1, half);
+      const p2 = gradientColumn(at, plane, 2, half), p3 = gradientColumn(at, plane, 3, half);
+      const q0 = differenceColumn(at, plane, 0, half), q1 = differenceColumn(at, plane, 1, half);
+      const q2 = differenceColumn(at, plane, 2, half), q3 = differenceColumn(at, plane, 3, half);
+      const r0 = lastColumn(at, plane, 0, half), r1 = lastColumn(at, plane, 1, half);
+      const r2 = lastColumn(at, plane, 2, half), r3 = lastColumn(at, plane, 3, half);
+      const out = filterGradient + offset;
+      outputRow(out, plane, 0, p0, p1, p2, p3, half, lanes);
+      outputRow(out, plane, 3, q0, q1, q2, q3, half, lanes);
+      outputRow(out, plane, 6, r0, r1, r2, r3, half, lanes);
+    }
+  }
+}
+
+@inline function gradientColumn(at: usize, plane: usize, s: i32, half: v128): v128 {
+  const m0 = v128.load(at + <usize>s * plane), m1 = v128.load(at + <usize>(4 + s) * plane), m2 = v128.load(at + <usize>(8 + s) * plane);
+  return f32x4.add(m0, f32x4.mul(half, f32x4.add(m1, m2)));
+}
+
+@inline function differenceColumn(at: usize, plane: usize, s: i32, half: v128): v128 {
+  return f32x4.mul(half, f32x4.sub(v128.load(at + <usize>(4 + s) * plane), v128.load(at + <usize>(8 + s) * plane)));
+}
+
+@inline function lastColumn(at: usize, plane: usize, s: i32, half: v128): v128 {
+  const m1 = v128.load(at + <usize>(4 + s) * plane), m2 = v128.load(at + <usize>(8 + s) * plane), m3 = v128.load(at + <usize>(12 + s) * plane);
+  return f32x4.add(m3, f32x4.mul(half, f32x4.add(m1, m2)));
+}
+
+/** A row (a0…a3) of Gᵀ S times G: taps (i, 0…2) = (a0 + ½a1 + ½a2, ½a1 − ½a2, ½a1 + ½a2 + a3). */
+@inline function outputRow(out: usize, plane: usize, tap: i32, a0: v128, a1: v128, a2: v128, a3: v128, half: v128, lanes: i32): void {
+  storeFirst(out + <usize>tap * plane, f32x4.add(a0, f32x4.mul(half, f32x4.add(a1, a2))), lanes);
+  storeFirst(out + <usize>(tap + 1) * plane, f32x4.mul(half, f32x4.sub(a1, a2)), lanes);
+  storeFirst(out + <usize>(tap + 2) * plane, f32x4.add(a3, f32x4.mul(half, f32x4.add(a1, a2))), lanes);
 }
 
 /**
