@@ -28,9 +28,9 @@
  * (timeit's documentation argues the same for the minimum time). The log shows every
  * round's range.
  *
- *   npm run bench:train [-- --json] [-- --quick] [-- --rounds N] [-- --backend wasm] [-- --only CASE]
+ *   npm run bench:train [-- --json] [-- --quick] [-- --rounds N] [-- --backend wasm] [-- --only CASE] [-- --peer-device cuda]
  *
- * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond", "peakRssMiB" } } (ratio =
+ * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond", "peakRssMiB", "configuration" } } (ratio =
  * convlens / pytorch, each side's fastest configuration, wall clock). perCpuSecond compares
  * one thread each by CPU time instead: on a busy machine, where the wall-clock figures move
  * with everyone else's load, it still measures the code.
@@ -58,9 +58,15 @@ const { values: options } = parseArgs({ options: {
   json: { type: 'boolean' }, quick: { type: 'boolean' }, backend: { type: 'string' }, only: { type: 'string' }, rounds: { type: 'string' },
   // Internal: run one case in one configuration in this process and print its figures (see runOurs).
   child: { type: 'string' }, workers: { type: 'string' },
+  // bench/gpu.sh: PyTorch on 'cuda' instead of the CPU.
+  'peer-device': { type: 'string' },
 } });
 const BATCH = 64;
 const ROUNDS = Number(options.rounds ?? (options.quick ? 1 : 3));
+if (!['cpu', 'cuda', undefined].includes(options['peer-device'])) {
+  process.stderr.write(`[convlens] --peer-device must be cpu or cuda (got ${options['peer-device']})\n`);
+  process.exit(2);
+}
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   process.stderr.write(`[convlens] --rounds must be a whole number ≥ 1 (got ${options.rounds})\n`);
   process.exit(2);
@@ -148,7 +154,7 @@ async function benchGan(mnist, warmup, steps) {
 
 function runPyTorch(name, threads, plan, mnistFolder, mnistCount, vggCount) {
   const args = {
-    case: name, threads, batchSize: BATCH, warmup: plan.warmup, steps: plan.steps, mnistCount, vggCount,
+    case: name, threads, device: options['peer-device'] ?? 'cpu', batchSize: BATCH, warmup: plan.warmup, steps: plan.steps, mnistCount, vggCount,
     mnistImages: path.join(mnistFolder, 'train-images-idx3-ubyte'), mnistLabels: path.join(mnistFolder, 'train-labels-idx1-ubyte'),
   };
   const result = spawnSync('/usr/bin/python3', [path.join(__dirname, 'train_peer.py'), JSON.stringify(args)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
@@ -219,7 +225,8 @@ async function main() {
   let backendName = options.backend ?? 'auto';
   // Case by case, both sides back to back, so that a machine that gets busier slows both alike.
   for (const entry of CASES.filter((candidate) => options.only === undefined || candidate.name.includes(options.only))) {
-    const workerCounts = entry.workers ?? [1, 2];
+    // One GPU gains nothing from a second data-parallel worker.
+    const workerCounts = entry.workers ?? (options.backend === 'webgpu' ? [1] : [1, 2]);
     const ourRounds = workerCounts.map((workers) => ({ label: workers === 1 ? '1 thread' : `${workers} workers`, results: [] }));
     const theirRounds = [1, 2].map((threads) => ({ label: threads === 1 ? '1 thread' : `${threads} threads`, results: [] }));
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -268,6 +275,7 @@ async function main() {
       perCpuSecond: { convlens: Number(ourOne.perCpuSecond.toFixed(2)), pytorch: Number(theirOne.perCpuSecond.toFixed(2)), ratio: Number(cpuRatio.toFixed(3)) },
       // Each side's peak resident memory in MiB, of the configuration that counts.
       peakRssMiB: { convlens: Math.round(convlens.peakRssMiB), pytorch: Math.round(pytorch.peakRssMiB) },
+      configuration: { convlens: convlens.label, pytorch: pytorch.label },
     };
     rows.push([
       entry.name,

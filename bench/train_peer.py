@@ -86,20 +86,31 @@ def dcgan_mnist():
 
 
 CPU_SECONDS = [0.0]
+# 'cpu', or 'cuda' (bench/gpu.sh: `--peer-device cuda`): where the models and batches live.
+DEVICE = [torch.device('cpu')]
+
+
+def synchronize():
+    # CUDA runs asynchronously: a timed region ends when the device has finished.
+    if DEVICE[0].type == 'cuda':
+        torch.cuda.synchronize()
 
 
 def timed(step, warmup, steps):
     """Wall seconds of `steps` steps after `warmup`; their CPU seconds go to CPU_SECONDS."""
     for _ in range(warmup):
         step(_)
+    synchronize()
     start, cpu = time.perf_counter(), time.process_time()
     for index in range(steps):
         step(index)
+    synchronize()
     CPU_SECONDS[0] = time.process_time() - cpu
     return time.perf_counter() - start
 
 
 def bench_classifier(net, batch_of, batches, batch, warmup, steps, inference_only):
+    net = net.to(DEVICE[0])
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
 
     def train(index):
@@ -124,27 +135,27 @@ def bench_classifier(net, batch_of, batches, batch, warmup, steps, inference_onl
 def batches_from_bytes(images, labels, batch, mean, std):
     """Batch b as the ConvLens side makes it: uint8 pixels to floats, normalised, per step."""
     def batch_of(b):
-        x = images[b * batch:(b + 1) * batch].float().div_(255).sub_(mean).div_(std)
-        return x, labels[b * batch:(b + 1) * batch]
+        x = images[b * batch:(b + 1) * batch].to(DEVICE[0]).float().div_(255).sub_(mean).div_(std)
+        return x, labels[b * batch:(b + 1) * batch].to(DEVICE[0])
     return batch_of, len(images) // batch
 
 
 def bench_gan(batch_of, batches, batch, warmup, steps):
-    generator, discriminator = dcgan_mnist()
+    generator, discriminator = (net.to(DEVICE[0]) for net in dcgan_mnist())
     g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    ones, zeros = torch.ones(batch, 1, device=DEVICE[0]), torch.zeros(batch, 1, device=DEVICE[0])
 
     def step(index):
         real, _ = batch_of(index % batches)
-        fake = generator(torch.randn(batch, 100))
+        fake = generator(torch.randn(batch, 100, device=DEVICE[0]))
         d_opt.zero_grad()
         d_loss = F.binary_cross_entropy(discriminator(real), ones) + F.binary_cross_entropy(discriminator(fake.detach()), zeros)
         d_loss.backward()
         d_opt.step()
         # A fresh generator pass, as the ConvLens side makes one for its generator step.
         g_opt.zero_grad()
-        g_loss = F.binary_cross_entropy(discriminator(generator(torch.randn(batch, 100))), ones)
+        g_loss = F.binary_cross_entropy(discriminator(generator(torch.randn(batch, 100, device=DEVICE[0]))), ones)
         g_loss.backward()
         g_opt.step()
 
@@ -154,6 +165,10 @@ def bench_gan(batch_of, batches, batch, warmup, steps):
 def main():
     args = json.loads(sys.argv[1])
     torch.set_num_threads(args['threads'])
+    if args.get('device', 'cpu') == 'cuda':
+        if not torch.cuda.is_available():
+            sys.exit('--peer-device cuda: this PyTorch has no CUDA device (torch.cuda.is_available() is False)')
+        DEVICE[0] = torch.device('cuda')
     torch.manual_seed(0)
     batch = args['batchSize']
     case = args['case']
