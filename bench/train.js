@@ -8,8 +8,13 @@
  *   IDX files), Adam; images/s.
  * - small-vgg-32x32-train / -inference: a small VGG (below) on 32×32×3 inputs (uniform
  *   noise: no CIFAR-10 offline); images/s.
+ * - resnet18-32x32-train / -inference: ResNet-18 adapted to 32×32 inputs (below), the
+ *   same noise; images/s.
  * - dcgan-mnist-steps: examples/dcgan.ts dcganMnist, one discriminator and one generator
  *   step per batch; steps/s.
+ *
+ * Each configuration of each case runs in a fresh process on both sides (this script with
+ * --child on ConvLens's), so that each reports its own peak resident memory.
  *
  * ConvLens runs on the backend it picks (`--backend` to force one) with 1 and 2
  * data-parallel workers (1 = the calling thread); PyTorch (Debian's python3-torch, run with
@@ -23,9 +28,9 @@
  * (timeit's documentation argues the same for the minimum time). The log shows every
  * round's range.
  *
- *   npm run bench:train [-- --json] [-- --quick] [-- --rounds N] [-- --backend wasm] [-- --only CASE]
+ *   npm run bench:train [-- --json] [-- --quick] [-- --rounds N] [-- --backend wasm] [-- --only CASE] [-- --peer-device cuda]
  *
- * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond" } } (ratio =
+ * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond", "peakRssMiB", "configuration" } } (ratio =
  * convlens / pytorch, each side's fastest configuration, wall clock). perCpuSecond compares
  * one thread each by CPU time instead: on a busy machine, where the wall-clock figures move
  * with everyone else's load, it still measures the code.
@@ -45,28 +50,30 @@ const { createDataParallelClassifier } = require('convlens-runtime/training/data
 const { createGanStep } = require('convlens-runtime/training/train-gan');
 const { createOptimizer } = require('convlens-runtime/training/optimizer-choice');
 const { toRandom } = require('convlens-runtime/seeded-random');
-const dsl = require('convlens');
 const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
 const { dcganMnist } = require(path.join(dist, 'examples', 'dcgan.js'));
+const { smallVgg, resnet18Cifar } = require('./models');
 
-const { values: options } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, backend: { type: 'string' }, only: { type: 'string' }, rounds: { type: 'string' } } });
+const { values: options } = parseArgs({ options: {
+  json: { type: 'boolean' }, quick: { type: 'boolean' }, backend: { type: 'string' }, only: { type: 'string' }, rounds: { type: 'string' },
+  // Internal: run one case in one configuration in this process and print its figures (see runOurs).
+  child: { type: 'string' }, workers: { type: 'string' },
+  // bench/gpu.sh: PyTorch on 'cuda' instead of the CPU.
+  'peer-device': { type: 'string' },
+} });
 const BATCH = 64;
 const ROUNDS = Number(options.rounds ?? (options.quick ? 1 : 3));
+if (!['cpu', 'cuda', undefined].includes(options['peer-device'])) {
+  process.stderr.write(`[convlens] --peer-device must be cpu or cuda (got ${options['peer-device']})\n`);
+  process.exit(2);
+}
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   process.stderr.write(`[convlens] --rounds must be a whole number ≥ 1 (got ${options.rounds})\n`);
   process.exit(2);
 }
 const PLAN = options.quick
-  ? { warmup: 5, steps: 40, vggWarmup: 2, vggSteps: 6, ganWarmup: 1, ganSteps: 4 }
-  : { warmup: 20, steps: 300, vggWarmup: 3, vggSteps: 20, ganWarmup: 3, ganSteps: 20 };
-
-/** The small VGG of the 32×32 case (bench/train_peer.py builds the same in PyTorch). */
-const block = (filters) => [dsl.conv2d(filters, 3, { padding: 1 }), dsl.relu()];
-const smallVgg = dsl.model('smallVgg', dsl.input(3, 32, 32),
-  block(32), block(32), dsl.maxPool2d(2),
-  block(64), block(64), dsl.maxPool2d(2),
-  block(128), dsl.maxPool2d(2),
-  dsl.flatten(), dsl.dense(128), dsl.relu(), dsl.dense(10));
+  ? { warmup: 5, steps: 40, vggWarmup: 2, vggSteps: 6, ganWarmup: 1, ganSteps: 4, resnetWarmup: 1, resnetSteps: 1, resnetInferenceSteps: 2 }
+  : { warmup: 20, steps: 300, vggWarmup: 3, vggSteps: 20, ganWarmup: 3, ganSteps: 20, resnetWarmup: 1, resnetSteps: 3, resnetInferenceSteps: 6 };
 
 function log(line) {
   if (!options.json) process.stderr.write(`${line}\n`);
@@ -147,7 +154,7 @@ async function benchGan(mnist, warmup, steps) {
 
 function runPyTorch(name, threads, plan, mnistFolder, mnistCount, vggCount) {
   const args = {
-    case: name, threads, batchSize: BATCH, warmup: plan.warmup, steps: plan.steps, mnistCount, vggCount,
+    case: name, threads, device: options['peer-device'] ?? 'cpu', batchSize: BATCH, warmup: plan.warmup, steps: plan.steps, mnistCount, vggCount,
     mnistImages: path.join(mnistFolder, 'train-images-idx3-ubyte'), mnistLabels: path.join(mnistFolder, 'train-labels-idx1-ubyte'),
   };
   const result = spawnSync('/usr/bin/python3', [path.join(__dirname, 'train_peer.py'), JSON.stringify(args)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
@@ -155,47 +162,91 @@ function runPyTorch(name, threads, plan, mnistFolder, mnistCount, vggCount) {
   return JSON.parse(result.stdout);
 }
 
-async function main() {
+/**
+ * One configuration of one case on the ConvLens side, in a fresh Node process (this script
+ * with --child), as the PyTorch side runs in a fresh Python: so that each side's peak
+ * resident memory (the kernel's high-water mark, VmHWM) is that case's alone, and no case
+ * inherits another's heap. The child's Node flags are this process's.
+ */
+function runOurs(name, workers) {
+  const args = [...process.execArgv, __filename, '--child', name, '--workers', String(workers)];
+  if (options.quick) args.push('--quick');
+  if (options.backend !== undefined) args.push('--backend', options.backend);
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`[convlens] the ConvLens side of ${name} (${workers} workers) failed: ${result.stderr || result.error}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+/** The cases, by name: their plan, and how this process runs one (in the child). */
+const CASES = [
+  { name: 'lenet5-mnist-train', unit: 'images/s', plan: () => ({ warmup: PLAN.warmup, steps: PLAN.steps }), data: 'mnist', model: () => lenet5Mnist, mode: 'train' },
+  { name: 'lenet5-mnist-inference', unit: 'images/s', plan: () => ({ warmup: PLAN.warmup, steps: PLAN.steps }), data: 'mnist', model: () => lenet5Mnist, mode: 'inference' },
+  { name: 'small-vgg-32x32-train', unit: 'images/s', plan: () => ({ warmup: PLAN.vggWarmup, steps: PLAN.vggSteps }), data: 'noise', model: () => smallVgg, mode: 'train' },
+  { name: 'small-vgg-32x32-inference', unit: 'images/s', plan: () => ({ warmup: PLAN.vggWarmup, steps: PLAN.vggSteps }), data: 'noise', model: () => smallVgg, mode: 'inference' },
+  { name: 'resnet18-32x32-train', unit: 'images/s', plan: () => ({ warmup: PLAN.resnetWarmup, steps: PLAN.resnetSteps }), data: 'noise', model: () => resnet18Cifar, mode: 'train' },
+  { name: 'resnet18-32x32-inference', unit: 'images/s', plan: () => ({ warmup: PLAN.resnetWarmup, steps: PLAN.resnetInferenceSteps }), data: 'noise', model: () => resnet18Cifar, mode: 'inference' },
+  // The GAN trains on the calling thread only (no data-parallel GAN loop).
+  { name: 'dcgan-mnist-steps', unit: 'steps/s', plan: () => ({ warmup: PLAN.ganWarmup, steps: PLAN.ganSteps }), data: 'mnist', workers: [1], gan: true },
+];
+
+/** The MNIST subset both sides use: as many images as the LeNet cases' steps read. */
+const mnistCountOf = (mnist) => Math.min(mnist.train.count, BATCH * (PLAN.steps + PLAN.warmup));
+const VGG_COUNT = BATCH * 8;
+
+/** --child NAME --workers N: runs that one configuration here and prints { value, perCpuSecond, peakRssMiB, backend }. */
+async function runChild() {
+  const entry = CASES.find((candidate) => candidate.name === options.child);
+  if (entry === undefined) throw new Error(`[convlens] --child names no case: ${options.child}`);
+  const workers = Number(options.workers ?? 1);
   const backend = await chooseBackend({ requested: options.backend ?? 'auto' });
-  log(`ConvLens backend: ${backend.summary}`);
+  const plan = entry.plan();
+  let result;
+  if (entry.gan) {
+    const mnist = await loadDataset('mnist', { inputShape: [1, 28, 28] });
+    result = await benchGan(mnist, plan.warmup, plan.steps);
+  } else if (entry.data === 'mnist') {
+    const mnist = await loadDataset('mnist', { inputShape: [1, 28, 28] });
+    const count = mnistCountOf(mnist);
+    const set = { images: mnist.train.images.subarray(0, count * 784), labels: mnist.train.labels.subarray(0, count), count };
+    result = await benchClassifier(entry.model(), set, [1, 28, 28], { mean: [0.1307], std: [0.3081] }, workers, backend, plan.warmup, plan.steps, entry.mode);
+  } else {
+    result = await benchClassifier(entry.model(), noiseSet(VGG_COUNT, 3 * 32 * 32, 1), [3, 32, 32], { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }, workers, backend, plan.warmup, plan.steps, entry.mode);
+  }
+  // maxRSS: the process's peak resident memory in KiB, worker threads included.
+  process.stdout.write(`${JSON.stringify({ ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024, backend: backend.summary, backendName: backend.backend })}\n`);
+}
+
+async function main() {
+  if (options.child !== undefined) return runChild();
   const mnist = await loadDataset('mnist', { inputShape: [1, 28, 28] });
-  const mnistCount = Math.min(mnist.train.count, BATCH * (PLAN.steps + PLAN.warmup));
-  const mnistSet = { images: mnist.train.images.subarray(0, mnistCount * 784), labels: mnist.train.labels.subarray(0, mnistCount), count: mnistCount };
-  const vggCount = BATCH * 8;
-  const vggSet = noiseSet(vggCount, 3 * 32 * 32, 1);
-  const lenetPlan = { warmup: PLAN.warmup, steps: PLAN.steps };
-  const vggPlan = { warmup: PLAN.vggWarmup, steps: PLAN.vggSteps };
-  const ganPlan = { warmup: PLAN.ganWarmup, steps: PLAN.ganSteps };
-  const lenetNormalization = { mean: [0.1307], std: [0.3081] };
-  const noiseNormalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-  const cases = [
-    { name: 'lenet5-mnist-train', unit: 'images/s', plan: lenetPlan, run: (workers) => benchClassifier(lenet5Mnist, mnistSet, [1, 28, 28], lenetNormalization, workers, backend, PLAN.warmup, PLAN.steps, 'train') },
-    { name: 'lenet5-mnist-inference', unit: 'images/s', plan: lenetPlan, run: (workers) => benchClassifier(lenet5Mnist, mnistSet, [1, 28, 28], lenetNormalization, workers, backend, PLAN.warmup, PLAN.steps, 'inference') },
-    { name: 'small-vgg-32x32-train', unit: 'images/s', plan: vggPlan, run: (workers) => benchClassifier(smallVgg, vggSet, [3, 32, 32], noiseNormalization, workers, backend, PLAN.vggWarmup, PLAN.vggSteps, 'train') },
-    { name: 'small-vgg-32x32-inference', unit: 'images/s', plan: vggPlan, run: (workers) => benchClassifier(smallVgg, vggSet, [3, 32, 32], noiseNormalization, workers, backend, PLAN.vggWarmup, PLAN.vggSteps, 'inference') },
-    // The GAN trains on the calling thread only (no data-parallel GAN loop).
-    { name: 'dcgan-mnist-steps', unit: 'steps/s', plan: ganPlan, workers: [1], run: () => benchGan(mnist, PLAN.ganWarmup, PLAN.ganSteps) },
-  ];
+  const mnistCount = mnistCountOf(mnist);
   const summary = {};
   const rows = [];
+  let backendName = options.backend ?? 'auto';
   // Case by case, both sides back to back, so that a machine that gets busier slows both alike.
-  for (const entry of cases.filter((candidate) => options.only === undefined || candidate.name.includes(options.only))) {
-    const workerCounts = entry.workers ?? [1, 2];
+  for (const entry of CASES.filter((candidate) => options.only === undefined || candidate.name.includes(options.only))) {
+    // One GPU gains nothing from a second data-parallel worker.
+    const workerCounts = entry.workers ?? (options.backend === 'webgpu' ? [1] : [1, 2]);
     const ourRounds = workerCounts.map((workers) => ({ label: workers === 1 ? '1 thread' : `${workers} workers`, results: [] }));
     const theirRounds = [1, 2].map((threads) => ({ label: threads === 1 ? '1 thread' : `${threads} threads`, results: [] }));
     for (let round = 0; round < ROUNDS; round += 1) {
-      const runOurs = async () => {
-        for (const [index, workers] of workerCounts.entries()) ourRounds[index].results.push(await entry.run(workers));
+      const runAllOurs = () => {
+        for (const [index, workers] of workerCounts.entries()) {
+          const result = runOurs(entry.name, workers);
+          if (rows.length === 0 && round === 0 && index === 0) log(`ConvLens backend: ${result.backend}`);
+          backendName = result.backendName;
+          ourRounds[index].results.push(result);
+        }
       };
       const runTheirs = () => {
-        for (const [index, threads] of [1, 2].entries()) theirRounds[index].results.push(runPyTorch(entry.name, threads, entry.plan, mnist.source, mnistCount, vggCount));
+        for (const [index, threads] of [1, 2].entries()) theirRounds[index].results.push(runPyTorch(entry.name, threads, entry.plan(), mnist.source, mnistCount, VGG_COUNT));
       };
       if (round % 2 === 0) {
-        await runOurs();
+        runAllOurs();
         runTheirs();
       } else {
         runTheirs();
-        await runOurs();
+        runAllOurs();
       }
     }
     // Each configuration's best round, by throughput and (separately) by CPU time.
@@ -204,6 +255,8 @@ async function main() {
       value: Math.max(...results.map((result) => result.value)),
       perCpuSecond: Math.max(...results.map((result) => result.perCpuSecond)),
       lowest: Math.min(...results.map((result) => result.value)),
+      // The highest peak over the rounds: what the configuration needs.
+      peakRssMiB: Math.max(...results.map((result) => result.peakRssMiB)),
     });
     const ours = ourRounds.map(bestOf);
     const theirs = theirRounds.map(bestOf);
@@ -220,6 +273,9 @@ async function main() {
       pytorch: Number(pytorch.value.toFixed(2)),
       ratio: Number((convlens.value / pytorch.value).toFixed(3)),
       perCpuSecond: { convlens: Number(ourOne.perCpuSecond.toFixed(2)), pytorch: Number(theirOne.perCpuSecond.toFixed(2)), ratio: Number(cpuRatio.toFixed(3)) },
+      // Each side's peak resident memory in MiB, of the configuration that counts.
+      peakRssMiB: { convlens: Math.round(convlens.peakRssMiB), pytorch: Math.round(pytorch.peakRssMiB) },
+      configuration: { convlens: convlens.label, pytorch: pytorch.label },
     };
     rows.push([
       entry.name,
@@ -227,19 +283,18 @@ async function main() {
       `${pytorch.value.toFixed(digits)} ${entry.unit} (${pytorch.label})`,
       `${(convlens.value / pytorch.value).toFixed(2)}×`,
       `${cpuRatio.toFixed(2)}×`,
+      `${Math.round(convlens.peakRssMiB)} / ${Math.round(pytorch.peakRssMiB)} MiB`,
     ]);
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  const header = ['case', `ConvLens (${backend.backend})`, 'PyTorch', 'ratio', 'per CPU-s, 1 thread'];
+  const header = ['case', `ConvLens (${backendName})`, 'PyTorch', 'ratio', 'per CPU-s, 1 thread', 'peak RSS, ConvLens / PyTorch'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column])).join('  ')}\n`);
-  const targets = [
-    ['lenet5-mnist-train', 0.5],
-    ['lenet5-mnist-inference', 1.0],
-  ];
+  // Issue 15: every case at least even with PyTorch, LeNet-5's training 1.3×.
+  const targets = CASES.map(({ name }) => [name, name === 'lenet5-mnist-train' ? 1.3 : 1.0]);
   for (const [name, target] of targets) {
     if (summary[name] === undefined) continue;
     const ratio = summary[name].ratio;

@@ -7,9 +7,11 @@ each step turns its batch's uint8 pixels into normalised floats inside the timed
 
 Runs one case per invocation (the driver interleaves the two sides case by case, so a
 busy machine slows both alike) and prints { "value": images/s } (training, inference) or
-{ "value": steps/s } (the GAN).
+{ "value": steps/s } (the GAN), with "perCpuSecond" and "peakRssMiB" (the process's
+peak resident memory).
 """
 import json
+import resource
 import struct
 import sys
 import time
@@ -47,6 +49,29 @@ def small_vgg():
         nn.Linear(128 * 4 * 4, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+def resnet18_32x32():
+    # bench/train.js resnet18Cifar: ResNet-18 for 32×32 inputs (3×3 stem, no max pool).
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, planes, stride):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(cin, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(),
+                nn.Conv2d(planes, planes, 3, 1, 1, bias=False), nn.BatchNorm2d(planes))
+            self.shortcut = (nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+                             if stride != 1 or cin != planes else nn.Identity())
+
+        def forward(self, x):
+            return F.relu(self.main(x) + self.shortcut(x))
+
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        BasicBlock(64, 64, 1), BasicBlock(64, 64, 1),
+        BasicBlock(64, 128, 2), BasicBlock(128, 128, 1),
+        BasicBlock(128, 256, 2), BasicBlock(256, 256, 1),
+        BasicBlock(256, 512, 2), BasicBlock(512, 512, 1),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+
+
 def dcgan_mnist():
     # examples/dcgan.ts dcganMnist.
     generator = nn.Sequential(
@@ -61,20 +86,31 @@ def dcgan_mnist():
 
 
 CPU_SECONDS = [0.0]
+# 'cpu', or 'cuda' (bench/gpu.sh: `--peer-device cuda`): where the models and batches live.
+DEVICE = [torch.device('cpu')]
+
+
+def synchronize():
+    # CUDA runs asynchronously: a timed region ends when the device has finished.
+    if DEVICE[0].type == 'cuda':
+        torch.cuda.synchronize()
 
 
 def timed(step, warmup, steps):
     """Wall seconds of `steps` steps after `warmup`; their CPU seconds go to CPU_SECONDS."""
     for _ in range(warmup):
         step(_)
+    synchronize()
     start, cpu = time.perf_counter(), time.process_time()
     for index in range(steps):
         step(index)
+    synchronize()
     CPU_SECONDS[0] = time.process_time() - cpu
     return time.perf_counter() - start
 
 
 def bench_classifier(net, batch_of, batches, batch, warmup, steps, inference_only):
+    net = net.to(DEVICE[0])
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
 
     def train(index):
@@ -99,27 +135,27 @@ def bench_classifier(net, batch_of, batches, batch, warmup, steps, inference_onl
 def batches_from_bytes(images, labels, batch, mean, std):
     """Batch b as the ConvLens side makes it: uint8 pixels to floats, normalised, per step."""
     def batch_of(b):
-        x = images[b * batch:(b + 1) * batch].float().div_(255).sub_(mean).div_(std)
-        return x, labels[b * batch:(b + 1) * batch]
+        x = images[b * batch:(b + 1) * batch].to(DEVICE[0]).float().div_(255).sub_(mean).div_(std)
+        return x, labels[b * batch:(b + 1) * batch].to(DEVICE[0])
     return batch_of, len(images) // batch
 
 
 def bench_gan(batch_of, batches, batch, warmup, steps):
-    generator, discriminator = dcgan_mnist()
+    generator, discriminator = (net.to(DEVICE[0]) for net in dcgan_mnist())
     g_opt = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    ones, zeros = torch.ones(batch, 1, device=DEVICE[0]), torch.zeros(batch, 1, device=DEVICE[0])
 
     def step(index):
         real, _ = batch_of(index % batches)
-        fake = generator(torch.randn(batch, 100))
+        fake = generator(torch.randn(batch, 100, device=DEVICE[0]))
         d_opt.zero_grad()
         d_loss = F.binary_cross_entropy(discriminator(real), ones) + F.binary_cross_entropy(discriminator(fake.detach()), zeros)
         d_loss.backward()
         d_opt.step()
         # A fresh generator pass, as the ConvLens side makes one for its generator step.
         g_opt.zero_grad()
-        g_loss = F.binary_cross_entropy(discriminator(generator(torch.randn(batch, 100))), ones)
+        g_loss = F.binary_cross_entropy(discriminator(generator(torch.randn(batch, 100, device=DEVICE[0]))), ones)
         g_loss.backward()
         g_opt.step()
 
@@ -129,6 +165,10 @@ def bench_gan(batch_of, batches, batch, warmup, steps):
 def main():
     args = json.loads(sys.argv[1])
     torch.set_num_threads(args['threads'])
+    if args.get('device', 'cpu') == 'cuda':
+        if not torch.cuda.is_available():
+            sys.exit('--peer-device cuda: this PyTorch has no CUDA device (torch.cuda.is_available() is False)')
+        DEVICE[0] = torch.device('cuda')
     torch.manual_seed(0)
     batch = args['batchSize']
     case = args['case']
@@ -139,13 +179,14 @@ def main():
         batch_of, batches = batches_from_bytes(mnist, labels, batch, 0.1307, 0.3081)
         train, infer = bench_classifier(lenet5_mnist(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
-    elif case.startswith('small-vgg'):
+    elif case.startswith('small-vgg') or case.startswith('resnet18'):
         # Noise images in bytes, as the ConvLens side draws them, normalised with mean and std 0.5.
         generator = torch.Generator().manual_seed(1)
         x = torch.randint(0, 256, (args['vggCount'], 3, 32, 32), generator=generator, dtype=torch.uint8)
         y = torch.randint(0, 10, (args['vggCount'],), generator=generator)
         batch_of, batches = batches_from_bytes(x, y, batch, 0.5, 0.5)
-        train, infer = bench_classifier(small_vgg(), batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
+        net = small_vgg() if case.startswith('small-vgg') else resnet18_32x32()
+        train, infer = bench_classifier(net, batch_of, batches, batch, args['warmup'], args['steps'], case.endswith('inference'))
         value = infer if case.endswith('inference') else train
     else:
         # To [-1, 1], as the generator's tanh.
@@ -153,7 +194,9 @@ def main():
         value = bench_gan(batch_of, batches, batch, args['warmup'], args['steps'])
     # The same count per CPU-second: what the machine's other load does not change.
     work = value * timed_seconds(value, args, case)
-    print(json.dumps({'value': value, 'perCpuSecond': work / CPU_SECONDS[0]}))
+    # ru_maxrss: this process's peak resident memory, in KiB on Linux.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({'value': value, 'perCpuSecond': work / CPU_SECONDS[0], 'peakRssMiB': peak}))
 
 
 def timed_seconds(value, args, case):

@@ -1,47 +1,134 @@
 /**
  * Inference for a compiled model, as one function from a batch to its outputs.
  *
- * A model whose layers form a plain chain (LeNet, AlexNet, VGG: every layer takes the
- * previous one's output and nothing else) runs its layers' `call` one after the other,
- * without tfjs-layers' graph executor, whose bookkeeping per layer (name scopes, input
- * checks, the feed dictionary) cost ~5% of LeNet-5's inference at batch 64 here. In such a
- * chain a convolution directly followed by a ReLU does the ReLU itself
- * (`Conv2dLayer.callWithRelu`): one pass over the activations instead of two; followed by a
- * ReLU and a 2 × 2, stride-2 max pool, the wasm backend does all three in one kernel that
- * never writes the convolution's full-size output (`callWithReluAndMaxPool`). Any other
- * model (residual, Inception) goes through `apply` as before.
+ * The model's layers run one after the other in tfjs-layers' topological order, each
+ * `call`ed directly on the tensors of the layers it reads — without tfjs-layers' graph
+ * executor, whose bookkeeping per layer (name scopes, input checks, the feed dictionary)
+ * cost ~5% of LeNet-5's inference at batch 64 here. This holds for chains (LeNet, VGG) and
+ * for residual and concat graphs (ResNet, Inception) alike; a model whose layers are used
+ * twice or give several outputs goes through `apply`.
+ *
+ * A convolution whose output only one layer reads absorbs what follows it
+ * (`Conv2dLayer.callFused`): a batch norm (folded into the filter and bias: scale =
+ * γ/√(σ² + ε) per filter, shift = β − μ·scale), then a ReLU (done by the convolution: one
+ * pass over the activations instead of two), then a 2 × 2, stride-2 max pool (on wasm one
+ * kernel that never writes the convolution's full-size output) — each only when the one
+ * before it is read by that layer alone. ResNet's convolution + batch norm (+ ReLU) become
+ * one fused convolution.
  *
  * Only predictions take this path: inspection reads intermediate layers through its own
  * models, so fused layers never hide a pre-activation output.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import type { layers as tfLayers, LayersModel } from '@tensorflow/tfjs-layers';
-import { Conv2dLayer } from './layers/conv2d-layer';
+import * as tf from '@tensorflow/tfjs-core';
+import type { layers as tfLayers, LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { Conv2dLayer, type FoldedBatchNorm } from './layers/conv2d-layer';
 
 type Layer = tfLayers.Layer;
 export type Predict = (x: tf.Tensor) => tf.Tensor;
 
+/** One layer's work (or a fused run of them): the symbolic tensors it reads and the one it gives. */
+interface Step {
+  readonly inputs: readonly number[];
+  readonly output: number;
+  readonly compute: (inputs: tf.Tensor[]) => tf.Tensor;
+}
+
 export function toPredict(predictor: LayersModel): Predict {
-  const chain = asChain(predictor);
-  if (chain === null) return (x) => predictor.apply(x, { training: false }) as tf.Tensor;
-  const steps: Predict[] = [];
-  for (let index = 0; index < chain.length; index += 1) {
-    const layer = chain[index] as Layer;
-    const next = chain[index + 1];
-    if (layer instanceof Conv2dLayer && next !== undefined && isPlainRelu(next)) {
-      const after = chain[index + 2];
-      if (after !== undefined && isHalvingMaxPool(after)) {
-        steps.push((x) => layer.callWithReluAndMaxPool(x));
-        index += 2;
-        continue;
-      }
-      steps.push((x) => layer.callWithRelu(x));
-      index += 1;
+  const steps = planOf(predictor);
+  if (steps === null) return (x) => predictor.apply(x, { training: false }) as tf.Tensor;
+  const inputId = (predictor.inputs[0] as SymbolicTensor).id;
+  const outputId = (predictor.outputs[0] as SymbolicTensor).id;
+  return (x) => {
+    const values = new Map<number, tf.Tensor>([[inputId, x]]);
+    for (const step of steps) values.set(step.output, step.compute(step.inputs.map((id) => values.get(id) as tf.Tensor)));
+    return values.get(outputId) as tf.Tensor;
+  };
+}
+
+/** The steps of `model` in order, fusions done; null when it has to go through `apply`. */
+function planOf(model: LayersModel): Step[] | null {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
+  const inputId = (model.inputs[0] as SymbolicTensor).id;
+  const outputId = (model.outputs[0] as SymbolicTensor).id;
+  // Who reads each symbolic tensor (the model's output counts as a reader: it is never fused away).
+  const readers = new Map<number, Layer[]>();
+  const known = new Set<number>([inputId]);
+  const nodes = new Map<Layer, { inputs: number[]; output: number }>();
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    if (layer.inboundNodes.length !== 1) return null;
+    const node = layer.inboundNodes[0] as unknown as { inputTensors: SymbolicTensor[]; outputTensors: SymbolicTensor[] };
+    if (node.outputTensors.length !== 1) return null;
+    const inputs = node.inputTensors.map((tensor) => tensor.id);
+    // Topological order: every input is known before its reader.
+    if (inputs.length === 0 || inputs.some((id) => !known.has(id))) return null;
+    for (const id of inputs) readers.set(id, [...(readers.get(id) ?? []), layer]);
+    const output = (node.outputTensors[0] as SymbolicTensor).id;
+    known.add(output);
+    nodes.set(layer, { inputs, output });
+  }
+  if (!known.has(outputId)) return null;
+  readers.set(outputId, [...(readers.get(outputId) ?? []), model.layers[0] as Layer]);
+  /** The layer that alone reads `layer`'s output, if one does. */
+  const onlyReader = (layer: Layer): Layer | undefined => {
+    const list = readers.get((nodes.get(layer) as { output: number }).output) ?? [];
+    return list.length === 1 && nodes.has(list[0] as Layer) ? list[0] : undefined;
+  };
+  const absorbed = new Set<Layer>();
+  const steps: Step[] = [];
+  for (const [layer, { inputs, output }] of nodes) {
+    if (absorbed.has(layer)) continue;
+    if (!(layer instanceof Conv2dLayer)) {
+      const single = inputs.length === 1;
+      steps.push({ inputs, output, compute: (xs) => layer.call(single ? (xs[0] as tf.Tensor) : xs, { training: false }) as tf.Tensor });
       continue;
     }
-    steps.push((x) => layer.call(x, { training: false }) as tf.Tensor);
+    let last: Layer = layer;
+    let batchNorm: Layer | undefined;
+    let relu = false;
+    let pool = false;
+    const next = onlyReader(last);
+    if (next !== undefined && isFoldableBatchNorm(next)) {
+      batchNorm = next;
+      last = next;
+    }
+    const activation = onlyReader(last);
+    if (activation !== undefined && isPlainRelu(activation)) {
+      relu = true;
+      last = activation;
+      const after = onlyReader(last);
+      if (after !== undefined && isHalvingMaxPool(after)) {
+        pool = true;
+        last = after;
+      }
+    }
+    for (const fused of [batchNorm, relu ? activation : undefined, pool ? last : undefined]) if (fused !== undefined) absorbed.add(fused);
+    const norm = batchNorm;
+    steps.push({
+      inputs,
+      output: (nodes.get(last) as { output: number }).output,
+      compute: (xs) => layer.callFused(xs[0] as tf.Tensor, { batchNorm: norm === undefined ? undefined : foldedOf(norm), relu, pool }),
+    });
   }
-  return (x) => steps.reduce((value, step) => step(value), x);
+  return steps;
+}
+
+/** A batch norm over the channels (the last axis) of a rank-4 tensor, as the compiler makes it. */
+function isFoldableBatchNorm(layer: Layer): boolean {
+  if (layer.getClassName() !== 'BatchNormalization') return false;
+  const config = layer.getConfig() as { axis?: number | number[] };
+  const axis = Array.isArray(config.axis) ? config.axis : [config.axis];
+  return axis.length === 1 && (axis[0] === -1 || axis[0] === 3);
+}
+
+/** γ, β and the moving statistics of a batch norm as it stands now (they move in training). */
+function foldedOf(layer: Layer): FoldedBatchNorm {
+  const weight = (suffix: string) => layer.weights.find((variable) => variable.originalName.endsWith(suffix))?.read();
+  const mean = weight('moving_mean');
+  const variance = weight('moving_variance');
+  if (mean === undefined || variance === undefined) throw new Error(`[convlens] ${layer.name} has no moving statistics to fold`);
+  const { epsilon } = layer.getConfig() as { epsilon: number };
+  return { mean, variance, gamma: weight('gamma'), beta: weight('beta'), epsilon };
 }
 
 /** The layers after the input, when each takes exactly the previous one's single output; else null. */

@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     copyFileSync(path.join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist', name), path.join(STAGE, 'dist', name));
   }
   mkdirSync(path.join(STAGE, 'dist', 'simd'), { recursive: true });
-  copyFileSync(path.join(RUNTIME_DIST, 'kernels', 'simd', 'kernels.wasm'), path.join(STAGE, 'dist', 'simd', 'kernels.wasm'));
+  // Both builds: the runtime picks the relaxed-SIMD one where the engine has it (VS Code's does).
+  for (const name of ['kernels.wasm', 'kernels-relaxed.wasm']) copyFileSync(path.join(RUNTIME_DIST, 'kernels', 'simd', name), path.join(STAGE, 'dist', 'simd', name));
   for (const name of readdirSync(path.join(DIST, 'webviews'))) {
     // The bundle only: panel.js, panel.css and what they load (fonts), not tsc's output.
     if (/^panel\.(js|css)$/.test(name) || /\.(woff2?|ttf)$/.test(name)) copyFileSync(path.join(DIST, 'webviews', name), path.join(STAGE, 'dist', 'webviews', name));
@@ -228,6 +229,7 @@ const REQUIRED_FILES: readonly (string | RegExp)[] = [
   'dist/tfjs-backend-wasm.wasm',
   'dist/tfjs-backend-wasm-simd.wasm',
   'dist/simd/kernels.wasm',
+  'dist/simd/kernels-relaxed.wasm',
   'dist/webviews/panel.js',
   'dist/webviews/panel.css',
   'node_modules/convlens-tsserver-plugin/package.json',

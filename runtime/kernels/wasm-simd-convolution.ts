@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { addressOf, elementCount, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
+import { usesWinograd, winogradFilterGradient, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -204,6 +205,14 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
   const out = backend.makeOutput(outShape, 'float32');
   if (outShape.some((dimension) => dimension === 0)) return out;
   const temporaries: TensorInfo[] = [];
+  if (usesWinograd(g)) {
+    // 3×3, stride 1: Winograd F(2×2, 3×3), 2.25× fewer multiply-adds (wasm-winograd.ts).
+    const filterAddress = readable(backend, filter, temporaries);
+    const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
+    winogradForward(backend, { ...g, x, filter: filterAddress, bias: biasAddress, output: out, withRelu: activation === 'relu', pooled });
+    disposeOn(backend, ...temporaries);
+    return out;
+  }
   const padded = paddedInput(backend, x, g, temporaries);
   const filterAddress = readable(backend, filter, temporaries);
   const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
@@ -244,6 +253,11 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const kernels = simdKernels(backend);
   const out = backend.makeOutput([...filterShape], 'float32');
   const temporaries: TensorInfo[] = [];
+  if (usesWinograd(g) && g.batch * g.outHeight * g.outWidth > 0) {
+    winogradFilterGradient(backend, { ...g, x, dy: readable(backend, dy, temporaries), output: out });
+    disposeOn(backend, ...temporaries);
+    return out;
+  }
   const padded = paddedInput(backend, x, g, temporaries);
   const dyAddress = readable(backend, dy, temporaries);
   // The kernel adds chunk after chunk into zeroed sums with 8 floats of slack, copied out after.
@@ -274,6 +288,12 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const pixels = g.batch * g.outHeight * g.outWidth;
   if (pixels === 0 || out.shape.some((dimension) => dimension === 0)) {
     heapView(backend, out).fill(0);
+    return out;
+  }
+  if (usesWinograd(g) && winogradInputGradientFits(g.top, g.left)) {
+    const temporaries: TensorInfo[] = [];
+    winogradInputGradient(backend, { ...g, dy, filter: readable(backend, filter, temporaries), output: out });
+    disposeOn(backend, ...temporaries);
     return out;
   }
   // With dilation 1 a kernel row's taps (j, c) are contiguous in a window: one run per row.

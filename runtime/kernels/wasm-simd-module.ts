@@ -5,7 +5,7 @@
  * tfjs keeps them, by address. This file is the module's JavaScript face: its exports'
  * signatures, tensor addresses, and buffers made safe for 8-lane reads.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -19,6 +19,11 @@ export interface SimdKernels {
   inputGradient(outputGradient: number, packedFilter: number, runs: number, runCount: number, paddedGradient: number, windows: number, pixels: number, filters: number): void;
   padInto(x: number, padded: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
   cropFrom(padded: number, x: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
+  winogradFilter(filter: number, u: number, channels: number, filters: number): void;
+  rotateFilter(filter: number, out: number, channels: number, filters: number): void;
+  winogradConvolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number, pooled: number): void;
+  winogradFilterGradient(padded: number, outputGradient: number, sums: number, v: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
+  winogradFilterGradientOutput(sums: number, filterGradient: number, channels: number, filters: number): void;
   matMul(a: number, b: number, bias: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number, withRelu: number): void;
   transpose(x: number, out: number, rows: number, columns: number): void;
   adam(w: number, m: number, v: number, g: number, newW: number, newM: number, newV: number, count: number, learningRate: number, beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number): void;
@@ -30,12 +35,43 @@ export interface SimdKernels {
 }
 
 /**
- * The compiled module, read once per process from simd/kernels.wasm beside this script:
+ * The compiled module, read once per process from simd/kernels.wasm (or kernels-relaxed.wasm) beside this script:
  * packages/runtime/dist/kernels/simd/ from `tsc -b`, dist/simd/ beside the bundled runtime in the
  * packaged extension (extension/packaging/package-vsix.ts). Instances are per backend.
  */
-let compiled: WebAssembly.Module | undefined;
+let compiled: { readonly module: WebAssembly.Module; readonly variant: SimdVariant } | undefined;
 const instances = new WeakMap<BackendWasm, SimdKernels>();
+
+/**
+ * Which build of the module runs: `relaxed` (kernels-relaxed.wasm, relaxed SIMD's fused
+ * multiply-add) where the engine compiles it, `plain` (kernels.wasm) otherwise.
+ * `CONVLENS_SIMD=plain` forces the plain build (tests compare the two); `CONVLENS_SIMD=relaxed`
+ * refuses to run without relaxed SIMD instead of falling back.
+ */
+export type SimdVariant = 'plain' | 'relaxed';
+
+/** The variant this process runs (choosing it, and compiling the module, on first call). */
+export function simdVariant(): SimdVariant {
+  return compiledModule().variant;
+}
+
+function compiledModule(): { readonly module: WebAssembly.Module; readonly variant: SimdVariant } {
+  if (compiled !== undefined) return compiled;
+  const requested = process.env['CONVLENS_SIMD'];
+  if (requested !== undefined && requested !== 'plain' && requested !== 'relaxed') {
+    throw new Error(`[convlens] CONVLENS_SIMD must be plain or relaxed (got ${requested}); leave it unset to choose by what the engine supports`);
+  }
+  const relaxedFile = join(__dirname, 'simd', 'kernels-relaxed.wasm');
+  if (requested !== 'plain' && existsSync(relaxedFile)) {
+    const relaxed = readFileSync(relaxedFile);
+    // validate, not a try around compiling: an engine without relaxed SIMD rejects the bytes.
+    if (WebAssembly.validate(relaxed)) return (compiled = { module: new WebAssembly.Module(relaxed), variant: 'relaxed' });
+  }
+  if (requested === 'relaxed') {
+    throw new Error('[convlens] CONVLENS_SIMD=relaxed, but this JavaScript engine has no relaxed SIMD (Node 22 has it; Node 20 needs --experimental-wasm-relaxed-simd)');
+  }
+  return (compiled = { module: new WebAssembly.Module(readFileSync(join(__dirname, 'simd', 'kernels.wasm'))), variant: 'plain' });
+}
 
 /** Bytes the kernels may read past a buffer's end (a last 8-lane load that starts inside it). */
 const READ_SLACK = 32;
@@ -54,8 +90,7 @@ function emscriptenOf(backend: BackendWasm): EmscriptenModule {
 export function simdKernels(backend: BackendWasm): SimdKernels {
   const known = instances.get(backend);
   if (known !== undefined) return known;
-  compiled ??= new WebAssembly.Module(readFileSync(join(__dirname, 'simd', 'kernels.wasm')));
-  const instance = new WebAssembly.Instance(compiled, { env: { memory: heapOf(backend) } });
+  const instance = new WebAssembly.Instance(compiledModule().module, { env: { memory: heapOf(backend) } });
   const kernels = instance.exports as unknown as SimdKernels;
   instances.set(backend, kernels);
   return kernels;

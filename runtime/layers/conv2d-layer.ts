@@ -25,6 +25,15 @@ export interface Conv2dLayerConfig {
   readonly zeros: boolean;
 }
 
+/** A batch norm's inference parameters (γ and β absent when it does not scale or centre). */
+export interface FoldedBatchNorm {
+  readonly mean: tf.Tensor;
+  readonly variance: tf.Tensor;
+  readonly gamma: tf.Tensor | undefined;
+  readonly beta: tf.Tensor | undefined;
+  readonly epsilon: number;
+}
+
 export class Conv2dLayer extends layers.Layer {
   static readonly className = 'ConvLensConv2d';
   readonly config: Conv2dLayerConfig;
@@ -75,24 +84,18 @@ export class Conv2dLayer extends layers.Layer {
   }
 
   /**
-   * Inference with the ReLU that follows this layer done by the convolution itself (one
-   * pass over the output instead of two; runtime/inference-plan.ts). Grouped convolutions
-   * apply it afterwards.
+   * Inference with what follows this layer done by the convolution itself
+   * (runtime/inference-plan.ts): a batch norm folded into the filter and bias, then a ReLU
+   * (one pass over the output instead of two), then a 2 × 2, stride-2 max pool (`pool`,
+   * only after the ReLU: on a backend with ConvLensPooledConv2D (wasm) one pass that never
+   * writes the full-size output; elsewhere as the ops). Grouped convolutions apply the ReLU
+   * and the pool afterwards.
    */
-  callWithRelu(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return this.convolve(inputs, false, 'relu');
+  callFused(x: tf.Tensor, { batchNorm, relu, pool }: { readonly batchNorm?: FoldedBatchNorm | undefined; readonly relu: boolean; readonly pool: boolean }): tf.Tensor {
+    return this.convolve(x, false, relu ? 'relu' : 'linear', pool && relu, batchNorm);
   }
 
-  /**
-   * Inference with the ReLU and a 2 × 2, stride-2 max pool that follow this layer: on a
-   * backend with ConvLensPooledConv2D (wasm) in one pass that never writes the full-size
-   * output; elsewhere as the three ops.
-   */
-  callWithReluAndMaxPool(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return this.convolve(inputs, false, 'relu', true);
-  }
-
-  private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu', pool = false): tf.Tensor {
+  private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu', pool = false, batchNorm?: FoldedBatchNorm): tf.Tensor {
     return tf.tidy(() => {
       const x = onlyTensor(inputs) as tf.Tensor4D;
       if (this.kernel === null) throw new Error(`[convlens] ${this.name} was called before it was built`);
@@ -100,14 +103,23 @@ export class Conv2dLayer extends layers.Layer {
       // NOTE: tfjs-core's conv2d gradient refuses dilations > 1 (Conv2D_grad.ts), and its
       // conv2d refuses stride and dilation > 1 together. A dilated kernel with zeros between
       // the taps is the same convolution and trains through ordinary ops.
-      const kernel = dilation[0] > 1 || dilation[1] > 1 ? dilateKernel(this.kernel.read() as tf.Tensor4D, dilation) : (this.kernel.read() as tf.Tensor4D);
+      const spread = dilation[0] > 1 || dilation[1] > 1 ? dilateKernel(this.kernel.read() as tf.Tensor4D, dilation) : (this.kernel.read() as tf.Tensor4D);
       const [, height, width] = x.shape;
-      const [rows, columns] = padding === 'same' ? [toSamePadding(height, kernel.shape[0], strides[0]), toSamePadding(width, kernel.shape[1], strides[1])] : padding;
+      const [rows, columns] = padding === 'same' ? [toSamePadding(height, spread.shape[0], strides[0]), toSamePadding(width, spread.shape[1], strides[1])] : padding;
       // NOTE: tfjs-backend-wasm 4.22 computes 'same' wrongly when the kernel or the stride is
       // not square (a 5×1 kernel with strides [3, 2] differs from the cpu backend); explicit
       // padding is right on every backend, so 'same' is resolved here.
       const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [...rows], [...columns], [0, 0]];
-      const bias = this.bias === null ? undefined : (this.bias.read() as tf.Tensor1D);
+      const ownBias = this.bias === null ? undefined : (this.bias.read() as tf.Tensor1D);
+      // A batch norm after the convolution, folded: BN(conv(x, w) + b) = conv(x, w·scale) + (b·scale + shift)
+      // with scale = γ/√(σ² + ε) and shift = β − μ·scale, per filter (the kernel's last axis).
+      const scale = batchNorm === undefined ? undefined : tf.mul(tf.rsqrt(tf.add(batchNorm.variance, batchNorm.epsilon)), batchNorm.gamma ?? 1) as tf.Tensor1D;
+      const kernel = scale === undefined ? spread : (tf.mul(spread, scale) as tf.Tensor4D);
+      let bias = ownBias;
+      if (batchNorm !== undefined && scale !== undefined) {
+        const shift = tf.sub(batchNorm.beta ?? tf.zerosLike(scale), tf.mul(batchNorm.mean, scale));
+        bias = (ownBias === undefined ? shift : tf.add(tf.mul(ownBias, scale), shift)) as tf.Tensor1D;
+      }
       if (groups === 1) {
         // NOTE: tf.fused.conv2d's gradient (a customGrad) always computes the input
         // gradient too, even for the first layer where nothing needs it; that costs as much

@@ -1,16 +1,18 @@
 /**
- * runtime/inference-plan.ts: the chain executor (and its convolution + ReLU fusion) must
- * predict exactly what tfjs-layers' own `apply` predicts — the oracle — on the cpu and
- * wasm backends, for chains and for the models that must not take that path.
+ * runtime/inference-plan.ts: its executor (and its fusions of a convolution with the batch
+ * norm, ReLU and max pool after it) must predict what tfjs-layers' own `apply` predicts —
+ * the oracle — on the cpu and wasm backends, for chains, residual and concat graphs, and
+ * the models that must not fuse (a convolution's output read twice).
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { ModelNode } from 'convlens/ir';
-import { aux, avgPool2d, batchNorm, conv2d, dense, dropout, flatten, input, maxPool2d, model, relu, residual, sequential } from 'convlens';
+import { aux, avgPool2d, batchNorm, concat, conv2d, dense, dropout, flatten, globalAvgPool2d, input, maxPool2d, model, relu, residual, sequential } from 'convlens';
 import { compileModel } from 'convlens-runtime';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { asChain, toPredict } from 'convlens-runtime/inference-plan';
+import { winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
 import * as lenet5 from '../../examples/lenet5';
 
 const grouped = model('grouped', input(4, 12, 12), conv2d(8, 3, { groups: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(5));
@@ -21,6 +23,38 @@ const withAux = model('withAux', input(1, 16, 16), conv2d(4, 3), relu(), aux('si
 const oddPools = model('oddPools', input(3, 15, 15), conv2d(5, 3, { bias: false }), relu(), maxPool2d(2), conv2d(16, 3, { stride: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(3));
 const withResidual = model('withResidual', input(2, 8, 8), conv2d(4, 3, { padding: 1 }), relu(), residual(sequential(conv2d(4, 3, { padding: 1 }), relu())), flatten(), dense(3));
 
+// ResNet's basic block with a projection shortcut: convolution + batch norm (+ ReLU) fused,
+// 3×3 with 8 channels and more (Winograd on wasm), the addition and the ReLU after it unfused.
+const block = (planes: number, stride: number) => sequential(
+  residual(
+    sequential(conv2d(planes, 3, { stride, padding: 1, bias: false }), batchNorm(), relu(), conv2d(planes, 3, { padding: 1, bias: false }), batchNorm()),
+    stride === 1 ? undefined : sequential(conv2d(planes, 1, { stride, bias: false }), batchNorm()),
+  ),
+  relu(),
+);
+const resnetLike = model('resnetLike', input(3, 9, 9), conv2d(8, 3, { padding: 1 }), batchNorm(), relu(), block(8, 1), block(12, 2), globalAvgPool2d(), dense(4));
+// Branches that read one tensor: a convolution whose output two layers read is not fused with either;
+// a batch norm, a ReLU and a pool after it, with a bias, in a concat branch.
+const branching = model('branching', input(4, 10, 10), conv2d(8, 3, { padding: 1 }),
+  concat(sequential(batchNorm(), relu()), sequential(conv2d(8, 3, { padding: 1 }), batchNorm(), relu()), sequential(conv2d(6, 1), relu())),
+  conv2d(10, 3, { padding: 1 }), batchNorm(), relu(), maxPool2d(2), flatten(), dense(3));
+
+/** The result of `work` and the name of every kernel it ran, in order. */
+function kernelsCalledBy(work: () => tf.Tensor): { result: tf.Tensor; names: string[] } {
+  const engine = tf.engine();
+  const runKernel = engine.runKernel.bind(engine);
+  const names: string[] = [];
+  engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => {
+    names.push(name);
+    return runKernel(name, inputs, attrs);
+  }) as typeof engine.runKernel;
+  try {
+    return { result: work(), names };
+  } finally {
+    engine.runKernel = runKernel;
+  }
+}
+
 const CASES: { root: ModelNode; chain: boolean }[] = [
   { root: lenet5.lenet5, chain: true },
   { root: lenet5.lenet5Modern, chain: true },
@@ -30,9 +64,11 @@ const CASES: { root: ModelNode; chain: boolean }[] = [
   { root: withAux, chain: true },
   { root: oddPools, chain: true },
   { root: withResidual, chain: false },
+  { root: resnetLike, chain: false },
+  { root: branching, chain: false },
 ];
 
-describe('runtime: inference plan (chain executor) against tfjs-layers apply', function () {
+describe('runtime: inference plan (executor and fusions) against tfjs-layers apply', function () {
   this.timeout(60_000);
   after(async () => {
     await tf.setBackend('cpu');
@@ -54,7 +90,14 @@ describe('runtime: inference plan (chain executor) against tfjs-layers apply', f
           const shape = [3, ...compiled.predictor.inputs[0]!.shape.slice(1).map((dimension) => dimension ?? 1)];
           const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
           const expected = await (compiled.predictor.apply(x, { training: false }) as tf.Tensor).data();
-          const actual = await toPredict(compiled.predictor)(x).data();
+          const before = winogradCallCount();
+          const kernels = kernelsCalledBy(() => toPredict(compiled.predictor)(x));
+          const actual = await kernels.result.data();
+          kernels.result.dispose();
+          // Every batch norm but the one after a convolution that three branches read is folded into its convolution.
+          assert.equal(kernels.names.filter((name) => name === 'FusedBatchNorm').length, root === branching ? 1 : 0, `${root.name}: batch norms left`);
+          // The fused ResNet blocks' 3×3 convolutions of 8 and 12 channels run by Winograd on wasm.
+          if (root === resnetLike && backend === 'wasm') assert.equal(winogradCallCount() - before, 3, 'Winograd ran');
           assert.equal(actual.length, expected.length);
           const scale = Math.max(...Array.from(expected, Math.abs), 1e-6);
           const worst = Math.max(...Array.from(actual, (value, index) => Math.abs(value - (expected[index] as number))));

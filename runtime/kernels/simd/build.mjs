@@ -1,5 +1,8 @@
-// Compiles kernels.ts (AssemblyScript) to packages/runtime/dist/kernels/simd/kernels.wasm.
-// Run by `npm run build:kernels` (part of prepare, build, test and the benchmarks).
+// Compiles kernels.ts (AssemblyScript) twice: to packages/runtime/dist/kernels/simd/kernels.wasm
+// (SIMD, multiply then add) and kernels-relaxed.wasm (with relaxed SIMD's fused multiply-add,
+// `ASC_FEATURE_RELAXED_SIMD` in lanes.ts), which the runtime loads where the engine supports
+// it (../wasm-simd-module.ts). Run by `npm run build:kernels` (part of prepare, build, test
+// and the benchmarks).
 //
 // The module must import tfjs-backend-wasm's memory and must not write to it on its own:
 // a data segment or a runtime would overwrite the heap tfjs's allocator manages. The build
@@ -13,17 +16,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 // kernels.ts is the entry (asc follows its imports); every .ts here decides whether to rebuild.
 const source = join(here, 'kernels.ts');
 const sources = readdirSync(here).filter((name) => name.endsWith('.ts')).map((name) => join(here, name));
-const output = join(here, '../../../packages/runtime/dist/kernels/simd/kernels.wasm');
+const folder = join(here, '../../../packages/runtime/dist/kernels/simd');
+const variants = [
+  { output: join(folder, 'kernels.wasm'), features: 'simd' },
+  { output: join(folder, 'kernels-relaxed.wasm'), features: 'simd,relaxed-simd' },
+];
 
-const upToDate = (() => {
-  try {
-    return statSync(output).mtimeMs >= Math.max(...[...sources, fileURLToPath(import.meta.url)].map((file) => statSync(file).mtimeMs));
-  } catch {
-    return false;
-  }
-})();
-
-if (!upToDate) {
+for (const { output, features } of variants) {
+  const upToDate = (() => {
+    try {
+      return statSync(output).mtimeMs >= Math.max(...[...sources, fileURLToPath(import.meta.url)].map((file) => statSync(file).mtimeMs));
+    } catch {
+      return false;
+    }
+  })();
+  if (upToDate) continue;
   mkdirSync(dirname(output), { recursive: true });
   const { error, stderr } = await asc.main([
     source,
@@ -33,23 +40,26 @@ if (!upToDate) {
     '--runtime', 'stub',
     '--importMemory',
     '--noAssert',
-    '--enable', 'simd',
+    '--enable', features,
     '--noExportMemory',
     '--use', 'abort=',
   ]);
   if (error) {
     console.error(stderr.toString());
-    console.error(`[convlens] could not compile ${source}: ${error.message}`);
+    console.error(`[convlens] could not compile ${source} (${features}): ${error.message}`);
     process.exit(1);
   }
-  checkModule(readFileSync(output));
+  checkModule(output, readFileSync(output), features === 'simd');
 }
 
-function checkModule(bytes) {
-  const module = new WebAssembly.Module(bytes);
-  const imports = WebAssembly.Module.imports(module);
-  const unexpected = imports.filter((entry) => !(entry.kind === 'memory' && entry.module === 'env' && entry.name === 'memory'));
-  if (unexpected.length > 0 || imports.length !== 1) fail(`imports ${JSON.stringify(imports)}; expected only env.memory`);
+function checkModule(output, bytes, compileHere) {
+  // The relaxed build cannot be compiled by an engine without relaxed SIMD (Node 20 without
+  // --experimental-wasm-relaxed-simd); its sections are checked all the same.
+  if (compileHere || WebAssembly.validate(bytes)) {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+    const unexpected = imports.filter((entry) => !(entry.kind === 'memory' && entry.module === 'env' && entry.name === 'memory'));
+    if (unexpected.length > 0 || imports.length !== 1) fail(output, `imports ${JSON.stringify(imports)}; expected only env.memory`);
+  }
   // Section ids (WebAssembly core spec §5.5.2): 11 is the data section, 8 the start function.
   let offset = 8;
   while (offset < bytes.length) {
@@ -62,13 +72,13 @@ function checkModule(bytes) {
       size |= (byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) break;
     }
-    if (id === 11 && size > 1) fail('has a data segment, which would overwrite tfjs\'s heap');
-    if (id === 8) fail('has a start function');
+    if (id === 11 && size > 1) fail(output, 'has a data segment, which would overwrite tfjs\'s heap');
+    if (id === 8) fail(output, 'has a start function');
     offset += size;
   }
 }
 
-function fail(message) {
+function fail(output, message) {
   console.error(`[convlens] ${output} ${message}`);
   process.exit(1);
 }

@@ -3,3 +3,4 @@ export { convolve, convolveSingleChannel, cropFrom, filterGradient, inputGradien
 export { addBias, maxPoolGradient2x2, reluGradient, sumPeriods } from './channels';
 export { matMul, transpose } from './matmul';
 export { adam, momentum } from './optimizers';
+export { rotateFilter, winogradConvolve, winogradFilter, winogradFilterGradient, winogradFilterGradientOutput } from './winograd';

@@ -1,7 +1,11 @@
 // AssemblyScript: the vector helpers the kernels share (inlined where they are used).
 
 @inline export function multiplyAdd(accumulator: v128, a: v128, b: v128): v128 {
-  // Relaxed SIMD's fused multiply-add is not available in Node 20 without a flag.
+  // The relaxed build (kernels-relaxed.wasm, build.mjs) uses relaxed SIMD's multiply-add:
+  // one fused instruction where the host has FMA, where the plain build needs two. The
+  // runtime loads it only where the engine has relaxed SIMD (Node 22; Node 20 only with
+  // --experimental-wasm-relaxed-simd). The condition is a compile-time constant.
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, accumulator);
   return f32x4.add(accumulator, f32x4.mul(a, b));
 }
 

@@ -1,0 +1,223 @@
+/**
+ * Winograd F(2×2, 3×3) for the wasm backend's 3×3, stride-1 convolutions: the forward pass
+ * (Conv2D, FusedConv2D, the pooled convolution of inference) and the input gradient
+ * (Conv2DBackpropInput) and the filter gradient (Conv2DBackpropFilter, as the transpose of
+ * the forward algorithm), run by simd/winograd.ts. 2.25× fewer multiply-adds than the direct
+ * kernels, which (wasm-simd-convolution.ts) stay for every other convolution.
+ *
+ * Accuracy: the transforms add at most a few roundings per value (B and A are ±1, G halves),
+ * so results equal the direct kernels' to float rounding of a slightly longer sum:
+ * test/runtime/wasm-kernels.test.ts bounds the difference at 1e-5 of the largest output
+ * on random shapes (measured 9.5e-7 there).
+ *
+ * This file does the bookkeeping: the zero-padded copy of the input that holds every
+ * tile's 4 × 4 patch, the transformed filter, the scratch of a chunk of tiles.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { disposeOn, type TensorInfo } from './wasm-kernel-calls';
+import { addressOf, simdKernels } from './wasm-simd-module';
+
+/** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
+const MIN_CHANNELS = 8;
+
+// CONVLENS_WINOGRAD=off runs the direct kernels for every convolution (bench/README.md
+// compares the two in one benchmark run); anything else but unset is refused.
+const setting = process.env['CONVLENS_WINOGRAD'];
+if (setting !== undefined && setting !== 'on' && setting !== 'off') {
+  throw new Error(`[convlens] CONVLENS_WINOGRAD must be on or off (got ${setting}); leave it unset for on`);
+}
+let enabled = setting !== 'off';
+let calls = 0;
+
+/** Winograd convolutions run so far in this process (forward, input and filter gradients): how tests know it ran. */
+export function winogradCallCount(): number {
+  return calls;
+}
+
+/**
+ * Turns the Winograd path off (false) or on (true, the default unless CONVLENS_WINOGRAD=off)
+ * for this process, so that tests and benchmarks can compare it with the direct kernels.
+ */
+export function setWinogradEnabled(on: boolean): void {
+  enabled = on;
+}
+
+export function winogradEnabled(): boolean {
+  return enabled;
+}
+
+export interface WinogradCandidate {
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  readonly channels: number;
+  readonly filters: number;
+}
+
+/** Whether a convolution of this geometry goes through Winograd: 3×3, stride 1, no dilation, ≥ 8 channels and filters. */
+export function usesWinograd(g: WinogradCandidate): boolean {
+  return enabled && g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1
+    && g.dilationHeight === 1 && g.dilationWidth === 1 && g.channels >= MIN_CHANNELS && g.filters >= MIN_CHANNELS;
+}
+
+/** A [B, height, width, channels] tensor on the heap, placed at (top, left) in an otherwise zero field. */
+interface Source {
+  readonly address: number;
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly top: number;
+  readonly left: number;
+}
+
+/**
+ * Tiles per chunk: a chunk's 16 planes of transformed input and of products
+ * (16 · chunk · (C' + F) floats) about 512 kB, the second-level cache of a current x64
+ * core; at least 16 tiles, so that each block of the transformed filter read into the
+ * first-level cache serves four register tiles or more.
+ */
+function chunkFor(channels: number, filters: number): number {
+  const paddedChannels = Math.ceil(channels / 4) * 4;
+  const fits = Math.floor(8192 / (paddedChannels + filters) / 4) * 4;
+  return Math.max(16, Math.min(128, fits));
+}
+
+/**
+ * y = the 3×3, stride-1 convolution of `source` with the filter whose Winograd transform is
+ * at `u` (16 · C · F floats), output [B, outHeight, outWidth, F] (pooled: the 2 × 2 max
+ * pool of it), plus `bias` (an address, 0 for none), then ReLU when asked.
+ */
+function run(backend: BackendWasm, source: Source, u: number, filters: number, outHeight: number, outWidth: number, bias: number, output: TensorInfo, withRelu: boolean, pooled: boolean): void {
+  calls += 1;
+  const kernels = simdKernels(backend);
+  const { batch, channels } = source;
+  const paddedHeight = Math.max(source.top + source.height, 2 * Math.ceil(outHeight / 2) + 2);
+  const paddedWidth = Math.max(source.left + source.width, 2 * Math.ceil(outWidth / 2) + 2);
+  const chunk = chunkFor(channels, filters);
+  const paddedChannels = Math.ceil(channels / 4) * 4;
+  // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
+  const padded = backend.makeOutput([batch * paddedHeight * paddedWidth * channels + 8], 'float32');
+  const v = backend.makeOutput([16 * chunk * paddedChannels + 8], 'float32');
+  const m = backend.makeOutput([16 * chunk * filters + 8], 'float32');
+  kernels.padInto(source.address, addressOf(backend, padded), batch, source.height, source.width, channels, paddedHeight, paddedWidth, source.top, source.left);
+  kernels.winogradConvolve(
+    addressOf(backend, padded), u, bias, addressOf(backend, output), addressOf(backend, v), addressOf(backend, m),
+    batch, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0, pooled ? 1 : 0,
+  );
+  disposeOn(backend, padded, v, m);
+}
+
+export interface ForwardCall {
+  readonly x: TensorInfo;
+  /** The filter's address, readable 32 bytes past its end. */
+  readonly filter: number;
+  readonly bias: number;
+  readonly output: TensorInfo;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly filters: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly top: number;
+  readonly left: number;
+  readonly withRelu: boolean;
+  readonly pooled: boolean;
+}
+
+/** Conv2D / FusedConv2D / the pooled convolution by Winograd (the caller checked `usesWinograd`). */
+export function winogradForward(backend: BackendWasm, call: ForwardCall): void {
+  const kernels = simdKernels(backend);
+  const u = backend.makeOutput([16 * call.channels * call.filters + 8], 'float32');
+  kernels.winogradFilter(call.filter, addressOf(backend, u), call.channels, call.filters);
+  const source = { address: addressOf(backend, call.x), batch: call.batch, height: call.inHeight, width: call.inWidth, channels: call.channels, top: call.top, left: call.left };
+  run(backend, source, addressOf(backend, u), call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
+  disposeOn(backend, u);
+}
+
+export interface FilterGradientCall {
+  readonly x: TensorInfo;
+  /** dy's address, readable 32 bytes past its end. */
+  readonly dy: number;
+  readonly output: TensorInfo;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly filters: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly top: number;
+  readonly left: number;
+}
+
+/**
+ * Conv2DBackpropFilter by Winograd (simd/winograd.ts `winogradFilterGradient`): the sums
+ * over tiles run in chunks of up to 8 MB of transformed input and output gradient, larger
+ * than the forward pass's, because every chunk reads and writes all 16 · C · F sums.
+ */
+export function winogradFilterGradient(backend: BackendWasm, call: FilterGradientCall): void {
+  calls += 1;
+  const kernels = simdKernels(backend);
+  const { batch, channels, filters, outHeight, outWidth } = call;
+  const paddedHeight = Math.max(call.top + call.inHeight, 2 * Math.ceil(outHeight / 2) + 2);
+  const paddedWidth = Math.max(call.left + call.inWidth, 2 * Math.ceil(outWidth / 2) + 2);
+  const paddedChannels = Math.ceil(channels / 4) * 4;
+  const paddedFilters = Math.ceil(filters / 4) * 4;
+  const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+  const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (16 * (paddedChannels + paddedFilters)) / 4) * 4));
+  const padded = backend.makeOutput([batch * paddedHeight * paddedWidth * channels + 8], 'float32');
+  const sums = backend.makeOutput([16 * channels * filters + 8], 'float32');
+  const v = backend.makeOutput([16 * chunk * paddedChannels + 8], 'float32');
+  const w = backend.makeOutput([16 * chunk * paddedFilters + 8], 'float32');
+  (backend.typedArrayFromHeap(sums) as Float32Array).fill(0);
+  kernels.padInto(addressOf(backend, call.x), addressOf(backend, padded), batch, call.inHeight, call.inWidth, channels, paddedHeight, paddedWidth, call.top, call.left);
+  kernels.winogradFilterGradient(
+    addressOf(backend, padded), call.dy, addressOf(backend, sums), addressOf(backend, v), addressOf(backend, w),
+    batch, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
+  );
+  kernels.winogradFilterGradientOutput(addressOf(backend, sums), addressOf(backend, call.output), channels, filters);
+  disposeOn(backend, padded, sums, v, w);
+}
+
+export interface InputGradientCall {
+  readonly dy: TensorInfo;
+  /** The filter's address ([3, 3, C, F]). */
+  readonly filter: number;
+  readonly output: TensorInfo;
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly channels: number;
+  readonly filters: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly top: number;
+  readonly left: number;
+}
+
+/** Whether the input gradient of this padding can go through Winograd (it pads dy by 2 − top, 2 − left). */
+export function winogradInputGradientFits(top: number, left: number): boolean {
+  return top <= 2 && left <= 2;
+}
+
+/**
+ * Conv2DBackpropInput by Winograd: dx[b, r, s, c] = Σ_{i, j, f} dy[b, r + top − i, s + left − j, f] · w[i, j, c, f]
+ * is the stride-1 convolution of dy, placed at (2 − top, 2 − left) in zeros, with the
+ * filter rotated by 180° and its channel axes swapped; output [B, inHeight, inWidth, C].
+ */
+export function winogradInputGradient(backend: BackendWasm, call: InputGradientCall): void {
+  const kernels = simdKernels(backend);
+  const rotated = backend.makeOutput([9 * call.channels * call.filters + 8], 'float32');
+  const u = backend.makeOutput([16 * call.channels * call.filters + 8], 'float32');
+  kernels.rotateFilter(call.filter, addressOf(backend, rotated), call.channels, call.filters);
+  kernels.winogradFilter(addressOf(backend, rotated), addressOf(backend, u), call.filters, call.channels);
+  const source = { address: addressOf(backend, call.dy), batch: call.batch, height: call.outHeight, width: call.outWidth, channels: call.filters, top: 2 - call.top, left: 2 - call.left };
+  run(backend, source, addressOf(backend, u), call.channels, call.inHeight, call.inWidth, 0, call.output, false, false);
+  disposeOn(backend, rotated, u);
+}
