@@ -28,6 +28,13 @@ export function shuffledIndices(count: number, random: Random): Int32Array {
   return indices;
 }
 
+/** Uniform draws in [low, high) (weights and inputs of tests that must repeat exactly). */
+export function uniformValues(count: number, random: Random, low = 0, high = 1): Float32Array {
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index += 1) values[index] = low + random() * (high - low);
+  return values;
+}
+
 /** Standard normal draws (Box–Muller). */
 export function normalValues(count: number, random: Random): Float32Array {
   const values = new Float32Array(count);

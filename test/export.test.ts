@@ -28,6 +28,7 @@ import { ExportError, exportToPyTorch, toTensorFlowLayerNames, writeExportFiles 
 import { main } from 'convlens/cli';
 import { compileGan, compileModel, type CompiledModel } from 'convlens-runtime';
 import { assignWeights, readCheckpointState, readModelWeights, writeCheckpoint } from 'convlens-runtime/training/checkpoint';
+import { toRandom, uniformValues } from 'convlens-runtime/seeded-random';
 import * as alexnet from '../examples/alexnet';
 import * as dcgan from '../examples/dcgan';
 import * as googlenet from '../examples/googlenet';
@@ -541,18 +542,9 @@ function compileNetworks(root: RootNode, options: { seed?: number; zeros?: boole
   return [generator, discriminator];
 }
 
-/** Deterministic values in [low, high) (mulberry32), so a failure can be reproduced. */
+/** Deterministic values in [low, high) (the runtime's mulberry32), so a failure can be reproduced. */
 function seededValues(count: number, seed: number, low: number, high: number): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(count);
-  for (let index = 0; index < count; index += 1) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[index] = low + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (high - low);
-  }
-  return values;
+  return uniformValues(count, toRandom(seed), low, high);
 }
 
 /**

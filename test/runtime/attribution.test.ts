@@ -25,24 +25,16 @@ import { exportToPyTorch, writeExportFiles } from 'convlens/interop';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { compileModel, type CompiledModel } from 'convlens-runtime/compile';
 import { computeEffectiveReceptiveField, computeGradCam, lastConvolution, renderGradCam } from 'convlens-runtime/inspection/attribution';
+import { toRandom, uniformValues } from 'convlens-runtime/seeded-random';
 import { writeCheckpoint } from 'convlens-runtime/training/checkpoint';
 import { lenet5Mnist } from '../../examples/lenet5';
 
 const python = '/usr/bin/python3';
 const oracleScript = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'attribution', 'oracle.py');
 
-/** Deterministic values in [low, high) (mulberry32). */
+/** Deterministic values in [low, high) (the runtime's mulberry32), so a failure can be reproduced. */
 function seededValues(count: number, seed: number, low: number, high: number): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(count);
-  for (let index = 0; index < count; index += 1) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[index] = low + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (high - low);
-  }
-  return values;
+  return uniformValues(count, toRandom(seed), low, high);
 }
 
 const round = (values: ArrayLike<number>, digits = 5): number[] => Array.from(values, (value) => Number(value.toFixed(digits)) + 0);
