@@ -3,7 +3,7 @@
  * moves the receptive field. Containers (sequential, residual, concat, aux) are handled by
  * analyze.ts; this file knows one layer at a time.
  */
-import type { ContainerNode, LayerNode, Num, Pair, Shape } from '../ir';
+import { isExpr, type ContainerNode, type LayerNode, type Num, type Pair, type Shape } from '../ir';
 import { formatCount, formatDim, formatFactor, formatList, shortenText } from './format';
 import { type FindingKind, messages } from './findings';
 import {
@@ -18,7 +18,7 @@ import {
 } from './receptive-field';
 import { type AxisResult, slideWindow, transposeWindow } from './spatial-window';
 import type { ParamCount, ReceptiveField } from './types';
-import { isExpr, isGreater, isNonNegativeInteger, isPositive, isPositiveInteger, minus, product, productOf, quotient, sum } from './unknown-arithmetic';
+import { isGreater, isNonNegativeInteger, isPositive, isPositiveInteger, minus, product, productOf, quotient, sum } from './unknown-arithmetic';
 
 export type LeafNode = Exclude<LayerNode, ContainerNode>;
 

@@ -163,5 +163,3 @@ export function isNonNegativeInteger(value: Num): value is number | Expr {
   if (isExpr(value)) return upperBound(value) >= 0;
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
-
-export { isExpr };

@@ -79,7 +79,8 @@ function applySymbolic(operator: string, left: Value, right: Value, site: ts.Nod
     case '==':
     case '!==':
     case '!=': {
-      const same = equal(a, b) ? true : sign(subtract(a, b)) !== undefined && sign(subtract(a, b)) !== 0 ? false : undefined;
+      // Equal keys are equal values; a difference of known sign (never 0: keys differ) is not.
+      const same = equal(a, b) ? true : sign(subtract(a, b)) !== undefined ? false : undefined;
       if (same === undefined) return dependsOn(operator, a, b, site);
       return operator === '===' || operator === '==' ? same : !same;
     }

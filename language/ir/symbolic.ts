@@ -69,24 +69,6 @@ export class Expr {
     return new Expr([{ coefficient: 1, atoms: [atom], key: atom.key }], 0);
   }
 
-  /** The names of the symbols it uses. */
-  symbols(): Set<string> {
-    const names = new Set<string>();
-    const visit = (dim: Dim): void => {
-      if (typeof dim === 'number') return;
-      for (const term of dim.terms) for (const atom of term.atoms) visitAtom(atom);
-    };
-    const visitAtom = (atom: Atom): void => {
-      if (atom.kind === 'symbol') names.add(atom.name);
-      else if (atom.kind === 'floor' || atom.kind === 'ceil') {
-        visit(atom.numerator);
-        visit(atom.denominator);
-      } else if (atom.kind === 'max' || atom.kind === 'min') atom.operands.forEach(visit);
-    };
-    visit(this);
-    return names;
-  }
-
   toString(): string {
     this.text ??= printExpr(this);
     return this.text;

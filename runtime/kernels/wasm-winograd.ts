@@ -75,6 +75,14 @@ interface Source {
 }
 
 /**
+ * The zero field an input is copied into along one axis: the input at `before`, and room
+ * for every 4×4 tile of a 2-wide output tiling (2·⌈out/2⌉ + 2), whichever is larger.
+ */
+function paddedExtent(before: number, size: number, outSize: number): number {
+  return Math.max(before + size, 2 * Math.ceil(outSize / 2) + 2);
+}
+
+/**
  * Tiles per chunk: a chunk's 16 planes of transformed input and of products
  * (16 · chunk · (C' + F) floats) about 512 kB, the second-level cache of a current x64
  * core; at least 16 tiles, so that each block of the transformed filter read into the
@@ -95,8 +103,8 @@ function run(backend: BackendWasm, source: Source, u: number, filters: number, o
   calls += 1;
   const kernels = simdKernels(backend);
   const { batch, channels } = source;
-  const paddedHeight = Math.max(source.top + source.height, 2 * Math.ceil(outHeight / 2) + 2);
-  const paddedWidth = Math.max(source.left + source.width, 2 * Math.ceil(outWidth / 2) + 2);
+  const paddedHeight = paddedExtent(source.top, source.height, outHeight);
+  const paddedWidth = paddedExtent(source.left, source.width, outWidth);
   const chunk = chunkFor(channels, filters);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
@@ -111,11 +119,8 @@ function run(backend: BackendWasm, source: Source, u: number, filters: number, o
   disposeOn(backend, padded, v, m);
 }
 
-export interface ForwardCall {
-  readonly x: TensorInfo;
-  /** The filter's address, readable 32 bytes past its end. */
-  readonly filter: number;
-  readonly bias: number;
+/** A 3×3, stride-1 convolution's sizes: [B, inHeight, inWidth, C] → [B, outHeight, outWidth, F], padding (top, left) before. */
+interface ConvolutionGeometry {
   readonly output: TensorInfo;
   readonly batch: number;
   readonly inHeight: number;
@@ -126,6 +131,13 @@ export interface ForwardCall {
   readonly outWidth: number;
   readonly top: number;
   readonly left: number;
+}
+
+export interface ForwardCall extends ConvolutionGeometry {
+  readonly x: TensorInfo;
+  /** The filter's address, readable 32 bytes past its end. */
+  readonly filter: number;
+  readonly bias: number;
   readonly withRelu: boolean;
   readonly pooled: boolean;
 }
@@ -140,20 +152,10 @@ export function winogradForward(backend: BackendWasm, call: ForwardCall): void {
   disposeOn(backend, u);
 }
 
-export interface FilterGradientCall {
+export interface FilterGradientCall extends ConvolutionGeometry {
   readonly x: TensorInfo;
   /** dy's address, readable 32 bytes past its end. */
   readonly dy: number;
-  readonly output: TensorInfo;
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly channels: number;
-  readonly filters: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly top: number;
-  readonly left: number;
 }
 
 /**
@@ -165,8 +167,8 @@ export function winogradFilterGradient(backend: BackendWasm, call: FilterGradien
   calls += 1;
   const kernels = simdKernels(backend);
   const { batch, channels, filters, outHeight, outWidth } = call;
-  const paddedHeight = Math.max(call.top + call.inHeight, 2 * Math.ceil(outHeight / 2) + 2);
-  const paddedWidth = Math.max(call.left + call.inWidth, 2 * Math.ceil(outWidth / 2) + 2);
+  const paddedHeight = paddedExtent(call.top, call.inHeight, outHeight);
+  const paddedWidth = paddedExtent(call.left, call.inWidth, outWidth);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const paddedFilters = Math.ceil(filters / 4) * 4;
   const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
@@ -185,20 +187,10 @@ export function winogradFilterGradient(backend: BackendWasm, call: FilterGradien
   disposeOn(backend, padded, sums, v, w);
 }
 
-export interface InputGradientCall {
+export interface InputGradientCall extends ConvolutionGeometry {
   readonly dy: TensorInfo;
   /** The filter's address ([3, 3, C, F]). */
   readonly filter: number;
-  readonly output: TensorInfo;
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly channels: number;
-  readonly filters: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly top: number;
-  readonly left: number;
 }
 
 /** Whether the input gradient of this padding can go through Winograd (it pads dy by 2 − top, 2 − left). */
