@@ -7,8 +7,10 @@
  * whose weights are new, which in training is every product (~6 GMAC/s for LeNet's dense
  * layers). Other calls (other activations, broadcast biases, non-float) go to the stock kernel.
  */
-import { disposeOn, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
-import { addressOf, elementCount, readable, simdKernels } from './wasm-simd-module';
+import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
+import { elementCount } from './wasm-simd-module';
+import { placeFor } from './kernel-place';
+import { splitWork } from './kernel-threads';
 
 type KernelFunction = (args: KernelArguments) => TensorInfo;
 
@@ -38,34 +40,33 @@ function simdMatMul(args: KernelArguments): TensorInfo | null {
   // A bias per output column only ([N] or [1, …, 1, N]); tfjs also allows other broadcasts.
   if (bias !== undefined && (bias.dtype !== 'float32' || elementCount(bias) !== columns || bias.shape[bias.shape.length - 1] !== columns)) return null;
   const batch = Math.max(batchA, batchB);
-  const kernels = simdKernels(backend);
   const out = backend.makeOutput(rank === 3 ? [batch, rows, columns] : [rows, columns], 'float32');
-  const temporaries: TensorInfo[] = [];
-  let bAddress: number;
-  if (transposeB) {
-    // [depth, columns] per batch item, with 8 floats of slack for the last 8-lane load.
-    const flipped = backend.makeOutput([batchB * depth * columns + 8], 'float32');
-    temporaries.push(flipped);
-    for (let item = 0; item < batchB; item += 1) {
-      kernels.transpose(addressOf(backend, b) + item * columns * depth * 4, addressOf(backend, flipped) + item * depth * columns * 4, columns, depth);
+  const place = placeFor(backend, batch * rows * depth * columns);
+  try {
+    let bAddress: number;
+    if (transposeB) {
+      // [depth, columns] per batch item, with 8 floats of slack for the last 8-lane load.
+      const source = place.input(b);
+      bAddress = place.scratch(batchB * depth * columns);
+      for (let item = 0; item < batchB; item += 1) place.kernels.transpose(source + item * columns * depth * 4, bAddress + item * depth * columns * 4, columns, depth);
+    } else {
+      bAddress = place.input(b);
     }
-    bAddress = addressOf(backend, flipped);
-  } else {
-    bAddress = readable(backend, b, temporaries);
+    const biasAddress = bias === undefined ? 0 : place.input(bias);
+    const aAddress = place.input(a);
+    const output = place.output(out);
+    const [rowStride, depthStride] = transposeA ? [1, rows] : [depth, 1];
+    for (let item = 0; item < batch; item += 1) {
+      const aItem = aAddress + (batchA === 1 ? 0 : item) * rows * depth * 4;
+      const bItem = bAddress + (batchB === 1 ? 0 : item) * depth * columns * 4;
+      const outItem = output + item * rows * columns * 4;
+      // Parts are runs of output rows.
+      place.run('matMul', splitWork(rows, place.threads).map(([start, count]) => [
+        aItem + start * rowStride * 4, bItem, biasAddress, outItem + start * columns * 4, count, depth, columns, rowStride, depthStride, activation === 'relu' ? 1 : 0,
+      ]));
+    }
+    return out;
+  } finally {
+    place.finish();
   }
-  const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
-  const aAddress = addressOf(backend, a);
-  for (let item = 0; item < batch; item += 1) {
-    kernels.matMul(
-      aAddress + (batchA === 1 ? 0 : item) * rows * depth * 4,
-      bAddress + (batchB === 1 ? 0 : item) * depth * columns * 4,
-      biasAddress,
-      addressOf(backend, out) + item * rows * columns * 4,
-      rows, depth, columns,
-      transposeA ? 1 : depth, transposeA ? rows : 1,
-      activation === 'relu' ? 1 : 0,
-    );
-  }
-  disposeOn(backend, ...temporaries);
-  return out;
 }

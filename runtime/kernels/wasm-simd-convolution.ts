@@ -9,10 +9,11 @@
  * the module reads eight lanes at a time.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
-import { addressOf, elementCount, heapOf, readable, simdKernels, wasmAllocator } from './wasm-simd-module';
-import { usesWinograd, winogradFilterGradient, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
+import { heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
+import { elementCount } from './wasm-simd-module';
+import { placeFor, type KernelPlace } from './kernel-place';
+import { splitWork } from './kernel-threads';
+import { usesWinograd, WINOGRAD_SAVING, winogradFilterGradient, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
 
 type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -80,91 +81,83 @@ const needsPadding = (g: Geometry) => g.top !== 0 || g.left !== 0 || g.paddedHei
 /**
  * The byte offsets the module's flat loops walk: each output pixel's window start in the
  * padded input, and each tap's offset inside a window in the filter's (i, j, c) order.
- * They depend on the geometry only, so they are kept per backend and geometry (a model
- * has a few convolutions and batch sizes) in memory of their own from tfjs's allocator.
+ * They depend on the geometry only, so they are kept per geometry (a model has a few
+ * convolutions and batch sizes); a place copies each to its memory once (kernel-place.ts).
  */
 interface OffsetTables {
-  readonly windows: number;
-  readonly pixels: number;
+  readonly windows: Int32Array;
   /** The window start of each output row's first pixel (B·OH of them; pooled, B·2⌊OH/2⌋). */
-  readonly rows: number;
-  readonly rowCount: number;
-  readonly taps: number;
-  readonly tapCount: number;
+  readonly rows: Int32Array;
+  readonly taps: Int32Array;
+  /**
+   * For the input gradient (dilation 1), one entry per kernel row: its first block of 8
+   * taps in the packed filter, its byte offset in a window, its blocks, its last block's
+   * lanes. A kernel row's taps (j, c) are contiguous in a window: one run per row.
+   */
+  readonly runs: Int32Array;
 }
 
 const MAX_CACHED_TABLES = 64;
-const tableCaches = new WeakMap<BackendWasm, Map<string, OffsetTables>>();
+const tableCache = new Map<string, OffsetTables>();
 
-function offsetTables(backend: BackendWasm, g: Geometry, pooled = false): OffsetTables {
-  let cache = tableCaches.get(backend);
-  if (cache === undefined) tableCaches.set(backend, (cache = new Map()));
+function offsetTables(g: Geometry, pooled = false): OffsetTables {
   const key = [pooled, g.batch, g.paddedHeight, g.paddedWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth].join(',');
-  const known = cache.get(key);
+  const known = tableCache.get(key);
   if (known !== undefined) return known;
-  const wasm = wasmAllocator(backend);
-  if (cache.size >= MAX_CACHED_TABLES) {
-    for (const tables of cache.values()) {
-      wasm._free(tables.windows);
-      wasm._free(tables.rows);
-      wasm._free(tables.taps);
-    }
-    cache.clear();
-  }
+  if (tableCache.size >= MAX_CACHED_TABLES) tableCache.clear();
   const tapCount = g.filterHeight * g.filterWidth * g.channels;
   const windowOf = (b: number, p: number, q: number) => ((b * g.paddedHeight + p * g.strideHeight) * g.paddedWidth + q * g.strideWidth) * g.channels * 4;
   const [pooledHeight, pooledWidth] = [Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2)];
   const pixels = pooled ? 4 * g.batch * pooledHeight * pooledWidth : g.batch * g.outHeight * g.outWidth;
-  const windowOffsets = new Int32Array(pixels);
+  const windows = new Int32Array(pixels);
   let m = 0;
   for (let b = 0; b < g.batch; b += 1) {
     if (pooled) {
       // The four pixels of each 2 × 2 pooling window, window after window.
       for (let p = 0; p < pooledHeight; p += 1) {
         for (let q = 0; q < pooledWidth; q += 1) {
-          for (const [dp, dq] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) windowOffsets[m++] = windowOf(b, 2 * p + dp, 2 * q + dq);
+          for (const [dp, dq] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) windows[m++] = windowOf(b, 2 * p + dp, 2 * q + dq);
         }
       }
       continue;
     }
     for (let p = 0; p < g.outHeight; p += 1) {
-      for (let q = 0; q < g.outWidth; q += 1) windowOffsets[m++] = windowOf(b, p, q);
+      for (let q = 0; q < g.outWidth; q += 1) windows[m++] = windowOf(b, p, q);
     }
   }
-  const tapOffsets = new Int32Array(tapCount);
+  const taps = new Int32Array(tapCount);
   for (let i = 0, t = 0; i < g.filterHeight; i += 1) {
     for (let j = 0; j < g.filterWidth; j += 1) {
       for (let c = 0; c < g.channels; c += 1, t += 1) {
-        tapOffsets[t] = ((i * g.dilationHeight * g.paddedWidth + j * g.dilationWidth) * g.channels + c) * 4;
+        taps[t] = ((i * g.dilationHeight * g.paddedWidth + j * g.dilationWidth) * g.channels + c) * 4;
       }
     }
   }
   // Pooled, only the rows the pool reads: an odd last row is dropped.
   const rowsPerImage = pooled ? 2 * pooledHeight : g.outHeight;
-  const rowCount = g.batch * rowsPerImage;
-  const rowOffsets = new Int32Array(rowCount);
-  for (let row = 0; row < rowCount; row += 1) rowOffsets[row] = windowOf(Math.floor(row / rowsPerImage), row % rowsPerImage, 0);
-  const windows = wasm._malloc(windowOffsets.byteLength);
-  const rows = wasm._malloc(rowOffsets.byteLength);
-  const taps = wasm._malloc(tapOffsets.byteLength);
-  // After every allocation: growing the heap replaces its buffer.
-  const heap = heapOf(backend).buffer;
-  new Int32Array(heap, windows, pixels).set(windowOffsets);
-  new Int32Array(heap, rows, rowCount).set(rowOffsets);
-  new Int32Array(heap, taps, tapCount).set(tapOffsets);
-  const tables = { windows, pixels, rows, rowCount, taps, tapCount };
-  cache.set(key, tables);
+  const rows = new Int32Array(g.batch * rowsPerImage);
+  for (let row = 0; row < rows.length; row += 1) rows[row] = windowOf(Math.floor(row / rowsPerImage), row % rowsPerImage, 0);
+  const runLength = g.filterWidth * g.channels;
+  const blocksPerRun = Math.ceil(runLength / 8);
+  const runs = new Int32Array(g.filterHeight * 4);
+  for (let row = 0; row < g.filterHeight; row += 1) {
+    runs.set([row * blocksPerRun, row * g.paddedWidth * g.channels * 4, blocksPerRun, runLength - 8 * (blocksPerRun - 1)], row * 4);
+  }
+  const tables = { windows, rows, taps, runs };
+  tableCache.set(key, tables);
   return tables;
 }
 
-/** The input with its padding in place, as the module wants it; `x` itself when nothing pads. */
-function paddedInput(backend: BackendWasm, x: TensorInfo, g: Geometry, temporaries: TensorInfo[]): number {
-  if (!needsPadding(g)) return addressOf(backend, x);
-  const padded = backend.makeOutput([g.batch, g.paddedHeight, g.paddedWidth, g.channels], 'float32');
-  temporaries.push(padded);
-  simdKernels(backend).padInto(addressOf(backend, x), addressOf(backend, padded), g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
-  return addressOf(backend, padded);
+/** The input at `x` (an address in `place`) with its padding in place, as the module wants it; `x` itself when nothing pads. */
+function paddedInput(place: KernelPlace, x: number, g: Geometry): number {
+  if (!needsPadding(g)) return x;
+  const padded = place.scratch(g.batch * g.paddedHeight * g.paddedWidth * g.channels);
+  place.kernels.padInto(x, padded, g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
+  return padded;
 }
+
+/** Multiply-adds of one pass of a convolution of this geometry (forward or either gradient). */
+const multiplyAddsOf = (g: Geometry) => g.batch * g.outHeight * g.outWidth * g.filters * g.filterHeight * g.filterWidth * g.channels;
 
 /**
  * Conv2D (inputs x, filter) or FusedConv2D (plus bias; activation 'linear' or 'relu'),
@@ -200,34 +193,47 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
   const g = geometryOf(x.shape, filter.shape, attrs);
   if (g === null) return null;
   if (bias !== undefined && elementCount(bias) !== g.filters) return null;
-  const kernels = simdKernels(backend);
   const outShape = pooled ? [g.batch, Math.floor(g.outHeight / 2), Math.floor(g.outWidth / 2), g.filters] : [g.batch, g.outHeight, g.outWidth, g.filters];
   const out = backend.makeOutput(outShape, 'float32');
   if (outShape.some((dimension) => dimension === 0)) return out;
-  const temporaries: TensorInfo[] = [];
-  if (usesWinograd(g)) {
-    // 3×3, stride 1: Winograd F(2×2, 3×3), 2.25× fewer multiply-adds (wasm-winograd.ts).
-    const filterAddress = readable(backend, filter, temporaries);
-    const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
-    winogradForward(backend, { ...g, x, filter: filterAddress, bias: biasAddress, output: out, withRelu: activation === 'relu', pooled });
-    disposeOn(backend, ...temporaries);
+  const winograd = usesWinograd(g);
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  try {
+    const filterAddress = place.input(filter);
+    const biasAddress = bias === undefined ? 0 : place.input(bias);
+    if (winograd) {
+      // 3×3, stride 1: Winograd F(2×2, 3×3), 2.25× fewer multiply-adds (wasm-winograd.ts).
+      winogradForward(place, { ...g, x: place.input(x), filter: filterAddress, bias: biasAddress, output: place.output(out), withRelu: activation === 'relu', pooled });
+      return out;
+    }
+    const padded = paddedInput(place, place.input(x), g);
+    const output = place.output(out);
+    const tables = offsetTables(g, pooled);
+    const taps = place.table(tables.taps);
+    const withRelu = activation === 'relu' ? 1 : 0;
+    // Pooled, the pool reads an even width.
+    const rowWidth = pooled ? 2 * Math.floor(g.outWidth / 2) : g.outWidth;
+    const pixelBytes = g.filters * 4;
+    if (g.channels === 1 && g.strideWidth === 1 && rowWidth >= 16) {
+      // One input channel: vectors along the row, so that a filter count like 6 wastes no lanes.
+      // Parts are runs of rows (pairs of rows when pooled: the pool's two).
+      const rows = place.table(tables.rows);
+      place.run('convolveSingleChannel', splitWork(tables.rows.length, place.threads, pooled ? 2 : 1).map(([start, count]) => [
+        padded, filterAddress, biasAddress, output + (pooled ? (start / 2) * (rowWidth / 2) : start * rowWidth) * pixelBytes,
+        rows + start * 4, count, rowWidth, taps, tables.taps.length, g.filters, withRelu, pooled ? 1 : 0,
+      ]));
+    } else {
+      // Parts are runs of output pixels (whole pooling windows when pooled).
+      const windows = place.table(tables.windows);
+      place.run('convolve', splitWork(tables.windows.length, place.threads, pooled ? 4 : 1).map(([start, count]) => [
+        padded, filterAddress, biasAddress, output + (pooled ? start / 4 : start) * pixelBytes,
+        windows + start * 4, count, taps, tables.taps.length, g.filters, withRelu, pooled ? 1 : 0,
+      ]));
+    }
     return out;
+  } finally {
+    place.finish();
   }
-  const padded = paddedInput(backend, x, g, temporaries);
-  const filterAddress = readable(backend, filter, temporaries);
-  const biasAddress = bias === undefined ? 0 : readable(backend, bias, temporaries);
-  const tables = offsetTables(backend, g, pooled);
-  const withRelu = activation === 'relu' ? 1 : 0;
-  // Pooled, the pool reads an even width.
-  const rowWidth = pooled ? 2 * Math.floor(g.outWidth / 2) : g.outWidth;
-  if (g.channels === 1 && g.strideWidth === 1 && rowWidth >= 16) {
-    // One input channel: vectors along the row, so that a filter count like 6 wastes no lanes.
-    kernels.convolveSingleChannel(padded, filterAddress, biasAddress, addressOf(backend, out), tables.rows, tables.rowCount, rowWidth, tables.taps, tables.tapCount, g.filters, withRelu, pooled ? 1 : 0);
-  } else {
-    kernels.convolve(padded, filterAddress, biasAddress, addressOf(backend, out), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters, withRelu, pooled ? 1 : 0);
-  }
-  disposeOn(backend, ...temporaries);
-  return out;
 }
 
 /**
@@ -250,28 +256,40 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const g = geometryOf(x.shape, filterShape, { ...attrs, dilations: 1 });
   if (g === null) return null;
   requireOutputGradient(dy, g);
-  const kernels = simdKernels(backend);
   const out = backend.makeOutput([...filterShape], 'float32');
-  const temporaries: TensorInfo[] = [];
-  if (usesWinograd(g) && g.batch * g.outHeight * g.outWidth > 0) {
-    winogradFilterGradient(backend, { ...g, x, dy: readable(backend, dy, temporaries), output: out });
-    disposeOn(backend, ...temporaries);
-    return out;
-  }
-  const padded = paddedInput(backend, x, g, temporaries);
-  const dyAddress = readable(backend, dy, temporaries);
-  // The kernel adds chunk after chunk into zeroed sums with 8 floats of slack, copied out after.
+  const pixels = g.batch * g.outHeight * g.outWidth;
   const size = elementCount(out);
-  const sums = backend.makeOutput([size + 8], 'float32');
-  temporaries.push(sums);
-  heapView(backend, sums).fill(0);
-  if (g.batch * g.outHeight * g.outWidth > 0) {
-    const tables = offsetTables(backend, g);
-    kernels.filterGradient(padded, dyAddress, addressOf(backend, sums), tables.windows, tables.pixels, tables.taps, tables.tapCount, g.filters);
+  const winograd = usesWinograd(g) && pixels > 0;
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  try {
+    const output = place.output(out);
+    if (winograd) {
+      winogradFilterGradient(place, { ...g, x: place.input(x), dy: place.input(dy), output });
+      return out;
+    }
+    const padded = paddedInput(place, place.input(x), g);
+    const dyAddress = place.input(dy);
+    const tables = offsetTables(g);
+    const windows = place.table(tables.windows);
+    const taps = place.table(tables.taps);
+    // Each part adds its run of output pixels into zeroed sums of its own (8 floats of
+    // slack for the last tile's loads); the parts' sums are added up after.
+    const parts = splitWork(pixels, place.threads);
+    const sums = parts.map(() => place.scratch(size + 8, true));
+    place.run('filterGradient', parts.map(([start, count], part) => [
+      padded, dyAddress + start * g.filters * 4, sums[part] as number, windows + start * 4, count, taps, tables.taps.length, g.filters,
+    ]));
+    const result = place.floats(output, size);
+    if (sums.length === 0) result.fill(0);
+    sums.forEach((address, part) => {
+      const partial = place.floats(address, size);
+      if (part === 0) result.set(partial);
+      else for (let index = 0; index < size; index += 1) result[index] = (result[index] as number) + (partial[index] as number);
+    });
+    return out;
+  } finally {
+    place.finish();
   }
-  heapView(backend, out).set(heapView(backend, sums).subarray(0, size));
-  disposeOn(backend, ...temporaries);
-  return out;
 }
 
 /** Conv2DBackpropInput: inputs dy, filter; attrs strides, pad, dataFormat, dimRoundingMode, inputShape. */
@@ -283,51 +301,52 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
   const g = geometryOf(inputShape, filter.shape, { ...attrs, dilations: 1 });
   if (g === null) return null;
   requireOutputGradient(dy, g);
-  const kernels = simdKernels(backend);
   const out = backend.makeOutput([...inputShape], 'float32');
   const pixels = g.batch * g.outHeight * g.outWidth;
   if (pixels === 0 || out.shape.some((dimension) => dimension === 0)) {
     heapView(backend, out).fill(0);
     return out;
   }
-  if (usesWinograd(g) && winogradInputGradientFits(g.top, g.left)) {
-    const temporaries: TensorInfo[] = [];
-    winogradInputGradient(backend, { ...g, dy, filter: readable(backend, filter, temporaries), output: out });
-    disposeOn(backend, ...temporaries);
-    return out;
-  }
-  // With dilation 1 a kernel row's taps (j, c) are contiguous in a window: one run per row.
-  const runLength = g.filterWidth * g.channels;
-  const blocksPerRun = Math.ceil(runLength / 8);
-  const packed = backend.makeOutput([g.filterHeight * blocksPerRun * g.filters * 8], 'float32');
-  const runs = backend.makeOutput([g.filterHeight * 4], 'int32');
-  const padded = backend.makeOutput([g.batch * g.paddedHeight * g.paddedWidth * g.channels + 8], 'float32');
-  // Views after the last allocation: growing the heap replaces its buffer.
-  const w = heapView(backend, filter);
-  const packedView = heapView(backend, packed);
-  packedView.fill(0);
-  // packed[row·blocks + block, f, lane] = w[row, j, c, f] with j·C + c = 8·block + lane.
-  for (let row = 0; row < g.filterHeight; row += 1) {
-    for (let tap = 0; tap < runLength; tap += 1) {
-      const from = (row * runLength + tap) * g.filters;
-      const block = row * blocksPerRun + Math.floor(tap / 8);
-      const lane = tap % 8;
-      for (let f = 0; f < g.filters; f += 1) packedView[(block * g.filters + f) * 8 + lane] = w[from + f] as number;
+  const winograd = usesWinograd(g) && winogradInputGradientFits(g.top, g.left);
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  try {
+    const output = place.output(out);
+    if (winograd) {
+      winogradInputGradient(place, { ...g, dy: place.input(dy), filter: place.input(filter), output });
+      return out;
     }
+    const runLength = g.filterWidth * g.channels;
+    const blocksPerRun = Math.ceil(runLength / 8);
+    const packedCount = g.filterHeight * blocksPerRun * g.filters * 8;
+    const packed = place.scratch(packedCount, true);
+    const paddedCount = g.batch * g.paddedHeight * g.paddedWidth * g.channels;
+    const padded = place.scratch(paddedCount, true);
+    const dyAddress = place.input(dy);
+    const filterAddress = place.input(filter);
+    const tables = offsetTables(g);
+    const windows = place.table(tables.windows);
+    const runs = place.table(tables.runs);
+    // Views after the last allocation: growing a memory replaces its buffer.
+    const w = place.floats(filterAddress, elementCount(filter));
+    const packedView = place.floats(packed, packedCount);
+    // packed[row·blocks + block, f, lane] = w[row, j, c, f] with j·C + c = 8·block + lane.
+    for (let row = 0; row < g.filterHeight; row += 1) {
+      for (let tap = 0; tap < runLength; tap += 1) {
+        const from = (row * runLength + tap) * g.filters;
+        const block = row * blocksPerRun + Math.floor(tap / 8);
+        const lane = tap % 8;
+        for (let f = 0; f < g.filters; f += 1) packedView[(block * g.filters + f) * 8 + lane] = w[from + f] as number;
+      }
+    }
+    // Parts are runs of whole images: neighbouring windows overlap in the padded gradient, images do not.
+    const pixelsPerImage = g.outHeight * g.outWidth;
+    place.run('inputGradient', splitWork(pixels, place.threads, pixelsPerImage).map(([start, count]) => [
+      dyAddress + start * g.filters * 4, packed, runs, g.filterHeight, padded, windows + start * 4, count, g.filters,
+    ]));
+    // The gradient of the input is the padded gradient's interior.
+    place.kernels.cropFrom(padded, output, g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
+    return out;
+  } finally {
+    place.finish();
   }
-  const runView = backend.typedArrayFromHeap(runs) as Int32Array;
-  for (let row = 0; row < g.filterHeight; row += 1) {
-    runView[row * 4] = row * blocksPerRun;
-    runView[row * 4 + 1] = row * g.paddedWidth * g.channels * 4;
-    runView[row * 4 + 2] = blocksPerRun;
-    runView[row * 4 + 3] = runLength - 8 * (blocksPerRun - 1);
-  }
-  const paddedView = heapView(backend, padded);
-  paddedView.fill(0);
-  const tables = offsetTables(backend, g);
-  kernels.inputGradient(addressOf(backend, dy), addressOf(backend, packed), addressOf(backend, runs), g.filterHeight, addressOf(backend, padded), tables.windows, tables.pixels, g.filters);
-  // The gradient of the input is the padded gradient's interior.
-  kernels.cropFrom(addressOf(backend, padded), addressOf(backend, out), g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
-  disposeOn(backend, packed, runs, padded);
-  return out;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapView, type TensorInfo } from './wasm-kernel-calls';
+import { kernelThreads, type KernelThreads } from './kernel-threads';
 
 /** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
 export interface SimdKernels {
@@ -49,6 +50,17 @@ const instances = new WeakMap<BackendWasm, SimdKernels>();
  * refuses to run without relaxed SIMD instead of falling back.
  */
 export type SimdVariant = 'plain' | 'relaxed';
+
+/**
+ * The intra-op thread pool (kernel-threads.ts) on the same variant's shared build
+ * (kernels-shared.wasm or kernels-relaxed-shared.wasm); null when kernels run on one thread.
+ */
+export function threadPool(): KernelThreads | null {
+  return kernelThreads(() => {
+    const file = compiledModule().variant === 'relaxed' ? 'kernels-relaxed-shared.wasm' : 'kernels-shared.wasm';
+    return new WebAssembly.Module(readFileSync(join(__dirname, 'simd', file)));
+  });
+}
 
 /** The variant this process runs (choosing it, and compiling the module, on first call). */
 export function simdVariant(): SimdVariant {

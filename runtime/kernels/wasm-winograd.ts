@@ -13,9 +13,11 @@
  * This file does the bookkeeping: the zero-padded copy of the input that holds every
  * tile's 4 × 4 patch, the transformed filter, the scratch of a chunk of tiles.
  */
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { disposeOn, type TensorInfo } from './wasm-kernel-calls';
-import { addressOf, simdKernels } from './wasm-simd-module';
+import type { KernelPlace } from './kernel-place';
+import { splitWork } from './kernel-threads';
+
+/** F(2×2, 3×3)'s multiply-adds are 1/2.25 of the direct convolution's (16 per 2 × 2 tile against 36). */
+export const WINOGRAD_SAVING = 2.25;
 
 /** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
 const MIN_CHANNELS = 8;
@@ -63,7 +65,7 @@ export function usesWinograd(g: WinogradCandidate): boolean {
     && g.dilationHeight === 1 && g.dilationWidth === 1 && g.channels >= MIN_CHANNELS && g.filters >= MIN_CHANNELS;
 }
 
-/** A [B, height, width, channels] tensor on the heap, placed at (top, left) in an otherwise zero field. */
+/** A [B, height, width, channels] tensor (its address in the call's place), placed at (top, left) in an otherwise zero field. */
 interface Source {
   readonly address: number;
   readonly batch: number;
@@ -96,32 +98,34 @@ function chunkFor(channels: number, filters: number): number {
 
 /**
  * y = the 3×3, stride-1 convolution of `source` with the filter whose Winograd transform is
- * at `u` (16 · C · F floats), output [B, outHeight, outWidth, F] (pooled: the 2 × 2 max
- * pool of it), plus `bias` (an address, 0 for none), then ReLU when asked.
+ * at `u` (16 · C · F floats), output [B, outHeight, outWidth, F] at `output` (pooled: the
+ * 2 × 2 max pool of it), plus `bias` (an address, 0 for none), then ReLU when asked. Parts
+ * are runs of whole images, each with its own scratch.
  */
-function run(backend: BackendWasm, source: Source, u: number, filters: number, outHeight: number, outWidth: number, bias: number, output: TensorInfo, withRelu: boolean, pooled: boolean): void {
+function run(place: KernelPlace, source: Source, u: number, filters: number, outHeight: number, outWidth: number, bias: number, output: number, withRelu: boolean, pooled: boolean): void {
   calls += 1;
-  const kernels = simdKernels(backend);
   const { batch, channels } = source;
   const paddedHeight = paddedExtent(source.top, source.height, outHeight);
   const paddedWidth = paddedExtent(source.left, source.width, outWidth);
   const chunk = chunkFor(channels, filters);
   const paddedChannels = Math.ceil(channels / 4) * 4;
+  const imageFloats = paddedHeight * paddedWidth * channels;
+  const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
   // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
-  const padded = backend.makeOutput([batch * paddedHeight * paddedWidth * channels + 8], 'float32');
-  const v = backend.makeOutput([16 * chunk * paddedChannels + 8], 'float32');
-  const m = backend.makeOutput([16 * chunk * filters + 8], 'float32');
-  kernels.padInto(source.address, addressOf(backend, padded), batch, source.height, source.width, channels, paddedHeight, paddedWidth, source.top, source.left);
-  kernels.winogradConvolve(
-    addressOf(backend, padded), u, bias, addressOf(backend, output), addressOf(backend, v), addressOf(backend, m),
-    batch, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0, pooled ? 1 : 0,
-  );
-  disposeOn(backend, padded, v, m);
+  const padded = place.scratch(batch * imageFloats + 8);
+  place.kernels.padInto(source.address, padded, batch, source.height, source.width, channels, paddedHeight, paddedWidth, source.top, source.left);
+  const parts = splitWork(batch, place.threads);
+  const scratch = parts.map(() => [place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * filters + 8)] as const);
+  place.run('winogradConvolve', parts.map(([first, images], part) => [
+    padded + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number]),
+    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0, pooled ? 1 : 0,
+  ]));
 }
 
 /** A 3×3, stride-1 convolution's sizes: [B, inHeight, inWidth, C] → [B, outHeight, outWidth, F], padding (top, left) before. */
 interface ConvolutionGeometry {
-  readonly output: TensorInfo;
+  /** Where the result goes (an address in the call's place). */
+  readonly output: number;
   readonly batch: number;
   readonly inHeight: number;
   readonly inWidth: number;
@@ -133,9 +137,9 @@ interface ConvolutionGeometry {
   readonly left: number;
 }
 
+/** Every address below is in the call's place, readable 32 bytes past its end. */
 export interface ForwardCall extends ConvolutionGeometry {
-  readonly x: TensorInfo;
-  /** The filter's address, readable 32 bytes past its end. */
+  readonly x: number;
   readonly filter: number;
   readonly bias: number;
   readonly withRelu: boolean;
@@ -143,18 +147,15 @@ export interface ForwardCall extends ConvolutionGeometry {
 }
 
 /** Conv2D / FusedConv2D / the pooled convolution by Winograd (the caller checked `usesWinograd`). */
-export function winogradForward(backend: BackendWasm, call: ForwardCall): void {
-  const kernels = simdKernels(backend);
-  const u = backend.makeOutput([16 * call.channels * call.filters + 8], 'float32');
-  kernels.winogradFilter(call.filter, addressOf(backend, u), call.channels, call.filters);
-  const source = { address: addressOf(backend, call.x), batch: call.batch, height: call.inHeight, width: call.inWidth, channels: call.channels, top: call.top, left: call.left };
-  run(backend, source, addressOf(backend, u), call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
-  disposeOn(backend, u);
+export function winogradForward(place: KernelPlace, call: ForwardCall): void {
+  const u = place.scratch(16 * call.channels * call.filters + 8);
+  place.kernels.winogradFilter(call.filter, u, call.channels, call.filters);
+  const source = { address: call.x, batch: call.batch, height: call.inHeight, width: call.inWidth, channels: call.channels, top: call.top, left: call.left };
+  run(place, source, u, call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
 }
 
 export interface FilterGradientCall extends ConvolutionGeometry {
-  readonly x: TensorInfo;
-  /** dy's address, readable 32 bytes past its end. */
+  readonly x: number;
   readonly dy: number;
 }
 
@@ -163,33 +164,38 @@ export interface FilterGradientCall extends ConvolutionGeometry {
  * over tiles run in chunks of up to 8 MB of transformed input and output gradient, larger
  * than the forward pass's, because every chunk reads and writes all 16 · C · F sums.
  */
-export function winogradFilterGradient(backend: BackendWasm, call: FilterGradientCall): void {
+export function winogradFilterGradient(place: KernelPlace, call: FilterGradientCall): void {
   calls += 1;
-  const kernels = simdKernels(backend);
   const { batch, channels, filters, outHeight, outWidth } = call;
   const paddedHeight = paddedExtent(call.top, call.inHeight, outHeight);
   const paddedWidth = paddedExtent(call.left, call.inWidth, outWidth);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const paddedFilters = Math.ceil(filters / 4) * 4;
-  const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+  const parts = splitWork(batch, place.threads);
+  const tiles = Math.ceil(batch / parts.length) * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
   const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (16 * (paddedChannels + paddedFilters)) / 4) * 4));
-  const padded = backend.makeOutput([batch * paddedHeight * paddedWidth * channels + 8], 'float32');
-  const sums = backend.makeOutput([16 * channels * filters + 8], 'float32');
-  const v = backend.makeOutput([16 * chunk * paddedChannels + 8], 'float32');
-  const w = backend.makeOutput([16 * chunk * paddedFilters + 8], 'float32');
-  (backend.typedArrayFromHeap(sums) as Float32Array).fill(0);
-  kernels.padInto(addressOf(backend, call.x), addressOf(backend, padded), batch, call.inHeight, call.inWidth, channels, paddedHeight, paddedWidth, call.top, call.left);
-  kernels.winogradFilterGradient(
-    addressOf(backend, padded), call.dy, addressOf(backend, sums), addressOf(backend, v), addressOf(backend, w),
-    batch, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
-  );
-  kernels.winogradFilterGradientOutput(addressOf(backend, sums), addressOf(backend, call.output), channels, filters);
-  disposeOn(backend, padded, sums, v, w);
+  const imageFloats = paddedHeight * paddedWidth * channels;
+  const sumFloats = 16 * channels * filters;
+  const padded = place.scratch(batch * imageFloats + 8);
+  place.kernels.padInto(call.x, padded, batch, call.inHeight, call.inWidth, channels, paddedHeight, paddedWidth, call.top, call.left);
+  // Parts are runs of whole images, each summing into zeroed sums of its own, added up after.
+  const scratch = parts.map(() => [place.scratch(sumFloats + 8, true), place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * paddedFilters + 8)] as const);
+  place.run('winogradFilterGradient', parts.map(([first, images], part) => [
+    padded + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number]),
+    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
+  ]));
+  const [first, ...others] = scratch.map(([sums]) => sums);
+  const total = place.floats(first as number, sumFloats);
+  for (const sums of others) {
+    const partial = place.floats(sums, sumFloats);
+    for (let index = 0; index < sumFloats; index += 1) total[index] = (total[index] as number) + (partial[index] as number);
+  }
+  place.kernels.winogradFilterGradientOutput(first as number, call.output, channels, filters);
 }
 
 export interface InputGradientCall extends ConvolutionGeometry {
-  readonly dy: TensorInfo;
-  /** The filter's address ([3, 3, C, F]). */
+  readonly dy: number;
+  /** The filter ([3, 3, C, F]). */
   readonly filter: number;
 }
 
@@ -203,13 +209,11 @@ export function winogradInputGradientFits(top: number, left: number): boolean {
  * is the stride-1 convolution of dy, placed at (2 − top, 2 − left) in zeros, with the
  * filter rotated by 180° and its channel axes swapped; output [B, inHeight, inWidth, C].
  */
-export function winogradInputGradient(backend: BackendWasm, call: InputGradientCall): void {
-  const kernels = simdKernels(backend);
-  const rotated = backend.makeOutput([9 * call.channels * call.filters + 8], 'float32');
-  const u = backend.makeOutput([16 * call.channels * call.filters + 8], 'float32');
-  kernels.rotateFilter(call.filter, addressOf(backend, rotated), call.channels, call.filters);
-  kernels.winogradFilter(addressOf(backend, rotated), addressOf(backend, u), call.filters, call.channels);
-  const source = { address: addressOf(backend, call.dy), batch: call.batch, height: call.outHeight, width: call.outWidth, channels: call.filters, top: 2 - call.top, left: 2 - call.left };
-  run(backend, source, addressOf(backend, u), call.channels, call.inHeight, call.inWidth, 0, call.output, false, false);
-  disposeOn(backend, rotated, u);
+export function winogradInputGradient(place: KernelPlace, call: InputGradientCall): void {
+  const rotated = place.scratch(9 * call.channels * call.filters + 8);
+  const u = place.scratch(16 * call.channels * call.filters + 8);
+  place.kernels.rotateFilter(call.filter, rotated, call.channels, call.filters);
+  place.kernels.winogradFilter(rotated, u, call.filters, call.channels);
+  const source = { address: call.dy, batch: call.batch, height: call.outHeight, width: call.outWidth, channels: call.filters, top: 2 - call.top, left: 2 - call.left };
+  run(place, source, u, call.channels, call.inHeight, call.inWidth, 0, call.output, false, false);
 }

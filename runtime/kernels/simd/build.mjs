@@ -1,8 +1,10 @@
-// Compiles kernels.ts (AssemblyScript) twice: to packages/runtime/dist/kernels/simd/kernels.wasm
-// (SIMD, multiply then add) and kernels-relaxed.wasm (with relaxed SIMD's fused multiply-add,
-// `ASC_FEATURE_RELAXED_SIMD` in lanes.ts), which the runtime loads where the engine supports
-// it (../wasm-simd-module.ts). Run by `npm run build:kernels` (part of prepare, build, test
-// and the benchmarks).
+// Compiles kernels.ts (AssemblyScript) four times, into packages/runtime/dist/kernels/simd/:
+// kernels.wasm (SIMD, multiply then add) and kernels-relaxed.wasm (with relaxed SIMD's fused
+// multiply-add, `ASC_FEATURE_RELAXED_SIMD` in lanes.ts), which the runtime loads where the
+// engine supports it (../wasm-simd-module.ts); and each again importing a *shared* memory
+// (kernels-shared.wasm, kernels-relaxed-shared.wasm), which the intra-op threads run on
+// (../kernel-threads.ts): a module that imports tfjs's unshared heap cannot take a shared one.
+// Run by `npm run build:kernels` (part of prepare, build, test and the benchmarks).
 //
 // The module must import tfjs-backend-wasm's memory and must not write to it on its own:
 // a data segment or a runtime would overwrite the heap tfjs's allocator manages. The build
@@ -17,12 +19,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'kernels.ts');
 const sources = readdirSync(here).filter((name) => name.endsWith('.ts')).map((name) => join(here, name));
 const folder = join(here, '../../../packages/runtime/dist/kernels/simd');
+// The shared memory's largest size, in 64 KiB pages (4 GiB, all of wasm32): a shared memory
+// must declare one, and the memory the runtime makes must not declare more.
+const SHARED_MAXIMUM_PAGES = '65536';
 const variants = [
-  { output: join(folder, 'kernels.wasm'), features: 'simd' },
-  { output: join(folder, 'kernels-relaxed.wasm'), features: 'simd,relaxed-simd' },
+  { output: join(folder, 'kernels.wasm'), features: 'simd', shared: false },
+  { output: join(folder, 'kernels-relaxed.wasm'), features: 'simd,relaxed-simd', shared: false },
+  { output: join(folder, 'kernels-shared.wasm'), features: 'simd,threads', shared: true },
+  { output: join(folder, 'kernels-relaxed-shared.wasm'), features: 'simd,relaxed-simd,threads', shared: true },
 ];
 
-for (const { output, features } of variants) {
+for (const { output, features, shared } of variants) {
   const upToDate = (() => {
     try {
       return statSync(output).mtimeMs >= Math.max(...[...sources, fileURLToPath(import.meta.url)].map((file) => statSync(file).mtimeMs));
@@ -43,13 +50,14 @@ for (const { output, features } of variants) {
     '--enable', features,
     '--noExportMemory',
     '--use', 'abort=',
+    ...(shared ? ['--sharedMemory', '--maximumMemory', SHARED_MAXIMUM_PAGES] : []),
   ]);
   if (error) {
     console.error(stderr.toString());
     console.error(`[convlens] could not compile ${source} (${features}): ${error.message}`);
     process.exit(1);
   }
-  checkModule(output, readFileSync(output), features === 'simd');
+  checkModule(output, readFileSync(output), !features.includes('relaxed'));
 }
 
 function checkModule(output, bytes, compileHere) {

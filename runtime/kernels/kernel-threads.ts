@@ -1,0 +1,266 @@
+/**
+ * Intra-op threads for the wasm kernels: every core on one kernel call, so that one
+ * training step (one batch, one replica) uses the whole machine.
+ *
+ * tfjs-backend-wasm's heap cannot be shared: its module defines its own, unshared memory,
+ * and its threaded build needs Emscripten's browser workers (tfjs disables it in Node). So
+ * the threads work in a memory of their own: one shared WebAssembly.Memory, with the
+ * kernels' shared build (simd/kernels-shared.wasm) instantiated on it once per thread. A
+ * threaded kernel call copies its inputs from tfjs's heap into that memory, splits its
+ * output between the threads (each part is an ordinary call of the same kernel on a range
+ * of pixels, images or rows), and copies the result back. The copies are linear in the
+ * tensors' sizes, the arithmetic is not: callers thread only calls with enough work
+ * (`worthThreads`).
+ *
+ * Hand-written because no library does this for WebAssembly in Node: the Emscripten and
+ * wasm-bindgen thread pools start workers from blob URLs (browsers), and a generic worker
+ * pool (piscina, workerpool) posts messages per task, ~50–100 µs where this wakes a
+ * parked thread through Atomics in a few µs and passes no data.
+ *
+ * Protocol, per helper thread, a block of Int32 in the shared memory: the main thread
+ * writes a kernel's index and arguments, bumps `sequence` and notifies; the helper runs the
+ * kernel, stores the same number in `done` (or in `failed`) and notifies back. The calling
+ * thread runs part 0 itself while the helpers run the others.
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread, Worker } from 'node:worker_threads';
+import type { SimdKernels } from './wasm-simd-module';
+
+/** The kernels a helper thread can run (indexes into this list travel through the control block). */
+const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winogradFilterGradient', 'matMul'] as const;
+export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
+
+/** Int32 slots of a helper's control block. */
+const SEQUENCE = 0;
+const DONE = 1;
+const FAILED = 2;
+const PICKED_UP = 3;
+const KERNEL = 4;
+const ARGUMENT_COUNT = 5;
+const FIRST_ARGUMENT = 6;
+const CONTROL_INTS = 32;
+const CONTROL_BYTES = CONTROL_INTS * 4;
+/** The control blocks sit below the first allocation. */
+const CONTROL_REGION = 64 * CONTROL_BYTES;
+const MAX_THREADS = 64;
+const PAGE = 65536;
+/** What the shared build declares as its largest memory (simd/build.mjs). */
+const MAXIMUM_PAGES = 65536;
+
+/** How long a helper may take to pick up a call before the call fails instead of waiting forever. */
+const PICK_UP_TIMEOUT_MS = 30_000;
+
+/**
+ * A helper thread's whole program. It runs from source (`eval`), not from a file, so the
+ * bundled extension needs no extra script; it closes over nothing.
+ */
+function helperMain(): void {
+  // The slots' numbers are written out: this function closes over nothing.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { module, memory, control: at, kernels: names } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; kernels: string[] };
+  const exported = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
+  const functions = names.map((name) => exported[name] as (...args: number[]) => void);
+  const control = new Int32Array(memory.buffer, at, 32);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, 0, seen);
+    seen = Atomics.load(control, 0);
+    if (seen < 0) return;
+    Atomics.store(control, 3, seen);
+    try {
+      const args = Array.from(control.subarray(6, 6 + (control[5] as number)));
+      (functions[control[4] as number] as (...args: number[]) => void)(...args);
+      Atomics.store(control, 1, seen);
+    } catch {
+      Atomics.store(control, 2, seen);
+    }
+    Atomics.notify(control, 1);
+  }
+}
+
+export class KernelThreads {
+  /** The kernels' shared build on the shared memory, for the calling thread. */
+  readonly kernels: SimdKernels;
+  private readonly helpers: Worker[] = [];
+  private sequence = 0;
+  private top = CONTROL_REGION;
+
+  constructor(readonly threads: number, private readonly memory: WebAssembly.Memory, module: WebAssembly.Module) {
+    this.kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    for (let index = 1; index < threads; index += 1) {
+      const helper = new Worker(`(${helperMain.toString()})()`, { eval: true, workerData: { module, memory, control: index * CONTROL_BYTES, kernels: [...THREADED_KERNELS] } });
+      // Parked helpers must not keep the process alive.
+      helper.unref();
+      this.helpers.push(helper);
+    }
+  }
+
+  /**
+   * Bytes for one call's buffer in the shared memory, 64-byte aligned, with 32 bytes of
+   * slack after it for the kernels' 8-lane reads. Valid until `release`.
+   */
+  allocate(bytes: number): number {
+    const address = this.top;
+    this.top = address + Math.ceil((bytes + 32) / 64) * 64;
+    const pages = Math.ceil(this.top / PAGE);
+    const current = this.memory.buffer.byteLength / PAGE;
+    if (pages > MAXIMUM_PAGES) throw new Error(`[convlens] a threaded kernel call needs ${Math.ceil(this.top / 2 ** 20)} MiB of shared memory, more than 4 GiB; set CONVLENS_THREADS=1 or use a smaller batch`);
+    if (pages > current) this.memory.grow(pages - current);
+    return address;
+  }
+
+  /** `values` copied into a new buffer; its address. */
+  copyIn(values: Float32Array | Int32Array): number {
+    const address = this.allocate(values.byteLength);
+    new Uint8Array(this.memory.buffer, address, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return address;
+  }
+
+  /** A zeroed buffer of `count` floats. */
+  zeros(count: number): number {
+    const address = this.allocate(count * 4);
+    this.floats(address, count).fill(0);
+    return address;
+  }
+
+  /** A view of `count` floats at `address` (taken after the allocations it depends on). */
+  floats(address: number, count: number): Float32Array {
+    return new Float32Array(this.memory.buffer, address, count);
+  }
+
+  /** Frees every buffer of the call. */
+  release(): void {
+    this.top = CONTROL_REGION;
+  }
+
+  /**
+   * Runs `kernel` once per argument list, list i on thread i (at most `threads` lists),
+   * and returns when all are done. Throws if any part fails.
+   */
+  run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
+    if (parts.length > this.threads) throw new Error(`[convlens] ${parts.length} parts for ${this.threads} kernel threads`);
+    if (parts.length === 0) return;
+    if (parts.length > 1) threadedCalls += 1;
+    const sequence = (this.sequence += 1);
+    const index = THREADED_KERNELS.indexOf(kernel);
+    const controls = parts.slice(1).map((args, part) => {
+      const control = new Int32Array(this.memory.buffer, (part + 1) * CONTROL_BYTES, CONTROL_INTS);
+      control[KERNEL] = index;
+      control[ARGUMENT_COUNT] = args.length;
+      control.set(args, FIRST_ARGUMENT);
+      Atomics.store(control, SEQUENCE, sequence);
+      Atomics.notify(control, SEQUENCE);
+      return control;
+    });
+    (this.kernels[kernel] as (...args: number[]) => void)(...(parts[0] as number[]));
+    const failed: number[] = [];
+    controls.forEach((control, part) => {
+      const waitedSince = performance.now();
+      while (Atomics.load(control, DONE) !== sequence) {
+        if (Atomics.load(control, FAILED) === sequence) {
+          failed.push(part + 1);
+          return;
+        }
+        const last = Atomics.load(control, DONE);
+        Atomics.wait(control, DONE, last, 1000);
+        // A helper that has not even picked the call up after this long is gone.
+        if (Atomics.load(control, PICKED_UP) !== sequence && performance.now() - waitedSince > PICK_UP_TIMEOUT_MS) {
+          throw new Error(`[convlens] kernel thread ${part + 1} stopped answering; set CONVLENS_THREADS=1 to run the kernels on one thread`);
+        }
+      }
+    });
+    if (failed.length > 0) throw new Error(`[convlens] ${kernel} failed on kernel thread ${failed.join(', ')}; set CONVLENS_THREADS=1 to run it on one thread`);
+  }
+
+  /** Stops the helper threads (tests; a process's helpers otherwise end with it). */
+  async close(): Promise<void> {
+    for (const [part] of this.helpers.entries()) {
+      const control = new Int32Array(this.memory.buffer, (part + 1) * CONTROL_BYTES, CONTROL_INTS);
+      Atomics.store(control, SEQUENCE, -1);
+      Atomics.notify(control, SEQUENCE);
+    }
+    await Promise.all(this.helpers.map((helper) => helper.terminate()));
+    this.helpers.length = 0;
+  }
+}
+
+let threadedCalls = 0;
+
+/** Kernel calls split between threads so far in this thread: how tests know the split ran. */
+export function threadedCallCount(): number {
+  return threadedCalls;
+}
+
+let requested: number | undefined;
+let pool: { readonly threads: number; readonly pool: KernelThreads } | undefined;
+
+/**
+ * Threads per kernel call: `setKernelThreads`, else CONVLENS_THREADS, else one per core
+ * (at most 8) on a process's main thread and 1 in a worker thread — a data-parallel
+ * replica, whose siblings already use the other cores.
+ */
+export function kernelThreadCount(): number {
+  if (requested !== undefined) return requested;
+  const setting = process.env['CONVLENS_THREADS'];
+  if (setting !== undefined && setting !== '' && setting !== 'auto') {
+    const threads = Number(setting);
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new Error(`[convlens] CONVLENS_THREADS must be a whole number from 1 to ${MAX_THREADS} or auto (got ${setting})`);
+    }
+    return threads;
+  }
+  return isMainThread ? Math.min(availableParallelism(), 8) : 1;
+}
+
+/** Sets the threads per kernel call for this thread's kernels (a whole number ≥ 1), or undefined for the default. */
+export function setKernelThreads(threads: number | undefined): void {
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    throw new Error(`[convlens] kernel threads must be a whole number from 1 to ${MAX_THREADS} (got ${threads})`);
+  }
+  requested = threads;
+}
+
+/**
+ * The pool for the current thread count, started on first use; null with one thread.
+ * `sharedModule` is the kernels' shared build (wasm-simd-module.ts decides the variant).
+ */
+export function kernelThreads(sharedModule: () => WebAssembly.Module): KernelThreads | null {
+  const threads = kernelThreadCount();
+  if (threads === 1) return null;
+  if (pool !== undefined && pool.threads === threads) return pool.pool;
+  if (pool !== undefined) void pool.pool.close();
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAXIMUM_PAGES, shared: true });
+  pool = { threads, pool: new KernelThreads(threads, memory, sharedModule()) };
+  return pool.pool;
+}
+
+/**
+ * Below ~1 M multiply-adds (about 50 µs on one core here) waking the helpers and copying
+ * the tensors cost more than splitting saves.
+ */
+const MINIMUM_THREADED_WORK = 1_000_000;
+let minimumWork = MINIMUM_THREADED_WORK;
+
+/** Whether a call of `multiplyAdds` is worth splitting between the threads. */
+export function worthThreads(multiplyAdds: number): boolean {
+  return multiplyAdds >= minimumWork;
+}
+
+/** Threads even the smallest calls (0), or restores the default (undefined): tests of the split on small shapes. */
+export function setMinimumThreadedWork(multiplyAdds: number | undefined): void {
+  minimumWork = multiplyAdds ?? MINIMUM_THREADED_WORK;
+}
+
+/** Splits `count` items into at most `parts` runs of whole multiples of `unit`: [start, count] each, none empty. */
+export function splitWork(count: number, parts: number, unit = 1): [number, number][] {
+  const units = Math.floor(count / unit);
+  const used = Math.max(1, Math.min(parts, units));
+  const runs: [number, number][] = [];
+  for (let index = 0; index < used; index += 1) {
+    const start = Math.floor((index * units) / used) * unit;
+    const end = index === used - 1 ? count : Math.floor(((index + 1) * units) / used) * unit;
+    if (end > start) runs.push([start, end - start]);
+  }
+  return runs;
+}
