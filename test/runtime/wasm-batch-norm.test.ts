@@ -5,11 +5,12 @@
  * step, and the gradients of x, γ and β, on shapes with one image, channel counts that
  * leave 1–3 channels after the last group of four, odd image sizes, several row blocks
  * (the kernels sum 8–64 rows at a time in f32), and rank 2 (batch norm after a dense
- * layer); then a short training run of a conv + batch norm + ReLU model on both backends.
+ * layer); that a compiled model with the layer saves and loads as stock TensorFlow.js;
+ * then a short training run of a conv + batch norm + ReLU model on both backends.
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { layers, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { batchNorm, conv2d, dense, flatten, input, model, relu } from 'convlens';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { compileModel } from 'convlens-runtime/compile';
@@ -199,6 +200,32 @@ describe('runtime: batch norm in training on wasm against the stock layer on cpu
     tf.dispose(x);
     layer.dispose();
     inference.dispose();
+  });
+
+  it('a model with the layer saves as stock TensorFlow.js: class BatchNormalization, the same weight names, loadable without ConvLens\'s class', async () => {
+    await tf.setBackend('wasm');
+    const root = model('bnSaved', input(2, 5, 5), conv2d(3, 3), batchNorm(), relu(), flatten(), dense(4), batchNorm());
+    const compiled = compileModel(root, { seed: 4 });
+    // One training step's update, so the moving statistics are not their initial values.
+    tf.tidy(() => {
+      compiled.model.apply(tf.tensor(uniformValues(3 * 5 * 5 * 2, toRandom(8), -1, 1), [3, 5, 5, 2]), { training: true });
+    });
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await compiled.model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const saved = artifacts as unknown as tf.io.ModelArtifacts;
+    const topology = saved.modelTopology as { config: { layers: { class_name: string }[] } };
+    assert.equal(topology.config.layers.filter((layer) => layer.class_name === 'BatchNormalization').length, 2);
+    const loaded = await loadLayersModel(tf.io.fromMemory(saved));
+    assert.deepEqual(loaded.weights.map((weight) => weight.originalName), compiled.model.weights.map((weight) => weight.originalName));
+    const [before, after] = await Promise.all([compiled.model, loaded].map((network) => Promise.all(network.getWeights().map((weight) => weight.data()))));
+    before?.forEach((values, index) => assert.deepEqual(Array.from(after?.[index] ?? []), Array.from(values), `weight ${index}`));
+    compiled.model.dispose();
+    loaded.dispose();
   });
 
   it('five steps of SGD on a conv + batch norm + ReLU model: the same losses and moving statistics on wasm as on cpu', async () => {
