@@ -1,8 +1,8 @@
 /**
  * Batch normalisation in training as two kernels on the wasm backend (simd/batch-norm.ts).
  * tfjs-layers' BatchNormalization trains through moments and batchNorm — about 15 kernels
- * per layer per step, forward and backward, with a tape of full-size intermediates (17% of
- * ResNet-18's training step here). ConvLensBatchNormTraining normalises over every axis but
+ * per layer per step, forward and backward, with a tape of full-size intermediates (about a
+ * fifth of ResNet-18's training step here, bench/README.md). ConvLensBatchNormTraining normalises over every axis but
  * the last ([.., C], channels last) in three passes over x and returns y with the batch
  * statistics; ConvLensBatchNormTrainingGrad is its gradient in two passes over dy and x.
  *

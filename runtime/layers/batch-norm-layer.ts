@@ -4,8 +4,9 @@
  * (~15 kernels forward and backward, and their full-size intermediates on the tape).
  * Everything else is the stock layer's: inference, the other backends, the weights
  * (gamma, beta, moving_mean, moving_variance, so checkpoints load either way) and the
- * class name, so a saved model.json is a stock one, tf.loadLayersModel reads it without
- * ConvLens, and inference-plan.ts folds it into the convolution before it.
+ * class name: its entry in a saved model.json is the stock layer's and loads as one (this
+ * class is deliberately not registered), and inference-plan.ts folds it into the
+ * convolution before it by that name.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
