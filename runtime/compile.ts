@@ -13,6 +13,7 @@ import { layers, model as functionalModel, input as symbolicInput, type LayersMo
 import { LayerNamer, toTensorFlowName, type ContainerNode, type Flag, type GanNode, type LayerNode, type ModelNode, type Num, type Pair } from 'convlens/ir';
 import { channelAxis, toIrShape, toTensorShape } from './layout';
 import { AdaptiveAvgPool2dLayer } from './layers/adaptive-avg-pool2d-layer';
+import { BatchNormLayer } from './layers/batch-norm-layer';
 import { ChannelsFirstReshapeLayer } from './layers/channels-first-reshape-layer';
 import { Conv2dLayer } from './layers/conv2d-layer';
 import { Conv2dTransposeLayer } from './layers/conv2d-transpose-layer';
@@ -323,7 +324,7 @@ class NetworkBuilder {
         // which then draws the same mask at every step (a fresh seeded generator each time).
         return layers.dropout({ rate: known(node.rate, label, 'rate'), name });
       case 'batchNorm':
-        return layers.batchNormalization({
+        return new BatchNormLayer({
           axis: channelAxis(inputShape.length),
           // Keras's momentum is the weight of the old running value; PyTorch's (the IR's) of the new.
           momentum: 1 - known(node.momentum, label, 'momentum'),

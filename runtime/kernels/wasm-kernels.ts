@@ -17,13 +17,14 @@ import { toBiasAdd } from './wasm-bias-add';
 import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient';
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
+import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormGradient } from './wasm-batch-norm';
 
 type KernelFunction = (args: KernelArguments) => TensorInfo;
 
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL, BATCH_NORM_TRAINING_KERNEL, BATCH_NORM_TRAINING_GRADIENT_KERNEL] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -53,7 +54,8 @@ function requireSimd(name: string, simd: (args: KernelArguments) => TensorInfo |
 export function registerWasmKernels(): void {
   if (registered) return;
   const stock = (name: string): KernelFunction => stockKernel(name, 'wasm') as unknown as KernelFunction;
-  const kernels: Record<(typeof WASM_KERNELS)[number], KernelFunction> = {
+  // Batch norm's kernels return several tensors (tfjs-core's KernelFunc allows an array).
+  const kernels: Record<(typeof WASM_KERNELS)[number], KernelFunction | ((args: KernelArguments) => TensorInfo[])> = {
     Conv2DBackpropFilter: requireSimd('Conv2DBackpropFilter', simdFilterGradient),
     Conv2DBackpropInput: requireSimd('Conv2DBackpropInput', simdInputGradient),
     MaxPoolGrad: maxPoolGradient,
@@ -68,8 +70,11 @@ export function registerWasmKernels(): void {
     Identity: sharedIdentity,
     [RELU_GRADIENT_KERNEL]: reluGradient,
     [POOLED_CONVOLUTION_KERNEL]: simdPooledConvolve,
+    [BATCH_NORM_TRAINING_KERNEL]: batchNormTraining,
+    [BATCH_NORM_TRAINING_GRADIENT_KERNEL]: batchNormTrainingGradient,
   };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) registerOver(kernelName, 'wasm', kernelFunc as unknown as tf.KernelFunc);
   registerReluGradient();
+  registerBatchNormGradient();
   registered = true;
 }

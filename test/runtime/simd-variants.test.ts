@@ -3,7 +3,8 @@
  * (multiply, then add) and kernels-relaxed.wasm (relaxed SIMD's fused multiply-add). The
  * runtime picks the relaxed one where the engine has relaxed SIMD; this test checks that
  * choice and runs the kernel suites (test/runtime/wasm-kernels.test.ts, the cpu backend as
- * oracle, and test/runtime/wasm-winograd.test.ts, the direct kernels as oracle) on the
+ * oracle, test/runtime/wasm-winograd.test.ts, the direct kernels as oracle, and
+ * test/runtime/wasm-batch-norm.test.ts, the stock layer on cpu as oracle) on the
  * build this process does not use, in a child Node forced to it — with
  * --experimental-wasm-relaxed-simd where the relaxed build needs the flag (Node 20).
  */
@@ -27,7 +28,7 @@ describe('runtime: the plain and the relaxed-SIMD builds of the kernels', functi
   it('the other build passes the wasm kernel suites in a child Node', () => {
     const other = simdVariant() === 'plain' ? 'relaxed' : 'plain';
     const flags = other === 'relaxed' && !engineHasRelaxedSimd ? ['--experimental-wasm-relaxed-simd'] : [];
-    const suites = ['wasm-kernels.test.js', 'wasm-winograd.test.js'].map((name) => join(__dirname, name));
+    const suites = ['wasm-kernels.test.js', 'wasm-winograd.test.js', 'wasm-batch-norm.test.js'].map((name) => join(__dirname, name));
     const result = spawnSync(process.execPath, [...flags, require.resolve('mocha/bin/mocha.js'), '--no-config', '--timeout', '120000', '--reporter', 'dot', ...suites], {
       encoding: 'utf8',
       // CONVLENS_SIMD=relaxed fails rather than fall back, so a pass means the relaxed build ran.

@@ -4,3 +4,4 @@ export { addBias, maxPoolGradient2x2, reluGradient, sumPeriods } from './channel
 export { matMul, transpose } from './matmul';
 export { adam, momentum } from './optimizers';
 export { rotateFilter, winogradConvolve, winogradFilter, winogradFilterGradient, winogradFilterGradientOutput } from './winograd';
+export { batchNormTraining, batchNormTrainingGradient } from './batch-norm';
