@@ -16,8 +16,10 @@
  * Each configuration of each case runs in a fresh process on both sides (this script with
  * --child on ConvLens's), so that each reports its own peak resident memory.
  *
- * ConvLens runs on the backend it picks (`--backend` to force one) with 1 and 2
- * data-parallel workers (1 = the calling thread); PyTorch (Debian's python3-torch, run with
+ * ConvLens runs on the backend it picks (`--backend` to force one) in three
+ * configurations: one thread (CONVLENS_THREADS=1); one replica whose kernels split their
+ * calls between every core (the default, what `--workers auto` gives on wasm); two
+ * data-parallel workers of one thread each. PyTorch (Debian's python3-torch, run with
  * /usr/bin/python3) with 1 and 2 threads. Each side's fastest counts. Timing: warm-up steps,
  * then a fixed number of steps; both sides' time includes turning each batch's uint8 pixels
  * into normalised floats.
@@ -30,12 +32,14 @@
  *
  *   npm run bench:train [-- --json] [-- --quick] [-- --rounds N] [-- --backend wasm] [-- --only CASE] [-- --peer-device cuda]
  *
- * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond", "peakRssMiB", "configuration" } } (ratio =
- * convlens / pytorch, each side's fastest configuration, wall clock). perCpuSecond compares
+ * --json prints { "<case>": { "convlens", "pytorch", "ratio", "perCpuSecond", "peakRssMiB", "configuration", "auto" } } (ratio =
+ * convlens / pytorch, each side's fastest configuration, wall clock; auto = what
+ * `--workers auto` runs, its images/s and its share of the fastest configuration's). perCpuSecond compares
  * one thread each by CPU time instead: on a busy machine, where the wall-clock figures move
  * with everyone else's load, it still measures the code.
  */
 const { spawnSync } = require('node:child_process');
+const { availableParallelism } = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 
@@ -168,11 +172,15 @@ function runPyTorch(name, threads, plan, mnistFolder, mnistCount, vggCount) {
  * resident memory (the kernel's high-water mark, VmHWM) is that case's alone, and no case
  * inherits another's heap. The child's Node flags are this process's.
  */
-function runOurs(name, workers) {
+function runOurs(name, { workers, threads }) {
   const args = [...process.execArgv, __filename, '--child', name, '--workers', String(workers)];
   if (options.quick) args.push('--quick');
   if (options.backend !== undefined) args.push('--backend', options.backend);
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // Kernel threads: 1, or unset for the default (one per core on the calling thread; 1 in each data-parallel worker).
+  const env = { ...process.env };
+  if (threads === 1) env.CONVLENS_THREADS = '1';
+  else delete env.CONVLENS_THREADS;
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (result.status !== 0) throw new Error(`[convlens] the ConvLens side of ${name} (${workers} workers) failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout.trim().split('\n').pop());
 }
@@ -188,6 +196,15 @@ const CASES = [
   // The GAN trains on the calling thread only (no data-parallel GAN loop).
   { name: 'dcgan-mnist-steps', unit: 'steps/s', plan: () => ({ warmup: PLAN.ganWarmup, steps: PLAN.ganSteps }), data: 'mnist', workers: [1], gan: true },
 ];
+
+/**
+ * What `--workers auto` runs on this backend (one replica, kernel threads on every core,
+ * on wasm; the GAN always so), its throughput and its share of the fastest configuration's.
+ */
+function autoOf(ours, fastest) {
+  const auto = ours.find(({ label }) => label.endsWith('kernel threads')) ?? ours[0];
+  return { configuration: auto.label, value: Number(auto.value.toFixed(2)), ofFastest: Number((auto.value / fastest.value).toFixed(3)) };
+}
 
 /** The MNIST subset both sides use: as many images as the LeNet cases' steps read. */
 const mnistCountOf = (mnist) => Math.min(mnist.train.count, BATCH * (PLAN.steps + PLAN.warmup));
@@ -225,14 +242,21 @@ async function main() {
   let backendName = options.backend ?? 'auto';
   // Case by case, both sides back to back, so that a machine that gets busier slows both alike.
   for (const entry of CASES.filter((candidate) => options.only === undefined || candidate.name.includes(options.only))) {
+    // One thread; one replica whose kernels split calls between every core (the default,
+    // what --workers auto gives on wasm); two data-parallel replicas of one thread each.
     // One GPU gains nothing from a second data-parallel worker.
-    const workerCounts = entry.workers ?? (options.backend === 'webgpu' ? [1] : [1, 2]);
-    const ourRounds = workerCounts.map((workers) => ({ label: workers === 1 ? '1 thread' : `${workers} workers`, results: [] }));
+    const cores = availableParallelism();
+    const configurations = [
+      { label: '1 thread', workers: 1, threads: 1 },
+      ...(options.backend === 'webgpu' ? [] : [{ label: `${cores} kernel threads`, workers: 1, threads: cores }]),
+      ...((entry.workers ?? (options.backend === 'webgpu' ? [1] : [1, 2])).includes(2) ? [{ label: '2 workers', workers: 2, threads: 1 }] : []),
+    ];
+    const ourRounds = configurations.map(({ label }) => ({ label, results: [] }));
     const theirRounds = [1, 2].map((threads) => ({ label: threads === 1 ? '1 thread' : `${threads} threads`, results: [] }));
     for (let round = 0; round < ROUNDS; round += 1) {
       const runAllOurs = () => {
-        for (const [index, workers] of workerCounts.entries()) {
-          const result = runOurs(entry.name, workers);
+        for (const [index, configuration] of configurations.entries()) {
+          const result = runOurs(entry.name, configuration);
           if (rows.length === 0 && round === 0 && index === 0) log(`ConvLens backend: ${result.backend}`);
           backendName = result.backendName;
           ourRounds[index].results.push(result);
@@ -276,6 +300,7 @@ async function main() {
       // Each side's peak resident memory in MiB, of the configuration that counts.
       peakRssMiB: { convlens: Math.round(convlens.peakRssMiB), pytorch: Math.round(pytorch.peakRssMiB) },
       configuration: { convlens: convlens.label, pytorch: pytorch.label },
+      auto: autoOf(ours, convlens),
     };
     rows.push([
       entry.name,

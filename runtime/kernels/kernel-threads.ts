@@ -236,10 +236,12 @@ export function kernelThreads(sharedModule: () => WebAssembly.Module): KernelThr
 }
 
 /**
- * Below ~1 M multiply-adds (about 50 µs on one core here) waking the helpers and copying
- * the tensors cost more than splitting saves.
+ * Below ~16 M multiply-adds (about 0.8 ms on one core here) copying the tensors in and
+ * out and padding them on the calling thread cost as much as splitting saves: LeNet-5's
+ * training step (every call under 16 M) ran no faster threaded at any lower threshold
+ * (1 M, 4 M), and slower at 1 M (bench/README.md).
  */
-const MINIMUM_THREADED_WORK = 1_000_000;
+const MINIMUM_THREADED_WORK = 16_000_000;
 let minimumWork = MINIMUM_THREADED_WORK;
 
 /** Whether a call of `multiplyAdds` is worth splitting between the threads. */
