@@ -255,15 +255,18 @@ async function main() {
     const theirRounds = [1, 2].map((threads) => ({ label: threads === 1 ? '1 thread' : `${threads} threads`, results: [] }));
     for (let round = 0; round < ROUNDS; round += 1) {
       const runAllOurs = () => {
-        for (const [index, configuration] of configurations.entries()) {
-          const result = runOurs(entry.name, configuration);
+        // Reversed in odd rounds, so that no configuration always runs first (after the other side's run).
+        const order = [...configurations.keys()];
+        if (round % 2 === 1) order.reverse();
+        for (const index of order) {
+          const result = runOurs(entry.name, configurations[index]);
           if (rows.length === 0 && round === 0 && index === 0) log(`ConvLens backend: ${result.backend}`);
           backendName = result.backendName;
           ourRounds[index].results.push(result);
         }
       };
       const runTheirs = () => {
-        for (const [index, threads] of [1, 2].entries()) theirRounds[index].results.push(runPyTorch(entry.name, threads, entry.plan(), mnist.source, mnistCount, VGG_COUNT));
+        for (const index of round % 2 === 1 ? [1, 0] : [0, 1]) theirRounds[index].results.push(runPyTorch(entry.name, index + 1, entry.plan(), mnist.source, mnistCount, VGG_COUNT));
       };
       if (round % 2 === 0) {
         runAllOurs();

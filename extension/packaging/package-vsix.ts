@@ -15,8 +15,10 @@
  *                           loader looks (the folder of the running script). The runtime's
  *                           data-parallel worker is not staged: the extension trains with
  *                           workers: 1.
- *   dist/simd/kernels.wasm  ConvLens's own SIMD kernels, where the bundled runtime looks
- *                           (runtime/kernels/wasm-simd-module.ts: simd/ beside the script)
+ *   dist/simd/kernels*.wasm ConvLens's own SIMD kernels (plain and relaxed SIMD, each on
+ *                           tfjs's heap and on the kernel threads' shared memory), where the
+ *                           bundled runtime looks (runtime/kernels/wasm-simd-module.ts:
+ *                           simd/ beside the script)
  *   dist/webviews/          the panel bundle (panel.js, panel.css)
  *   node_modules/convlens-tsserver-plugin/  the tsserver plugin, bundled: VS Code starts
  *                           tsserver with `--pluginProbeLocations <extension folder>`
@@ -48,6 +50,8 @@ const PLUGIN_PACKAGE = path.join(ROOT, 'packages', 'tsserver-plugin');
 const OUT = path.join(ROOT, 'build');
 const STAGE = path.join(OUT, 'vsix');
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
+/** The SIMD module's four builds (runtime/kernels/simd/build.mjs). */
+const SIMD_BUILDS = ['kernels.wasm', 'kernels-relaxed.wasm', 'kernels-shared.wasm', 'kernels-relaxed-shared.wasm'] as const;
 
 /** `vsce package --target` names → the folder of the `webgpu` package's Dawn build. */
 const DAWN_FOLDERS: Readonly<Record<string, string>> = {
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(path.join(STAGE, 'dist', 'simd'), { recursive: true });
   // Both builds: the runtime picks the relaxed-SIMD one where the engine has it (VS Code's does).
-  for (const name of ['kernels.wasm', 'kernels-relaxed.wasm']) copyFileSync(path.join(RUNTIME_DIST, 'kernels', 'simd', name), path.join(STAGE, 'dist', 'simd', name));
+  for (const name of SIMD_BUILDS) copyFileSync(path.join(RUNTIME_DIST, 'kernels', 'simd', name), path.join(STAGE, 'dist', 'simd', name));
   for (const name of readdirSync(path.join(DIST, 'webviews'))) {
     // The bundle only: panel.js, panel.css and what they load (fonts), not tsc's output.
     if (/^panel\.(js|css)$/.test(name) || /\.(woff2?|ttf)$/.test(name)) copyFileSync(path.join(DIST, 'webviews', name), path.join(STAGE, 'dist', 'webviews', name));
@@ -228,8 +232,7 @@ const REQUIRED_FILES: readonly (string | RegExp)[] = [
   'dist/runtime-process.js',
   'dist/tfjs-backend-wasm.wasm',
   'dist/tfjs-backend-wasm-simd.wasm',
-  'dist/simd/kernels.wasm',
-  'dist/simd/kernels-relaxed.wasm',
+  ...SIMD_BUILDS.map((name) => `dist/simd/${name}`),
   'dist/webviews/panel.js',
   'dist/webviews/panel.css',
   'node_modules/convlens-tsserver-plugin/package.json',

@@ -8,8 +8,20 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeOn, heapView, type TensorInfo } from './wasm-kernel-calls';
-import { type KernelThreads, type ThreadedKernel, worthThreads } from './kernel-threads';
+import { type KernelThreads, splitWork, type ThreadedKernel, worthThreads } from './kernel-threads';
 import { addressOf, elementCount, heapOf, readable, simdKernels, threadPool, wasmAllocator, type SimdKernels } from './wasm-simd-module';
+
+/** A tensor's size and where it sits in its zero-padded form. */
+export interface PaddedShape {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly top: number;
+  readonly left: number;
+}
 
 export interface KernelPlace {
   /** The module instance that reads this place's memory, for the calls that stay on one thread (padding, transforms). */
@@ -28,6 +40,11 @@ export interface KernelPlace {
   floats(address: number, count: number): Float32Array;
   /** Runs `kernel` once per argument list, in parallel here where there are threads. */
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void;
+  /**
+   * padInto (`crop` false) or cropFrom (true) of a [B, height, width, C] tensor and its
+   * padded [B, paddedHeight, paddedWidth, C] form, the images split between the threads.
+   */
+  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void;
   /** Delivers the outputs and frees everything else. */
   finish(): void;
 }
@@ -47,6 +64,14 @@ export function placeFor(backend: BackendWasm, multiplyAdds: number): KernelPlac
  */
 const heapTables = new WeakMap<BackendWasm, Map<Int32Array, number>>();
 const MAX_HEAP_TABLES = 192;
+
+function padOrCrop(place: KernelPlace, crop: boolean, x: number, padded: number, g: PaddedShape): void {
+  const imageFloats = g.height * g.width * g.channels;
+  const paddedFloats = g.paddedHeight * g.paddedWidth * g.channels;
+  place.run(crop ? 'cropFrom' : 'padInto', splitWork(g.batch, place.threads).map(([first, images]) => crop
+    ? [padded + first * paddedFloats * 4, x + first * imageFloats * 4, images, g.height, g.width, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left]
+    : [x + first * imageFloats * 4, padded + first * paddedFloats * 4, images, g.height, g.width, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left]));
+}
 
 class HeapPlace implements KernelPlace {
   readonly kernels: SimdKernels;
@@ -98,6 +123,10 @@ class HeapPlace implements KernelPlace {
     for (const args of parts) (this.kernels[kernel] as (...args: number[]) => void)(...args);
   }
 
+  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void {
+    padOrCrop(this, crop, x, padded, shape);
+  }
+
   finish(): void {
     disposeOn(this.backend, ...this.temporaries);
   }
@@ -137,6 +166,10 @@ class SharedPlace implements KernelPlace {
 
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
     this.pool.run(kernel, parts);
+  }
+
+  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void {
+    padOrCrop(this, crop, x, padded, shape);
   }
 
   finish(): void {

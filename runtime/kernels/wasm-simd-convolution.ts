@@ -152,7 +152,7 @@ function offsetTables(g: Geometry, pooled = false): OffsetTables {
 function paddedInput(place: KernelPlace, x: number, g: Geometry): number {
   if (!needsPadding(g)) return x;
   const padded = place.scratch(g.batch * g.paddedHeight * g.paddedWidth * g.channels);
-  place.kernels.padInto(x, padded, g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
+  place.pad(false, x, padded, { ...g, height: g.inHeight, width: g.inWidth });
   return padded;
 }
 
@@ -320,7 +320,9 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
     const packedCount = g.filterHeight * blocksPerRun * g.filters * 8;
     const packed = place.scratch(packedCount, true);
     const paddedCount = g.batch * g.paddedHeight * g.paddedWidth * g.channels;
-    const padded = place.scratch(paddedCount, true);
+    // Zeroed image by image on the threads: padding an input of no rows writes only zeros.
+    const padded = place.scratch(paddedCount);
+    place.pad(false, 0, padded, { ...g, height: 0, width: 0 });
     const dyAddress = place.input(dy);
     const filterAddress = place.input(filter);
     const tables = offsetTables(g);
@@ -344,7 +346,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
       dyAddress + start * g.filters * 4, packed, runs, g.filterHeight, padded, windows + start * 4, count, g.filters,
     ]));
     // The gradient of the input is the padded gradient's interior.
-    place.kernels.cropFrom(padded, output, g.batch, g.inHeight, g.inWidth, g.channels, g.paddedHeight, g.paddedWidth, g.top, g.left);
+    place.pad(true, output, padded, { ...g, height: g.inHeight, width: g.inWidth });
     return out;
   } finally {
     place.finish();

@@ -113,7 +113,7 @@ function run(place: KernelPlace, source: Source, u: number, filters: number, out
   const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
   // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
   const padded = place.scratch(batch * imageFloats + 8);
-  place.kernels.padInto(source.address, padded, batch, source.height, source.width, channels, paddedHeight, paddedWidth, source.top, source.left);
+  place.pad(false, source.address, padded, { ...source, paddedHeight, paddedWidth });
   const parts = splitWork(batch, place.threads);
   const scratch = parts.map(() => [place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * filters + 8)] as const);
   place.run('winogradConvolve', parts.map(([first, images], part) => [
@@ -177,7 +177,7 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
   const imageFloats = paddedHeight * paddedWidth * channels;
   const sumFloats = 16 * channels * filters;
   const padded = place.scratch(batch * imageFloats + 8);
-  place.kernels.padInto(call.x, padded, batch, call.inHeight, call.inWidth, channels, paddedHeight, paddedWidth, call.top, call.left);
+  place.pad(false, call.x, padded, { batch, height: call.inHeight, width: call.inWidth, channels, paddedHeight, paddedWidth, top: call.top, left: call.left });
   // Parts are runs of whole images, each summing into zeroed sums of its own, added up after.
   const scratch = parts.map(() => [place.scratch(sumFloats + 8, true), place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * paddedFilters + 8)] as const);
   place.run('winogradFilterGradient', parts.map(([first, images], part) => [
