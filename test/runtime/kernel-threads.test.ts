@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { KernelThreads, setKernelThreads, setMinimumThreadedWork, threadedCallCount } from 'convlens-runtime/kernels/kernel-threads';
+import { computeOn, type TestInput } from './compute-on';
 import { relativeError } from './relative-error';
 import { toRandom, uniformValues } from 'convlens-runtime/seeded-random';
 
@@ -35,14 +36,8 @@ interface Outputs {
 }
 
 /** `compute` on wasm split between THREADS threads, on wasm on one thread, and on cpu. */
-async function onThreePaths(inputs: readonly { values: Float32Array; shape: number[] }[], compute: (...tensors: tf.Tensor[]) => tf.Tensor[]): Promise<Outputs> {
-  const run = async (backend: 'cpu' | 'wasm') => {
-    await tf.setBackend(backend);
-    const outputs = tf.tidy(() => compute(...inputs.map(({ values, shape }) => tf.tensor(values, shape))));
-    const data = await Promise.all(outputs.map(async (output) => (await output.data()) as Float32Array));
-    tf.dispose(outputs);
-    return data;
-  };
+async function onThreePaths(inputs: readonly TestInput[], compute: (...tensors: tf.Tensor[]) => tf.Tensor[]): Promise<Outputs> {
+  const run = (backend: 'cpu' | 'wasm') => computeOn(backend, inputs, compute);
   setKernelThreads(THREADS);
   const before = threadedCallCount();
   const threaded = await run('wasm');

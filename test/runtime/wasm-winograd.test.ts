@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { setWinogradEnabled, winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
+import { computeOn, type TestInput } from './compute-on';
 import { relativeError } from './relative-error';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -38,14 +39,8 @@ interface Outputs {
 }
 
 /** `compute` on wasm with Winograd, on wasm without it (the direct kernels), and on cpu. */
-async function onThreePaths(inputs: readonly { values: number[]; shape: number[] }[], compute: (...tensors: tf.Tensor[]) => tf.Tensor[]): Promise<Outputs> {
-  const run = async (backend: 'cpu' | 'wasm') => {
-    await tf.setBackend(backend);
-    const outputs = tf.tidy(() => compute(...inputs.map(({ values, shape }) => tf.tensor(values, shape))));
-    const data = await Promise.all(outputs.map(async (output) => (await output.data()) as Float32Array));
-    tf.dispose(outputs);
-    return data;
-  };
+async function onThreePaths(inputs: readonly TestInput[], compute: (...tensors: tf.Tensor[]) => tf.Tensor[]): Promise<Outputs> {
+  const run = (backend: 'cpu' | 'wasm') => computeOn(backend, inputs, compute);
   try {
     setWinogradEnabled(true);
     const before = winogradCallCount();
