@@ -1,5 +1,6 @@
 /**
- * Winograd F(2×2, 3×3) for the wasm backend's 3×3, stride-1 convolutions: the forward pass
+ * Winograd F(2×2, 3×3) — and, for wide layers, F(4×4, 3×3) (simd/winograd4.ts; `tileFor`
+ * below) — for the wasm backend's 3×3, stride-1 convolutions: the forward pass
  * (Conv2D, FusedConv2D, the pooled convolution of inference) and the input gradient
  * (Conv2DBackpropInput) and the filter gradient (Conv2DBackpropFilter, as the transpose of
  * the forward algorithm), run by simd/winograd.ts. 2.25× fewer multiply-adds than the direct
@@ -30,10 +31,16 @@ if (setting !== undefined && setting !== 'on' && setting !== 'off') {
 }
 let enabled = setting !== 'off';
 let calls = 0;
+let largeTileCalls = 0;
 
 /** Winograd convolutions run so far in this process (forward, input and filter gradients): how tests know it ran. */
 export function winogradCallCount(): number {
   return calls;
+}
+
+/** Of those, the ones that took F(4×4, 3×3). */
+export function winograd4CallCount(): number {
+  return largeTileCalls;
 }
 
 /**
@@ -78,36 +85,78 @@ interface Source {
 
 /**
  * The zero field an input is copied into along one axis: the input at `before`, and room
- * for every 4×4 tile of a 2-wide output tiling (2·⌈out/2⌉ + 2), whichever is larger.
+ * for every (tile + 2)-wide patch of a `tile`-wide output tiling (tile·⌈out/tile⌉ + 2),
+ * whichever is larger.
  */
-function paddedExtent(before: number, size: number, outSize: number): number {
-  return Math.max(before + size, 2 * Math.ceil(outSize / 2) + 2);
+function paddedExtent(before: number, size: number, outSize: number, tile = 2): number {
+  return Math.max(before + size, tile * Math.ceil(outSize / tile) + 2);
 }
 
 /**
- * Tiles per chunk: a chunk's 16 planes of transformed input and of products
+ * Tiles per chunk. F(2×2): a chunk's 16 planes of transformed input and of products
  * (16 · chunk · (C' + F) floats) about 512 kB, the second-level cache of a current x64
  * core; at least 16 tiles, so that each block of the transformed filter read into the
- * first-level cache serves four register tiles or more.
+ * first-level cache serves four register tiles or more. F(4×4), whose transformed filter
+ * is 2.25× larger and read once per chunk: 28 to 56 tiles, the range measured fastest
+ * here from 32 to 512 channels (16 tiles ran 1.5× slower at 128 channels, 112 tiles 1.9×
+ * slower at 32).
  */
-function chunkFor(channels: number, filters: number): number {
+function chunkFor(channels: number, filters: number, tile: 2 | 4): number {
   const paddedChannels = Math.ceil(channels / 4) * 4;
-  const fits = Math.floor(8192 / (paddedChannels + filters) / 4) * 4;
-  return Math.max(16, Math.min(128, fits));
+  const planes = (tile + 2) ** 2;
+  const fits = Math.floor(131072 / planes / (paddedChannels + filters) / 4) * 4;
+  return tile === 4 ? Math.max(28, Math.min(56, fits)) : Math.max(16, Math.min(128, fits));
 }
 
 /**
- * y = the 3×3, stride-1 convolution of `source` with the filter whose Winograd transform is
- * at `u` (16 · C · F floats), output [B, outHeight, outWidth, F] at `output` (pooled: the
- * 2 × 2 max pool of it), plus `bias` (an address, 0 for none), then ReLU when asked. Parts
- * are runs of whole images, each with its own scratch.
+ * Which tiling a convolution takes (its forward pass, and its input gradient, the same
+ * algorithm on the output gradient): F(4×4, 3×3) (2.25 multiplies per output, larger
+ * transforms) for ≥ 32 channels and filters and outputs of ≥ 8 × 8, F(2×2, 3×3) (4 per
+ * output) otherwise and for the pooled form, whose tile is exactly one pooling window.
+ * Timed alone on one thread here, batch 64, 'same' padding (forward / input gradient):
+ * F(4×4) took 0.53 / 0.55 of F(2×2)'s time at 32 × 32 × 32, 0.58 at 32 × 32 × 64, 0.73 at
+ * 16 × 16 × 128, 0.89 / 0.95 at 8 × 8 × 256, and 1.08 / 0.97 at 4 × 4 × 512, where one
+ * 4 × 4 tile per image cannot pay for a 37 MB transformed filter. `CONVLENS_WINOGRAD_TILE=2`
+ * or `4` forces one (tests and benchmarks compare them).
  */
-function run(place: KernelPlace, source: Source, u: number, filters: number, outHeight: number, outWidth: number, bias: number, output: number, withRelu: boolean, pooled: boolean): void {
+const MIN_CHANNELS_F4 = 32;
+const MIN_OUTPUT_F4 = 8;
+const tileSetting = process.env['CONVLENS_WINOGRAD_TILE'];
+if (tileSetting !== undefined && tileSetting !== '2' && tileSetting !== '4') {
+  throw new Error(`[convlens] CONVLENS_WINOGRAD_TILE must be 2 or 4 (got ${tileSetting}); leave it unset to choose by the layer`);
+}
+let forcedTile: 2 | 4 | undefined = tileSetting === undefined ? undefined : (Number(tileSetting) as 2 | 4);
+
+/** Forces F(2×2) or F(4×4) for every unpooled convolution (undefined: by the layer's sizes). */
+export function setWinogradTile(tile: 2 | 4 | undefined): void {
+  forcedTile = tile;
+}
+
+function tileFor(channels: number, filters: number, outHeight: number, outWidth: number, pooled: boolean): 2 | 4 {
+  if (pooled) return 2;
+  if (forcedTile !== undefined) return forcedTile;
+  const many = channels >= MIN_CHANNELS_F4 && filters >= MIN_CHANNELS_F4;
+  return many && outHeight >= MIN_OUTPUT_F4 && outWidth >= MIN_OUTPUT_F4 ? 4 : 2;
+}
+
+/**
+ * y = the 3×3, stride-1 convolution of `source` with `filter` ([3, 3, C, F], readable 32
+ * bytes past its end), output [B, outHeight, outWidth, F] at `output` (pooled: the 2 × 2
+ * max pool of it), plus `bias` (an address, 0 for none), then ReLU when asked. Parts are
+ * runs of whole images, each with its own scratch.
+ */
+function run(place: KernelPlace, source: Source, filter: number, filters: number, outHeight: number, outWidth: number, bias: number, output: number, withRelu: boolean, pooled: boolean): void {
   calls += 1;
   const { batch, channels } = source;
-  const paddedHeight = paddedExtent(source.top, source.height, outHeight);
-  const paddedWidth = paddedExtent(source.left, source.width, outWidth);
-  const chunk = chunkFor(channels, filters);
+  const tile = tileFor(channels, filters, outHeight, outWidth, pooled);
+  if (tile === 4) largeTileCalls += 1;
+  const planes = (tile + 2) ** 2;
+  const u = place.scratch(planes * channels * filters + 8);
+  if (tile === 4) place.kernels.winograd4Filter(filter, u, channels, filters);
+  else place.kernels.winogradFilter(filter, u, channels, filters);
+  const paddedHeight = paddedExtent(source.top, source.height, outHeight, tile);
+  const paddedWidth = paddedExtent(source.left, source.width, outWidth, tile);
+  const chunk = chunkFor(channels, filters, tile);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const imageFloats = paddedHeight * paddedWidth * channels;
   const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
@@ -115,11 +164,13 @@ function run(place: KernelPlace, source: Source, u: number, filters: number, out
   const padded = place.scratch(batch * imageFloats + 8);
   place.pad(false, source.address, padded, { ...source, paddedHeight, paddedWidth });
   const parts = splitWork(batch, place.threads);
-  const scratch = parts.map(() => [place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * filters + 8)] as const);
-  place.run('winogradConvolve', parts.map(([first, images], part) => [
+  const scratch = parts.map(() => [place.scratch(planes * chunk * paddedChannels + 8), place.scratch(planes * chunk * filters + 8)] as const);
+  const common = (first: number, images: number, part: number) => [
     padded + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number]),
-    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0, pooled ? 1 : 0,
-  ]));
+    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0,
+  ];
+  if (tile === 4) place.run('winograd4Convolve', parts.map(([first, images], part) => common(first, images, part)));
+  else place.run('winogradConvolve', parts.map(([first, images], part) => [...common(first, images, part), pooled ? 1 : 0]));
 }
 
 /** A 3×3, stride-1 convolution's sizes: [B, inHeight, inWidth, C] → [B, outHeight, outWidth, F], padding (top, left) before. */
@@ -148,10 +199,8 @@ export interface ForwardCall extends ConvolutionGeometry {
 
 /** Conv2D / FusedConv2D / the pooled convolution by Winograd (the caller checked `usesWinograd`). */
 export function winogradForward(place: KernelPlace, call: ForwardCall): void {
-  const u = place.scratch(16 * call.channels * call.filters + 8);
-  place.kernels.winogradFilter(call.filter, u, call.channels, call.filters);
   const source = { address: call.x, batch: call.batch, height: call.inHeight, width: call.inWidth, channels: call.channels, top: call.top, left: call.left };
-  run(place, source, u, call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
+  run(place, source, call.filter, call.filters, call.outHeight, call.outWidth, call.bias, call.output, call.withRelu, call.pooled);
 }
 
 export interface FilterGradientCall extends ConvolutionGeometry {
@@ -211,9 +260,7 @@ export function winogradInputGradientFits(top: number, left: number): boolean {
  */
 export function winogradInputGradient(place: KernelPlace, call: InputGradientCall): void {
   const rotated = place.scratch(9 * call.channels * call.filters + 8);
-  const u = place.scratch(16 * call.channels * call.filters + 8);
   place.kernels.rotateFilter(call.filter, rotated, call.channels, call.filters);
-  place.kernels.winogradFilter(rotated, u, call.filters, call.channels);
   const source = { address: call.dy, batch: call.batch, height: call.outHeight, width: call.outWidth, channels: call.filters, top: 2 - call.top, left: 2 - call.left };
-  run(place, source, u, call.channels, call.inHeight, call.inWidth, 0, call.output, false, false);
+  run(place, source, rotated, call.channels, call.inHeight, call.inWidth, 0, call.output, false, false);
 }

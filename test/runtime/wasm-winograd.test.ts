@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
-import { setWinogradEnabled, winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
+import { setWinogradEnabled, setWinogradTile, winograd4CallCount, winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
 import { computeOn, type TestInput } from './compute-on';
 import { relativeError } from './relative-error';
 
@@ -28,6 +28,8 @@ function toRandom(seed: number): () => number {
 }
 
 const WINOGRAD_BOUND = 1e-5;
+/** F(4×4, 3×3)'s transforms have coefficients up to 8 and 1/24, so it rounds more. */
+const WINOGRAD4_BOUND = 1e-4;
 const CPU_BOUND = 1e-4;
 
 interface Outputs {
@@ -54,12 +56,12 @@ async function onThreePaths(inputs: readonly TestInput[], compute: (...tensors: 
   }
 }
 
-function compare(outputs: Outputs, names: readonly string[], label: string): number {
+function compare(outputs: Outputs, names: readonly string[], label: string, bound = WINOGRAD_BOUND): number {
   let worst = 0;
   for (const [index, name] of names.entries()) {
     const againstDirect = relativeError(outputs.winograd[index]!, outputs.direct[index]!);
     worst = Math.max(worst, againstDirect);
-    assert.ok(againstDirect < WINOGRAD_BOUND, `${name} of ${label}: Winograd differs from the direct kernels by ${againstDirect}`);
+    assert.ok(againstDirect < bound, `${name} of ${label}: Winograd differs from the direct kernels by ${againstDirect}`);
     assert.ok(relativeError(outputs.winograd[index]!, outputs.cpu[index]!) < CPU_BOUND, `${name} of ${label} against the cpu backend`);
   }
   return worst;
@@ -108,6 +110,48 @@ describe('runtime: Winograd F(2×2, 3×3) on wasm against the direct kernels', f
       worst = Math.max(worst, compare(outputs, ['forward', 'input gradient', 'filter gradient'], label));
     }
     assert.ok(worst > 0, 'Winograd computes differently from the direct kernels (it ran)');
+  });
+
+  it('F(4×4, 3×3) (forced): Conv2D with bias and ReLU and the input gradient on 24 random convolutions, and chosen on its own for wide layers', async () => {
+    let worst = 0;
+    try {
+      setWinogradTile(4);
+      for (let trial = 0; trial < 24; trial += 1) {
+        // Trial 0: 4 × 4 tiles over an odd 11 × 9 output with odd channel and filter counts;
+        // trial 1: 64 channels over 16 × 16, several chunks of tiles.
+        const [batch, height, width, channels, filters] = trial === 0 ? [1, 11, 9, 9, 11] : trial === 1 ? [2, 16, 16, 64, 66] : [integer(1, 3), integer(3, 14), integer(3, 14), integer(8, 40), integer(8, 40)];
+        const pad = trial < 2 ? 'same' : randomPad();
+        const xShape = [batch, height, width, channels];
+        const wShape = [3, 3, channels, filters];
+        const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], wShape as [number, number, number, number], 1, 1, pad);
+        const before = winograd4CallCount();
+        const outputs = await onThreePaths(
+          [
+            { values: values(batch * height * width * channels), shape: xShape },
+            { values: values(9 * channels * filters), shape: wShape },
+            { values: values(filters), shape: [filters] },
+            { values: values(batch * info.outHeight * info.outWidth * filters), shape: [batch, info.outHeight, info.outWidth, filters] },
+          ],
+          (x, w, bias, dy) => [
+            tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad, bias, activation: 'relu' }),
+            tf.grad((a) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, pad), dy as tf.Tensor)))(x as tf.Tensor),
+          ],
+        );
+        const label = JSON.stringify({ xShape, wShape, pad });
+        // The fused forward, the forward under the gradient and the input gradient.
+        assert.equal(winograd4CallCount() - before, 3, `F(4×4) calls for ${label}`);
+        worst = Math.max(worst, compare(outputs, ['fused forward', 'input gradient'], label, WINOGRAD4_BOUND));
+      }
+    } finally {
+      setWinogradTile(undefined);
+    }
+    assert.ok(worst > 0, 'F(4×4) computes differently from the direct kernels (it ran)');
+    // Unforced: F(4×4) for ≥ 32 channels and filters over outputs of ≥ 8 × 8, F(2×2) below either.
+    for (const [size, channels, expected] of [[8, 32, 1], [7, 32, 0], [8, 31, 0], [16, 64, 1]] as const) {
+      const before = winograd4CallCount();
+      await onThreePaths([{ values: values(size * size * channels), shape: [1, size, size, channels] }, { values: values(9 * channels * 32), shape: [3, 3, channels, 32] }], (x, w) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
+      assert.equal(winograd4CallCount() - before, expected, `${size} × ${size} × ${channels}`);
+    }
   });
 
   it('FusedConv2D with bias and ReLU, and the pooled convolution of inference, on 20 random cases each', async () => {

@@ -374,7 +374,7 @@ export function winogradFilterGradientOutput(sums: usize, filterGradient: usize,
  * ResNet's 512 × 512 transformed filters, `matMul`'s order read all of b again every 4 rows.
  * The last row tile overlaps the one before it (recomputed rows store the same values).
  */
-function products(a: usize, b: usize, out: usize, rows: i32, depth: i32, aStride: i32, columns: i32): void {
+export function products(a: usize, b: usize, out: usize, rows: i32, depth: i32, aStride: i32, columns: i32): void {
   const bRowBytes = <usize>columns << 2;
   const aRowBytes = <usize>aStride << 2;
   const depthBytes = <usize>depth << 2;
@@ -416,7 +416,7 @@ function products(a: usize, b: usize, out: usize, rows: i32, depth: i32, aStride
 }
 
 /** Stores the first `lanes` (1…4) lanes of `value` at `pointer`. */
-@inline function storeFirst(pointer: usize, value: v128, lanes: i32): void {
+@inline export function storeFirst(pointer: usize, value: v128, lanes: i32): void {
   if (lanes >= 4) {
     v128.store(pointer, value);
     return;
