@@ -50,11 +50,13 @@ export interface KernelPlace {
 }
 
 /**
- * The place for a call of `multiplyAdds`: the threads' shared memory when there are
- * threads and the call is worth them, tfjs's heap otherwise. The caller must `finish` it.
+ * The place for a call of `multiplyAdds` whose work splits into at most `units` parts
+ * (images, rows, pixels): the threads' shared memory when there are threads, the call is
+ * worth them and it splits at all, tfjs's heap otherwise (a call of one image copied to
+ * the threads would run on one of them anyway). The caller must `finish` it.
  */
-export function placeFor(backend: BackendWasm, multiplyAdds: number): KernelPlace {
-  const pool = worthThreads(multiplyAdds) ? threadPool() : null;
+export function placeFor(backend: BackendWasm, multiplyAdds: number, units: number): KernelPlace {
+  const pool = units > 1 && worthThreads(multiplyAdds) ? threadPool() : null;
   return pool === null ? new HeapPlace(backend) : new SharedPlace(backend, pool);
 }
 

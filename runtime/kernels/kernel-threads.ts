@@ -30,14 +30,20 @@ import type { SimdKernels } from './wasm-simd-module';
 const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'matMul', 'padInto', 'cropFrom'] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
-/** Int32 slots of a helper's control block. */
+/**
+ * Int32 slots of a helper's control block. The calling thread writes KERNEL, the
+ * arguments and then SEQUENCE; the helper writes PICKED_UP when it starts, FAILED (the
+ * call's number, when its kernel threw), then FINISHED, which is the one slot the calling
+ * thread waits on. DEAD is set by a helper that can no longer run anything.
+ */
 const SEQUENCE = 0;
-const DONE = 1;
+const FINISHED = 1;
 const FAILED = 2;
 const PICKED_UP = 3;
 const KERNEL = 4;
 const ARGUMENT_COUNT = 5;
 const FIRST_ARGUMENT = 6;
+const DEAD = 31;
 const CONTROL_INTS = 32;
 const CONTROL_BYTES = CONTROL_INTS * 4;
 /** The control blocks sit below the first allocation. */
@@ -46,35 +52,44 @@ const MAX_THREADS = 64;
 const PAGE = 65536;
 /** What the shared build declares as its largest memory (simd/build.mjs). */
 const MAXIMUM_PAGES = 65536;
+/** Call numbers wrap before Int32 does (a negative SEQUENCE tells a helper to stop). */
+const LAST_SEQUENCE = 0x7fffffff;
 
 /** How long a helper may take to pick up a call before the call fails instead of waiting forever. */
 const PICK_UP_TIMEOUT_MS = 30_000;
 
 /**
  * A helper thread's whole program. It runs from source (`eval`), not from a file, so the
- * bundled extension needs no extra script; it closes over nothing.
+ * bundled extension needs no extra script. It closes over nothing, so the control
+ * block's slots are written as numbers: 0 SEQUENCE, 1 FINISHED, 2 FAILED, 3 PICKED_UP,
+ * 4 KERNEL, 5 ARGUMENT_COUNT, 6… the arguments, 31 DEAD.
  */
 function helperMain(): void {
-  // The slots' numbers are written out: this function closes over nothing.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { module, memory, control: at, kernels: names } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; kernels: string[] };
-  const exported = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
-  const functions = names.map((name) => exported[name] as (...args: number[]) => void);
   const control = new Int32Array(memory.buffer, at, 32);
   let seen = 0;
-  for (;;) {
-    Atomics.wait(control, 0, seen);
-    seen = Atomics.load(control, 0);
-    if (seen < 0) return;
-    Atomics.store(control, 3, seen);
-    try {
-      const args = Array.from(control.subarray(6, 6 + (control[5] as number)));
-      (functions[control[4] as number] as (...args: number[]) => void)(...args);
+  try {
+    const exported = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
+    const functions = names.map((name) => exported[name] as (...args: number[]) => void);
+    for (;;) {
+      Atomics.wait(control, 0, seen);
+      seen = Atomics.load(control, 0);
+      if (seen < 0) return;
+      Atomics.store(control, 3, seen);
+      try {
+        const args = Array.from(control.subarray(6, 6 + (control[5] as number)));
+        (functions[control[4] as number] as (...args: number[]) => void)(...args);
+      } catch {
+        Atomics.store(control, 2, seen);
+      }
       Atomics.store(control, 1, seen);
-    } catch {
-      Atomics.store(control, 2, seen);
+      Atomics.notify(control, 1);
     }
+  } catch {
+    // Anything outside a kernel (instantiating the module): this helper is gone.
+    Atomics.store(control, 31, 1);
     Atomics.notify(control, 1);
   }
 }
@@ -90,8 +105,13 @@ export class KernelThreads {
     this.kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
     for (let index = 1; index < threads; index += 1) {
       const helper = new Worker(`(${helperMain.toString()})()`, { eval: true, workerData: { module, memory, control: index * CONTROL_BYTES, kernels: [...THREADED_KERNELS] } });
-      // Parked helpers must not keep the process alive.
+      // Parked helpers must not keep the process alive. An error outside the helper's own
+      // try (it cannot start) would otherwise be an unhandled 'error' event, which ends the
+      // process: the pool is marked broken instead, and its next call fails with one line.
       helper.unref();
+      helper.on('error', () => {
+        this.broken = true;
+      });
       this.helpers.push(helper);
     }
   }
@@ -134,15 +154,21 @@ export class KernelThreads {
     this.top = CONTROL_REGION;
   }
 
+  /** Set once a helper has died or stopped answering: the pool must not be used again. */
+  broken = false;
+
   /**
    * Runs `kernel` once per argument list, list i on thread i (at most `threads` lists),
-   * and returns when all are done. Throws if any part fails.
+   * and returns when all are done — also when one fails, so that no helper still writes
+   * into buffers the next call reuses. Throws if any part fails.
    */
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
+    if (this.broken) throw new Error('[convlens] the kernel threads stopped working earlier in this process; set CONVLENS_THREADS=1 to run the kernels on one thread');
     if (parts.length > this.threads) throw new Error(`[convlens] ${parts.length} parts for ${this.threads} kernel threads`);
     if (parts.length === 0) return;
     if (parts.length > 1) threadedCalls += 1;
-    const sequence = (this.sequence += 1);
+    this.sequence = this.sequence >= LAST_SEQUENCE ? 1 : this.sequence + 1;
+    const sequence = this.sequence;
     const index = THREADED_KERNELS.indexOf(kernel);
     const controls = parts.slice(1).map((args, part) => {
       const control = new Int32Array(this.memory.buffer, (part + 1) * CONTROL_BYTES, CONTROL_INTS);
@@ -153,23 +179,30 @@ export class KernelThreads {
       Atomics.notify(control, SEQUENCE);
       return control;
     });
-    (this.kernels[kernel] as (...args: number[]) => void)(...(parts[0] as number[]));
+    let ownFailure: unknown;
+    try {
+      (this.kernels[kernel] as (...args: number[]) => void)(...(parts[0] as number[]));
+    } catch (error) {
+      ownFailure = error;
+    }
     const failed: number[] = [];
     controls.forEach((control, part) => {
       const waitedSince = performance.now();
-      while (Atomics.load(control, DONE) !== sequence) {
-        if (Atomics.load(control, FAILED) === sequence) {
-          failed.push(part + 1);
-          return;
-        }
-        const last = Atomics.load(control, DONE);
-        Atomics.wait(control, DONE, last, 1000);
-        // A helper that has not even picked the call up after this long is gone.
-        if (Atomics.load(control, PICKED_UP) !== sequence && performance.now() - waitedSince > PICK_UP_TIMEOUT_MS) {
+      for (;;) {
+        const finished = Atomics.load(control, FINISHED);
+        if (finished === sequence) break;
+        const gone = Atomics.load(control, DEAD) === 1;
+        // A helper that has not even picked the call up after this long is gone too.
+        if (gone || (Atomics.load(control, PICKED_UP) !== sequence && performance.now() - waitedSince > PICK_UP_TIMEOUT_MS)) {
+          this.broken = true;
           throw new Error(`[convlens] kernel thread ${part + 1} stopped answering; set CONVLENS_THREADS=1 to run the kernels on one thread`);
         }
+        // Waits only while FINISHED still holds the value just read: a notify in between is not lost.
+        Atomics.wait(control, FINISHED, finished, 1000);
       }
+      if (Atomics.load(control, FAILED) === sequence) failed.push(part + 1);
     });
+    if (ownFailure !== undefined) throw ownFailure;
     if (failed.length > 0) throw new Error(`[convlens] ${kernel} failed on kernel thread ${failed.join(', ')}; set CONVLENS_THREADS=1 to run it on one thread`);
   }
 
@@ -227,9 +260,11 @@ export function setKernelThreads(threads: number | undefined): void {
  */
 export function kernelThreads(sharedModule: () => WebAssembly.Module): KernelThreads | null {
   const threads = kernelThreadCount();
-  if (threads === 1) return null;
-  if (pool !== undefined && pool.threads === threads) return pool.pool;
+  if (pool !== undefined && pool.threads === threads && !pool.pool.broken) return pool.pool;
+  // Another count, one thread, or a broken pool: the old helpers and their memory go.
   if (pool !== undefined) void pool.pool.close();
+  pool = undefined;
+  if (threads === 1) return null;
   const memory = new WebAssembly.Memory({ initial: 16, maximum: MAXIMUM_PAGES, shared: true });
   pool = { threads, pool: new KernelThreads(threads, memory, sharedModule()) };
   return pool.pool;

@@ -41,7 +41,7 @@ function simdMatMul(args: KernelArguments): TensorInfo | null {
   if (bias !== undefined && (bias.dtype !== 'float32' || elementCount(bias) !== columns || bias.shape[bias.shape.length - 1] !== columns)) return null;
   const batch = Math.max(batchA, batchB);
   const out = backend.makeOutput(rank === 3 ? [batch, rows, columns] : [rows, columns], 'float32');
-  const place = placeFor(backend, batch * rows * depth * columns);
+  const place = placeFor(backend, batch * rows * depth * columns, rows);
   try {
     let bAddress: number;
     if (transposeB) {

@@ -197,7 +197,8 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
   const out = backend.makeOutput(outShape, 'float32');
   if (outShape.some((dimension) => dimension === 0)) return out;
   const winograd = usesWinograd(g);
-  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  // Winograd's parts are images; the direct kernels' rows or pixels.
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1), winograd ? g.batch : g.batch * g.outHeight);
   try {
     const filterAddress = place.input(filter);
     const biasAddress = bias === undefined ? 0 : place.input(bias);
@@ -260,7 +261,7 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
   const pixels = g.batch * g.outHeight * g.outWidth;
   const size = elementCount(out);
   const winograd = usesWinograd(g) && pixels > 0;
-  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1), winograd ? g.batch : pixels);
   try {
     const output = place.output(out);
     if (winograd) {
@@ -308,7 +309,8 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
     return out;
   }
   const winograd = usesWinograd(g) && winogradInputGradientFits(g.top, g.left);
-  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1));
+  // Both paths' parts are images.
+  const place = placeFor(backend, multiplyAddsOf(g) / (winograd ? WINOGRAD_SAVING : 1), g.batch);
   try {
     const output = place.output(out);
     if (winograd) {
