@@ -27,7 +27,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import type { SimdKernels } from './wasm-simd-module';
 
 /** The kernels a helper thread can run (indexes into this list travel through the control block). */
-const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'matMul', 'padInto', 'cropFrom'] as const;
+const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'matMul', 'padInto', 'cropFrom'] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
 /**

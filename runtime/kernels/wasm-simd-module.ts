@@ -25,6 +25,8 @@ export interface SimdKernels {
   winogradConvolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number, pooled: number): void;
   winograd4Filter(filter: number, u: number, channels: number, filters: number): void;
   winograd4Convolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number): void;
+  winograd4FilterGradient(padded: number, outputGradient: number, sums: number, v: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
+  winograd4FilterGradientOutput(sums: number, filterGradient: number, channels: number, filters: number): void;
   winogradFilterGradient(padded: number, outputGradient: number, sums: number, v: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
   winogradFilterGradientOutput(sums: number, filterGradient: number, channels: number, filters: number): void;
   matMul(a: number, b: number, bias: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number, withRelu: number): void;

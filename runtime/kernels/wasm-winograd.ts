@@ -1,23 +1,26 @@
 /**
- * Winograd F(2×2, 3×3) — and, for wide layers, F(4×4, 3×3) (simd/winograd4.ts; `tileFor`
- * below) — for the wasm backend's 3×3, stride-1 convolutions: the forward pass
- * (Conv2D, FusedConv2D, the pooled convolution of inference) and the input gradient
+ * Winograd F(4×4, 3×3) (simd/winograd4.ts) and F(2×2, 3×3) (simd/winograd.ts; `tileFor`
+ * below chooses) for the wasm backend's 3×3, stride-1 convolutions: the forward pass
+ * (Conv2D, FusedConv2D, the pooled convolution of inference), the input gradient
  * (Conv2DBackpropInput) and the filter gradient (Conv2DBackpropFilter, as the transpose of
- * the forward algorithm), run by simd/winograd.ts. 2.25× fewer multiply-adds than the direct
- * kernels, which (wasm-simd-convolution.ts) stay for every other convolution.
+ * the forward algorithm). 4× (F(4×4)) or 2.25× (F(2×2)) fewer multiply-adds than the
+ * direct kernels, which (wasm-simd-convolution.ts) stay for every other convolution.
  *
- * Accuracy: the transforms add at most a few roundings per value (B and A are ±1, G halves),
- * so results equal the direct kernels' to float rounding of a slightly longer sum:
- * test/runtime/wasm-kernels.test.ts bounds the difference at 1e-5 of the largest output
- * on random shapes (measured 9.5e-7 there).
+ * Accuracy: F(2×2)'s transforms add at most a few roundings per value (B and A are ±1, G
+ * halves): within 1e-5 of the direct kernels' largest output (measured ~1e-6).
+ * F(4×4)'s have coefficients up to 8 and 1/24: within 1e-4 (measured 1.4e-6 to 1e-5).
+ * test/runtime/wasm-winograd.test.ts holds each to its bound on random shapes.
  *
  * This file does the bookkeeping: the zero-padded copy of the input that holds every
- * tile's 4 × 4 patch, the transformed filter, the scratch of a chunk of tiles.
+ * tile's patch, the transformed filter, the scratch of a chunk of tiles.
  */
 import type { KernelPlace } from './kernel-place';
 import { splitWork } from './kernel-threads';
 
-/** F(2×2, 3×3)'s multiply-adds are 1/2.25 of the direct convolution's (16 per 2 × 2 tile against 36). */
+/**
+ * How much less work a Winograd call is than the direct convolution, for deciding whether
+ * to thread it: F(2×2)'s 2.25, the smaller of the two (F(4×4)'s is 4).
+ */
 export const WINOGRAD_SAVING = 2.25;
 
 /** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
@@ -109,34 +112,33 @@ function chunkFor(channels: number, filters: number, tile: 2 | 4): number {
 }
 
 /**
- * Which tiling a convolution takes (its forward pass, and its input gradient, the same
- * algorithm on the output gradient): F(4×4, 3×3) (2.25 multiplies per output, larger
- * transforms) for ≥ 32 channels and filters and outputs of ≥ 8 × 8, F(2×2, 3×3) (4 per
- * output) otherwise and for the pooled form, whose tile is exactly one pooling window.
- * Timed alone on one thread here, batch 64, 'same' padding (forward / input gradient):
- * F(4×4) took 0.53 / 0.55 of F(2×2)'s time at 32 × 32 × 32, 0.58 at 32 × 32 × 64, 0.73 at
- * 16 × 16 × 128, 0.89 / 0.95 at 8 × 8 × 256, and 1.08 / 0.97 at 4 × 4 × 512, where one
- * 4 × 4 tile per image cannot pay for a 37 MB transformed filter. `CONVLENS_WINOGRAD_TILE=2`
- * or `4` forces one (tests and benchmarks compare them).
+ * Which tiling a convolution takes (forward, input gradient and filter gradient alike):
+ * F(4×4, 3×3) (2.25 multiplies per output, larger transforms) for outputs of at least
+ * 4 × 4, F(2×2, 3×3) (4 per output) for smaller ones, where most of a 4 × 4 tile would be
+ * waste, and for the pooled form, whose tile is exactly one pooling window. Timed alone on
+ * one thread here, batch 64, 'same' padding, F(4×4) took (forward / input gradient /
+ * filter gradient) 0.55 / 0.55 / 0.51 of F(2×2)'s time at 32 × 32 × 32 channels,
+ * 0.58 / 0.59 / 0.57 at 32 × 32 × 64, 0.60 / 0.61 / 0.60 at 16 × 16 × 128,
+ * 0.64 / 0.67 / 0.62 at 8 × 8 × 256, 0.92 / 0.86 / 0.82 at 4 × 4 × 512, 0.5–0.7 at 8 and
+ * 16 channels, and 3–5× F(2×2)'s at 2 × 2 × 512. `CONVLENS_WINOGRAD_TILE=2` or `4` forces
+ * one (tests and benchmarks compare them).
  */
-const MIN_CHANNELS_F4 = 32;
-const MIN_OUTPUT_F4 = 8;
+const MIN_OUTPUT_F4 = 4;
 const tileSetting = process.env['CONVLENS_WINOGRAD_TILE'];
 if (tileSetting !== undefined && tileSetting !== '2' && tileSetting !== '4') {
   throw new Error(`[convlens] CONVLENS_WINOGRAD_TILE must be 2 or 4 (got ${tileSetting}); leave it unset to choose by the layer`);
 }
 let forcedTile: 2 | 4 | undefined = tileSetting === undefined ? undefined : (Number(tileSetting) as 2 | 4);
 
-/** Forces F(2×2) or F(4×4) for every unpooled convolution (undefined: by the layer's sizes). */
+/** Forces F(2×2) or F(4×4) for every unpooled convolution (undefined: by the output's size). */
 export function setWinogradTile(tile: 2 | 4 | undefined): void {
   forcedTile = tile;
 }
 
-function tileFor(channels: number, filters: number, outHeight: number, outWidth: number, pooled: boolean): 2 | 4 {
+function tileFor(outHeight: number, outWidth: number, pooled: boolean): 2 | 4 {
   if (pooled) return 2;
   if (forcedTile !== undefined) return forcedTile;
-  const many = channels >= MIN_CHANNELS_F4 && filters >= MIN_CHANNELS_F4;
-  return many && outHeight >= MIN_OUTPUT_F4 && outWidth >= MIN_OUTPUT_F4 ? 4 : 2;
+  return outHeight >= MIN_OUTPUT_F4 && outWidth >= MIN_OUTPUT_F4 ? 4 : 2;
 }
 
 /**
@@ -148,7 +150,7 @@ function tileFor(channels: number, filters: number, outHeight: number, outWidth:
 function run(place: KernelPlace, source: Source, filter: number, filters: number, outHeight: number, outWidth: number, bias: number, output: number, withRelu: boolean, pooled: boolean): void {
   calls += 1;
   const { batch, channels } = source;
-  const tile = tileFor(channels, filters, outHeight, outWidth, pooled);
+  const tile = tileFor(outHeight, outWidth, pooled);
   if (tile === 4) largeTileCalls += 1;
   const planes = (tile + 2) ** 2;
   const u = place.scratch(planes * channels * filters + 8);
@@ -164,7 +166,9 @@ function run(place: KernelPlace, source: Source, filter: number, filters: number
   const padded = place.scratch(batch * imageFloats + 8);
   place.pad(false, source.address, padded, { ...source, paddedHeight, paddedWidth });
   const parts = splitWork(batch, place.threads);
-  const scratch = parts.map(() => [place.scratch(planes * chunk * paddedChannels + 8), place.scratch(planes * chunk * filters + 8)] as const);
+  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
+  const planeSlack = 16;
+  const scratch = parts.map(() => [place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * filters + planeSlack) + 8)] as const);
   const common = (first: number, images: number, part: number) => [
     padded + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number]),
     images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0,
@@ -216,20 +220,25 @@ export interface FilterGradientCall extends ConvolutionGeometry {
 export function winogradFilterGradient(place: KernelPlace, call: FilterGradientCall): void {
   calls += 1;
   const { batch, channels, filters, outHeight, outWidth } = call;
-  const paddedHeight = paddedExtent(call.top, call.inHeight, outHeight);
-  const paddedWidth = paddedExtent(call.left, call.inWidth, outWidth);
+  const tile = tileFor(outHeight, outWidth, false);
+  if (tile === 4) largeTileCalls += 1;
+  const planes = (tile + 2) ** 2;
+  const paddedHeight = paddedExtent(call.top, call.inHeight, outHeight, tile);
+  const paddedWidth = paddedExtent(call.left, call.inWidth, outWidth, tile);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const paddedFilters = Math.ceil(filters / 4) * 4;
   const parts = splitWork(batch, place.threads);
-  const tiles = Math.ceil(batch / parts.length) * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (16 * (paddedChannels + paddedFilters)) / 4) * 4));
+  const tiles = Math.ceil(batch / parts.length) * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile);
+  const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (planes * (paddedChannels + paddedFilters)) / 4) * 4));
   const imageFloats = paddedHeight * paddedWidth * channels;
-  const sumFloats = 16 * channels * filters;
+  const sumFloats = planes * channels * filters;
   const padded = place.scratch(batch * imageFloats + 8);
   place.pad(false, call.x, padded, { batch, height: call.inHeight, width: call.inWidth, channels, paddedHeight, paddedWidth, top: call.top, left: call.left });
   // Parts are runs of whole images, each summing into zeroed sums of its own, added up after.
-  const scratch = parts.map(() => [place.scratch(sumFloats + 8, true), place.scratch(16 * chunk * paddedChannels + 8), place.scratch(16 * chunk * paddedFilters + 8)] as const);
-  place.run('winogradFilterGradient', parts.map(([first, images], part) => [
+  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
+  const planeSlack = 16;
+  const scratch = parts.map(() => [place.scratch(sumFloats + 8, true), place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * paddedFilters + planeSlack) + 8)] as const);
+  place.run(tile === 4 ? 'winograd4FilterGradient' : 'winogradFilterGradient', parts.map(([first, images], part) => [
     padded + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number]),
     images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
   ]));
@@ -239,7 +248,8 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
     const partial = place.floats(sums, sumFloats);
     for (let index = 0; index < sumFloats; index += 1) total[index] = (total[index] as number) + (partial[index] as number);
   }
-  place.kernels.winogradFilterGradientOutput(first as number, call.output, channels, filters);
+  if (tile === 4) place.kernels.winograd4FilterGradientOutput(first as number, call.output, channels, filters);
+  else place.kernels.winogradFilterGradientOutput(first as number, call.output, channels, filters);
 }
 
 export interface InputGradientCall extends ConvolutionGeometry {

@@ -119,10 +119,15 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     }
   });
 
-  it('Winograd convolutions on 12 random shapes (3×3, stride 1, ≥ 8 channels; batch 1 included)', async () => {
+  it('Winograd convolutions, F(2×2) and F(4×4), on 12 shapes (3×3, stride 1, ≥ 8 channels; batch 1 included)', async () => {
     for (let trial = 0; trial < 12; trial += 1) {
       // Winograd's parts are images: batch 1 stays on one thread (and must still be right).
       const batch = trial < 2 ? 1 : integer(2, 5);
+      if (trial === 2) {
+        // ≥ 32 channels and filters over ≥ 8 × 8 outputs: F(4×4, 3×3), all three passes.
+        assert.ok(await checkConvolution([3, 9, 10, 33], [3, 3], 34, [1, 1], 'same'));
+        continue;
+      }
       assert.ok(await checkConvolution([batch, integer(3, 11), integer(3, 11), integer(8, 19)], [3, 3], integer(8, 21), [1, 1], trial < 2 ? 'same' : randomPad(), batch > 1));
     }
   });

@@ -1,13 +1,15 @@
 /**
- * The wasm backend's Winograd F(2×2, 3×3) path (runtime/kernels/wasm-winograd.ts) against
- * the direct kernels it stands in for — the same backend with Winograd turned off — and
- * against tfjs's cpu backend: forward values, input and filter gradients, the fused bias
- * and ReLU and the pooled form, on random 3×3 stride-1 convolutions with odd sizes,
- * asymmetric padding, groups and batch 1.
+ * The wasm backend's Winograd paths (runtime/kernels/wasm-winograd.ts), F(2×2, 3×3) and
+ * F(4×4, 3×3), against the direct kernels they stand in for — the same backend with
+ * Winograd turned off — and against tfjs's cpu backend: forward values, input and filter
+ * gradients, the fused bias and ReLU and the pooled form, on random 3×3 stride-1
+ * convolutions with odd sizes, asymmetric padding, groups and batch 1. Every test but the
+ * F(4×4) one forces F(2×2); that one forces F(4×4) and then checks the unforced choice.
  *
- * Error bound: Winograd's transforms add a few roundings per value, so it is held to
- * 1e-5 of the largest element (measured 9.5e-7 on these cases), ten times tighter than the
- * 1e-4 the wasm kernels are held to against the cpu backend.
+ * Error bounds: F(2×2)'s transforms add a few roundings per value, so it is held to 1e-5
+ * of the largest element (measured 9.5e-7 on these cases), ten times tighter than the
+ * 1e-4 the wasm kernels are held to against the cpu backend; F(4×4)'s coefficients (up
+ * to 8 and 1/24) round more: 1e-4 (measured 1.4e-6 to 1e-5).
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -67,7 +69,7 @@ function compare(outputs: Outputs, names: readonly string[], label: string, boun
   return worst;
 }
 
-describe('runtime: Winograd F(2×2, 3×3) on wasm against the direct kernels', function () {
+describe('runtime: Winograd F(2×2, 3×3) and F(4×4, 3×3) on wasm against the direct kernels', function () {
   this.timeout(120_000);
   const random = toRandom(20261206);
   const integer = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
@@ -77,8 +79,11 @@ describe('runtime: Winograd F(2×2, 3×3) on wasm against the direct kernels', f
 
   before(async () => {
     await chooseBackend({ requested: 'wasm' });
+    // F(2×2) unless a test says otherwise: the F(4×4) test forces its own tile.
+    setWinogradTile(2);
   });
   after(async () => {
+    setWinogradTile(undefined);
     setWinogradEnabled(true);
     await tf.setBackend('cpu');
   });
@@ -112,7 +117,7 @@ describe('runtime: Winograd F(2×2, 3×3) on wasm against the direct kernels', f
     assert.ok(worst > 0, 'Winograd computes differently from the direct kernels (it ran)');
   });
 
-  it('F(4×4, 3×3) (forced): Conv2D with bias and ReLU and the input gradient on 24 random convolutions, and chosen on its own for wide layers', async () => {
+  it('F(4×4, 3×3) (forced): Conv2D with bias and ReLU and both gradients on 24 random convolutions, and chosen on its own for wide layers', async () => {
     let worst = 0;
     try {
       setWinogradTile(4);
@@ -134,23 +139,28 @@ describe('runtime: Winograd F(2×2, 3×3) on wasm against the direct kernels', f
           ],
           (x, w, bias, dy) => [
             tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad, bias, activation: 'relu' }),
-            tf.grad((a) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, pad), dy as tf.Tensor)))(x as tf.Tensor),
+            ...tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), dy as tf.Tensor)))([x as tf.Tensor, w as tf.Tensor]),
           ],
         );
         const label = JSON.stringify({ xShape, wShape, pad });
-        // The fused forward, the forward under the gradient and the input gradient.
-        assert.equal(winograd4CallCount() - before, 3, `F(4×4) calls for ${label}`);
-        worst = Math.max(worst, compare(outputs, ['fused forward', 'input gradient'], label, WINOGRAD4_BOUND));
+        // The fused forward, the forward under the gradient and both gradients.
+        assert.equal(winograd4CallCount() - before, 4, `F(4×4) calls for ${label}`);
+        worst = Math.max(worst, compare(outputs, ['fused forward', 'input gradient', 'filter gradient'], label, WINOGRAD4_BOUND));
       }
     } finally {
-      setWinogradTile(undefined);
+      setWinogradTile(2);
     }
     assert.ok(worst > 0, 'F(4×4) computes differently from the direct kernels (it ran)');
-    // Unforced: F(4×4) for ≥ 32 channels and filters over outputs of ≥ 8 × 8, F(2×2) below either.
-    for (const [size, channels, expected] of [[8, 32, 1], [7, 32, 0], [8, 31, 0], [16, 64, 1]] as const) {
-      const before = winograd4CallCount();
-      await onThreePaths([{ values: values(size * size * channels), shape: [1, size, size, channels] }, { values: values(9 * channels * 32), shape: [3, 3, channels, 32] }], (x, w) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
-      assert.equal(winograd4CallCount() - before, expected, `${size} × ${size} × ${channels}`);
+    // Unforced: F(4×4) for outputs of at least 4 × 4, F(2×2) for smaller ones.
+    try {
+      setWinogradTile(undefined);
+      for (const [height, width, expected] of [[4, 4, 1], [3, 8, 0], [8, 3, 0], [16, 9, 1]] as const) {
+        const before = winograd4CallCount();
+        await onThreePaths([{ values: values(height * width * 8), shape: [1, height, width, 8] }, { values: values(9 * 8 * 8), shape: [3, 3, 8, 8] }], (x, w) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
+        assert.equal(winograd4CallCount() - before, expected, `${height} × ${width}`);
+      }
+    } finally {
+      setWinogradTile(2);
     }
   });
 

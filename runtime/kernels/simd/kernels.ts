@@ -5,4 +5,4 @@ export { matMul, transpose } from './matmul';
 export { adam, momentum } from './optimizers';
 export { rotateFilter, winogradConvolve, winogradFilter, winogradFilterGradient, winogradFilterGradientOutput } from './winograd';
 export { batchNormTraining, batchNormTrainingGradient } from './batch-norm';
-export { winograd4Convolve, winograd4Filter } from './winograd4';
+export { winograd4Convolve, winograd4Filter, winograd4FilterGradient, winograd4FilterGradientOutput } from './winograd4';

@@ -15,7 +15,7 @@
 // ([16, chunk, C'] with C' = C rounded up to 4) and products M ([16, chunk, F]) stay in
 // the caches between the three steps, instead of streaming 4× the activations through memory.
 
-import { multiplyAdd, relu, storeTile } from './lanes';
+import { multiplyAdd, planeBytes, relu, storeTile } from './lanes';
 
 /**
  * u[k, c, f] = (G g_{c,f} Gᵀ)[k / 4, k % 4] for the 3 × 3 filter g_{c,f}[i, j] =
@@ -86,9 +86,9 @@ export function rotateFilter(filter: usize, out: usize, channels: i32, filters: 
  * With `pooled`, a 2 × 2, stride-2 max pool follows and only it is written
  * ([B, ⌊outHeight/2⌋, ⌊outWidth/2⌋, F]): a tile is exactly one pooling window.
  *
- * Scratch (the caller's, with 32 bytes of slack each): `v` 16·chunk·C' floats, `m`
- * 16·chunk·F floats, where C' = C rounded up to a multiple of 4 and `chunk` (a multiple
- * of 4) the tiles transformed at a time.
+ * Scratch (the caller's, with 32 bytes of slack each): `v` 16·(chunk·C' + 16) floats, `m`
+ * 16·(chunk·F + 16) floats, where C' = C rounded up to a multiple of 4 and `chunk` (a
+ * multiple of 4) the tiles transformed at a time (16 floats per plane: lanes.ts `planeBytes`).
  */
 export function winogradConvolve(
   padded: usize, u: usize, bias: usize, output: usize, v: usize, m: usize,
@@ -104,8 +104,8 @@ export function winogradConvolve(
   const pixelBytes = <usize>channels << 2;
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
-    const vPlane = <usize>(count * paddedChannels) << 2;
-    const mPlane = <usize>(count * filters) << 2;
+    const vPlane = planeBytes(count, paddedChannels);
+    const mPlane = planeBytes(count, filters);
     transformInputs(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
     // M_k = V_k · U_k: [count, C] (rows C' apart) · [C, F].
     const uPlane = <usize>(channels * filters) << 2;
@@ -211,8 +211,8 @@ function transformInputs(
  * (zeros past the output's edge). This adds Σ_t V_t[k]ᵀ · W_t[k] ([C, F] per k, W_t =
  * A dy_t Aᵀ) into `sums` ([16, C, F] plus 8 floats of slack, zeroed by the caller); then
  * `winogradFilterGradientOutput` applies Gᵀ·G. `padded` as for `winogradConvolve`; scratch
- * `v` 16·chunk·C' floats, `w` 16·chunk·F' floats (F' = F rounded up to 4), 32 bytes of
- * slack each; `outputGradient` readable 12 bytes past its end.
+ * `v` 16·(chunk·C' + 16) floats, `w` 16·(chunk·F' + 16) floats (F' = F rounded up to 4),
+ * 32 bytes of slack each; `outputGradient` readable 12 bytes past its end.
  */
 export function winogradFilterGradient(
   padded: usize, outputGradient: usize, sums: usize, v: usize, w: usize,
@@ -231,8 +231,8 @@ export function winogradFilterGradient(
   const zero = f32x4.splat(0);
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
-    const vPlane = <usize>(count * paddedChannels) << 2;
-    const wPlane = <usize>(count * paddedFilters) << 2;
+    const vPlane = planeBytes(count, paddedChannels);
+    const wPlane = planeBytes(count, paddedFilters);
     transformInputs(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
     // W_t = A dy_t Aᵀ, A = [[1, 0], [1, 1], [1, −1], [0, −1]]: rows (a, a + b, a − b, −b) of each column, then the same across.
     for (let t = 0; t < count; t++) {
@@ -282,7 +282,7 @@ export function winogradFilterGradient(
  * F' apart): 4 channels × 8 filters per register tile, as `filterGradient`'s. Rows past C
  * repeat the last channel and are never stored.
  */
-function accumulateProducts(v: usize, w: usize, sums: usize, count: i32, channels: i32, paddedChannels: i32, filters: i32, paddedFilters: i32): void {
+export function accumulateProducts(v: usize, w: usize, sums: usize, count: i32, channels: i32, paddedChannels: i32, filters: i32, paddedFilters: i32): void {
   const sumRow = <usize>filters << 2;
   const vRow = <usize>paddedChannels << 2;
   const wRow = <usize>paddedFilters << 2;

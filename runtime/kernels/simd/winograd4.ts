@@ -14,8 +14,8 @@
 // G  = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙], [1/24, −1/12, ⅙], [0, 0, 1]]
 // Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]
 
-import { relu } from './lanes';
-import { products, storeFirst } from './winograd';
+import { planeBytes, relu } from './lanes';
+import { accumulateProducts, products, storeFirst } from './winograd';
 
 /**
  * u[k, c, f] = (G g_{c,f} Gᵀ)[k / 6, k % 6] for the 3 × 3 filter g_{c,f}[i, j] =
@@ -68,8 +68,9 @@ export function winograd4Filter(filter: usize, u: usize, channels: i32, filters:
  * `padded` is [B, paddedHeight, paddedWidth, C] and must hold the whole 6 × 6 patch of
  * every tile: paddedHeight ≥ 4·⌈outHeight/4⌉ + 2, likewise the width. `bias` 0 means none.
  *
- * Scratch (the caller's, with 32 bytes of slack each): `v` 36·chunk·C' floats, `m`
- * 36·chunk·F floats, C' = C rounded up to 4; `chunk` (a multiple of 4) tiles at a time.
+ * Scratch (the caller's, with 32 bytes of slack each): `v` 36·(chunk·C' + 16) floats, `m`
+ * 36·(chunk·F + 16) floats, C' = C rounded up to 4; `chunk` (a multiple of 4) tiles at a
+ * time (16 floats per plane: lanes.ts `planeBytes`).
  */
 export function winograd4Convolve(
   padded: usize, u: usize, bias: usize, output: usize, v: usize, m: usize,
@@ -87,35 +88,9 @@ export function winograd4Convolve(
   const pixelStep = <usize>filters << 2;
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
-    const vPlane = <usize>(count * paddedChannels) << 2;
-    const mPlane = <usize>(count * filters) << 2;
-    // V = Bᵀ d B, per tile and block of 4 channels: first each row of d times B (into
-    // planes 6i + j), then Bᵀ down each column, in place.
-    for (let t = 0; t < count; t++) {
-      const tile = first + t;
-      const b = tile / tilesPerImage;
-      const within = tile - b * tilesPerImage;
-      const th = within / tilesWide;
-      const tw = within - th * tilesWide;
-      const origin = padded + <usize>(b * paddedHeight + 4 * th) * rowBytes + <usize>(4 * tw) * pixelBytes;
-      const target = v + ((<usize>(t * paddedChannels)) << 2);
-      for (let c = 0; c < channels; c += 4) {
-        const at = target + (<usize>c << 2);
-        for (let i = 0; i < 6; i++) {
-          const row = origin + <usize>i * rowBytes + (<usize>c << 2);
-          bTransposed(at + <usize>(6 * i) * vPlane, vPlane,
-            v128.load(row), v128.load(row + pixelBytes), v128.load(row + 2 * pixelBytes),
-            v128.load(row + 3 * pixelBytes), v128.load(row + 4 * pixelBytes), v128.load(row + 5 * pixelBytes));
-        }
-        for (let j = 0; j < 6; j++) {
-          const column = at + <usize>j * vPlane;
-          const step = 6 * vPlane;
-          bTransposed(column, step,
-            v128.load(column), v128.load(column + step), v128.load(column + 2 * step),
-            v128.load(column + 3 * step), v128.load(column + 4 * step), v128.load(column + 5 * step));
-        }
-      }
-    }
+    const vPlane = planeBytes(count, paddedChannels);
+    const mPlane = planeBytes(count, filters);
+    transformInputs4(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
     for (let k = 0; k < 36; k++) {
       products(v + <usize>k * vPlane, u + <usize>k * uPlane, m + <usize>k * mPlane, count, channels, paddedChannels, filters);
     }
@@ -159,6 +134,162 @@ export function winograd4Convolve(
       }
     }
   }
+}
+
+
+/**
+ * V[k, t, c] = (Bᵀ d_t B)[k / 6, k % 6] for the tiles first…first + count − 1, where d_t
+ * is tile t's 6 × 6 patch of channel c in `padded` (tiles 4 apart). Rows of V are C'
+ * apart, planes `vPlane` bytes; the lanes past C hold the next pixel's channels and are
+ * never used. Per tile and block of 4 channels: each row of d times B (into planes
+ * 6i + j), then Bᵀ down each column, in place.
+ */
+function transformInputs4(
+  padded: usize, v: usize, first: i32, count: i32, tilesPerImage: i32, tilesWide: i32, paddedHeight: i32,
+  rowBytes: usize, pixelBytes: usize, channels: i32, paddedChannels: i32, vPlane: usize,
+): void {
+    for (let t = 0; t < count; t++) {
+      const tile = first + t;
+      const b = tile / tilesPerImage;
+      const within = tile - b * tilesPerImage;
+      const th = within / tilesWide;
+      const tw = within - th * tilesWide;
+      const origin = padded + <usize>(b * paddedHeight + 4 * th) * rowBytes + <usize>(4 * tw) * pixelBytes;
+      const target = v + ((<usize>(t * paddedChannels)) << 2);
+      for (let c = 0; c < channels; c += 4) {
+        const at = target + (<usize>c << 2);
+        for (let i = 0; i < 6; i++) {
+          const row = origin + <usize>i * rowBytes + (<usize>c << 2);
+          bTransposed(at + <usize>(6 * i) * vPlane, vPlane,
+            v128.load(row), v128.load(row + pixelBytes), v128.load(row + 2 * pixelBytes),
+            v128.load(row + 3 * pixelBytes), v128.load(row + 4 * pixelBytes), v128.load(row + 5 * pixelBytes));
+        }
+        for (let j = 0; j < 6; j++) {
+          const column = at + <usize>j * vPlane;
+          const step = 6 * vPlane;
+          bTransposed(column, step,
+            v128.load(column), v128.load(column + step), v128.load(column + 2 * step),
+            v128.load(column + 3 * step), v128.load(column + 4 * step), v128.load(column + 5 * step));
+        }
+      }
+    }
+}
+
+/**
+ * The filter gradient of the same convolution by F(4×4, 3×3), as winograd.ts's
+ * `winogradFilterGradient` is by F(2×2): y_t = Aᵀ[U ⊙ V_t]A is linear in the filter g, so
+ * dg = Gᵀ[Σ_t V_t ⊙ (A dy_t Aᵀ)]G, with dy_t tile t's 4 × 4 block of the output gradient
+ * (zeros past the output's edge). This adds Σ_t V_t[k]ᵀ · W_t[k] ([C, F] per k,
+ * W_t = A dy_t Aᵀ) into `sums` ([36, C, F] plus 8 floats of slack, zeroed by the caller);
+ * then `winograd4FilterGradientOutput` applies Gᵀ·G. `padded` as for `winograd4Convolve`;
+ * scratch `v` 36·(chunk·C' + 16) floats, `w` 36·(chunk·F' + 16) floats (F' = F rounded up
+ * to 4), 32 bytes of slack each; `outputGradient` readable 12 bytes past its end.
+ */
+export function winograd4FilterGradient(
+  padded: usize, outputGradient: usize, sums: usize, v: usize, w: usize,
+  batch: i32, paddedHeight: i32, paddedWidth: i32, channels: i32, filters: i32,
+  outHeight: i32, outWidth: i32, chunk: i32,
+): void {
+  const tilesHigh = (outHeight + 3) >> 2;
+  const tilesWide = (outWidth + 3) >> 2;
+  const tilesPerImage = tilesHigh * tilesWide;
+  const tiles = batch * tilesPerImage;
+  const paddedChannels = (channels + 3) & ~3;
+  const paddedFilters = (filters + 3) & ~3;
+  const rowBytes = <usize>(paddedWidth * channels) << 2;
+  const pixelBytes = <usize>channels << 2;
+  const dyPixel = <usize>filters << 2;
+  const dyRow = <usize>outWidth * dyPixel;
+  const sumPlane = <usize>(channels * filters) << 2;
+  const zero = f32x4.splat(0);
+  for (let first = 0; first < tiles; first += chunk) {
+    const count = min(chunk, tiles - first);
+    const vPlane = planeBytes(count, paddedChannels);
+    const wPlane = planeBytes(count, paddedFilters);
+    transformInputs4(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
+    // W_t = A dy_t Aᵀ: A down each column of the 4 × 4 block (into planes 6i + q), then
+    // across each of the six rows, in place. Rows of W are F' apart, so whole vectors fit.
+    for (let t = 0; t < count; t++) {
+      const tile = first + t;
+      const b = tile / tilesPerImage;
+      const within = tile - b * tilesPerImage;
+      const th = within / tilesWide;
+      const tw = within - th * tilesWide;
+      const rows = min(4, outHeight - 4 * th);
+      const columns = min(4, outWidth - 4 * tw);
+      const corner = outputGradient + <usize>((b * outHeight + 4 * th) * outWidth + 4 * tw) * dyPixel;
+      const target = w + ((<usize>(t * paddedFilters)) << 2);
+      for (let f = 0; f < filters; f += 4) {
+        const at = <usize>f << 2;
+        const out = target + at;
+        for (let q = 0; q < 4; q++) {
+          const pixel = corner + <usize>q * dyPixel + at;
+          const inside = q < columns;
+          const y0 = inside ? v128.load(pixel) : zero;
+          const y1 = inside && rows > 1 ? v128.load(pixel + dyRow) : zero;
+          const y2 = inside && rows > 2 ? v128.load(pixel + 2 * dyRow) : zero;
+          const y3 = inside && rows > 3 ? v128.load(pixel + 3 * dyRow) : zero;
+          aColumn(out + <usize>q * wPlane, 6 * wPlane, y0, y1, y2, y3);
+        }
+        for (let i = 0; i < 6; i++) {
+          const row = out + <usize>(6 * i) * wPlane;
+          aColumn(row, wPlane, v128.load(row), v128.load(row + wPlane), v128.load(row + 2 * wPlane), v128.load(row + 3 * wPlane));
+        }
+      }
+    }
+    for (let k = 0; k < 36; k++) {
+      accumulateProducts(v + <usize>k * vPlane, w + <usize>k * wPlane, sums + <usize>k * sumPlane, count, channels, paddedChannels, filters, paddedFilters);
+    }
+  }
+}
+
+/**
+ * dw[i, j, c, f] = (Gᵀ S_{c,f} G)[i, j] for S_{c,f}[r, s] = sums[6r + s, c, f]; dw is
+ * [3, 3, C, F]. Gᵀ down each column of S (into its rows 0…2, in place, only the block's
+ * own lanes: rows of sums are F apart), then along each of those three rows.
+ */
+export function winograd4FilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32): void {
+  const plane = <usize>(channels * filters) << 2;
+  for (let c = 0; c < channels; c++) {
+    for (let f = 0; f < filters; f += 4) {
+      const offset = (<usize>(c * filters + f)) << 2;
+      const at = sums + offset;
+      const lanes = min(filters - f, 4);
+      for (let s = 0; s < 6; s++) {
+        const column = at + <usize>s * plane;
+        const step = 6 * plane;
+        gTransposed(column, step, lanes, v128.load(column), v128.load(column + step), v128.load(column + 2 * step),
+          v128.load(column + 3 * step), v128.load(column + 4 * step), v128.load(column + 5 * step));
+      }
+      for (let i = 0; i < 3; i++) {
+        const row = at + <usize>(6 * i) * plane;
+        gTransposed(filterGradient + offset + <usize>(3 * i) * plane, plane, lanes, v128.load(row), v128.load(row + plane), v128.load(row + 2 * plane),
+          v128.load(row + 3 * plane), v128.load(row + 4 * plane), v128.load(row + 5 * plane));
+      }
+    }
+  }
+}
+
+/** A times the column (y0 … y3), A = Aᵀ's transpose: six values stored at `at` + n·`step`. */
+@inline function aColumn(at: usize, step: usize, y0: v128, y1: v128, y2: v128, y3: v128): void {
+  const even = f32x4.add(y0, y2), odd = f32x4.add(y1, y3);
+  const outer = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2));
+  const inner = f32x4.add(f32x4.add(y1, y1), f32x4.mul(f32x4.splat(8), y3));
+  v128.store(at, y0);
+  v128.store(at + step, f32x4.add(even, odd));
+  v128.store(at + 2 * step, f32x4.sub(even, odd));
+  v128.store(at + 3 * step, f32x4.add(outer, inner));
+  v128.store(at + 4 * step, f32x4.sub(outer, inner));
+  v128.store(at + 5 * step, y3);
+}
+
+/** Gᵀ times (r0 … r5): three values, their first `lanes` stored at `at` + n·`step`. */
+@inline function gTransposed(at: usize, step: usize, lanes: i32, r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128): void {
+  const sum12 = f32x4.add(r1, r2), sum34 = f32x4.add(r3, r4);
+  const sixth = f32x4.splat(1.0 / 6);
+  storeFirst(at, f32x4.add(f32x4.sub(f32x4.mul(r0, f32x4.splat(0.25)), f32x4.mul(sum12, sixth)), f32x4.mul(sum34, f32x4.splat(1.0 / 24))), lanes);
+  storeFirst(at + step, f32x4.add(f32x4.mul(f32x4.sub(r2, r1), sixth), f32x4.mul(f32x4.sub(r3, r4), f32x4.splat(1.0 / 12))), lanes);
+  storeFirst(at + 2 * step, f32x4.add(f32x4.mul(f32x4.sub(sum34, sum12), sixth), r5), lanes);
 }
 
 /** Bᵀ times (x0 … x5), stored at `at` + n·`step` for n = 0…5. */
