@@ -40,11 +40,6 @@ export interface KernelPlace {
   floats(address: number, count: number): Float32Array;
   /** Runs `kernel` once per argument list, in parallel here where there are threads. */
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void;
-  /**
-   * padInto (`crop` false) or cropFrom (true) of a [B, height, width, C] tensor and its
-   * padded [B, paddedHeight, paddedWidth, C] form, the images split between the threads.
-   */
-  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void;
   /** Delivers the outputs and frees everything else. */
   finish(): void;
 }
@@ -61,13 +56,33 @@ export function placeFor(backend: BackendWasm, multiplyAdds: number, units: numb
 }
 
 /**
+ * Adds the `count` floats at each of `partials[1…]` into those at `partials[0]` (the
+ * threads' partial sums of a filter gradient); returns `partials[0]`.
+ */
+export function addPartialSums(place: KernelPlace, partials: readonly number[], count: number): number {
+  const [first, ...others] = partials;
+  if (first === undefined) throw new Error('[convlens] no partial sums to add');
+  const total = place.floats(first, count);
+  for (const address of others) {
+    const partial = place.floats(address, count);
+    for (let index = 0; index < count; index += 1) total[index] = (total[index] as number) + (partial[index] as number);
+  }
+  return first;
+}
+
+/**
  * Offset tables copied to tfjs's heap, per backend, in memory of their own from tfjs's
  * allocator: a model has a few convolutions and batch sizes, each with a few tables.
  */
 const heapTables = new WeakMap<BackendWasm, Map<Int32Array, number>>();
 const MAX_HEAP_TABLES = 192;
 
-function padOrCrop(place: KernelPlace, crop: boolean, x: number, padded: number, g: PaddedShape): void {
+/**
+ * padInto (`crop` false) or cropFrom (true) of a [B, height, width, C] tensor at `x` and
+ * its padded [B, paddedHeight, paddedWidth, C] form at `padded`, the images split between
+ * the place's threads.
+ */
+export function padImages(place: KernelPlace, crop: boolean, x: number, padded: number, g: PaddedShape): void {
   const imageFloats = g.height * g.width * g.channels;
   const paddedFloats = g.paddedHeight * g.paddedWidth * g.channels;
   place.run(crop ? 'cropFrom' : 'padInto', splitWork(g.batch, place.threads).map(([first, images]) => crop
@@ -125,10 +140,6 @@ class HeapPlace implements KernelPlace {
     for (const args of parts) (this.kernels[kernel] as (...args: number[]) => void)(...args);
   }
 
-  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void {
-    padOrCrop(this, crop, x, padded, shape);
-  }
-
   finish(): void {
     disposeOn(this.backend, ...this.temporaries);
   }
@@ -168,10 +179,6 @@ class SharedPlace implements KernelPlace {
 
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
     this.pool.run(kernel, parts);
-  }
-
-  pad(crop: boolean, x: number, padded: number, shape: PaddedShape): void {
-    padOrCrop(this, crop, x, padded, shape);
   }
 
   finish(): void {

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { elementCount } from './wasm-simd-module';
-import { placeFor, type KernelPlace } from './kernel-place';
+import { addPartialSums, padImages, placeFor, type KernelPlace } from './kernel-place';
 import { splitWork } from './kernel-threads';
 import { usesWinograd, WINOGRAD_SAVING, winogradFilterGradient, winogradForward, winogradInputGradient, winogradInputGradientFits } from './wasm-winograd';
 
@@ -152,7 +152,7 @@ function offsetTables(g: Geometry, pooled = false): OffsetTables {
 function paddedInput(place: KernelPlace, x: number, g: Geometry): number {
   if (!needsPadding(g)) return x;
   const padded = place.scratch(g.batch * g.paddedHeight * g.paddedWidth * g.channels);
-  place.pad(false, x, padded, { ...g, height: g.inHeight, width: g.inWidth });
+  padImages(place, false, x, padded, { ...g, height: g.inHeight, width: g.inWidth });
   return padded;
 }
 
@@ -203,7 +203,7 @@ function convolveWith(args: KernelArguments, pooled: boolean): TensorInfo | null
     const filterAddress = place.input(filter);
     const biasAddress = bias === undefined ? 0 : place.input(bias);
     if (winograd) {
-      // 3×3, stride 1: Winograd F(2×2, 3×3), 2.25× fewer multiply-adds (wasm-winograd.ts).
+      // 3×3, stride 1: Winograd F(4×4, 3×3) or F(2×2, 3×3), 4× or 2.25× fewer multiply-adds (wasm-winograd.ts).
       winogradForward(place, { ...g, x: place.input(x), filter: filterAddress, bias: biasAddress, output: place.output(out), withRelu: activation === 'relu', pooled });
       return out;
     }
@@ -280,13 +280,9 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
     place.run('filterGradient', parts.map(([start, count], part) => [
       padded, dyAddress + start * g.filters * 4, sums[part] as number, windows + start * 4, count, taps, tables.taps.length, g.filters,
     ]));
-    const result = place.floats(output, size);
-    if (sums.length === 0) result.fill(0);
-    sums.forEach((address, part) => {
-      const partial = place.floats(address, size);
-      if (part === 0) result.set(partial);
-      else for (let index = 0; index < size; index += 1) result[index] = (result[index] as number) + (partial[index] as number);
-    });
+    // No output pixels, no parts: the gradient is zero.
+    if (sums.length === 0) place.floats(output, size).fill(0);
+    else place.floats(output, size).set(place.floats(addPartialSums(place, sums, size), size));
     return out;
   } finally {
     place.finish();
@@ -324,7 +320,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
     const paddedCount = g.batch * g.paddedHeight * g.paddedWidth * g.channels;
     // Zeroed image by image on the threads: padding an input of no rows writes only zeros.
     const padded = place.scratch(paddedCount);
-    place.pad(false, 0, padded, { ...g, height: 0, width: 0 });
+    padImages(place, false, 0, padded, { ...g, height: 0, width: 0 });
     const dyAddress = place.input(dy);
     const filterAddress = place.input(filter);
     const tables = offsetTables(g);
@@ -348,7 +344,7 @@ export function simdInputGradient(args: KernelArguments): TensorInfo | null {
       dyAddress + start * g.filters * 4, packed, runs, g.filterHeight, padded, windows + start * 4, count, g.filters,
     ]));
     // The gradient of the input is the padded gradient's interior.
-    place.pad(true, output, padded, { ...g, height: g.inHeight, width: g.inWidth });
+    padImages(place, true, output, padded, { ...g, height: g.inHeight, width: g.inWidth });
     return out;
   } finally {
     place.finish();

@@ -14,7 +14,7 @@
  * This file does the bookkeeping: the zero-padded copy of the input that holds every
  * tile's patch, the transformed filter, the scratch of a chunk of tiles.
  */
-import type { KernelPlace } from './kernel-place';
+import { addPartialSums, padImages, type KernelPlace } from './kernel-place';
 import { splitWork } from './kernel-threads';
 
 /**
@@ -164,7 +164,7 @@ function run(place: KernelPlace, source: Source, filter: number, filters: number
   const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
   // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
   const padded = place.scratch(batch * imageFloats + 8);
-  place.pad(false, source.address, padded, { ...source, paddedHeight, paddedWidth });
+  padImages(place, false, source.address, padded, { ...source, paddedHeight, paddedWidth });
   const parts = splitWork(batch, place.threads);
   // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
   const planeSlack = 16;
@@ -233,7 +233,7 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
   const imageFloats = paddedHeight * paddedWidth * channels;
   const sumFloats = planes * channels * filters;
   const padded = place.scratch(batch * imageFloats + 8);
-  place.pad(false, call.x, padded, { batch, height: call.inHeight, width: call.inWidth, channels, paddedHeight, paddedWidth, top: call.top, left: call.left });
+  padImages(place, false, call.x, padded, { batch, height: call.inHeight, width: call.inWidth, channels, paddedHeight, paddedWidth, top: call.top, left: call.left });
   // Parts are runs of whole images, each summing into zeroed sums of its own, added up after.
   // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
   const planeSlack = 16;
@@ -242,14 +242,9 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
     padded + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number]),
     images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
   ]));
-  const [first, ...others] = scratch.map(([sums]) => sums);
-  const total = place.floats(first as number, sumFloats);
-  for (const sums of others) {
-    const partial = place.floats(sums, sumFloats);
-    for (let index = 0; index < sumFloats; index += 1) total[index] = (total[index] as number) + (partial[index] as number);
-  }
-  if (tile === 4) place.kernels.winograd4FilterGradientOutput(first as number, call.output, channels, filters);
-  else place.kernels.winogradFilterGradientOutput(first as number, call.output, channels, filters);
+  const sums = addPartialSums(place, scratch.map(([partial]) => partial), sumFloats);
+  if (tile === 4) place.kernels.winograd4FilterGradientOutput(sums, call.output, channels, filters);
+  else place.kernels.winogradFilterGradientOutput(sums, call.output, channels, filters);
 }
 
 export interface InputGradientCall extends ConvolutionGeometry {
