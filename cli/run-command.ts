@@ -61,8 +61,8 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
   const { exportName, root } = await loadExportedRoot(file, values.model, io, RUN_SYNOPSIS);
   if (root.kind !== 'model') throw new UserError(`${exportName} is a GAN; run works on classifiers (a GAN's samples are written by convlens train)`);
   checkNoErrors(root, exportName);
-  await chooseBackend({ requested: 'auto', workspace: io.cwd });
   try {
+    await chooseBackend({ requested: 'auto', workspace: io.cwd });
     const { compiled, state, recovered } = await loadTrainedModel(root, path.resolve(io.cwd, values.checkpoint));
     if (recovered !== null) io.stderr(`convlens: ${recovered}\n`);
     const imagePath = path.resolve(io.cwd, values.image);

@@ -24,8 +24,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the cpu backend, and (through tfjs-layers) every op's gradient.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
+import { checkKernelSettings } from './kernels/kernel-settings';
 import { fixStockKernels } from './kernels/stock-kernel-fixes';
 import { registerWasmKernels } from './kernels/wasm-kernels';
+import { simdVariant } from './kernels/wasm-simd-module';
 
 export const BACKEND_NAMES = ['webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -61,6 +63,9 @@ export function isBackendName(value: string): value is BackendName {
 export async function chooseBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   // PROD skips tfjs's debug checks and its "install tfjs-node" banner on the cpu backend.
   tf.env().set('PROD', true);
+  // The kernels' settings, before any work: a typo there would otherwise surface only when
+  // a kernel that reads it first runs.
+  checkKernelSettings();
   const requested = options.requested ?? 'auto';
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const passedOver: PassedOver[] = [];
@@ -88,6 +93,9 @@ async function tryBackend(backend: BackendName, workspace: string, softwareWebGp
       return await tryTensorFlowNode(workspace);
     case 'wasm':
       registerWasmKernels();
+      // Compiles ConvLens's module now rather than at the first kernel: CONVLENS_SIMD=relaxed
+      // on an engine without relaxed SIMD is refused before any work.
+      simdVariant();
       return await activate('wasm');
     case 'cpu':
       fixStockKernels('cpu');

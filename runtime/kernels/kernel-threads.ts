@@ -25,6 +25,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
 import type { SimdKernels } from './wasm-simd-module';
+import { MAX_KERNEL_THREADS, threadsSetting } from './kernel-settings';
 
 /** The kernels a helper thread can run (indexes into this list travel through the control block). */
 const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'matMul', 'padInto', 'cropFrom'] as const;
@@ -48,7 +49,6 @@ const CONTROL_INTS = 32;
 const CONTROL_BYTES = CONTROL_INTS * 4;
 /** The control blocks sit below the first allocation. */
 const CONTROL_REGION = 64 * CONTROL_BYTES;
-const MAX_THREADS = 64;
 const PAGE = 65536;
 /** What the shared build declares as its largest memory (simd/build.mjs). */
 const MAXIMUM_PAGES = 65536;
@@ -235,21 +235,13 @@ let pool: { readonly threads: number; readonly pool: KernelThreads } | undefined
  */
 export function kernelThreadCount(): number {
   if (requested !== undefined) return requested;
-  const setting = process.env['CONVLENS_THREADS'];
-  if (setting !== undefined && setting !== '' && setting !== 'auto') {
-    const threads = Number(setting);
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-      throw new Error(`[convlens] CONVLENS_THREADS must be a whole number from 1 to ${MAX_THREADS} or auto (got ${setting})`);
-    }
-    return threads;
-  }
-  return isMainThread ? Math.min(availableParallelism(), 8) : 1;
+  return threadsSetting() ?? (isMainThread ? Math.min(availableParallelism(), 8) : 1);
 }
 
 /** Sets the threads per kernel call for this thread's kernels (a whole number ≥ 1), or undefined for the default. */
 export function setKernelThreads(threads: number | undefined): void {
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
-    throw new Error(`[convlens] kernel threads must be a whole number from 1 to ${MAX_THREADS} (got ${threads})`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_KERNEL_THREADS)) {
+    throw new Error(`[convlens] kernel threads must be a whole number from 1 to ${MAX_KERNEL_THREADS} (got ${threads})`);
   }
   requested = threads;
 }

@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapView, type TensorInfo } from './wasm-kernel-calls';
 import { kernelThreads, type KernelThreads } from './kernel-threads';
+import { simdSetting } from './kernel-settings';
+import { TrainingError } from '../training/training-error';
 
 /** The module's exports (simd/kernels.ts); every pointer is a byte address in tfjs's heap. */
 export interface SimdKernels {
@@ -75,10 +77,7 @@ export function simdVariant(): SimdVariant {
 
 function compiledModule(): { readonly module: WebAssembly.Module; readonly variant: SimdVariant } {
   if (compiled !== undefined) return compiled;
-  const requested = process.env['CONVLENS_SIMD'];
-  if (requested !== undefined && requested !== 'plain' && requested !== 'relaxed') {
-    throw new Error(`[convlens] CONVLENS_SIMD must be plain or relaxed (got ${requested}); leave it unset to choose by what the engine supports`);
-  }
+  const requested = simdSetting();
   const relaxedFile = join(__dirname, 'simd', 'kernels-relaxed.wasm');
   if (requested !== 'plain' && existsSync(relaxedFile)) {
     const relaxed = readFileSync(relaxedFile);
@@ -86,7 +85,7 @@ function compiledModule(): { readonly module: WebAssembly.Module; readonly varia
     if (WebAssembly.validate(relaxed)) return (compiled = { module: new WebAssembly.Module(relaxed), variant: 'relaxed' });
   }
   if (requested === 'relaxed') {
-    throw new Error('[convlens] CONVLENS_SIMD=relaxed, but this JavaScript engine has no relaxed SIMD (Node 22 has it; Node 20 needs --experimental-wasm-relaxed-simd)');
+    throw new TrainingError('CONVLENS_SIMD=relaxed, but this JavaScript engine has no relaxed SIMD (Node 22 has it; Node 20 needs --experimental-wasm-relaxed-simd)');
   }
   return (compiled = { module: new WebAssembly.Module(readFileSync(join(__dirname, 'simd', 'kernels.wasm'))), variant: 'plain' });
 }

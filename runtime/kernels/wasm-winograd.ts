@@ -16,6 +16,7 @@
  */
 import { addPartialSums, padImages, type KernelPlace } from './kernel-place';
 import { splitWork } from './kernel-threads';
+import { winogradSetting, winogradTileSetting } from './kernel-settings';
 
 /**
  * How much less work a Winograd call is than the direct convolution, for deciding whether
@@ -27,12 +28,8 @@ export const WINOGRAD_SAVING = 2.25;
 const MIN_CHANNELS = 8;
 
 // CONVLENS_WINOGRAD=off runs the direct kernels for every convolution (bench/README.md
-// compares the two in one benchmark run); anything else but unset is refused.
-const setting = process.env['CONVLENS_WINOGRAD'];
-if (setting !== undefined && setting !== 'on' && setting !== 'off') {
-  throw new Error(`[convlens] CONVLENS_WINOGRAD must be on or off (got ${setting}); leave it unset for on`);
-}
-let enabled = setting !== 'off';
+// compares the two in one benchmark run); read on first use (kernel-settings.ts).
+let enabled: boolean | undefined;
 let calls = 0;
 let largeTileCalls = 0;
 
@@ -55,7 +52,7 @@ export function setWinogradEnabled(on: boolean): void {
 }
 
 export function winogradEnabled(): boolean {
-  return enabled;
+  return (enabled ??= winogradSetting());
 }
 
 export interface WinogradCandidate {
@@ -71,7 +68,7 @@ export interface WinogradCandidate {
 
 /** Whether a convolution of this geometry goes through Winograd: 3×3, stride 1, no dilation, ≥ 8 channels and filters. */
 export function usesWinograd(g: WinogradCandidate): boolean {
-  return enabled && g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1
+  return winogradEnabled() && g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1
     && g.dilationHeight === 1 && g.dilationWidth === 1 && g.channels >= MIN_CHANNELS && g.filters >= MIN_CHANNELS;
 }
 
@@ -124,20 +121,18 @@ function chunkFor(channels: number, filters: number, tile: 2 | 4): number {
  * one (tests and benchmarks compare them).
  */
 const MIN_OUTPUT_F4 = 4;
-const tileSetting = process.env['CONVLENS_WINOGRAD_TILE'];
-if (tileSetting !== undefined && tileSetting !== '2' && tileSetting !== '4') {
-  throw new Error(`[convlens] CONVLENS_WINOGRAD_TILE must be 2 or 4 (got ${tileSetting}); leave it unset to choose by the layer`);
-}
-let forcedTile: 2 | 4 | undefined = tileSetting === undefined ? undefined : (Number(tileSetting) as 2 | 4);
+/** setWinogradTile's tile; CONVLENS_WINOGRAD_TILE's (read on first use) until it is called. */
+let forcedTile: { readonly tile: 2 | 4 | undefined } | undefined;
 
 /** Forces F(2×2) or F(4×4) for every unpooled convolution (undefined: by the output's size). */
 export function setWinogradTile(tile: 2 | 4 | undefined): void {
-  forcedTile = tile;
+  forcedTile = { tile };
 }
 
 function tileFor(outHeight: number, outWidth: number, pooled: boolean): 2 | 4 {
   if (pooled) return 2;
-  if (forcedTile !== undefined) return forcedTile;
+  const forced = (forcedTile ??= { tile: winogradTileSetting() }).tile;
+  if (forced !== undefined) return forced;
   return outHeight >= MIN_OUTPUT_F4 && outWidth >= MIN_OUTPUT_F4 ? 4 : 2;
 }
 

@@ -153,6 +153,9 @@ describe('runtime: convlens train and convlens run', function () {
     assertOneLineError(await runCli([...lenet, '--model', 'nope']), /has no model or gan export named 'nope'/);
     assertOneLineError(await runCli(['train', 'test/fixtures/cli/dense-on-image.ts', '--model', 'broken', '--out', out]), /broken has shape errors, so it cannot be trained: CL1004/);
     assertOneLineError(await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', 'x.png']), /checkpoint .*missing does not exist/);
+    // The kernels' settings, refused before any training (not when a kernel first reads them).
+    assertOneLineError(await runCli([...lenet, '--model', 'lenet5Mnist'], { CONVLENS_THREADS: 'two' }), /CONVLENS_THREADS must be a whole number from 1 to 64 or auto \(got two\)/);
+    assertOneLineError(await runCli(['run', 'examples/lenet5.ts', '--model', 'lenet5Mnist', '--checkpoint', path.join(folder, 'missing'), '--image', 'x.png'], { CONVLENS_SIMD: 'fast' }), /CONVLENS_SIMD must be plain or relaxed \(got fast\)/);
     assert.deepEqual(readdirSync(out), ['checkpoint']);
     assert.equal(readFileSync(path.join(out, 'checkpoint', 'training.json'), 'utf8'), '{"kind":"classifier"}');
     assert.equal(existsSync(path.join(out, 'metrics.jsonl')), false);

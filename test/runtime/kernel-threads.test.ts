@@ -18,6 +18,8 @@ import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { KernelThreads, setKernelThreads, setMinimumThreadedWork, threadedCallCount } from 'convlens-runtime/kernels/kernel-threads';
 import { computeOn, type TestInput } from './compute-on';
 import { relativeError } from './relative-error';
+import { checkKernelSettings, threadsSetting } from 'convlens-runtime/kernels/kernel-settings';
+import { TrainingError } from 'convlens-runtime/training/training-error';
 import { toRandom, uniformValues } from 'convlens-runtime/seeded-random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -221,10 +223,21 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     }
   });
 
-  it('CONVLENS_THREADS that is not a whole number from 1 to 64 is refused with a one-line message', () => {
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const result = spawnSync(process.execPath, ['-e', "require('convlens-runtime/kernels/kernel-threads').kernelThreadCount()"], { env: { ...process.env, CONVLENS_THREADS: 'two' }, encoding: 'utf8' });
-    assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /\[convlens\] CONVLENS_THREADS must be a whole number from 1 to 64 or auto \(got two\)/);
+  it('the kernels\' settings: every valid value passes, a bad one is a TrainingError that names the variable and its values', () => {
+    for (const environment of [{}, { CONVLENS_THREADS: 'auto', CONVLENS_SIMD: 'plain', CONVLENS_WINOGRAD: 'off', CONVLENS_WINOGRAD_TILE: '4' }, { CONVLENS_THREADS: '64', CONVLENS_SIMD: 'relaxed', CONVLENS_WINOGRAD: 'on', CONVLENS_WINOGRAD_TILE: '2' }]) {
+      assert.doesNotThrow(() => checkKernelSettings(environment), JSON.stringify(environment));
+    }
+    assert.equal(threadsSetting({ CONVLENS_THREADS: '3' }), 3);
+    assert.equal(threadsSetting({ CONVLENS_THREADS: '' }), undefined);
+    for (const [environment, message] of [
+      [{ CONVLENS_THREADS: 'two' }, 'CONVLENS_THREADS must be a whole number from 1 to 64 or auto (got two)'],
+      [{ CONVLENS_THREADS: '65' }, 'CONVLENS_THREADS must be a whole number from 1 to 64 or auto (got 65)'],
+      [{ CONVLENS_THREADS: '1.5' }, 'CONVLENS_THREADS must be a whole number from 1 to 64 or auto (got 1.5)'],
+      [{ CONVLENS_SIMD: 'fast' }, 'CONVLENS_SIMD must be plain or relaxed (got fast); leave it unset to choose by what the engine supports'],
+      [{ CONVLENS_WINOGRAD: 'maybe' }, 'CONVLENS_WINOGRAD must be on or off (got maybe); leave it unset for on'],
+      [{ CONVLENS_WINOGRAD_TILE: '8' }, 'CONVLENS_WINOGRAD_TILE must be 2 or 4 (got 8); leave it unset to choose by the layer'],
+    ] as const) {
+      assert.throws(() => checkKernelSettings(environment), (error: unknown) => error instanceof TrainingError && error.message === message, JSON.stringify(environment));
+    }
   });
 });
