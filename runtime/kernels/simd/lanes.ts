@@ -3,8 +3,8 @@
 @inline export function multiplyAdd(accumulator: v128, a: v128, b: v128): v128 {
   // The relaxed build (kernels-relaxed.wasm, build.mjs) uses relaxed SIMD's multiply-add:
   // one fused instruction where the host has FMA, where the plain build needs two. The
-  // runtime loads it only where the engine has relaxed SIMD (Node 22; Node 20 only with
-  // --experimental-wasm-relaxed-simd). The condition is a compile-time constant.
+  // runtime loads it where the engine has relaxed SIMD (Node 22; Node 20 once the runtime has
+  // turned on --experimental-wasm-relaxed-simd). The condition is a compile-time constant.
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, accumulator);
   return f32x4.add(accumulator, f32x4.mul(a, b));
 }
