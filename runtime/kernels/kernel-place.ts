@@ -1,15 +1,14 @@
 /**
- * Where one kernel call's buffers live and who runs it: on tfjs's heap on the calling
- * thread (`HeapPlace`: tensors read where they lie, nothing copied), or in the intra-op
- * threads' shared memory (`SharedPlace`: inputs copied in, the work split between the
- * threads, outputs copied back when the call finishes). The convolution, Winograd and
- * matrix-product calls are written once against this interface and split their work into
- * `threads` parts; on the heap that is one part.
+ * Where one kernel call's buffers live and who runs it: always tfjs's heap (tensors read
+ * and written where they lie, scratch from tfjs's allocator), on the calling thread alone
+ * or split between the intra-op threads, which share that heap (shared-heap.ts). The
+ * convolution, Winograd and matrix-product calls are written once against this interface
+ * and split their work into `threads` parts; on one thread that is one part.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeOn, heapView, type TensorInfo } from './wasm-kernel-calls';
 import { type KernelThreads, splitWork, type ThreadedKernel, worthThreads } from './kernel-threads';
-import { addressOf, elementCount, heapOf, readable, simdKernels, threadPool, wasmAllocator, type SimdKernels } from './wasm-simd-module';
+import { addressOf, heapOf, readable, simdKernels, threadPool, wasmAllocator, type SimdKernels } from './wasm-simd-module';
 
 /** A tensor's size and where it sits in its zero-padded form. */
 export interface PaddedShape {
@@ -30,29 +29,28 @@ export interface KernelPlace {
   readonly threads: number;
   /** The address of a tensor's data here, readable 32 bytes past its end. */
   input(info: TensorInfo): number;
-  /** The address to write the result for `info` at (copied into `info` by `finish`). */
+  /** The address to write the result for `info` at. */
   output(info: TensorInfo): number;
   /** A buffer of `count` floats (and 32 bytes of slack), zeroed when asked. */
   scratch(count: number, zeroed?: boolean): number;
-  /** `values` (an offset table, never changed once made) here; on the heap, copied once per table. */
+  /** `values` (an offset table, never changed once made) on the heap, copied once per table. */
   table(values: Int32Array): number;
   /** A view of `count` floats at `address`, valid until the next allocation. */
   floats(address: number, count: number): Float32Array;
   /** Runs `kernel` once per argument list, in parallel here where there are threads. */
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void;
-  /** Delivers the outputs and frees everything else. */
+  /** Frees the call's scratch. */
   finish(): void;
 }
 
 /**
  * The place for a call of `multiplyAdds` whose work splits into at most `units` parts
- * (images, rows, pixels): the threads' shared memory when there are threads, the call is
- * worth them and it splits at all, tfjs's heap otherwise (a call of one image copied to
- * the threads would run on one of them anyway). The caller must `finish` it.
+ * (images, rows, pixels): split between the threads when there are threads, the call is
+ * worth them and it splits at all, on the calling thread otherwise. The caller must
+ * `finish` it.
  */
 export function placeFor(backend: BackendWasm, multiplyAdds: number, units: number): KernelPlace {
-  const pool = units > 1 && worthThreads(multiplyAdds) ? threadPool() : null;
-  return pool === null ? new HeapPlace(backend) : new SharedPlace(backend, pool);
+  return new HeapPlace(backend, units > 1 && worthThreads(multiplyAdds) ? threadPool(backend) : null);
 }
 
 /**
@@ -92,11 +90,12 @@ export function padImages(place: KernelPlace, crop: boolean, x: number, padded: 
 
 class HeapPlace implements KernelPlace {
   readonly kernels: SimdKernels;
-  readonly threads = 1;
+  readonly threads: number;
   private readonly temporaries: TensorInfo[] = [];
 
-  constructor(private readonly backend: BackendWasm) {
+  constructor(private readonly backend: BackendWasm, private readonly pool: KernelThreads | null) {
     this.kernels = simdKernels(backend);
+    this.threads = pool?.threads ?? 1;
     // Evicted before a call, never during one: a table fetched earlier in the call is in use.
     const copies = heapTables.get(backend);
     if (copies !== undefined && copies.size >= MAX_HEAP_TABLES) {
@@ -137,55 +136,11 @@ class HeapPlace implements KernelPlace {
   }
 
   run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
-    for (const args of parts) (this.kernels[kernel] as (...args: number[]) => void)(...args);
+    if (this.pool !== null) this.pool.run(kernel, parts);
+    else for (const args of parts) (this.kernels[kernel] as (...args: number[]) => void)(...args);
   }
 
   finish(): void {
     disposeOn(this.backend, ...this.temporaries);
-  }
-}
-
-class SharedPlace implements KernelPlace {
-  readonly kernels: SimdKernels;
-  readonly threads: number;
-  private readonly outputs: [TensorInfo, number][] = [];
-
-  constructor(private readonly backend: BackendWasm, private readonly pool: KernelThreads) {
-    this.kernels = pool.kernels;
-    this.threads = pool.threads;
-  }
-
-  input(info: TensorInfo): number {
-    return this.pool.copyIn(heapView(this.backend, info));
-  }
-
-  output(info: TensorInfo): number {
-    const address = this.pool.allocate(elementCount(info) * 4);
-    this.outputs.push([info, address]);
-    return address;
-  }
-
-  scratch(count: number, zeroed = false): number {
-    return zeroed ? this.pool.zeros(count) : this.pool.allocate(count * 4);
-  }
-
-  table(values: Int32Array): number {
-    return this.pool.copyIn(values);
-  }
-
-  floats(address: number, count: number): Float32Array {
-    return this.pool.floats(address, count);
-  }
-
-  run(kernel: ThreadedKernel, parts: readonly (readonly number[])[]): void {
-    this.pool.run(kernel, parts);
-  }
-
-  finish(): void {
-    try {
-      for (const [info, address] of this.outputs) heapView(this.backend, info).set(this.pool.floats(address, elementCount(info)));
-    } finally {
-      this.pool.release();
-    }
   }
 }

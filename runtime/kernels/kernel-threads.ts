@@ -2,15 +2,12 @@
  * Intra-op threads for the wasm kernels: every core on one kernel call, so that one
  * training step (one batch, one replica) uses the whole machine.
  *
- * tfjs-backend-wasm's heap cannot be shared: its module defines its own, unshared memory,
- * and its threaded build needs Emscripten's browser workers (tfjs disables it in Node). So
- * the threads work in a memory of their own: one shared WebAssembly.Memory, with the
- * kernels' shared build (simd/kernels-shared.wasm) instantiated on it once per thread. A
- * threaded kernel call copies its inputs from tfjs's heap into that memory, splits its
- * output between the threads (each part is an ordinary call of the same kernel on a range
- * of pixels, images or rows), and copies the result back. The copies are linear in the
- * tensors' sizes, the arithmetic is not: callers thread only calls with enough work
- * (`worthThreads`).
+ * The threads work on tfjs's own heap, which the runtime makes a shared WebAssembly.Memory
+ * (shared-heap.ts): the kernels' shared build (simd/kernels-shared.wasm) is instantiated on
+ * it once per thread, and a threaded call splits its output between the threads (each part
+ * is an ordinary call of the same kernel on a range of pixels, images or rows, reading and
+ * writing tensors where tfjs keeps them). Nothing is copied; a call still pays a few µs to
+ * wake the helpers, so callers thread only calls with enough work (`worthThreads`).
  *
  * Hand-written because no library does this for WebAssembly in Node: the Emscripten and
  * wasm-bindgen thread pools start workers from blob URLs (browsers), and a generic worker
@@ -46,12 +43,8 @@ const ARGUMENT_COUNT = 5;
 const FIRST_ARGUMENT = 6;
 const DEAD = 31;
 const CONTROL_INTS = 32;
-const CONTROL_BYTES = CONTROL_INTS * 4;
-/** The control blocks sit below the first allocation. */
-const CONTROL_REGION = 64 * CONTROL_BYTES;
-const PAGE = 65536;
-/** What the shared build declares as its largest memory (simd/build.mjs). */
-const MAXIMUM_PAGES = 65536;
+/** Bytes of control blocks a pool of `threads` needs (block i, for helper i, at i × 128; block 0 unused). */
+export const controlBytes = (threads: number): number => threads * CONTROL_INTS * 4;
 /** Call numbers wrap before Int32 does (a negative SEQUENCE tells a helper to stop). */
 const LAST_SEQUENCE = 0x7fffffff;
 
@@ -95,16 +88,20 @@ function helperMain(): void {
 }
 
 export class KernelThreads {
-  /** The kernels' shared build on the shared memory, for the calling thread. */
-  readonly kernels: SimdKernels;
   private readonly helpers: Worker[] = [];
   private sequence = 0;
-  private top = CONTROL_REGION;
 
-  constructor(readonly threads: number, private readonly memory: WebAssembly.Memory, module: WebAssembly.Module) {
-    this.kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  /**
+   * `threads` parts per call on `memory`: `kernels` is the calling thread's instance of the
+   * shared build `module` on it, and `controls` the address of `controlBytes(threads)`
+   * bytes there for the control blocks, which the pool owns until it is closed.
+   */
+  constructor(readonly threads: number, private readonly memory: WebAssembly.Memory, module: WebAssembly.Module, readonly kernels: SimdKernels, private readonly controls: number) {
+    // Fresh from an allocator, the blocks hold old data: a helper must start from SEQUENCE 0,
+    // not run a stale call (or stop at a negative one).
+    new Int32Array(memory.buffer, controls, threads * CONTROL_INTS).fill(0);
     for (let index = 1; index < threads; index += 1) {
-      const helper = new Worker(`(${helperMain.toString()})()`, { eval: true, workerData: { module, memory, control: index * CONTROL_BYTES, kernels: [...THREADED_KERNELS] } });
+      const helper = new Worker(`(${helperMain.toString()})()`, { eval: true, workerData: { module, memory, control: this.controlAt(index), kernels: [...THREADED_KERNELS] } });
       // Parked helpers must not keep the process alive. An error outside the helper's own
       // try (it cannot start) would otherwise be an unhandled 'error' event, which ends the
       // process: the pool is marked broken instead, and its next call fails with one line.
@@ -116,42 +113,13 @@ export class KernelThreads {
     }
   }
 
-  /**
-   * Bytes for one call's buffer in the shared memory, 64-byte aligned, with 32 bytes of
-   * slack after it for the kernels' 8-lane reads. Valid until `release`.
-   */
-  allocate(bytes: number): number {
-    const address = this.top;
-    this.top = address + Math.ceil((bytes + 32) / 64) * 64;
-    const pages = Math.ceil(this.top / PAGE);
-    const current = this.memory.buffer.byteLength / PAGE;
-    if (pages > MAXIMUM_PAGES) throw new Error(`[convlens] a threaded kernel call needs ${Math.ceil(this.top / 2 ** 20)} MiB of shared memory, more than 4 GiB; set CONVLENS_THREADS=1 or use a smaller batch`);
-    if (pages > current) this.memory.grow(pages - current);
-    return address;
+  /** Whether this pool works on `memory`. */
+  runsOn(memory: WebAssembly.Memory): boolean {
+    return this.memory === memory;
   }
 
-  /** `values` copied into a new buffer; its address. */
-  copyIn(values: Float32Array | Int32Array): number {
-    const address = this.allocate(values.byteLength);
-    new Uint8Array(this.memory.buffer, address, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    return address;
-  }
-
-  /** A zeroed buffer of `count` floats. */
-  zeros(count: number): number {
-    const address = this.allocate(count * 4);
-    this.floats(address, count).fill(0);
-    return address;
-  }
-
-  /** A view of `count` floats at `address` (taken after the allocations it depends on). */
-  floats(address: number, count: number): Float32Array {
-    return new Float32Array(this.memory.buffer, address, count);
-  }
-
-  /** Frees every buffer of the call. */
-  release(): void {
-    this.top = CONTROL_REGION;
+  private controlAt(thread: number): number {
+    return this.controls + thread * CONTROL_INTS * 4;
   }
 
   /** Set once a helper has died or stopped answering: the pool must not be used again. */
@@ -171,7 +139,7 @@ export class KernelThreads {
     const sequence = this.sequence;
     const index = THREADED_KERNELS.indexOf(kernel);
     const controls = parts.slice(1).map((args, part) => {
-      const control = new Int32Array(this.memory.buffer, (part + 1) * CONTROL_BYTES, CONTROL_INTS);
+      const control = new Int32Array(this.memory.buffer, this.controlAt(part + 1), CONTROL_INTS);
       control[KERNEL] = index;
       control[ARGUMENT_COUNT] = args.length;
       control.set(args, FIRST_ARGUMENT);
@@ -209,7 +177,7 @@ export class KernelThreads {
   /** Stops the helper threads (tests; a process's helpers otherwise end with it). */
   async close(): Promise<void> {
     for (const [part] of this.helpers.entries()) {
-      const control = new Int32Array(this.memory.buffer, (part + 1) * CONTROL_BYTES, CONTROL_INTS);
+      const control = new Int32Array(this.memory.buffer, this.controlAt(part + 1), CONTROL_INTS);
       Atomics.store(control, SEQUENCE, -1);
       Atomics.notify(control, SEQUENCE);
     }
@@ -226,7 +194,7 @@ export function threadedCallCount(): number {
 }
 
 let requested: number | undefined;
-let pool: { readonly threads: number; readonly pool: KernelThreads } | undefined;
+let pool: KernelThreads | undefined;
 
 /**
  * Threads per kernel call: `setKernelThreads`, else CONVLENS_THREADS, else one per core
@@ -247,19 +215,19 @@ export function setKernelThreads(threads: number | undefined): void {
 }
 
 /**
- * The pool for the current thread count, started on first use; null with one thread.
- * `sharedModule` is the kernels' shared build (wasm-simd-module.ts decides the variant).
+ * The pool for the current thread count on `memory` (a shared heap), started by `start`
+ * on first use and again when the count, the memory or a broken pool asks for a new one;
+ * null with one thread.
  */
-export function kernelThreads(sharedModule: () => WebAssembly.Module): KernelThreads | null {
+export function kernelThreads(memory: WebAssembly.Memory, start: (threads: number) => KernelThreads): KernelThreads | null {
   const threads = kernelThreadCount();
-  if (pool !== undefined && pool.threads === threads && !pool.pool.broken) return pool.pool;
-  // Another count, one thread, or a broken pool: the old helpers and their memory go.
-  if (pool !== undefined) void pool.pool.close();
+  if (pool !== undefined && pool.threads === threads && pool.runsOn(memory) && !pool.broken) return pool;
+  // Another count, another heap, one thread, or a broken pool: the old helpers go.
+  if (pool !== undefined) void pool.close();
   pool = undefined;
   if (threads === 1) return null;
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAXIMUM_PAGES, shared: true });
-  pool = { threads, pool: new KernelThreads(threads, memory, sharedModule()) };
-  return pool.pool;
+  pool = start(threads);
+  return pool;
 }
 
 /**

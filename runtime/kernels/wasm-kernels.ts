@@ -18,6 +18,7 @@ import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormGradient } from './wasm-batch-norm';
+import { shareWasmHeap } from './shared-heap';
 
 type KernelFunction = (args: KernelArguments) => TensorInfo;
 
@@ -53,6 +54,8 @@ function requireSimd(name: string, simd: (args: KernelArguments) => TensorInfo |
 
 export function registerWasmKernels(): void {
   if (registered) return;
+  // Before the backend starts: the kernel threads work on its heap only when it is shared.
+  shareWasmHeap();
   const stock = (name: string): KernelFunction => stockKernel(name, 'wasm') as unknown as KernelFunction;
   // Batch norm's kernels return several tensors (tfjs-core's KernelFunc allows an array).
   const kernels: Record<(typeof WASM_KERNELS)[number], KernelFunction | ((args: KernelArguments) => TensorInfo[])> = {

@@ -11,7 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapView, type TensorInfo } from './wasm-kernel-calls';
-import { kernelThreads, type KernelThreads } from './kernel-threads';
+import { controlBytes, kernelThreads, KernelThreads } from './kernel-threads';
+import { heapIsShared } from './shared-heap';
 import { simdSetting } from './kernel-settings';
 import { TrainingError } from '../training/training-error';
 
@@ -45,11 +46,13 @@ export interface SimdKernels {
 }
 
 /**
- * The compiled module, read once per process from simd/kernels.wasm (or kernels-relaxed.wasm) beside this script:
+ * The compiled module, read once per process from simd/kernels.wasm (or kernels-relaxed.wasm,
+ * and their -shared builds for a shared heap) beside this script:
  * packages/runtime/dist/kernels/simd/ from `tsc -b`, dist/simd/ beside the bundled runtime in the
  * packaged extension (extension/packaging/package-vsix.ts). Instances are per backend.
  */
 let compiled: { readonly module: WebAssembly.Module; readonly variant: SimdVariant } | undefined;
+let compiledShared: WebAssembly.Module | undefined;
 const instances = new WeakMap<BackendWasm, SimdKernels>();
 
 /**
@@ -61,14 +64,21 @@ const instances = new WeakMap<BackendWasm, SimdKernels>();
 export type SimdVariant = 'plain' | 'relaxed';
 
 /**
- * The intra-op thread pool (kernel-threads.ts) on the same variant's shared build
- * (kernels-shared.wasm or kernels-relaxed-shared.wasm); null when kernels run on one thread.
+ * The intra-op thread pool (kernel-threads.ts) on `backend`'s heap, running the same
+ * variant's shared build; null when kernels run on one thread, or when the heap is not
+ * shared (a backend started before `shareWasmHeap`).
  */
-export function threadPool(): KernelThreads | null {
-  return kernelThreads(() => {
-    const file = compiledModule().variant === 'relaxed' ? 'kernels-relaxed-shared.wasm' : 'kernels-shared.wasm';
-    return new WebAssembly.Module(readFileSync(join(__dirname, 'simd', file)));
-  });
+export function threadPool(backend: BackendWasm): KernelThreads | null {
+  if (!heapIsShared(backend)) return null;
+  const heap = heapOf(backend);
+  return kernelThreads(heap, (threads) => new KernelThreads(threads, heap, sharedModule(), simdKernels(backend), wasmAllocator(backend)._malloc(controlBytes(threads))));
+}
+
+/** The shared build of the variant this process runs, compiled on first use. */
+function sharedModule(): WebAssembly.Module {
+  if (compiledShared !== undefined) return compiledShared;
+  const file = compiledModule().variant === 'relaxed' ? 'kernels-relaxed-shared.wasm' : 'kernels-shared.wasm';
+  return (compiledShared = new WebAssembly.Module(readFileSync(join(__dirname, 'simd', file))));
 }
 
 /** The variant this process runs (choosing it, and compiling the module, on first call). */
@@ -126,7 +136,9 @@ function emscriptenOf(backend: BackendWasm): EmscriptenModule {
 export function simdKernels(backend: BackendWasm): SimdKernels {
   const known = instances.get(backend);
   if (known !== undefined) return known;
-  const instance = new WebAssembly.Instance(compiledModule().module, { env: { memory: heapOf(backend) } });
+  // A module importing a shared memory must be built for one (kernels-shared.wasm).
+  const module = heapIsShared(backend) ? sharedModule() : compiledModule().module;
+  const instance = new WebAssembly.Instance(module, { env: { memory: heapOf(backend) } });
   const kernels = instance.exports as unknown as SimdKernels;
   instances.set(backend, kernels);
   return kernels;

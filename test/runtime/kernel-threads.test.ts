@@ -209,15 +209,19 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     const { readFileSync } = await import('node:fs');
     const { join, dirname } = await import('node:path');
     const file = join(dirname(require.resolve('convlens-runtime/kernels/kernel-threads')), 'simd', 'kernels-shared.wasm');
-    const threads = new KernelThreads(2, memory, new WebAssembly.Module(readFileSync(file)));
+    const module = new WebAssembly.Module(readFileSync(file));
+    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ConstructorParameters<typeof KernelThreads>[3];
+    // Control blocks at 0; a 4 × 4 matrix of zeros at 4096 (fresh memory is zeroed), the product at 8192.
+    const threads = new KernelThreads(2, memory, module, kernels, 0);
     try {
-      const a = threads.zeros(16);
-      const out = threads.allocate(16 * 4);
+      const a = 4096;
+      const out = 8192;
       // Part 1 writes far past the end of the 1 MiB memory: a trap on the helper thread.
       assert.throws(() => threads.run('matMul', [[a, a, 0, out, 4, 4, 4, 4, 1, 0], [a, a, 0, 2 ** 31, 4, 4, 4, 4, 1, 0]]), /^Error: \[convlens\] matMul failed on kernel thread 1; set CONVLENS_THREADS=1/);
-      // The pool still works after a failure.
+      // The pool still works after a failure (the product overwrites the 7s).
+      new Float32Array(memory.buffer, out, 16).fill(7);
       threads.run('matMul', [[a, a, 0, out, 4, 4, 4, 4, 1, 0], [a, a, 0, out, 4, 4, 4, 4, 1, 0]]);
-      assert.deepEqual([...threads.floats(out, 16)], new Array(16).fill(0));
+      assert.deepEqual([...new Float32Array(memory.buffer, 8192, 16)], new Array(16).fill(0));
     } finally {
       await threads.close();
     }
