@@ -54,6 +54,28 @@ export function placeFor(backend: BackendWasm, multiplyAdds: number, units: numb
 }
 
 /**
+ * One pass over an element costs about as much time as 5 of the convolutions'
+ * multiply-adds: element-wise passes are bound by memory, not arithmetic (ResNet-18's first
+ * batch norm, 4 M elements, takes ~1 ms a pass on one core here). Element-wise kernels
+ * weigh their work against the threads' threshold with it.
+ */
+export const PASS_COST = 5;
+
+/**
+ * Runs an element-wise `kernel` over `count` floats in `passes` passes, split between the
+ * threads where that is worth it, in runs of whole multiples of 16 floats (so every run but
+ * the last starts and ends on whole vectors); `args(byteOffset, count)` gives a run's arguments.
+ */
+export function runElementwise(backend: BackendWasm, kernel: ThreadedKernel, count: number, passes: number, args: (byteOffset: number, count: number) => number[]): void {
+  const place = placeFor(backend, count * passes * PASS_COST, Math.floor(count / 16));
+  try {
+    place.run(kernel, splitWork(count, place.threads, 16).map(([first, run]) => args(first * 4, run)));
+  } finally {
+    place.finish();
+  }
+}
+
+/**
  * Adds the `count` floats at each of `partials[1…]` into those at `partials[0]` (the
  * threads' partial sums of a filter gradient); returns `partials[0]`.
  */

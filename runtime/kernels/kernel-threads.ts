@@ -25,14 +25,16 @@ import type { SimdKernels } from './wasm-simd-module';
 import { MAX_KERNEL_THREADS, threadsSetting } from './kernel-settings';
 
 /** The kernels a helper thread can run (indexes into this list travel through the control block). */
-const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'matMul', 'padInto', 'cropFrom'] as const;
+const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'matMul', 'padInto', 'cropFrom', 'batchNormSums', 'batchNormApply', 'batchNormGradientSums', 'batchNormGradientApply', 'reluGradient', 'adam', 'momentum'] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
 /**
  * Int32 slots of a helper's control block. The calling thread writes KERNEL, the
  * arguments and then SEQUENCE; the helper writes PICKED_UP when it starts, FAILED (the
  * call's number, when its kernel threw), then FINISHED, which is the one slot the calling
- * thread waits on. DEAD is set by a helper that can no longer run anything.
+ * thread waits on. DEAD is set by a helper that can no longer run anything. The arguments
+ * are f64 (from byte 32), so that addresses and sizes travel as the integers they are and
+ * the optimizers' rates as the numbers they are; wasm converts each to its parameter's type.
  */
 const SEQUENCE = 0;
 const FINISHED = 1;
@@ -40,10 +42,12 @@ const FAILED = 2;
 const PICKED_UP = 3;
 const KERNEL = 4;
 const ARGUMENT_COUNT = 5;
-const FIRST_ARGUMENT = 6;
-const DEAD = 31;
-const CONTROL_INTS = 32;
-/** Bytes of control blocks a pool of `threads` needs (block i, for helper i, at i × 128; block 0 unused). */
+/** The first f64 argument's index in a Float64Array over the block. */
+const FIRST_ARGUMENT = 4;
+const MAX_ARGUMENTS = 27;
+const DEAD = 63;
+const CONTROL_INTS = 64;
+/** Bytes of control blocks a pool of `threads` needs (block i, for helper i, at i × 256; block 0 unused). */
 export const controlBytes = (threads: number): number => threads * CONTROL_INTS * 4;
 /** Call numbers wrap before Int32 does (a negative SEQUENCE tells a helper to stop). */
 const LAST_SEQUENCE = 0x7fffffff;
@@ -54,14 +58,15 @@ const PICK_UP_TIMEOUT_MS = 30_000;
 /**
  * A helper thread's whole program. It runs from source (`eval`), not from a file, so the
  * bundled extension needs no extra script. It closes over nothing, so the control
- * block's slots are written as numbers: 0 SEQUENCE, 1 FINISHED, 2 FAILED, 3 PICKED_UP,
- * 4 KERNEL, 5 ARGUMENT_COUNT, 6… the arguments, 31 DEAD.
+ * block's slots are written as numbers: Int32 0 SEQUENCE, 1 FINISHED, 2 FAILED, 3 PICKED_UP,
+ * 4 KERNEL, 5 ARGUMENT_COUNT, 63 DEAD; f64 4… the arguments.
  */
 function helperMain(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { module, memory, control: at, kernels: names } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; kernels: string[] };
-  const control = new Int32Array(memory.buffer, at, 32);
+  const control = new Int32Array(memory.buffer, at, 64);
+  const argumentSlots = new Float64Array(memory.buffer, at, 32);
   let seen = 0;
   try {
     const exported = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
@@ -72,7 +77,7 @@ function helperMain(): void {
       if (seen < 0) return;
       Atomics.store(control, 3, seen);
       try {
-        const args = Array.from(control.subarray(6, 6 + (control[5] as number)));
+        const args = Array.from(argumentSlots.subarray(4, 4 + (control[5] as number)));
         (functions[control[4] as number] as (...args: number[]) => void)(...args);
       } catch {
         Atomics.store(control, 2, seen);
@@ -82,7 +87,7 @@ function helperMain(): void {
     }
   } catch {
     // Anything outside a kernel (instantiating the module): this helper is gone.
-    Atomics.store(control, 31, 1);
+    Atomics.store(control, 63, 1);
     Atomics.notify(control, 1);
   }
 }
@@ -140,9 +145,10 @@ export class KernelThreads {
     const index = THREADED_KERNELS.indexOf(kernel);
     const controls = parts.slice(1).map((args, part) => {
       const control = new Int32Array(this.memory.buffer, this.controlAt(part + 1), CONTROL_INTS);
+      if (args.length > MAX_ARGUMENTS) throw new Error(`[convlens] ${kernel} takes ${args.length} arguments, more than a control block holds`);
       control[KERNEL] = index;
       control[ARGUMENT_COUNT] = args.length;
-      control.set(args, FIRST_ARGUMENT);
+      new Float64Array(control.buffer, control.byteOffset, CONTROL_INTS / 2).set(args, FIRST_ARGUMENT);
       Atomics.store(control, SEQUENCE, sequence);
       Atomics.notify(control, SEQUENCE);
       return control;

@@ -3,7 +3,8 @@
  * about a dozen element-wise kernels per variable per step (moments, bias corrections,
  * square root, division), ~120 kernel calls a step for LeNet-5 — a tenth of its step time
  * on wasm. These do the same arithmetic in one pass over the variable: in ConvLens's SIMD
- * module on wasm (simd/optimizers.ts), in JavaScript on cpu.
+ * module on wasm (simd/optimizers.ts; a large variable split between the kernel threads),
+ * in JavaScript on cpu.
  *
  * - ConvLensAdam (Kingma and Ba 2015, Algorithm 1, as torch.optim.Adam and tf.train.adam):
  *   m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; w ← w − lr·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
@@ -12,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { addressOf, elementCount, simdKernels } from './wasm-simd-module';
+import { addressOf, elementCount } from './wasm-simd-module';
+import { runElementwise } from './kernel-place';
 
 export const ADAM_KERNEL = 'ConvLensAdam';
 export const MOMENTUM_KERNEL = 'ConvLensMomentum';
@@ -23,7 +25,7 @@ function onWasm(backend: unknown, inputs: readonly tf.TensorInfo[], outputCount:
   const shape = [...(inputs[0] as tf.TensorInfo).shape];
   const outputs = Array.from({ length: outputCount }, () => wasm.makeOutput(shape, 'float32'));
   return {
-    kernels: simdKernels(wasm),
+    backend: wasm,
     inputs: inputs.map((info) => addressOf(wasm, info)),
     outputs: outputs.map((info) => addressOf(wasm, info)),
     count: elementCount(outputs[0] as tf.TensorInfo),
@@ -54,7 +56,7 @@ function adamKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
       const update = onWasm(backend, tensors, 3);
       const [w, firstMoment, secondMoment, g] = update.inputs as [number, number, number, number];
       const [newValue, newM, newV] = update.outputs as [number, number, number];
-      update.kernels.adam(w, firstMoment, secondMoment, g, newValue, newM, newV, update.count, learningRate, beta1, beta2, epsilon, correction1, correction2);
+      runElementwise(update.backend, 'adam', update.count, 1, (at, count) => [w + at, firstMoment + at, secondMoment + at, g + at, newValue + at, newM + at, newV + at, count, learningRate, beta1, beta2, epsilon, correction1, correction2]);
       return update.infos;
     }
     const update = onCpu(backend, tensors, 3);
@@ -81,7 +83,7 @@ function momentumKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
       const update = onWasm(backend, tensors, 2);
       const [w, u, g] = update.inputs as [number, number, number];
       const [newValue, newVelocity] = update.outputs as [number, number];
-      update.kernels.momentum(w, u, g, newValue, newVelocity, update.count, learningRate, momentum);
+      runElementwise(update.backend, 'momentum', update.count, 1, (at, count) => [w + at, u + at, g + at, newValue + at, newVelocity + at, count, learningRate, momentum]);
       return update.infos;
     }
     const update = onCpu(backend, tensors, 2);

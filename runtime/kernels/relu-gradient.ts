@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
-import { addressOf, elementCount, simdKernels } from './wasm-simd-module';
+import { addressOf, elementCount } from './wasm-simd-module';
+import { runElementwise } from './kernel-place';
 
 export const RELU_GRADIENT_KERNEL = 'ConvLensReluGrad';
 
@@ -16,7 +17,8 @@ export function reluGradient(args: KernelArguments): TensorInfo {
   const dy = inputs['dy'] as TensorInfo;
   const x = inputs['x'] as TensorInfo;
   const out = backend.makeOutput([...x.shape], 'float32');
-  simdKernels(backend).reluGradient(addressOf(backend, dy), addressOf(backend, x), addressOf(backend, out), elementCount(x));
+  const [dyAt, xAt, outAt] = [dy, x, out].map((info) => addressOf(backend, info)) as [number, number, number];
+  runElementwise(backend, 'reluGradient', elementCount(x), 1, (offset, count) => [dyAt + offset, xAt + offset, outAt + offset, count]);
   return out;
 }
 

@@ -5,6 +5,8 @@
  * fifth of ResNet-18's training step here, bench/README.md). ConvLensBatchNormTraining normalises over every axis but
  * the last ([.., C], channels last) in three passes over x and returns y with the batch
  * statistics; ConvLensBatchNormTrainingGrad is its gradient in two passes over dy and x.
+ * Each pass splits its rows between the kernel threads; the per-channel factors between
+ * passes (a few hundred channels) are computed here, in f64 and stored as f32.
  *
  * The kernels' `mean` and `variance` outputs are statistics for the moving averages, which
  * tfjs-layers does not differentiate either: the gradient treats them as constants and
@@ -12,36 +14,86 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { disposeOn, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
-import { addressOf, elementCount, simdKernels } from './wasm-simd-module';
+import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
+import { PASS_COST, placeFor, type KernelPlace } from './kernel-place';
+import { splitWork } from './kernel-threads';
+import { addressOf, elementCount } from './wasm-simd-module';
 
 export const BATCH_NORM_TRAINING_KERNEL = 'ConvLensBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRADIENT_KERNEL = 'ConvLensBatchNormTrainingGrad';
 
-/** Rows (every axis but the last) and channels (the last axis) of a channels-last tensor. */
-function rowsAndChannels(x: TensorInfo): { rows: number; channels: number } {
-  const channels = x.shape[x.shape.length - 1] ?? 1;
-  return { rows: elementCount(x) / channels, channels };
+/** A batch-norm call: its sizes, its place, and each part's first row and row count. */
+interface Rows {
+  readonly rows: number;
+  readonly channels: number;
+  /** Channels rounded up to 4: the kernels' per-channel vectors load whole. */
+  readonly padded: number;
+  readonly place: KernelPlace;
+  readonly parts: [number, number][];
 }
 
-/** The kernels' scratch (simd/batch-norm.ts): f64 totals and zero-padded per-channel copies. */
-function scratchFor(backend: BackendWasm, channels: number): TensorInfo {
-  return backend.makeOutput([8 * (Math.ceil(channels / 4) * 4)], 'float32');
+/** Rows (every axis but the last) and channels (the last axis) of channels-last `x`, split between the threads that are worth it for `passes`. */
+function rowsOf(backend: BackendWasm, x: TensorInfo, passes: number): Rows {
+  const channels = x.shape[x.shape.length - 1] ?? 1;
+  const rows = elementCount(x) / channels;
+  const place = placeFor(backend, elementCount(x) * passes * PASS_COST, rows);
+  return { rows, channels, padded: Math.ceil(channels / 4) * 4, place, parts: splitWork(rows, place.threads) };
+}
+
+/** Zeroed f64 totals for each part: their addresses, and a function that adds them up per channel (f64). */
+function partTotals(call: Rows): { addresses: number[]; sum: () => Float64Array } {
+  const addresses = call.parts.map(() => call.place.scratch(2 * call.padded, true));
+  const sum = (): Float64Array => {
+    const total = new Float64Array(call.channels);
+    for (const address of addresses) {
+      const part = new Float64Array(call.place.floats(address, 2 * call.padded).buffer, address, call.channels);
+      for (let c = 0; c < call.channels; c += 1) total[c] = (total[c] as number) + (part[c] as number);
+    }
+    return total;
+  };
+  return { addresses, sum };
+}
+
+/** Runs `kernel` on each part's rows; `rowArgs(first)` gives the row-dependent leading arguments. */
+function runRows(call: Rows, kernel: 'batchNormSums' | 'batchNormApply' | 'batchNormGradientSums' | 'batchNormGradientApply', rowArgs: (first: number, part: number) => number[], trailing: number[] = []): void {
+  call.place.run(kernel, call.parts.map(([first, count], part) => [...rowArgs(first, part), count, call.channels, ...trailing]));
 }
 
 /** inputs x, gamma, beta ([C]); attrs epsilon → [y, mean, variance, invStd] (the biased variance; invStd = 1/√(variance + ε)). */
 export function batchNormTraining(args: KernelArguments): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const x = inputs['x'] as TensorInfo;
-  const gamma = inputs['gamma'] as TensorInfo;
-  const beta = inputs['beta'] as TensorInfo;
-  const { rows, channels } = rowsAndChannels(x);
+  const call = rowsOf(backend, x, 3);
+  const { rows, channels, padded, place } = call;
   const y = backend.makeOutput([...x.shape], 'float32');
   const [mean, variance, invStd] = [0, 1, 2].map(() => backend.makeOutput([channels], 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
-  const scratch = scratchFor(backend, channels);
-  const at = (info: TensorInfo): number => addressOf(backend, info);
-  simdKernels(backend).batchNormTraining(at(x), at(gamma), at(beta), at(y), at(mean), at(variance), at(invStd), at(scratch), rows, channels, attrs['epsilon'] as number);
-  disposeOn(backend, scratch);
+  try {
+    const row = (address: number, first: number): number => address + first * channels * 4;
+    const xAt = addressOf(backend, x);
+    const [meanCopy, scale, shift] = [0, 1, 2].map(() => place.scratch(padded, true)) as [number, number, number];
+    // Σx from a zero shift (meanCopy, still zeros), then Σ(x − mean)², then y.
+    const sums = partTotals(call);
+    runRows(call, 'batchNormSums', (first, part) => [row(xAt, first), meanCopy, sums.addresses[part] as number], [0]);
+    const means = sums.sum();
+    for (let c = 0; c < channels; c += 1) place.floats(meanCopy, padded)[c] = Math.fround((means[c] as number) / rows);
+    const squares = partTotals(call);
+    runRows(call, 'batchNormSums', (first, part) => [row(xAt, first), meanCopy, squares.addresses[part] as number], [1]);
+    const deviations = squares.sum();
+    const epsilon = Math.fround(attrs['epsilon'] as number);
+    const gamma = place.floats(addressOf(backend, inputs['gamma'] as TensorInfo), channels);
+    const beta = place.floats(addressOf(backend, inputs['beta'] as TensorInfo), channels);
+    const [m, v, inverse, k, b] = [mean, variance, invStd].map((info) => place.floats(addressOf(backend, info), channels)).concat([place.floats(scale, padded), place.floats(shift, padded)]) as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    m.set(place.floats(meanCopy, channels));
+    for (let c = 0; c < channels; c += 1) {
+      v[c] = (deviations[c] as number) / rows;
+      inverse[c] = 1 / Math.sqrt((v[c] as number) + epsilon);
+      k[c] = (gamma[c] as number) * (inverse[c] as number);
+      b[c] = beta[c] as number;
+    }
+    runRows(call, 'batchNormApply', (first) => [row(xAt, first), row(addressOf(backend, y), first), meanCopy, scale, shift]);
+  } finally {
+    place.finish();
+  }
   return [y, mean, variance, invStd];
 }
 
@@ -49,14 +101,37 @@ export function batchNormTraining(args: KernelArguments): TensorInfo[] {
 export function batchNormTrainingGradient(args: KernelArguments): TensorInfo[] {
   const { inputs, backend } = args;
   const [dy, x, mean, invStd, gamma] = ['dy', 'x', 'mean', 'invStd', 'gamma'].map((name) => inputs[name] as TensorInfo) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-  const { rows, channels } = rowsAndChannels(x);
+  const call = rowsOf(backend, x, 2);
+  const { rows, channels, padded, place } = call;
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([channels], 'float32');
   const dbeta = backend.makeOutput([channels], 'float32');
-  const scratch = scratchFor(backend, channels);
-  const at = (info: TensorInfo): number => addressOf(backend, info);
-  simdKernels(backend).batchNormTrainingGradient(at(dy), at(x), at(mean), at(invStd), at(gamma), at(dx), at(dgamma), at(dbeta), at(scratch), rows, channels);
-  disposeOn(backend, scratch);
+  try {
+    const row = (address: number, first: number): number => address + first * channels * 4;
+    const [dyAt, xAt, dxAt] = [dy, x, dx].map((info) => addressOf(backend, info)) as [number, number, number];
+    const [meanCopy, k, a, b] = [0, 1, 2, 3].map(() => place.scratch(padded, true)) as [number, number, number, number];
+    place.floats(meanCopy, channels).set(place.floats(addressOf(backend, mean), channels));
+    const dySums = partTotals(call);
+    const productSums = partTotals(call);
+    runRows(call, 'batchNormGradientSums', (first, part) => [row(dyAt, first), row(xAt, first), meanCopy, dySums.addresses[part] as number, productSums.addresses[part] as number]);
+    const sumDy = dySums.sum();
+    const sumProduct = productSums.sum();
+    const [inverse, g, dg, db, kv, av, bv] = [invStd, gamma, dgamma, dbeta].map((info) => place.floats(addressOf(backend, info), channels)).concat([k, a, b].map((address) => place.floats(address, padded))) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    for (let c = 0; c < channels; c += 1) {
+      const s = sumDy[c] as number;
+      const p = sumProduct[c] as number;
+      const i = inverse[c] as number;
+      db[c] = s;
+      dg[c] = p * i;
+      // dx = k·(dy − a − (x − mean)·b) with k = γ·invStd, a = dβ/M, b = invStd·dγ/M.
+      kv[c] = (g[c] as number) * i;
+      av[c] = s / rows;
+      bv[c] = (i * i * p) / rows;
+    }
+    runRows(call, 'batchNormGradientApply', (first) => [row(dyAt, first), row(xAt, first), row(dxAt, first), meanCopy, k, a, b]);
+  } finally {
+    place.finish();
+  }
   return [dx, dgamma, dbeta];
 }
 

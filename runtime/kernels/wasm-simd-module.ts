@@ -41,8 +41,10 @@ export interface SimdKernels {
   addBias(x: number, pattern: number, period: number, output: number, count: number): void;
   sumPeriods(x: number, partial: number, period: number, count: number): void;
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
-  batchNormTraining(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, invStd: number, scratch: number, rows: number, channels: number, epsilon: number): void;
-  batchNormTrainingGradient(dy: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, scratch: number, rows: number, channels: number): void;
+  batchNormSums(x: number, shift: number, totals: number, rows: number, channels: number, squares: number): void;
+  batchNormApply(x: number, y: number, mean: number, scale: number, shift: number, rows: number, channels: number): void;
+  batchNormGradientSums(dy: number, x: number, mean: number, dyTotals: number, productTotals: number, rows: number, channels: number): void;
+  batchNormGradientApply(dy: number, x: number, dx: number, mean: number, k: number, a: number, b: number, rows: number, channels: number): void;
 }
 
 /**

@@ -17,6 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { KernelThreads, setKernelThreads, setMinimumThreadedWork, threadedCallCount } from 'convlens-runtime/kernels/kernel-threads';
 import { computeOn, type TestInput } from './compute-on';
+import { batchNormInTraining } from 'convlens-runtime/kernels/wasm-batch-norm';
+import { ADAM_KERNEL, MOMENTUM_KERNEL, registerOptimizerKernels } from 'convlens-runtime/kernels/optimizer-kernels';
 import { relativeError } from './relative-error';
 import { checkKernelSettings, threadsSetting } from 'convlens-runtime/kernels/kernel-settings';
 import { TrainingError } from 'convlens-runtime/training/training-error';
@@ -73,6 +75,7 @@ describe('runtime: intra-op kernel threads against one thread', function () {
 
   before(async () => {
     await chooseBackend({ requested: 'wasm' });
+    registerOptimizerKernels();
     setMinimumThreadedWork(0);
   });
   after(async () => {
@@ -187,6 +190,53 @@ describe('runtime: intra-op kernel threads against one thread', function () {
       ]);
       // Parts are rows: a product of one row stays on the calling thread.
       compare(outputs, ['product', 'fused product'], JSON.stringify({ rows, depth, columns, transposeA, transposeB }), [], rows > 1);
+    }
+  });
+
+  it('batch norm in training (forward and gradient, rows split between threads) on 8 random shapes, rank 2 and batch 1 included', async () => {
+    for (let trial = 0; trial < 8; trial += 1) {
+      const channels = trial === 0 ? 3 : integer(1, 70);
+      const shape = trial === 1 ? [integer(2, 40), channels] : [trial === 2 ? 1 : integer(1, 4), integer(1, 9), integer(1, 9), channels];
+      const offset = integer(-3, 3);
+      const inputs: TestInput[] = [
+        { values: values(shape.reduce((a, b) => a * b, 1)).map((value) => value + offset), shape },
+        { values: values(channels).map((value) => value + 1.5), shape: [channels] },
+        { values: values(channels), shape: [channels] },
+        { values: values(shape.reduce((a, b) => a * b, 1)), shape },
+      ];
+      const epsilon = 1e-3;
+      // wasm: the kernels; cpu (the oracle): tf.moments and the formula, differentiated by tfjs.
+      const normalise = (onWasm: boolean) => (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor => {
+        if (onWasm) return batchNormInTraining(x, gamma, beta, epsilon).y;
+        const { mean, variance } = tf.moments(x, shape.slice(0, -1).map((_, axis) => axis));
+        return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma), beta);
+      };
+      const compute = (onWasm: boolean) => (x?: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor, dy?: tf.Tensor): tf.Tensor[] => [
+        normalise(onWasm)(x!, gamma!, beta!),
+        ...tf.grads((a, b, c) => tf.sum(tf.mul(normalise(onWasm)(a!, b!, c!), dy!)))([x!, gamma!, beta!]),
+      ];
+      setKernelThreads(THREADS);
+      const before = threadedCallCount();
+      const threaded = await computeOn('wasm', inputs, compute(true));
+      const threadedCalls = threadedCallCount() - before;
+      setKernelThreads(1);
+      const outputs: Outputs = { threaded, single: await computeOn('wasm', inputs, compute(true)), cpu: await computeOn('cpu', inputs, compute(false)), threadedCalls };
+      // Every output but y adds the threads' partial sums in another order.
+      const names = ['y', 'x gradient', 'gamma gradient', 'beta gradient'];
+      compare(outputs, names, JSON.stringify(shape), names.slice(1), shape.slice(0, -1).reduce((a, b) => a * b, 1) > 1);
+    }
+  });
+
+  it('element-wise kernels split in runs of whole vectors: the ReLU\'s gradient and the Adam and momentum updates, odd sizes included', async () => {
+    for (const count of [33, 1000, 4099]) {
+      const inputs: TestInput[] = [0, 1, 2, 3].map((index) => ({ values: values(count).map((value) => (index === 2 ? Math.abs(value) : value)), shape: [count] }));
+      const compute = (w?: tf.Tensor, m?: tf.Tensor, v?: tf.Tensor, g?: tf.Tensor): tf.Tensor[] => [
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), g!)))(w!),
+        ...(tf.engine().runKernel(ADAM_KERNEL, { value: w!, m: m!, v: v!, gradient: g! }, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 3 }) as tf.Tensor[]),
+        ...(tf.engine().runKernel(MOMENTUM_KERNEL, { value: w!, velocity: m!, gradient: g! }, { learningRate: 0.05, momentum: 0.9 }) as tf.Tensor[]),
+      ];
+      const outputs = await onThreePaths(inputs, compute);
+      compare(outputs, ['ReLU gradient', 'Adam weight', 'Adam m', 'Adam v', 'momentum weight', 'momentum velocity'], `${count} elements`);
     }
   });
 

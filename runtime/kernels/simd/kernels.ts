@@ -4,5 +4,5 @@ export { addBias, maxPoolGradient2x2, reluGradient, sumPeriods } from './channel
 export { matMul, transpose } from './matmul';
 export { adam, momentum } from './optimizers';
 export { rotateFilter, winogradConvolve, winogradFilter, winogradFilterGradient, winogradFilterGradientOutput } from './winograd';
-export { batchNormTraining, batchNormTrainingGradient } from './batch-norm';
+export { batchNormApply, batchNormGradientApply, batchNormGradientSums, batchNormSums } from './batch-norm';
 export { winograd4Convolve, winograd4Filter, winograd4FilterGradient, winograd4FilterGradientOutput } from './winograd4';
