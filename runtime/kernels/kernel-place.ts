@@ -63,13 +63,14 @@ export const PASS_COST = 5;
 
 /**
  * Runs an element-wise `kernel` over `count` floats in `passes` passes, split between the
- * threads where that is worth it, in runs of whole multiples of 16 floats (so every run but
- * the last starts and ends on whole vectors); `args(byteOffset, count)` gives a run's arguments.
+ * threads where that is worth it, in runs of whole multiples of `unit` floats (16 by
+ * default, so every run but the last starts and ends on whole vectors; a multiple of 16 for
+ * a kernel with a repeating pattern); `args(byteOffset, count)` gives a run's arguments.
  */
-export function runElementwise(backend: BackendWasm, kernel: ThreadedKernel, count: number, passes: number, args: (byteOffset: number, count: number) => number[]): void {
-  const place = placeFor(backend, count * passes * PASS_COST, Math.floor(count / 16));
+export function runElementwise(backend: BackendWasm, kernel: ThreadedKernel, count: number, passes: number, args: (byteOffset: number, count: number) => number[], unit = 16): void {
+  const place = placeFor(backend, count * passes * PASS_COST, Math.floor(count / unit));
   try {
-    place.run(kernel, splitWork(count, place.threads, 16).map(([first, run]) => args(first * 4, run)));
+    place.run(kernel, splitWork(count, place.threads, unit).map(([first, run]) => args(first * 4, run)));
   } finally {
     place.finish();
   }

@@ -6,7 +6,8 @@
  */
 import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { leastCommonMultiple } from './wasm-sum';
-import { addressOf, elementCount, simdKernels } from './wasm-simd-module';
+import { addressOf, elementCount } from './wasm-simd-module';
+import { runElementwise } from './kernel-place';
 
 type KernelFunction = (args: KernelArguments) => TensorInfo;
 
@@ -34,7 +35,9 @@ export function toBiasAdd(stock: KernelFunction): KernelFunction {
     const biasValues = heapView(backend, bias);
     const patternValues = heapView(backend, pattern);
     for (let k = 0; k < period; k += 1) patternValues[k] = biasValues[k % channels] as number;
-    simdKernels(backend).addBias(addressOf(backend, x), addressOf(backend, pattern), period, addressOf(backend, out), elementCount(x));
+    const [xAt, patternAt, outAt] = [x, pattern, out].map((info) => addressOf(backend, info)) as [number, number, number];
+    // Each thread's run starts on a whole period, so the pattern lines up with its channels.
+    runElementwise(backend, 'addBias', elementCount(x), 1, (offset, count) => [xAt + offset, patternAt, period, outAt + offset, count], leastCommonMultiple(period, 16));
     disposeOn(backend, pattern);
     return out;
   };

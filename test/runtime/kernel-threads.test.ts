@@ -227,7 +227,7 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     }
   });
 
-  it('element-wise kernels split in runs of whole vectors: the ReLU\'s gradient and the Adam and momentum updates, odd sizes included', async () => {
+  it('element-wise kernels split in runs of whole vectors: the ReLU\'s gradient, the Adam and momentum updates and bias adds, odd sizes included', async () => {
     for (const count of [33, 1000, 4099]) {
       const inputs: TestInput[] = [0, 1, 2, 3].map((index) => ({ values: values(count).map((value) => (index === 2 ? Math.abs(value) : value)), shape: [count] }));
       const compute = (w?: tf.Tensor, m?: tf.Tensor, v?: tf.Tensor, g?: tf.Tensor): tf.Tensor[] => [
@@ -237,6 +237,11 @@ describe('runtime: intra-op kernel threads against one thread', function () {
       ];
       const outputs = await onThreePaths(inputs, compute);
       compare(outputs, ['ReLU gradient', 'Adam weight', 'Adam m', 'Adam v', 'momentum weight', 'momentum velocity'], `${count} elements`);
+    }
+    // A bias over the last axis: each run starts on a whole period of the channels (7: 28 floats, runs of 112).
+    for (const [rows, channels] of [[50, 7], [33, 3], [9, 64]] as const) {
+      const outputs = await onThreePaths([{ values: values(rows * channels), shape: [rows, channels] }, { values: values(channels), shape: [channels] }], (x, bias) => [tf.add(x!, bias!)]);
+      compare(outputs, ['x + bias'], `[${rows}, ${channels}] + [${channels}]`);
     }
   });
 
