@@ -237,10 +237,10 @@ export function kernelThreads(memory: WebAssembly.Memory, start: (threads: numbe
 }
 
 /**
- * Below ~16 M multiply-adds (about 0.8 ms on one core here) copying the tensors in and
- * out and padding them on the calling thread cost as much as splitting saves: LeNet-5's
- * training step (every call under 16 M) ran no faster threaded at any lower threshold
- * (1 M, 4 M), and slower at 1 M (bench/README.md).
+ * Below ~16 M multiply-adds (about 0.8 ms on one core here) waking the helpers and
+ * waiting for the slowest part cost as much as splitting saves: LeNet-5's training step
+ * (every call under 16 M) ran slower threaded at lower thresholds, 9.1 ms at 4 M and
+ * 9.7 ms at 1 M against 7.9–8.9 ms at 16 M (bench/README.md).
  */
 const MINIMUM_THREADED_WORK = 16_000_000;
 let minimumWork = MINIMUM_THREADED_WORK;
