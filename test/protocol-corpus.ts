@@ -273,6 +273,15 @@ export function acceptedMutations(validator: LoadableValidator, examples: readon
   return result;
 }
 
+/**
+ * Whether `validator` passes `example` with the array element at `path` deleted and
+ * inherited from Array.prototype instead (set there meanwhile), tried in the isolated thread.
+ */
+export function passesWithInheritedElement(validator: LoadableValidator, example: unknown, path: Path): boolean {
+  if (typeof path[path.length - 1] !== 'number') throw new Error(`${path.join('.')} is not an array element`);
+  return inIsolatedThread({ module: validator.module, exportName: validator.exportName, examples: [example], cases: [{ example: 0, path }] })[0]!;
+}
+
 /** What protocol-corpus-thread.ts is asked: the inherited-element cases of `examples` to run through `require(module)[exportName]`. */
 export interface IsolatedRequest {
   readonly module: string;
