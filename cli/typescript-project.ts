@@ -67,7 +67,7 @@ export function createProjectProgram(settings: ProjectSettings, files: readonly 
   // calls nested in one another overflows Node's stack (tsserver's too). Such a file stands
   // in the program as an empty one and is reported by `unparsableFiles`, not as a crash.
   const unparsable = new Set<string>();
-  const getSourceFile = host.getSourceFile.bind(host);
+  const getSourceFile = withParsedDeclarations(host, options);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     try {
       return getSourceFile(fileName, languageVersion, onError, shouldCreate);
@@ -93,6 +93,44 @@ export function createProjectProgram(settings: ProjectSettings, files: readonly 
   });
   unparsableByProgram.set(program, unparsable);
   return program;
+}
+
+/**
+ * Declaration files parsed by earlier programs of this process: the default library and
+ * @types/node (some 3 MB) took most of the time of a program made for one model file, and
+ * `check` makes one program per project. A file is reused only with the same text, in a
+ * program whose options parse and bind it the same way (the bucket key of TypeScript's
+ * DocumentRegistry, which the language service reuses files by, and the same file
+ * options); the least recently used go first past MAX_PARSED_DECLARATIONS.
+ */
+const parsedDeclarations = new Map<string, { readonly text: string; readonly sourceFile: ts.SourceFile }>();
+const MAX_PARSED_DECLARATIONS = 400;
+const bucketKeys = ts.createDocumentRegistry();
+
+/** `host.getSourceFile`, reusing the declaration files in parsedDeclarations. */
+function withParsedDeclarations(host: ts.CompilerHost, options: ts.CompilerOptions): ts.CompilerHost['getSourceFile'] {
+  const parse = host.getSourceFile.bind(host);
+  const bucket = bucketKeys.getKeyForCompilationSettings(options);
+  return (fileName, languageVersion, onError, shouldCreate) => {
+    if (shouldCreate === true || !/\.d\.[cm]?ts$/.test(fileName)) return parse(fileName, languageVersion, onError, shouldCreate);
+    const text = host.readFile(fileName);
+    if (text === undefined) return parse(fileName, languageVersion, onError, shouldCreate);
+    const fileOptions = typeof languageVersion === 'object' ? [languageVersion.languageVersion, languageVersion.impliedNodeFormat, languageVersion.jsDocParsingMode] : [languageVersion];
+    const key = JSON.stringify([bucket, fileOptions, fileName]);
+    const parsed = parsedDeclarations.get(key);
+    parsedDeclarations.delete(key);
+    if (parsed !== undefined && parsed.text === text) {
+      // The most recently used last.
+      parsedDeclarations.set(key, parsed);
+      return parsed.sourceFile;
+    }
+    const sourceFile = parse(fileName, languageVersion, onError, shouldCreate);
+    if (sourceFile !== undefined) {
+      parsedDeclarations.set(key, { text, sourceFile });
+      if (parsedDeclarations.size > MAX_PARSED_DECLARATIONS) parsedDeclarations.delete(parsedDeclarations.keys().next().value!);
+    }
+    return sourceFile;
+  };
 }
 
 const unparsableByProgram = new WeakMap<ts.Program, ReadonlySet<string>>();

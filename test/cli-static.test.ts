@@ -303,6 +303,26 @@ describe('convlens summary (static, the default)', function () {
       assert.deepEqual(JSON.parse(result.stdout), JSON.parse((await runCli(['summary', 'net.ts', '--json', '--execute'], folder)).stdout));
     });
 
+    it('a declaration file changed since an earlier command in the same process is read again', async function () {
+      // The programs of one process share the declaration files they parsed (typescript-project.ts).
+      const folder = path.join(scratch, 'declarations');
+      writeFiles(folder, {
+        'layers.d.ts': ["export { conv2d as layer } from 'convlens';"],
+        'net.ts': ["import { flatten, input, model } from 'convlens';", "import { layer } from './layers';", "export const net = model('net', input(1, 6, 6), layer(2, 3), flatten());"],
+      });
+      const layers = async (): Promise<[string, number[]][]> => {
+        const result = await runCli(['summary', 'net.ts', '--json'], folder);
+        assert.equal(result.status, 0, result.stderr);
+        return (JSON.parse(result.stdout) as { models: { layers: { kind: string; output: number[] }[] }[] }).models[0]!.layers.map((entry) => [entry.kind, entry.output]);
+      };
+      assert.deepEqual(await layers(), [['conv2d', [2, 4, 4]], ['flatten', [32]]]);
+      writeFiles(folder, {
+        'layers.d.ts': ["export { dense as layer } from 'convlens';"],
+        'net.ts': ["import { flatten, input, model } from 'convlens';", "import { layer } from './layers';", "export const net = model('net', input(1, 6, 6), flatten(), layer(2));"],
+      });
+      assert.deepEqual(await layers(), [['flatten', [36]], ['dense', [2]]]);
+    });
+
     it("honours the nearest tsconfig.json's options (paths) even for a file outside its include", async function () {
       const folder = path.join(scratch, 'paths');
       writeFiles(folder, {

@@ -15,7 +15,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -50,14 +50,19 @@ function rootsOf(...modules: readonly object[]): [string, RootNode][] {
 const examples = rootsOf(lenet5, alexnet, vgg, googlenet, resnet, dcgan);
 const fixtures = rootsOf(constructs);
 
+/** Whether PyTorch was found, by the probe or by a run that imported it (importing it takes about 2 s). */
+let torchFound = false;
+
 /** Fails (never skips) without PyTorch, saying how to get it. */
 function requireTorch(): void {
+  if (torchFound) return;
   const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new Error(
       `test/export.test.ts needs ${python} with PyTorch (apt-get install python3-torch; .ci/run installs it): ${(probe.stderr ?? String(probe.error)).trim().split('\n').pop()}`,
     );
   }
+  torchFound = true;
 }
 
 function runPython(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
@@ -101,6 +106,76 @@ function constructionAt(source: string, pathAndName: string): string {
   const line = source.split('\n').find((text) => text.includes(`  # ${pathAndName} `));
   assert.ok(line !== undefined, `no layer '${pathAndName}' in model.py`);
   return line.split('  # ')[0]!.trim();
+}
+
+/** What check_exports.py measures of an exported network. */
+interface Measured {
+  readonly params: number;
+  readonly statistics: number;
+  readonly output: number[];
+  readonly training?: number[][];
+  readonly seconds: number;
+}
+
+/** A network whose checkpoint check_exports.py converts and runs, and what the runtime gave on the same input. */
+interface PendingCheckpoint {
+  readonly label: string;
+  readonly root: RootNode;
+  readonly index: number;
+  readonly expected: Float32Array;
+  readonly x: Float32Array;
+  readonly inputShape: number[];
+  readonly base: string;
+  readonly checkpoint: string;
+  readonly roundTrip: string;
+}
+
+/** The examples exported into `folder`: check_exports.py's `measure` job. */
+async function prepareZoo(folder: string): Promise<{ folder: string; network: string; training: boolean }[]> {
+  mkdirSync(folder, { recursive: true });
+  const cases = [];
+  for (const [exportName, root] of examples) {
+    const target = await exportInto(folder, exportName, root);
+    for (const network of networksOf(exportName, root)) {
+      cases.push({ folder: target, network: network.network, training: network.analysis.params.aux !== 0 });
+    }
+  }
+  return cases;
+}
+
+/** Small models that use every construct where the frameworks differ, and two of the zoo: their checkpoints converted to PyTorch and back. */
+const checkpointRoots: [string, RootNode][] = [...fixtures, ['lenet5Modern', lenet5.lenet5Modern], ['dcganMnist', dcgan.dcganMnist]];
+
+/** Seeded checkpoints of checkpointRoots, with inputs and the runtime's outputs, in `folder`: check_exports.py's `checkpoints` job. */
+async function prepareCheckpoints(folder: string): Promise<{ jobs: unknown[]; pending: PendingCheckpoint[] }> {
+  mkdirSync(folder, { recursive: true });
+  const jobs = [];
+  const pending: PendingCheckpoint[] = [];
+  for (const [exportName, root] of checkpointRoots) {
+    const target = await exportInto(folder, exportName, root);
+    const networks = networksOf(exportName, root);
+    const compiled = compileNetworks(root, { seed: 7 });
+    const base = path.join(folder, `${exportName}-checkpoints`);
+    const checkpoint = path.join(base, 'convlens');
+    const roundTrip = path.join(base, 'round-trip');
+    compiled.forEach((runtime, index) => randomiseBatchNorm(runtime.model, index + 1));
+    // A checkpoint as `convlens train` writes it (runtime/training/checkpoint.ts).
+    const models: Record<string, LayersModel> = root.kind === 'model' ? { '.': compiled[0]!.model } : { generator: compiled[0]!.model, discriminator: compiled[1]!.model };
+    await writeCheckpoint(checkpoint, { models, optimizers: {}, state: { kind: root.kind === 'model' ? 'classifier' : 'gan', model: root.name, epoch: 3 } });
+    const entries = [];
+    for (const [index, network] of networks.entries()) {
+      const runtime = compiled[index]!;
+      const inputShape = [2, ...runtime.inputShape];
+      const x = seededValues(inputShape.reduce((a, b) => a * b, 1), 99 + index, -1, 1);
+      const input = path.join(base, `${network.network}-input.bin`);
+      writeFileSync(input, Buffer.from(x.buffer));
+      pending.push({ label: network.label, root, index, expected: predict(runtime, x, inputShape), x, inputShape, base, checkpoint, roundTrip });
+      entries.push({ network: network.network, input, inputShape, output: path.join(base, `${network.network}-output.bin`) });
+      runtime.model.dispose();
+    }
+    jobs.push({ folder: target, checkpoint, roundTrip, networks: entries });
+  }
+  return { jobs, pending };
 }
 
 describe('export to PyTorch', () => {
@@ -233,31 +308,42 @@ describe('export to PyTorch', () => {
     });
   });
 
+  /**
+   * check_exports.py once for the zoo and the checkpoints: it imports PyTorch once (about
+   * 2 s) and does both jobs, so the first of the two `before`s below runs it for both. It
+   * is also the probe for PyTorch: requireTorch runs only when it fails.
+   */
+  let pytorchFolder: string | undefined;
+  let pytorchRun: Promise<{ readonly measured: readonly Measured[]; readonly checkpoints: readonly PendingCheckpoint[] }> | undefined;
+  function runCheckExports(): NonNullable<typeof pytorchRun> {
+    pytorchRun ??= (async () => {
+      const folder = mkdtempSync(path.join(tmpdir(), 'convlens-export-pytorch-'));
+      pytorchFolder = folder;
+      const measure = await prepareZoo(path.join(folder, 'zoo'));
+      const { jobs, pending } = await prepareCheckpoints(path.join(folder, 'checkpoints'));
+      writeFileSync(path.join(folder, 'job.json'), JSON.stringify({ measure, checkpoints: jobs }));
+      const run = runPython([checkScript, 'job.json', 'result.json'], folder);
+      // The probe, which says what is missing, only when it failed: PyTorch imported, it is there.
+      if (run.status !== 0) requireTorch();
+      assert.equal(run.status, 0, run.stderr);
+      torchFound = true;
+      const result = JSON.parse(readFileSync(path.join(folder, 'result.json'), 'utf8')) as { measure: Measured[] };
+      return { measured: result.measure, checkpoints: pending };
+    })();
+    return pytorchRun;
+  }
+  after(() => {
+    if (pytorchFolder !== undefined) rmSync(pytorchFolder, { recursive: true, force: true });
+  });
+
   describe('every example in PyTorch', function () {
     this.timeout(300_000);
     const networks = examples.flatMap(([exportName, root]) => networksOf(exportName, root));
-    let measured: Map<string, { params: number; statistics: number; output: number[]; training?: number[][]; seconds: number }>;
-    let folder: string;
+    let measured: Map<string, Measured>;
 
     before(async () => {
-      requireTorch();
-      folder = mkdtempSync(path.join(tmpdir(), 'convlens-export-zoo-'));
-      const cases = [];
-      for (const [exportName, root] of examples) {
-        const target = await exportInto(folder, exportName, root);
-        for (const network of networksOf(exportName, root)) {
-          cases.push({ folder: target, network: network.network, training: network.analysis.params.aux !== 0 });
-        }
-      }
-      writeFileSync(path.join(folder, 'job.json'), JSON.stringify({ measure: cases }));
-      const run = runPython([checkScript, 'job.json', 'result.json'], folder);
-      assert.equal(run.status, 0, run.stderr);
-      const result = JSON.parse(readFileSync(path.join(folder, 'result.json'), 'utf8')) as { measure: { params: number; statistics: number; output: number[]; seconds: number }[] };
-      measured = new Map(networks.map((network, index) => [network.label, result.measure[index]!]));
-    });
-
-    after(() => {
-      if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+      const { measured: results } = await runCheckExports();
+      measured = new Map(networks.map((network, index) => [network.label, results[index]!]));
     });
 
     for (const network of networks) {
@@ -279,9 +365,7 @@ describe('export to PyTorch', () => {
 
   describe('checkpoints', function () {
     this.timeout(300_000);
-    const roots: [string, RootNode][] = [...fixtures, ['lenet5Modern', lenet5.lenet5Modern], ['dcganMnist', dcgan.dcganMnist]];
-    const cases = roots.flatMap(([exportName, root]) => networksOf(exportName, root));
-    let folder: string;
+    const cases = checkpointRoots.flatMap(([exportName, root]) => networksOf(exportName, root));
     interface Outcome {
       /** The runtime's output on the input, channels first. */
       readonly expected: Float32Array;
@@ -297,37 +381,7 @@ describe('export to PyTorch', () => {
     const outcomes = new Map<string, Outcome>();
 
     before(async () => {
-      requireTorch();
-      folder = mkdtempSync(path.join(tmpdir(), 'convlens-export-checkpoints-'));
-      const jobs = [];
-      const pending: { label: string; root: RootNode; index: number; expected: Float32Array; x: Float32Array; inputShape: number[]; base: string; checkpoint: string; roundTrip: string }[] = [];
-      for (const [exportName, root] of roots) {
-        const target = await exportInto(folder, exportName, root);
-        const networks = networksOf(exportName, root);
-        const compiled = compileNetworks(root, { seed: 7 });
-        const base = path.join(folder, `${exportName}-checkpoints`);
-        const checkpoint = path.join(base, 'convlens');
-        const roundTrip = path.join(base, 'round-trip');
-        compiled.forEach((runtime, index) => randomiseBatchNorm(runtime.model, index + 1));
-        // A checkpoint as `convlens train` writes it (runtime/training/checkpoint.ts).
-        const models: Record<string, LayersModel> = root.kind === 'model' ? { '.': compiled[0]!.model } : { generator: compiled[0]!.model, discriminator: compiled[1]!.model };
-        await writeCheckpoint(checkpoint, { models, optimizers: {}, state: { kind: root.kind === 'model' ? 'classifier' : 'gan', model: root.name, epoch: 3 } });
-        const entries = [];
-        for (const [index, network] of networks.entries()) {
-          const runtime = compiled[index]!;
-          const inputShape = [2, ...runtime.inputShape];
-          const x = seededValues(inputShape.reduce((a, b) => a * b, 1), 99 + index, -1, 1);
-          const input = path.join(base, `${network.network}-input.bin`);
-          writeFileSync(input, Buffer.from(x.buffer));
-          pending.push({ label: network.label, root, index, expected: predict(runtime, x, inputShape), x, inputShape, base, checkpoint, roundTrip });
-          entries.push({ network: network.network, input, inputShape, output: path.join(base, `${network.network}-output.bin`) });
-          runtime.model.dispose();
-        }
-        jobs.push({ folder: target, checkpoint, roundTrip, networks: entries });
-      }
-      writeFileSync(path.join(folder, 'job.json'), JSON.stringify({ checkpoints: jobs }));
-      const run = runPython([checkScript, 'job.json', 'result.json'], folder);
-      assert.equal(run.status, 0, run.stderr);
+      const { checkpoints: pending } = await runCheckExports();
       for (const { label, root, index, expected, x, inputShape, base, checkpoint, roundTrip } of pending) {
         const network = networksOf('', root)[index]!.network;
         const subfolder = network === 'model' ? '.' : network;
@@ -351,7 +405,6 @@ describe('export to PyTorch', () => {
 
     after(() => {
       for (const outcome of outcomes.values()) tf.dispose([...Object.values(outcome.originalWeights), ...Object.values(outcome.returnedWeights)]);
-      if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
     });
 
     for (const { label } of cases) {
@@ -401,9 +454,11 @@ describe('export to PyTorch', () => {
       // NOTE: torchrun of PyTorch 1.13 on Python 3.11 (Debian 12) misreads its default
       // --redirects 0 and --tee 0 (Python 3.11 no longer lists a flag enum's 0 member;
       // meta-llama/llama#86); any other value works. --tee 1 shows rank 0's stdout.
+      // --monitor_interval 0.2: the agent looks at its workers every 5 s by default, so it
+      // noticed that they had finished up to 5 s late.
       const result = spawnSync(
         '/usr/bin/torchrun',
-        ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', 'train.py', '--data', 'mnist', '--data-dir', mnistFiles, '--max-steps', '6', '--batch-size', '16',
+        ['--standalone', '--nproc_per_node', '2', '--monitor_interval', '0.2', '--redirects', '1', '--tee', '1', 'train.py', '--data', 'mnist', '--data-dir', mnistFiles, '--max-steps', '6', '--batch-size', '16',
           '--workers', '0', '--log-every', '2', '--checkpoint-dir', 'checkpoints', '--init-from', 'editor-run/checkpoint', '--save-convlens', 'back'],
         { cwd: target, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } },
       );

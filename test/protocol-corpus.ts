@@ -9,7 +9,16 @@
  * prototype or under an own `__proto__` key, a class instance, a Map, a hole, an Array
  * subclass, an array-like, a typed array, too many or too few elements). A field the message
  * has and the spec does not declare fails the test.
+ *
+ * An array element inherited from a polluted Array.prototype is tried in a worker thread
+ * (protocol-corpus-thread.ts) on the same validator, loaded there from the same module: an
+ * element on Array.prototype, even for a moment, turns off V8's fast paths for every array
+ * in the isolate for good (its "no elements" protector), and mocha's parallel workers run
+ * file after file in one process, so the test files that came next ran 3 to 7 times slower
+ * (the wasm kernel suites among them).
  */
+import * as path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
 export type Range =
   | { readonly type: 'integer'; readonly min: number; readonly max: number }
@@ -53,9 +62,24 @@ export interface Case {
   readonly message: unknown;
   /** Set on a prototype while the validator runs (prototype pollution), then removed. */
   readonly pollute?: { readonly target: object; readonly key: string | number; readonly value: unknown };
+  /** For an array element inherited from Array.prototype: where it is, so the isolated thread can make the same case. */
+  readonly inheritedElement?: Path;
 }
 
-type Path = readonly (string | number)[];
+/** A validator, and where another thread loads the same one: `require(module)[exportName]`. */
+export interface LoadableValidator {
+  (value: unknown): boolean;
+  readonly module: string;
+  readonly exportName: string;
+}
+
+/** `validator`, which must be `require(module)[exportName]` (`module` resolved, as require.resolve gives it), as a LoadableValidator. */
+export function loadable(validator: (value: unknown) => boolean, module: string, exportName: string): LoadableValidator {
+  if ((require(module) as Record<string, unknown>)[exportName] !== validator) throw new Error(`${validator.name} is not ${module}'s ${exportName}`);
+  return Object.assign((value: unknown) => validator(value), { module, exportName });
+}
+
+export type Path = readonly (string | number)[];
 
 const DELETE = Symbol('delete');
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -172,13 +196,21 @@ export function* malformed(example: unknown, spec: Spec): Generator<Case> {
     if (key !== undefined && !declared.optional) {
       yield { what: `${name}: missing`, message: changed(example, path, () => DELETE) };
       yield set('undefined', undefined);
-      const target = typeof key === 'number' ? Array.prototype : Object.prototype;
-      yield { what: `${name}: inherited from a polluted prototype`, message: changed(example, path, () => DELETE), pollute: { target, key, value } };
+      yield { what: `${name}: inherited from a polluted prototype`, ...inheritedCase(example, path) };
     }
     if (!declared.nullable) yield set('null', null);
     for (const wrong of [...WRONG_TYPES[declared.range.type], ...outOfRange(declared.range), ...declared.bad]) yield set(label(wrong), wrong);
     for (const [what, reshape] of shapes(declared.range, value)) yield { what: `${name}: ${what}`, message: changed(example, path, reshape) };
   }
+}
+
+/** `example` without the field at `path`, and that field's value on the prototype it would be inherited from. */
+export function inheritedCase(example: unknown, path: Path): Omit<Case, 'what'> {
+  const key = path[path.length - 1]!;
+  const value = valueAt(example, path);
+  const message = changed(example, path, () => DELETE);
+  if (typeof key === 'number') return { message, pollute: { target: Array.prototype, key, value }, inheritedElement: path };
+  return { message, pollute: { target: Object.prototype, key, value } };
 }
 
 /** Variants of `example` that stay valid: a structured clone, null-prototype records, null where nullable, absent where optional. */
@@ -209,17 +241,82 @@ export function passes(validator: (value: unknown) => boolean, { message, pollut
   }
 }
 
+/** One run of acceptedMutations per validator, examples and spec: the tests that count the corpus reuse the runs that checked it. */
+const acceptedRuns = new WeakMap<readonly unknown[], Map<string, Map<Spec, { readonly accepted: string[]; readonly cases: number }>>>();
+
 /** The mutations of `examples` that `validator` wrongly accepts (what each is), and how many it tried. */
-export function acceptedMutations(validator: (value: unknown) => boolean, examples: readonly unknown[], spec: Spec): { readonly accepted: string[]; readonly cases: number } {
+export function acceptedMutations(validator: LoadableValidator, examples: readonly unknown[], spec: Spec): { readonly accepted: string[]; readonly cases: number } {
+  const byValidator = acceptedRuns.get(examples) ?? new Map<string, Map<Spec, { readonly accepted: string[]; readonly cases: number }>>();
+  acceptedRuns.set(examples, byValidator);
+  const bySpec = byValidator.get(`${validator.module}#${validator.exportName}`) ?? new Map<Spec, { readonly accepted: string[]; readonly cases: number }>();
+  byValidator.set(`${validator.module}#${validator.exportName}`, bySpec);
+  const known = bySpec.get(spec);
+  if (known !== undefined) return known;
   const accepted: string[] = [];
+  const elsewhere: { what: string; example: number; path: Path }[] = [];
   let cases = 0;
-  for (const example of examples) {
+  for (const [index, example] of examples.entries()) {
     for (const mutation of malformed(example, spec)) {
       cases += 1;
-      if (passes(validator, mutation)) accepted.push(mutation.what);
+      if (mutation.inheritedElement !== undefined) elsewhere.push({ what: mutation.what, example: index, path: mutation.inheritedElement });
+      else if (passes(validator, mutation)) accepted.push(mutation.what);
     }
   }
-  return { accepted, cases };
+  if (elsewhere.length > 0) {
+    const results = inIsolatedThread({ module: validator.module, exportName: validator.exportName, examples, cases: elsewhere.map(({ example, path }) => ({ example, path })) });
+    elsewhere.forEach(({ what }, index) => {
+      if (results[index] !== false) accepted.push(what);
+    });
+  }
+  const result = { accepted, cases };
+  bySpec.set(spec, result);
+  return result;
+}
+
+/**
+ * Whether `validator` passes `example` with the array element at `path` deleted and
+ * inherited from Array.prototype instead (set there meanwhile), tried in the isolated thread.
+ */
+export function passesWithInheritedElement(validator: LoadableValidator, example: unknown, path: Path): boolean {
+  if (typeof path[path.length - 1] !== 'number') throw new Error(`${path.join('.')} is not an array element`);
+  return inIsolatedThread({ module: validator.module, exportName: validator.exportName, examples: [example], cases: [{ example: 0, path }] })[0]!;
+}
+
+/** What protocol-corpus-thread.ts is asked: the inherited-element cases of `examples` to run through `require(module)[exportName]`. */
+export interface IsolatedRequest {
+  readonly module: string;
+  readonly exportName: string;
+  readonly examples: readonly unknown[];
+  readonly cases: readonly { readonly example: number; readonly path: Path }[];
+}
+
+/** Its answer: whether the validator passed each case, or the error that stopped it. */
+export type IsolatedReply = { readonly results: boolean[] } | { readonly error: string };
+
+let isolated: { readonly worker: Worker; readonly port: MessagePort; readonly signal: Int32Array } | undefined;
+
+/**
+ * The cases of `request` run in the isolated thread, synchronously: the thread answers on a
+ * port of its own and wakes this one through shared memory (so callers stay synchronous).
+ */
+function inIsolatedThread(request: IsolatedRequest): boolean[] {
+  if (isolated === undefined) {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(path.join(__dirname, 'protocol-corpus-thread.js'), { workerData: { port: port2, signal }, transferList: [port2] });
+    // Idle between requests: it must not keep the process alive.
+    worker.unref();
+    isolated = { worker, port: port1, signal };
+  }
+  const { worker, port, signal } = isolated;
+  Atomics.store(signal, 0, 0);
+  worker.postMessage(request);
+  if (Atomics.wait(signal, 0, 0, 120_000) === 'timed-out') throw new Error(`the isolated thread did not answer within 2 minutes (${request.module}#${request.exportName})`);
+  const reply = receiveMessageOnPort(port)?.message as IsolatedReply | undefined;
+  if (reply === undefined) throw new Error('the isolated thread woke this one without an answer');
+  if ('error' in reply) throw new Error(`the isolated thread failed: ${reply.error}`);
+  if (reply.results.length !== request.cases.length) throw new Error(`the isolated thread answered ${reply.results.length} of ${request.cases.length} cases`);
+  return reply.results;
 }
 
 /** The variants of `examples` that `validator` wrongly rejects. */

@@ -13,11 +13,22 @@ import * as path from 'node:path';
 import { toRandom } from 'convlens-runtime/seeded-random';
 import { locationOf, repoRoot, TsServer, type Location } from './tsserver-client';
 
-/** How many mutated files go through both servers (fixed, with the seed, so a failure replays). */
-const MUTATIONS = 200;
+/**
+ * How many mutated files go through both servers (fixed, with the seed, so a failure
+ * replays): 60 in `npm test`, 200 in `npm run test:slow` (CONVLENS_FUZZ_MUTATIONS=200).
+ * The seeded sequence is the same, so the short run is the first 60 of the long one.
+ */
+const MUTATIONS = fuzzMutations(process.env['CONVLENS_FUZZ_MUTATIONS'], 60);
 const SEED = 20261206;
 /** No single answer may take longer: a hang guard, far above the plugin's own budget. */
 const ANSWER_TIMEOUT_MS = 10_000;
+
+function fuzzMutations(setting: string | undefined, fallback: number): number {
+  if (setting === undefined || setting === '') return fallback;
+  const count = Number(setting);
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`CONVLENS_FUZZ_MUTATIONS must be a whole number of at least 1 (got ${setting})`);
+  return count;
+}
 
 const EXAMPLES = ['lenet5.ts', 'alexnet.ts', 'vgg.ts', 'dcgan.ts', 'googlenet.ts', 'resnet.ts'];
 

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { interpolateSamples } from 'convlens-runtime/inspection/gan-interpolation';
 import { dcganMnist } from '../../examples/dcgan';
 import { sharedGanRun } from './shared-runs';
@@ -55,6 +56,11 @@ describe('runtime: latent interpolation between two samples of a trained GAN', f
   before(async () => {
     folder = mkdtempSync(path.join(tmpdir(), 'convlens-interpolation-'));
     const run = await sharedGanRun();
+    // interpolateSamples renders on the backend chosen beforehand, as the runtime process
+    // chooses it: wasm, the run's own. When the shared run was already on disk, nothing in
+    // this process has chosen one yet (the file failed when run alone, or after a file
+    // that left none in its mocha worker).
+    await chooseBackend({ requested: 'wasm' });
     grid = PNG.sync.read(readFileSync(path.join(run, 'samples', 'epoch-0001.png')));
     assert.deepEqual([grid.width, grid.height], [484, 484]);
     checkpoint = path.join(run, 'checkpoint');

@@ -12,7 +12,7 @@ import { MAX_INTERPOLATION_STEPS } from 'convlens-runtime/inspection/gan-interpo
 import { isRuntimeEvent, isRuntimeRequest, RUNTIME_PROTOCOL_LIMITS, type RuntimeEvent, type RuntimeRequest, type TrainingSettings } from 'convlens-runtime/protocol';
 import { SAMPLE_GRID } from 'convlens-runtime/training/train-gan';
 import { PROTOCOL_LIMITS } from '../../webviews/protocol';
-import { acceptedMutations, BAD_PIXELS, BAD_PNGS, bool, int, list, num, oneOf, optional, orNull, rec, rejectedVariants, text, type Field, type Spec } from '../protocol-corpus';
+import { acceptedMutations, BAD_PIXELS, BAD_PNGS, bool, int, list, loadable, num, oneOf, optional, orNull, rec, rejectedVariants, text, type Field, type LoadableValidator, type Spec } from '../protocol-corpus';
 import { gridPng } from '../webviews/fixtures';
 
 const TEXT = text(32_768);
@@ -376,9 +376,13 @@ const relu: LayerNode = { kind: 'relu' };
 
 describe('runtime: protocol validators against a generated corpus of malformed messages', function () {
   this.timeout(60_000);
+  // The validators imported above, with the module they come from: the corpus loads them again in its isolated thread.
+  const protocol = require.resolve('convlens-runtime/protocol');
+  const requests = loadable(isRuntimeRequest, protocol, 'isRuntimeRequest');
+  const events = loadable(isRuntimeEvent, protocol, 'isRuntimeEvent');
   const directions = [
-    ['request', isRuntimeRequest, REQUESTS],
-    ['event', isRuntimeEvent, EVENTS],
+    ['request', requests, REQUESTS],
+    ['event', events, EVENTS],
   ] as const;
   for (const [direction, validator, table] of directions) {
     for (const [name, { examples, spec }] of Object.entries(table) as [string, { examples: readonly unknown[]; spec: Spec }][]) {
@@ -391,11 +395,11 @@ describe('runtime: protocol validators against a generated corpus of malformed m
   }
 
   it('the corpus: 8,296 malformed messages (6,653 requests, 1,643 events)', () => {
-    const count = (validator: (value: unknown) => boolean, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
+    const count = (validator: LoadableValidator, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
       Object.values(table).reduce((total, { examples, spec }) => total + acceptedMutations(validator, examples, spec).cases, 0);
-    const requests = count(isRuntimeRequest, REQUESTS);
-    const events = count(isRuntimeEvent, EVENTS);
-    assert.deepEqual({ requests, events, total: requests + events }, { requests: 6_653, events: 1_643, total: 8_296 });
+    const requestCases = count(requests, REQUESTS);
+    const eventCases = count(events, EVENTS);
+    assert.deepEqual({ requests: requestCases, events: eventCases, total: requestCases + eventCases }, { requests: 6_653, events: 1_643, total: 8_296 });
   });
 });
 

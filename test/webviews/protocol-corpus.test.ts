@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { isHostMessage, isPanelInitialState, isPanelMessage, type HostMessage, type PanelMessage } from '../../webviews/protocol';
-import { acceptedMutations, BAD_PIXELS, BAD_PNGS, bool, int, list, num, oneOf, optional, orNull, rec, rejectedVariants, text, type Spec } from '../protocol-corpus';
+import { acceptedMutations, BAD_PIXELS, BAD_PNGS, bool, int, list, loadable, num, oneOf, optional, orNull, rec, rejectedVariants, text, type LoadableValidator, type Spec } from '../protocol-corpus';
 import { gridPng } from './fixtures';
 
 const TEXT = text(32_768);
@@ -250,9 +250,14 @@ const INITIAL_STATE = {
 const jsonRoundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe('webviews: protocol validators against a generated corpus of malformed messages', () => {
+  // The validators imported above, with the module they come from: the corpus loads them again in its isolated thread.
+  const protocol = require.resolve('../../webviews/protocol');
+  const hostMessages = loadable(isHostMessage, protocol, 'isHostMessage');
+  const panelMessages = loadable(isPanelMessage, protocol, 'isPanelMessage');
+  const initialStates = loadable(isPanelInitialState, protocol, 'isPanelInitialState');
   const directions = [
-    ['extension → panel', isHostMessage, HOST],
-    ['panel → extension', isPanelMessage, PANEL],
+    ['extension → panel', hostMessages, HOST],
+    ['panel → extension', panelMessages, PANEL],
   ] as const;
   for (const [direction, validator, table] of directions) {
     for (const [type, { examples, spec }] of Object.entries(table) as [string, { examples: readonly unknown[]; spec: Spec }][]) {
@@ -268,15 +273,15 @@ describe('webviews: protocol validators against a generated corpus of malformed 
 
   it('the initial state the HTML embeds', () => {
     assert.deepEqual(rejectedVariants(isPanelInitialState, INITIAL_STATE.examples, INITIAL_STATE.spec), []);
-    assert.deepEqual(acceptedMutations(isPanelInitialState, INITIAL_STATE.examples, INITIAL_STATE.spec).accepted, []);
+    assert.deepEqual(acceptedMutations(initialStates, INITIAL_STATE.examples, INITIAL_STATE.spec).accepted, []);
   });
 
   it('the corpus: 4,165 malformed messages (2,561 from the extension, 1,102 from the panel, 502 initial states)', () => {
-    const count = (validator: (value: unknown) => boolean, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
+    const count = (validator: LoadableValidator, table: Readonly<Record<string, { examples: readonly unknown[]; spec: Spec }>>): number =>
       Object.values(table).reduce((total, { examples, spec }) => total + acceptedMutations(validator, examples, spec).cases, 0);
-    const host = count(isHostMessage, HOST);
-    const panel = count(isPanelMessage, PANEL);
-    const initial = acceptedMutations(isPanelInitialState, INITIAL_STATE.examples, INITIAL_STATE.spec).cases;
+    const host = count(hostMessages, HOST);
+    const panel = count(panelMessages, PANEL);
+    const initial = acceptedMutations(initialStates, INITIAL_STATE.examples, INITIAL_STATE.spec).cases;
     assert.deepEqual({ host, panel, initial, total: host + panel + initial }, { host: 2_561, panel: 1_102, initial: 502, total: 4_165 });
   });
 });
