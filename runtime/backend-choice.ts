@@ -125,6 +125,20 @@ interface AdapterProbe {
 }
 
 /**
+ * The probes' answers in this process, by Dawn setup: an adapter does not come or go while
+ * a process runs, and the runtime process chooses a backend for every request (a probe is
+ * a child process that loads Dawn: some 0.3 s). A probe that failed (a timeout, a crash)
+ * is not remembered: the next choice asks again.
+ */
+const probeAnswers = new Map<string, AdapterProbe>();
+let probeCount = 0;
+
+/** How many child processes this process has started to probe for a WebGPU adapter (tests). */
+export function webGpuProbeCount(): number {
+  return probeCount;
+}
+
+/**
  * Asks Dawn for an adapter in a child process first: Dawn prints its own warnings (a
  * missing libvulkan, say) straight to stderr, which would garble the command line's
  * output, and a broken driver must not take the training process down.
@@ -137,6 +151,10 @@ function probeWebGpuAdapter(software: boolean): AdapterProbe {
     return { found: false, error: "the 'webgpu' package is not installed" };
   }
   const dawn = dawnSetup(software);
+  const key = JSON.stringify(dawn);
+  const answered = probeAnswers.get(key);
+  if (answered !== undefined) return answered;
+  probeCount += 1;
   const script = `
     const { create, globals } = await import(${JSON.stringify(pathToFileURL(entry).href)});
     Object.assign(globalThis, globals);
@@ -150,7 +168,9 @@ function probeWebGpuAdapter(software: boolean): AdapterProbe {
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...dawn.env } });
   if (result.error !== undefined) return { found: false, error: firstLine(result.error) };
   try {
-    return JSON.parse(result.stdout) as AdapterProbe;
+    const answer = JSON.parse(result.stdout) as AdapterProbe;
+    probeAnswers.set(key, answer);
+    return answer;
   } catch {
     const stderr = result.stderr.split('\n').find((line) => line.trim() !== '') ?? `exit status ${result.status}`;
     return { found: false, error: stderr.trim() };

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BACKEND_NAMES, chooseBackend } from 'convlens-runtime/backend-choice';
+import { BACKEND_NAMES, chooseBackend, webGpuProbeCount } from 'convlens-runtime/backend-choice';
 
 describe('runtime: backend choice', function () {
   this.timeout(60_000);
@@ -16,6 +16,14 @@ describe('runtime: backend choice', function () {
     assert.deepEqual(choice.passedOver.map((entry) => entry.backend), BACKEND_NAMES.slice(0, rank));
     for (const entry of choice.passedOver) assert.ok(entry.reason.length > 10, `${entry.backend}: '${entry.reason}'`);
     assert.match(choice.summary, new RegExp(`^${choice.backend}`));
+  });
+
+  it('asks for a WebGPU adapter once per process (the runtime process chooses a backend per request), with the same choice', async () => {
+    const first = await chooseBackend();
+    const probes = webGpuProbeCount();
+    assert.deepEqual(await chooseBackend(), first);
+    assert.equal(webGpuProbeCount(), probes);
+    await chooseBackend({ requested: 'cpu' });
   });
 
   it('an explicit request takes that backend or fails with the reason', async () => {
