@@ -28,6 +28,8 @@ interface Rows {
   readonly channels: number;
   /** Channels rounded up to 4: the kernels' per-channel vectors load whole. */
   readonly padded: number;
+  /** Bytes from one row to the next: a part's tensors start `first · rowBytes` into them. */
+  readonly rowBytes: number;
   readonly place: KernelPlace;
   readonly parts: [number, number][];
 }
@@ -37,7 +39,7 @@ function rowsOf(backend: BackendWasm, x: TensorInfo, passes: number): Rows {
   const channels = x.shape[x.shape.length - 1] ?? 1;
   const rows = elementCount(x) / channels;
   const place = placeFor(backend, elementCount(x) * passes * PASS_COST, rows);
-  return { rows, channels, padded: Math.ceil(channels / 4) * 4, place, parts: splitWork(rows, place.threads) };
+  return { rows, channels, padded: Math.ceil(channels / 4) * 4, rowBytes: channels * 4, place, parts: splitWork(rows, place.threads) };
 }
 
 /** Zeroed f64 totals for each part: their addresses, and a function that adds them up per channel (f64). */
@@ -54,7 +56,7 @@ function partTotals(call: Rows): { addresses: number[]; sum: () => Float64Array 
   return { addresses, sum };
 }
 
-/** Runs `kernel` on each part's rows; `rowArgs(first)` gives the row-dependent leading arguments. */
+/** Runs `kernel` on each part's rows; `rowArgs(first, part)` gives the leading arguments, then come the part's row count, the channels and `trailing`. */
 function runRows(call: Rows, kernel: 'batchNormSums' | 'batchNormApply' | 'batchNormGradientSums' | 'batchNormGradientApply', rowArgs: (first: number, part: number) => number[], trailing: number[] = []): void {
   call.place.run(kernel, call.parts.map(([first, count], part) => [...rowArgs(first, part), count, call.channels, ...trailing]));
 }
@@ -64,33 +66,34 @@ export function batchNormTraining(args: KernelArguments): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const x = inputs['x'] as TensorInfo;
   const call = rowsOf(backend, x, 3);
-  const { rows, channels, padded, place } = call;
+  const { rows, channels, padded, rowBytes, place } = call;
   const y = backend.makeOutput([...x.shape], 'float32');
   const [mean, variance, invStd] = [0, 1, 2].map(() => backend.makeOutput([channels], 'float32')) as [TensorInfo, TensorInfo, TensorInfo];
   try {
-    const row = (address: number, first: number): number => address + first * channels * 4;
-    const xAt = addressOf(backend, x);
+    const [xAt, yAt] = [addressOf(backend, x), addressOf(backend, y)];
     const [meanCopy, scale, shift] = [0, 1, 2].map(() => place.scratch(padded, true)) as [number, number, number];
     // Σx from a zero shift (meanCopy, still zeros), then Σ(x − mean)², then y.
     const sums = partTotals(call);
-    runRows(call, 'batchNormSums', (first, part) => [row(xAt, first), meanCopy, sums.addresses[part] as number], [0]);
+    runRows(call, 'batchNormSums', (first, part) => [xAt + first * rowBytes, meanCopy, sums.addresses[part] as number], [0]);
     const means = sums.sum();
-    for (let c = 0; c < channels; c += 1) place.floats(meanCopy, padded)[c] = Math.fround((means[c] as number) / rows);
     const squares = partTotals(call);
-    runRows(call, 'batchNormSums', (first, part) => [row(xAt, first), meanCopy, squares.addresses[part] as number], [1]);
+    // Views after the last allocation (a Float32Array store rounds each f64 to f32).
+    const meanShift = place.floats(meanCopy, channels);
+    for (let c = 0; c < channels; c += 1) meanShift[c] = (means[c] as number) / rows;
+    runRows(call, 'batchNormSums', (first, part) => [xAt + first * rowBytes, meanCopy, squares.addresses[part] as number], [1]);
     const deviations = squares.sum();
     const epsilon = Math.fround(attrs['epsilon'] as number);
-    const gamma = place.floats(addressOf(backend, inputs['gamma'] as TensorInfo), channels);
-    const beta = place.floats(addressOf(backend, inputs['beta'] as TensorInfo), channels);
-    const [m, v, inverse, k, b] = [mean, variance, invStd].map((info) => place.floats(addressOf(backend, info), channels)).concat([place.floats(scale, padded), place.floats(shift, padded)]) as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-    m.set(place.floats(meanCopy, channels));
+    const channelsOf = (info: TensorInfo): Float32Array => place.floats(addressOf(backend, info), channels);
+    const [gamma, beta, v, inverse] = [inputs['gamma'] as TensorInfo, inputs['beta'] as TensorInfo, variance, invStd].map(channelsOf) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [k, b] = [place.floats(scale, channels), place.floats(shift, channels)];
+    channelsOf(mean).set(meanShift);
     for (let c = 0; c < channels; c += 1) {
       v[c] = (deviations[c] as number) / rows;
       inverse[c] = 1 / Math.sqrt((v[c] as number) + epsilon);
       k[c] = (gamma[c] as number) * (inverse[c] as number);
       b[c] = beta[c] as number;
     }
-    runRows(call, 'batchNormApply', (first) => [row(xAt, first), row(addressOf(backend, y), first), meanCopy, scale, shift]);
+    runRows(call, 'batchNormApply', (first) => [xAt + first * rowBytes, yAt + first * rowBytes, meanCopy, scale, shift]);
   } finally {
     place.finish();
   }
@@ -102,21 +105,23 @@ export function batchNormTrainingGradient(args: KernelArguments): TensorInfo[] {
   const { inputs, backend } = args;
   const [dy, x, mean, invStd, gamma] = ['dy', 'x', 'mean', 'invStd', 'gamma'].map((name) => inputs[name] as TensorInfo) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const call = rowsOf(backend, x, 2);
-  const { rows, channels, padded, place } = call;
+  const { rows, channels, padded, rowBytes, place } = call;
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([channels], 'float32');
   const dbeta = backend.makeOutput([channels], 'float32');
   try {
-    const row = (address: number, first: number): number => address + first * channels * 4;
     const [dyAt, xAt, dxAt] = [dy, x, dx].map((info) => addressOf(backend, info)) as [number, number, number];
     const [meanCopy, k, a, b] = [0, 1, 2, 3].map(() => place.scratch(padded, true)) as [number, number, number, number];
-    place.floats(meanCopy, channels).set(place.floats(addressOf(backend, mean), channels));
     const dySums = partTotals(call);
     const productSums = partTotals(call);
-    runRows(call, 'batchNormGradientSums', (first, part) => [row(dyAt, first), row(xAt, first), meanCopy, dySums.addresses[part] as number, productSums.addresses[part] as number]);
+    // Views after the last allocation.
+    const channelsOf = (info: TensorInfo): Float32Array => place.floats(addressOf(backend, info), channels);
+    place.floats(meanCopy, channels).set(channelsOf(mean));
+    runRows(call, 'batchNormGradientSums', (first, part) => [dyAt + first * rowBytes, xAt + first * rowBytes, meanCopy, dySums.addresses[part] as number, productSums.addresses[part] as number]);
     const sumDy = dySums.sum();
     const sumProduct = productSums.sum();
-    const [inverse, g, dg, db, kv, av, bv] = [invStd, gamma, dgamma, dbeta].map((info) => place.floats(addressOf(backend, info), channels)).concat([k, a, b].map((address) => place.floats(address, padded))) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const [inverse, g, dg, db] = [invStd, gamma, dgamma, dbeta].map(channelsOf) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [kv, av, bv] = [k, a, b].map((address) => place.floats(address, channels)) as [Float32Array, Float32Array, Float32Array];
     for (let c = 0; c < channels; c += 1) {
       const s = sumDy[c] as number;
       const p = sumProduct[c] as number;
@@ -128,7 +133,7 @@ export function batchNormTrainingGradient(args: KernelArguments): TensorInfo[] {
       av[c] = s / rows;
       bv[c] = (i * i * p) / rows;
     }
-    runRows(call, 'batchNormGradientApply', (first) => [row(dyAt, first), row(xAt, first), row(dxAt, first), meanCopy, k, a, b]);
+    runRows(call, 'batchNormGradientApply', (first) => [dyAt + first * rowBytes, xAt + first * rowBytes, dxAt + first * rowBytes, meanCopy, k, a, b]);
   } finally {
     place.finish();
   }
