@@ -78,16 +78,14 @@ export function runElementwise(backend: BackendWasm, kernel: ThreadedKernel, cou
 
 /**
  * Adds the `count` floats at each of `partials[1…]` into those at `partials[0]` (the
- * threads' partial sums of a filter gradient); returns `partials[0]`.
+ * threads' partial sums of a filter gradient), split between the place's threads; returns
+ * `partials[0]`.
  */
 export function addPartialSums(place: KernelPlace, partials: readonly number[], count: number): number {
   const [first, ...others] = partials;
   if (first === undefined) throw new Error('[convlens] no partial sums to add');
-  const total = place.floats(first, count);
-  for (const address of others) {
-    const partial = place.floats(address, count);
-    for (let index = 0; index < count; index += 1) total[index] = (total[index] as number) + (partial[index] as number);
-  }
+  const runs = splitWork(count, place.threads, 16);
+  for (const partial of others) place.run('addInto', runs.map(([start, run]) => [first + start * 4, partial + start * 4, run]));
   return first;
 }
 

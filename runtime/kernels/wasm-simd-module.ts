@@ -26,12 +26,12 @@ export interface SimdKernels {
   cropFrom(padded: number, x: number, batch: number, height: number, width: number, channels: number, paddedHeight: number, paddedWidth: number, top: number, left: number): void;
   winogradFilter(filter: number, u: number, channels: number, filters: number): void;
   rotateFilter(filter: number, out: number, channels: number, filters: number): void;
-  winogradConvolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number, pooled: number): void;
+  winogradConvolve(x: number, u: number, bias: number, output: number, v: number, m: number, patch: number, batch: number, height: number, width: number, top: number, left: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number, pooled: number): void;
   winograd4Filter(filter: number, u: number, channels: number, filters: number): void;
-  winograd4Convolve(padded: number, u: number, bias: number, output: number, v: number, m: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number): void;
-  winograd4FilterGradient(padded: number, outputGradient: number, sums: number, v: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
+  winograd4Convolve(x: number, u: number, bias: number, output: number, v: number, m: number, patch: number, batch: number, height: number, width: number, top: number, left: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number, withRelu: number): void;
+  winograd4FilterGradient(x: number, outputGradient: number, sums: number, v: number, w: number, patch: number, batch: number, height: number, width: number, top: number, left: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
   winograd4FilterGradientOutput(sums: number, filterGradient: number, channels: number, filters: number): void;
-  winogradFilterGradient(padded: number, outputGradient: number, sums: number, v: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
+  winogradFilterGradient(x: number, outputGradient: number, sums: number, v: number, w: number, patch: number, batch: number, height: number, width: number, top: number, left: number, channels: number, filters: number, outHeight: number, outWidth: number, chunk: number): void;
   winogradFilterGradientOutput(sums: number, filterGradient: number, channels: number, filters: number): void;
   matMul(a: number, b: number, bias: number, out: number, rows: number, depth: number, columns: number, rowStride: number, depthStride: number, withRelu: number): void;
   transpose(x: number, out: number, rows: number, columns: number): void;
@@ -39,6 +39,7 @@ export interface SimdKernels {
   momentum(w: number, u: number, g: number, newW: number, newU: number, count: number, learningRate: number, mu: number): void;
   reluGradient(dy: number, x: number, dx: number, count: number): void;
   addBias(x: number, pattern: number, period: number, output: number, count: number): void;
+  addInto(total: number, partial: number, count: number): void;
   sumPeriods(x: number, partial: number, period: number, count: number): void;
   maxPoolGradient2x2(x: number, dy: number, dx: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
   batchNormSums(x: number, shift: number, totals: number, rows: number, channels: number, squares: number): void;

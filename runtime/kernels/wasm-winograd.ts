@@ -11,10 +11,11 @@
  * F(4×4)'s have coefficients up to 8 and 1/24: within 1e-4 (measured 1.4e-6 to 1e-5).
  * test/runtime/wasm-winograd.test.ts holds each to its bound on random shapes.
  *
- * This file does the bookkeeping: the zero-padded copy of the input that holds every
- * tile's patch, the transformed filter, the scratch of a chunk of tiles.
+ * This file does the bookkeeping: the transformed filter, the scratch of a chunk of tiles
+ * and of a border tile's patch (the kernels read the input where it is, and copy only the
+ * patches that hang over its edges).
  */
-import { addPartialSums, padImages, type KernelPlace } from './kernel-place';
+import { addPartialSums, type KernelPlace } from './kernel-place';
 import { splitWork } from './kernel-threads';
 import { winogradSetting, winogradTileSetting } from './kernel-settings';
 
@@ -26,6 +27,9 @@ export const WINOGRAD_SAVING = 2.25;
 
 /** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
 const MIN_CHANNELS = 8;
+
+/** Floats between one plane of a transformed filter and the next past its C·F (simd/lanes.ts filterPlaneBytes). */
+const FILTER_PLANE_SLACK = 16;
 
 // CONVLENS_WINOGRAD=off runs the direct kernels for every convolution (bench/README.md
 // compares the two in one benchmark run); read on first use (kernel-settings.ts).
@@ -84,15 +88,6 @@ interface Source {
 }
 
 /**
- * The zero field an input is copied into along one axis: the input at `before`, and room
- * for every (tile + 2)-wide patch of a `tile`-wide output tiling (tile·⌈out/tile⌉ + 2),
- * whichever is larger.
- */
-function paddedExtent(before: number, size: number, outSize: number, tile = 2): number {
-  return Math.max(before + size, tile * Math.ceil(outSize / tile) + 2);
-}
-
-/**
  * Tiles per chunk. F(2×2): a chunk's 16 planes of transformed input and of products
  * (16 · chunk · (C' + F) floats) about 512 kB, the second-level cache of a current x64
  * core; at least 16 tiles, so that each block of the transformed filter read into the
@@ -148,25 +143,25 @@ function run(place: KernelPlace, source: Source, filter: number, filters: number
   const tile = tileFor(outHeight, outWidth, pooled);
   if (tile === 4) largeTileCalls += 1;
   const planes = (tile + 2) ** 2;
-  const u = place.scratch(planes * channels * filters + 8);
+  // Planes of the transformed filter (and of the filter gradient's sums) are 16 floats
+  // longer than C·F (simd/lanes.ts filterPlaneBytes).
+  const u = place.scratch(planes * (channels * filters + FILTER_PLANE_SLACK) + 8);
   if (tile === 4) place.kernels.winograd4Filter(filter, u, channels, filters);
   else place.kernels.winogradFilter(filter, u, channels, filters);
-  const paddedHeight = paddedExtent(source.top, source.height, outHeight, tile);
-  const paddedWidth = paddedExtent(source.left, source.width, outWidth, tile);
   const chunk = chunkFor(channels, filters, tile);
   const paddedChannels = Math.ceil(channels / 4) * 4;
-  const imageFloats = paddedHeight * paddedWidth * channels;
+  const imageFloats = source.height * source.width * channels;
   const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
-  // 8 floats of slack after each: the last 4-lane loads of a row may start inside and end past it.
-  const padded = place.scratch(batch * imageFloats + 8);
-  padImages(place, false, source.address, padded, { ...source, paddedHeight, paddedWidth });
   const parts = splitWork(batch, place.threads);
-  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
+  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes); 8 floats of
+  // slack after each buffer: the last 4-lane loads of a row may start inside and end past it.
   const planeSlack = 16;
-  const scratch = parts.map(() => [place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * filters + planeSlack) + 8)] as const);
+  const scratch = parts.map(() => [
+    place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * filters + planeSlack) + 8), place.scratch(planes * channels + 8),
+  ] as const);
   const common = (first: number, images: number, part: number) => [
-    padded + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number]),
-    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0,
+    source.address + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number, number]),
+    images, source.height, source.width, source.top, source.left, channels, filters, outHeight, outWidth, chunk, withRelu ? 1 : 0,
   ];
   if (tile === 4) place.run('winograd4Convolve', parts.map(([first, images], part) => common(first, images, part)));
   else place.run('winogradConvolve', parts.map(([first, images], part) => [...common(first, images, part), pooled ? 1 : 0]));
@@ -218,24 +213,23 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
   const tile = tileFor(outHeight, outWidth, false);
   if (tile === 4) largeTileCalls += 1;
   const planes = (tile + 2) ** 2;
-  const paddedHeight = paddedExtent(call.top, call.inHeight, outHeight, tile);
-  const paddedWidth = paddedExtent(call.left, call.inWidth, outWidth, tile);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const paddedFilters = Math.ceil(filters / 4) * 4;
   const parts = splitWork(batch, place.threads);
   const tiles = Math.ceil(batch / parts.length) * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile);
   const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (planes * (paddedChannels + paddedFilters)) / 4) * 4));
-  const imageFloats = paddedHeight * paddedWidth * channels;
-  const sumFloats = planes * channels * filters;
-  const padded = place.scratch(batch * imageFloats + 8);
-  padImages(place, false, call.x, padded, { batch, height: call.inHeight, width: call.inWidth, channels, paddedHeight, paddedWidth, top: call.top, left: call.left });
-  // Parts are runs of whole images, each summing into zeroed sums of its own, added up after.
+  const imageFloats = call.inHeight * call.inWidth * channels;
+  const sumFloats = planes * (channels * filters + FILTER_PLANE_SLACK);
+  // Parts are runs of whole images, each summing into sums of its own, added up after.
   // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
   const planeSlack = 16;
-  const scratch = parts.map(() => [place.scratch(sumFloats + 8, true), place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * paddedFilters + planeSlack) + 8)] as const);
+  const scratch = parts.map(() => [
+    place.scratch(sumFloats + 8), place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8),
+    place.scratch(planes * (chunk * paddedFilters + planeSlack) + 8), place.scratch(planes * channels + 8),
+  ] as const);
   place.run(tile === 4 ? 'winograd4FilterGradient' : 'winogradFilterGradient', parts.map(([first, images], part) => [
-    padded + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number]),
-    images, paddedHeight, paddedWidth, channels, filters, outHeight, outWidth, chunk,
+    call.x + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number, number]),
+    images, call.inHeight, call.inWidth, call.top, call.left, channels, filters, outHeight, outWidth, chunk,
   ]));
   const sums = addPartialSums(place, scratch.map(([partial]) => partial), sumFloats);
   if (tile === 4) place.kernels.winograd4FilterGradientOutput(sums, call.output, channels, filters);

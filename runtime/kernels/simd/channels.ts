@@ -135,3 +135,15 @@ export function reluGradient(dy: usize, x: usize, dx: usize, count: i32): void {
     store<f32>(dx + at, load<f32>(dy + at) * step);
   }
 }
+
+/**
+ * total[i] += partial[i] for i < count: the threads' partial sums of a filter gradient
+ * added up (a JavaScript loop took 10–20 ms for ResNet-18's 36 · 512 · 512 Winograd sums).
+ */
+export function addInto(total: usize, partial: usize, count: i32): void {
+  const vectorEnd = <usize>(count & ~3) << 2;
+  let at: usize = 0;
+  for (; at < vectorEnd; at += 16) v128.store(total + at, f32x4.add(v128.load(total + at), v128.load(partial + at)));
+  const end = <usize>count << 2;
+  for (; at < end; at += 4) store<f32>(total + at, load<f32>(total + at) + load<f32>(partial + at));
+}

@@ -14,41 +14,44 @@
 // G  = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙], [1/24, −1/12, ⅙], [0, 0, 1]]
 // Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]
 
-import { planeBytes, relu } from './lanes';
-import { accumulateProducts, products, storeFirst } from './winograd';
+import { filterPlaneBytes, planeBytes, relu } from './lanes';
+import { accumulateProducts, patchOrigin, products, storeFirst } from './winograd';
 
 /**
  * u[k, c, f] = (G g_{c,f} Gᵀ)[k / 6, k % 6] for the 3 × 3 filter g_{c,f}[i, j] =
- * filter[i, j, c, f] ([3, 3, C, F], channels last). Vectors run along f; a last partial
- * vector stores only its lanes. Reads up to 12 bytes past the filter's end.
+ * filter[i, j, c, f] ([3, 3, C, F], channels last), planes of u `filterPlaneBytes` apart
+ * (36·(C·F + 16) floats in all). Vectors run along f; a last partial vector stores only its
+ * lanes. Reads up to 12 bytes past the filter's end.
  */
 export function winograd4Filter(filter: usize, u: usize, channels: i32, filters: i32): void {
   const tapBytes = <usize>(channels * filters) << 2;
+  const plane = filterPlaneBytes(channels, filters);
   for (let c = 0; c < channels; c++) {
     for (let f = 0; f < filters; f += 4) {
-      const at = filter + ((<usize>(c * filters + f)) << 2);
+      const offset = (<usize>(c * filters + f)) << 2;
+      const at = filter + offset;
       const lanes = min(filters - f, 4);
-      const out = u + ((<usize>(c * filters + f)) << 2);
-      // G g, column j of g at a time (g's rows i = 0…2 are taps 3i + j), then each of its
-      // six rows times Gᵀ: the same G applied along the other axis.
+      const out = u + offset;
+      // The nine taps once (taps 3i + j are row i, column j of g).
+      const g00 = v128.load(at), g01 = v128.load(at + tapBytes), g02 = v128.load(at + 2 * tapBytes);
+      const g10 = v128.load(at + 3 * tapBytes), g11 = v128.load(at + 4 * tapBytes), g12 = v128.load(at + 5 * tapBytes);
+      const g20 = v128.load(at + 6 * tapBytes), g21 = v128.load(at + 7 * tapBytes), g22 = v128.load(at + 8 * tapBytes);
+      // Row r of G g (G times each column of g), then that row times Gᵀ: the same G applied
+      // along the other axis, into planes 6r … 6r + 5.
       for (let r = 0; r < 6; r++) {
-        const a = filterColumnRow(at, tapBytes, 0, r);
-        const b = filterColumnRow(at, tapBytes, 1, r);
-        const d = filterColumnRow(at, tapBytes, 2, r);
-        storeFirst(out + <usize>(6 * r) * tapBytes, gRow(a, b, d, 0), lanes);
-        storeFirst(out + <usize>(6 * r + 1) * tapBytes, gRow(a, b, d, 1), lanes);
-        storeFirst(out + <usize>(6 * r + 2) * tapBytes, gRow(a, b, d, 2), lanes);
-        storeFirst(out + <usize>(6 * r + 3) * tapBytes, gRow(a, b, d, 3), lanes);
-        storeFirst(out + <usize>(6 * r + 4) * tapBytes, gRow(a, b, d, 4), lanes);
-        storeFirst(out + <usize>(6 * r + 5) * tapBytes, gRow(a, b, d, 5), lanes);
+        const a = gRow(g00, g10, g20, r);
+        const b = gRow(g01, g11, g21, r);
+        const d = gRow(g02, g12, g22, r);
+        const row = out + <usize>(6 * r) * plane;
+        storeFirst(row, gRow(a, b, d, 0), lanes);
+        storeFirst(row + plane, gRow(a, b, d, 1), lanes);
+        storeFirst(row + 2 * plane, gRow(a, b, d, 2), lanes);
+        storeFirst(row + 3 * plane, gRow(a, b, d, 3), lanes);
+        storeFirst(row + 4 * plane, gRow(a, b, d, 4), lanes);
+        storeFirst(row + 5 * plane, gRow(a, b, d, 5), lanes);
       }
     }
   }
-}
-
-/** Row r of G times column j of g (taps j, 3 + j, 6 + j). */
-@inline function filterColumnRow(at: usize, tapBytes: usize, j: i32, r: i32): v128 {
-  return gRow(v128.load(at + <usize>j * tapBytes), v128.load(at + <usize>(3 + j) * tapBytes), v128.load(at + <usize>(6 + j) * tapBytes), r);
 }
 
 /** Row r of G times the column (a, b, c). */
@@ -63,18 +66,18 @@ export function winograd4Filter(filter: usize, u: usize, channels: i32, filters:
 }
 
 /**
- * y[b, p, q, f] = bias[f] + Σ_{i, j, c} padded[b, p + i, q + j, c] · w[i, j, c, f] for
- * p < outHeight, q < outWidth (then max(·, 0) when `withRelu`), with u = winograd4Filter(w).
- * `padded` is [B, paddedHeight, paddedWidth, C] and must hold the whole 6 × 6 patch of
- * every tile: paddedHeight ≥ 4·⌈outHeight/4⌉ + 2, likewise the width. `bias` 0 means none.
+ * y[b, p, q, f] = bias[f] + Σ_{i, j, c} x[b, p + i − top, q + j − left, c] · w[i, j, c, f]
+ * for p < outHeight, q < outWidth, x zero outside its [B, height, width, C] (then max(·, 0)
+ * when `withRelu`), with u = winograd4Filter(w). `bias` 0 means none. x is read where it is
+ * (winograd.ts `patchOrigin`), readable 12 bytes past its end.
  *
  * Scratch (the caller's, with 32 bytes of slack each): `v` 36·(chunk·C' + 16) floats, `m`
- * 36·(chunk·F + 16) floats, C' = C rounded up to 4; `chunk` (a multiple of 4) tiles at a
- * time (16 floats per plane: lanes.ts `planeBytes`).
+ * 36·(chunk·F + 16) floats, `patch` 36·C floats, C' = C rounded up to 4; `chunk` (a
+ * multiple of 4) tiles at a time (16 floats per plane: lanes.ts `planeBytes`).
  */
 export function winograd4Convolve(
-  padded: usize, u: usize, bias: usize, output: usize, v: usize, m: usize,
-  batch: i32, paddedHeight: i32, paddedWidth: i32, channels: i32, filters: i32,
+  x: usize, u: usize, bias: usize, output: usize, v: usize, m: usize, patch: usize,
+  batch: i32, height: i32, width: i32, top: i32, left: i32, channels: i32, filters: i32,
   outHeight: i32, outWidth: i32, chunk: i32, withRelu: bool,
 ): void {
   const tilesHigh = (outHeight + 3) >> 2;
@@ -82,15 +85,14 @@ export function winograd4Convolve(
   const tilesPerImage = tilesHigh * tilesWide;
   const tiles = batch * tilesPerImage;
   const paddedChannels = (channels + 3) & ~3;
-  const rowBytes = <usize>(paddedWidth * channels) << 2;
   const pixelBytes = <usize>channels << 2;
-  const uPlane = <usize>(channels * filters) << 2;
+  const uPlane = filterPlaneBytes(channels, filters);
   const pixelStep = <usize>filters << 2;
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
     const vPlane = planeBytes(count, paddedChannels);
     const mPlane = planeBytes(count, filters);
-    transformInputs4(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
+    transformInputs4(x, v, patch, first, count, tilesPerImage, tilesWide, height, width, top, left, pixelBytes, channels, paddedChannels, vPlane);
     for (let k = 0; k < 36; k++) {
       products(v + <usize>k * vPlane, u + <usize>k * uPlane, m + <usize>k * mPlane, count, channels, paddedChannels, filters);
     }
@@ -139,22 +141,24 @@ export function winograd4Convolve(
 
 /**
  * V[k, t, c] = (Bᵀ d_t B)[k / 6, k % 6] for the tiles first…first + count − 1, where d_t
- * is tile t's 6 × 6 patch of channel c in `padded` (tiles 4 apart). Rows of V are C'
- * apart, planes `vPlane` bytes; the lanes past C hold the next pixel's channels and are
- * never used. Per tile and block of 4 channels: each row of d times B (into planes
- * 6i + j), then Bᵀ down each column, in place.
+ * is tile t's 6 × 6 patch of channel c (tiles 4 apart; winograd.ts `patchOrigin`: x
+ * placed at (top, left) in zeros). Rows of V are C' apart, planes `vPlane` bytes; the
+ * lanes past C hold the next pixel's channels and are never used. Per tile and block of 4
+ * channels: each row of d times B (into planes 6i + j), then Bᵀ down each column, in place.
  */
 function transformInputs4(
-  padded: usize, v: usize, first: i32, count: i32, tilesPerImage: i32, tilesWide: i32, paddedHeight: i32,
-  rowBytes: usize, pixelBytes: usize, channels: i32, paddedChannels: i32, vPlane: usize,
+  x: usize, v: usize, patch: usize, first: i32, count: i32, tilesPerImage: i32, tilesWide: i32,
+  height: i32, width: i32, top: i32, left: i32, pixelBytes: usize, channels: i32, paddedChannels: i32, vPlane: usize,
 ): void {
+    const imageBytes = <usize>(height * width) * pixelBytes;
     for (let t = 0; t < count; t++) {
       const tile = first + t;
       const b = tile / tilesPerImage;
       const within = tile - b * tilesPerImage;
       const th = within / tilesWide;
       const tw = within - th * tilesWide;
-      const origin = padded + <usize>(b * paddedHeight + 4 * th) * rowBytes + <usize>(4 * tw) * pixelBytes;
+      const origin = patchOrigin(x + <usize>b * imageBytes, patch, 4 * th - top, 4 * tw - left, 6, height, width, pixelBytes);
+      const rowBytes = (origin == patch ? <usize>6 : <usize>width) * pixelBytes;
       const target = v + ((<usize>(t * paddedChannels)) << 2);
       for (let c = 0; c < channels; c += 4) {
         const at = target + (<usize>c << 2);
@@ -180,14 +184,16 @@ function transformInputs4(
  * `winogradFilterGradient` is by F(2×2): y_t = Aᵀ[U ⊙ V_t]A is linear in the filter g, so
  * dg = Gᵀ[Σ_t V_t ⊙ (A dy_t Aᵀ)]G, with dy_t tile t's 4 × 4 block of the output gradient
  * (zeros past the output's edge). This adds Σ_t V_t[k]ᵀ · W_t[k] ([C, F] per k,
- * W_t = A dy_t Aᵀ) into `sums` ([36, C, F] plus 8 floats of slack, zeroed by the caller);
- * then `winograd4FilterGradientOutput` applies Gᵀ·G. `padded` as for `winograd4Convolve`;
- * scratch `v` 36·(chunk·C' + 16) floats, `w` 36·(chunk·F' + 16) floats (F' = F rounded up
- * to 4), 32 bytes of slack each; `outputGradient` readable 12 bytes past its end.
+ * W_t = A dy_t Aᵀ) into `sums` ([36, C, F], planes `filterPlaneBytes` apart; the first
+ * chunk stores, so they need no zeroing);
+ * then `winograd4FilterGradientOutput` applies Gᵀ·G. `x` (with top, left) as for
+ * `winograd4Convolve`; scratch `v` 36·(chunk·C' + 16) floats, `w` 36·(chunk·F' + 16) floats
+ * (F' = F rounded up to 4), `patch` 36·C floats, 32 bytes of slack each; `outputGradient`
+ * readable 12 bytes past its end.
  */
 export function winograd4FilterGradient(
-  padded: usize, outputGradient: usize, sums: usize, v: usize, w: usize,
-  batch: i32, paddedHeight: i32, paddedWidth: i32, channels: i32, filters: i32,
+  x: usize, outputGradient: usize, sums: usize, v: usize, w: usize, patch: usize,
+  batch: i32, height: i32, width: i32, top: i32, left: i32, channels: i32, filters: i32,
   outHeight: i32, outWidth: i32, chunk: i32,
 ): void {
   const tilesHigh = (outHeight + 3) >> 2;
@@ -196,17 +202,16 @@ export function winograd4FilterGradient(
   const tiles = batch * tilesPerImage;
   const paddedChannels = (channels + 3) & ~3;
   const paddedFilters = (filters + 3) & ~3;
-  const rowBytes = <usize>(paddedWidth * channels) << 2;
   const pixelBytes = <usize>channels << 2;
   const dyPixel = <usize>filters << 2;
   const dyRow = <usize>outWidth * dyPixel;
-  const sumPlane = <usize>(channels * filters) << 2;
+  const sumPlane = filterPlaneBytes(channels, filters);
   const zero = f32x4.splat(0);
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
     const vPlane = planeBytes(count, paddedChannels);
     const wPlane = planeBytes(count, paddedFilters);
-    transformInputs4(padded, v, first, count, tilesPerImage, tilesWide, paddedHeight, rowBytes, pixelBytes, channels, paddedChannels, vPlane);
+    transformInputs4(x, v, patch, first, count, tilesPerImage, tilesWide, height, width, top, left, pixelBytes, channels, paddedChannels, vPlane);
     // W_t = A dy_t Aᵀ: A down each column of the 4 × 4 block (into planes 6i + q), then
     // across each of the six rows, in place. Rows of W are F' apart, so whole vectors fit.
     for (let t = 0; t < count; t++) {
@@ -238,7 +243,7 @@ export function winograd4FilterGradient(
       }
     }
     for (let k = 0; k < 36; k++) {
-      accumulateProducts(v + <usize>k * vPlane, w + <usize>k * wPlane, sums + <usize>k * sumPlane, count, channels, paddedChannels, filters, paddedFilters);
+      accumulateProducts(v + <usize>k * vPlane, w + <usize>k * wPlane, sums + <usize>k * sumPlane, count, channels, paddedChannels, filters, paddedFilters, first > 0);
     }
   }
 }
@@ -249,7 +254,8 @@ export function winograd4FilterGradient(
  * own lanes: rows of sums are F apart), then along each of those three rows.
  */
 export function winograd4FilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32): void {
-  const plane = <usize>(channels * filters) << 2;
+  const plane = filterPlaneBytes(channels, filters);
+  const tapBytes = <usize>(channels * filters) << 2;
   for (let c = 0; c < channels; c++) {
     for (let f = 0; f < filters; f += 4) {
       const offset = (<usize>(c * filters + f)) << 2;
@@ -263,7 +269,7 @@ export function winograd4FilterGradientOutput(sums: usize, filterGradient: usize
       }
       for (let i = 0; i < 3; i++) {
         const row = at + <usize>(6 * i) * plane;
-        gTransposed(filterGradient + offset + <usize>(3 * i) * plane, plane, lanes, v128.load(row), v128.load(row + plane), v128.load(row + 2 * plane),
+        gTransposed(filterGradient + offset + <usize>(3 * i) * tapBytes, tapBytes, lanes, v128.load(row), v128.load(row + plane), v128.load(row + 2 * plane),
           v128.load(row + 3 * plane), v128.load(row + 4 * plane), v128.load(row + 5 * plane));
       }
     }
