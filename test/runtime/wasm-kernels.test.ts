@@ -110,6 +110,26 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('FusedConv2D whose filter has more than 512 taps (the direct kernel sums them in passes of 512) on 12 random convolutions', async () => {
+    for (let trial = 0; trial < 12; trial += 1) {
+      // Strided 3 × 3 and 5 × 5 or 2 × 3 at stride 1: shapes Winograd leaves to the direct kernel.
+      const [kernel, strides] = pick<[[number, number], [number, number]]>([[[3, 3], [2, 2]], [[5, 5], [1, 1]], [[2, 3], [1, 2]]]);
+      const channels = Math.ceil(513 / (kernel[0] * kernel[1])) + integer(0, 90);
+      const [batch, height, width, filters] = [integer(1, 2), integer(5, 9), integer(5, 9), integer(1, 20)];
+      const pad = pick<Pad>(['same', 'valid']);
+      const activation = pick(['linear', 'relu'] as const);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(batch * height * width * channels), shape: [batch, height, width, channels] },
+          { values: values(kernel[0] * kernel[1] * channels * filters), shape: [kernel[0], kernel[1], channels, filters] },
+          { values: values(filters), shape: [filters] },
+        ],
+        (x, w, bias) => [tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides, pad, bias: bias as tf.Tensor1D, activation })],
+      );
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `fused ${activation} ${JSON.stringify({ kernel, strides, pad, batch, height, width, channels, filters })}`);
+    }
+  });
+
   type PaddingPairs = [[number, number], [number, number], [number, number], [number, number]];
   interface PooledCase {
     readonly xShape: [number, number, number, number];
