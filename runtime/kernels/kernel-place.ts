@@ -85,7 +85,7 @@ export function addPartialSums(place: KernelPlace, partials: readonly number[], 
   const [first, ...others] = partials;
   if (first === undefined) throw new Error('[convlens] no partial sums to add');
   const runs = splitWork(count, place.threads, 16);
-  for (const partial of others) place.run('addInto', runs.map(([start, run]) => [first + start * 4, partial + start * 4, run]));
+  for (const partial of others) place.run('addArrays', runs.map(([start, run]) => [first + start * 4, partial + start * 4, first + start * 4, run]));
   return first;
 }
 

@@ -25,7 +25,7 @@ import type { SimdKernels } from './wasm-simd-module';
 import { MAX_KERNEL_THREADS, threadsSetting } from './kernel-settings';
 
 /** The kernels a helper thread can run (indexes into this list travel through the control block). */
-const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'matMul', 'padInto', 'cropFrom', 'batchNormSums', 'batchNormApply', 'batchNormGradientSums', 'batchNormGradientApply', 'reluGradient', 'adam', 'momentum', 'addBias', 'addInto'] as const;
+const THREADED_KERNELS = ['convolve', 'convolveSingleChannel', 'filterGradient', 'inputGradient', 'winogradConvolve', 'winograd4Convolve', 'winogradFilterGradient', 'winograd4FilterGradient', 'winogradFilter', 'winograd4Filter', 'rotateFilter', 'winogradFilterGradientOutput', 'winograd4FilterGradientOutput', 'matMul', 'padInto', 'cropFrom', 'batchNormSums', 'batchNormApply', 'batchNormGradientSums', 'batchNormGradientApply', 'reluGradient', 'adam', 'momentum', 'addBias', 'addArrays', 'reluForward'] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
 /**

@@ -1,5 +1,6 @@
 /**
- * The ReLU's gradient as one kernel on the wasm backend. tfjs-core's gradient for Relu is
+ * The ReLU on the wasm backend as a pass split between the kernel threads (the stock
+ * kernel runs on one), and its gradient as one kernel there. tfjs-core's gradient for Relu is
  * dy · cast(step(x)) — three kernels and two temporary tensors per ReLU per step (~0.5 ms
  * of LeNet-5's training step at batch 64 here); ConvLensReluGrad (simd/channels.ts
  * `reluGradient`) is one pass. The gradient is registered for every backend (tfjs keeps one
@@ -11,6 +12,19 @@ import { addressOf, elementCount } from './wasm-simd-module';
 import { runElementwise } from './kernel-place';
 
 export const RELU_GRADIENT_KERNEL = 'ConvLensReluGrad';
+
+/** Relu (float32; other types go to the stock kernel): max(x, 0), as tfjs's cpu backend computes it. */
+export function toThreadedRelu(stock: (args: KernelArguments) => TensorInfo): (args: KernelArguments) => TensorInfo {
+  return (args) => {
+    const { inputs, backend } = args;
+    const x = inputs['x'] as TensorInfo;
+    if (x.dtype !== 'float32' || elementCount(x) === 0) return stock(args);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    const [xAt, outAt] = [x, out].map((info) => addressOf(backend, info)) as [number, number];
+    runElementwise(backend, 'reluForward', elementCount(x), 1, (offset, count) => [xAt + offset, outAt + offset, count]);
+    return out;
+  };
+}
 
 export function reluGradient(args: KernelArguments): TensorInfo {
   const { inputs, backend } = args;

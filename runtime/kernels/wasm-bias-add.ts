@@ -1,8 +1,10 @@
 /**
- * Add for the wasm backend when one operand is a per-channel vector broadcast over the
- * other's last axis (a bias: [N, H, W, C] + [C]), in one SIMD pass of ConvLens's module
- * (`addBias`); the stock kernel's general broadcast took ~0.5–0.9 ms for LeNet's first
- * convolution's bias at batch 32 here. Other additions go to the stock kernel.
+ * Add for the wasm backend in one SIMD pass of ConvLens's module, split between the kernel
+ * threads: when one operand is a per-channel vector broadcast over the other's last axis (a
+ * bias: [N, H, W, C] + [C], `addBias`; the stock kernel's general broadcast took ~0.5–0.9 ms
+ * for LeNet's first convolution's bias at batch 32 here), and when both have the same shape
+ * (a residual block's sum, `addArrays`; the stock kernel runs on one thread). Other
+ * additions go to the stock kernel.
  */
 import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { leastCommonMultiple } from './wasm-sum';
@@ -18,12 +20,24 @@ function isChannelBias(x: TensorInfo, bias: TensorInfo): boolean {
   return bias.shape.slice(0, -1).every((dimension) => dimension === 1) && x.shape.length >= 2;
 }
 
+function sameShape(a: TensorInfo, b: TensorInfo): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((dimension, axis) => dimension === b.shape[axis]);
+}
+
+function addSameShape({ backend }: KernelArguments, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const out = backend.makeOutput([...a.shape], 'float32');
+  const [aAt, bAt, outAt] = [a, b, out].map((info) => addressOf(backend, info)) as [number, number, number];
+  runElementwise(backend, 'addArrays', elementCount(a), 1, (offset, count) => [aAt + offset, bAt + offset, outAt + offset, count]);
+  return out;
+}
+
 export function toBiasAdd(stock: KernelFunction): KernelFunction {
   return (args) => {
     const { inputs, backend } = args;
     const a = inputs['a'] as TensorInfo;
     const b = inputs['b'] as TensorInfo;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+    if (sameShape(a, b)) return elementCount(a) === 0 ? stock(args) : addSameShape(args, a, b);
     // Addition commutes exactly in floating point, so either operand may be the bias.
     const [x, bias] = isChannelBias(a, b) ? [a, b] : isChannelBias(b, a) ? [b, a] : [null, null];
     if (x === null || bias === null) return stock(args);

@@ -14,7 +14,7 @@ import { toExplicitSamePadding } from './wasm-same-padding';
 import { POOLED_CONVOLUTION_KERNEL, simdConvolve, simdFilterGradient, simdInputGradient, simdPooledConvolve } from './wasm-simd-convolution';
 import { toLeadingAxesSum } from './wasm-sum';
 import { toBiasAdd } from './wasm-bias-add';
-import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient';
+import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL, toThreadedRelu } from './relu-gradient';
 import { tile } from './wasm-tile';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormGradient } from './wasm-batch-norm';
@@ -25,7 +25,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Identity', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL, BATCH_NORM_TRAINING_KERNEL, BATCH_NORM_TRAINING_GRADIENT_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Relu', 'Identity', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL, BATCH_NORM_TRAINING_KERNEL, BATCH_NORM_TRAINING_GRADIENT_KERNEL] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -70,6 +70,7 @@ export function registerWasmKernels(): void {
     Tile: tile,
     Sum: toLeadingAxesSum(stock('Sum')),
     Add: toBiasAdd(stock('Add')),
+    Relu: toThreadedRelu(stock('Relu')),
     Identity: sharedIdentity,
     [RELU_GRADIENT_KERNEL]: reluGradient,
     [POOLED_CONVOLUTION_KERNEL]: simdPooledConvolve,

@@ -377,6 +377,22 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     }
   });
 
+  it('Add of two same-shape tensors and the ReLU (passes split between the kernel threads past 3.2 M elements) equal the cpu backend, NaN and −0 included', async () => {
+    for (const size of [1, 7, 3_355_443]) {
+      // Every fifth value −0, every seventh NaN, the rest in (−1, 1).
+      const special = (index: number, value: number): number => (index % 7 === 3 ? Number.NaN : index % 5 === 0 ? -0 : value);
+      const { cpu, wasm } = await onBothBackends(
+        [
+          { values: values(size).map((value, index) => special(index, value)), shape: [size] },
+          { values: values(size).map((value, index) => special(index + 1, value)), shape: [size] },
+        ],
+        (a, b) => [tf.add(a as tf.Tensor, b as tf.Tensor), tf.relu(a as tf.Tensor)],
+      );
+      assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `sum of ${size} elements`);
+      assert.deepEqual(Array.from(wasm[1]!), Array.from(cpu[1]!), `ReLU of ${size} elements`);
+    }
+  });
+
   it('Identity (tf.clone) shares memory: each copy stays valid after the other is disposed', async () => {
     await tf.setBackend('wasm');
     const original = tf.tensor([1, 2, 3, 4]);

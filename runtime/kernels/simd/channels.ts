@@ -137,13 +137,27 @@ export function reluGradient(dy: usize, x: usize, dx: usize, count: i32): void {
 }
 
 /**
- * total[i] += partial[i] for i < count: the threads' partial sums of a filter gradient
- * added up (a JavaScript loop took 10–20 ms for ResNet-18's 36 · 512 · 512 Winograd sums).
+ * out[i] = a[i] + b[i] for i < count (out may be a): a same-shape Add, and the threads'
+ * partial sums of a filter gradient added up (a JavaScript loop took 10–20 ms for
+ * ResNet-18's 36 · 512 · 512 Winograd sums).
  */
-export function addInto(total: usize, partial: usize, count: i32): void {
+export function addArrays(a: usize, b: usize, out: usize, count: i32): void {
   const vectorEnd = <usize>(count & ~3) << 2;
   let at: usize = 0;
-  for (; at < vectorEnd; at += 16) v128.store(total + at, f32x4.add(v128.load(total + at), v128.load(partial + at)));
+  for (; at < vectorEnd; at += 16) v128.store(out + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
   const end = <usize>count << 2;
-  for (; at < end; at += 4) store<f32>(total + at, load<f32>(total + at) + load<f32>(partial + at));
+  for (; at < end; at += 4) store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
+}
+
+/**
+ * out[i] = max(x[i], 0) for i < count, as tfjs's cpu backend computes the ReLU (Math.max):
+ * NaN stays NaN and −0 becomes 0, which is what WebAssembly's max does too.
+ */
+export function reluForward(x: usize, out: usize, count: i32): void {
+  const vectorEnd = <usize>(count & ~3) << 2;
+  const zero = f32x4.splat(0);
+  let at: usize = 0;
+  for (; at < vectorEnd; at += 16) v128.store(out + at, f32x4.max(v128.load(x + at), zero));
+  const end = <usize>count << 2;
+  for (; at < end; at += 4) store<f32>(out + at, max<f32>(load<f32>(x + at), 0));
 }

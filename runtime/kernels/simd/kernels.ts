@@ -1,6 +1,6 @@
 // The entry of ConvLens's WebAssembly SIMD module (AssemblyScript): what it exports.
 export { convolve, convolveSingleChannel, cropFrom, filterGradient, inputGradient, padInto } from './convolution';
-export { addBias, addInto, maxPoolGradient2x2, reluGradient, sumPeriods } from './channels';
+export { addArrays, addBias, maxPoolGradient2x2, reluForward, reluGradient, sumPeriods } from './channels';
 export { matMul, transpose } from './matmul';
 export { adam, momentum } from './optimizers';
 export { rotateFilter, winogradConvolve, winogradFilter, winogradFilterGradient, winogradFilterGradientOutput } from './winograd';

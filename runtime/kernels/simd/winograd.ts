@@ -22,13 +22,13 @@ import { filterPlaneBytes, multiplyAdd, planeBytes, relu, storeTile } from './la
  * filter[i, j, c, f] ([3, 3, C, F], channels last), with G = [[1, 0, 0], [½, ½, ½],
  * [½, −½, ½], [0, 0, 1]]. Planes of u are `filterPlaneBytes` apart (16·(C·F + 16) floats
  * in all). Vectors run along f; a last partial vector stores only its lanes (the next row
- * follows directly). Reads up to 12 bytes past the filter's end.
+ * follows directly). Reads up to 12 bytes past the filter's end. Channels `firstChannel` ≤ c < `endChannel` only (the threads' shares).
  */
-export function winogradFilter(filter: usize, u: usize, channels: i32, filters: i32): void {
+export function winogradFilter(filter: usize, u: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
   const tapBytes = <usize>(channels * filters) << 2;
   const planeBytes = filterPlaneBytes(channels, filters);
   const half = f32x4.splat(0.5);
-  for (let c = 0; c < channels; c++) {
+  for (let c = firstChannel; c < endChannel; c++) {
     for (let f = 0; f < filters; f += 4) {
       const at = filter + ((<usize>(c * filters + f)) << 2);
       const g00 = v128.load(at), g01 = v128.load(at + tapBytes), g02 = v128.load(at + 2 * tapBytes);
@@ -63,13 +63,14 @@ export function winogradFilter(filter: usize, u: usize, channels: i32, filters: 
  * out[i, j, f, c] = filter[2 − i, 2 − j, c, f]: the 3 × 3 filter of the input gradient
  * (a stride-1 convolution's input gradient is the convolution of the padded output
  * gradient with the filter rotated by 180° and its two channel axes swapped). Scalar: it
- * touches 9·C·F floats once per call, next to 16·C·F·tiles multiply-adds.
+ * touches 9·C·F floats once per call, next to 16·C·F·tiles multiply-adds. Channels
+ * `firstChannel` ≤ c < `endChannel` of the filter only (the threads' shares).
  */
-export function rotateFilter(filter: usize, out: usize, channels: i32, filters: i32): void {
+export function rotateFilter(filter: usize, out: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
   for (let tap = 0; tap < 9; tap++) {
     const source = filter + ((<usize>((8 - tap) * channels * filters)) << 2);
     const target = out + ((<usize>(tap * channels * filters)) << 2);
-    for (let c = 0; c < channels; c++) {
+    for (let c = firstChannel; c < endChannel; c++) {
       for (let f = 0; f < filters; f++) {
         store<f32>(target + ((<usize>(f * channels + c)) << 2), load<f32>(source + ((<usize>(c * filters + f)) << 2)));
       }
@@ -362,13 +363,13 @@ export function accumulateProducts(v: usize, w: usize, sums: usize, count: i32, 
 
 /**
  * dw[i, j, c, f] = (Gᵀ S_{c,f} G)[i, j] for S_{c,f}[r, s] = sums[4r + s, c, f]:
- * Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]; dw is [3, 3, C, F].
+ * Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]; dw is [3, 3, C, F]. Channels `firstChannel` ≤ c < `endChannel` only (the threads' shares).
  */
-export function winogradFilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32): void {
+export function winogradFilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
   const plane = filterPlaneBytes(channels, filters);
   const tapBytes = <usize>(channels * filters) << 2;
   const half = f32x4.splat(0.5);
-  for (let c = 0; c < channels; c++) {
+  for (let c = firstChannel; c < endChannel; c++) {
     for (let f = 0; f < filters; f += 4) {
       const offset = (<usize>(c * filters + f)) << 2;
       const at = sums + offset;

@@ -21,12 +21,12 @@ import { accumulateProducts, patchOrigin, products, storeFirst } from './winogra
  * u[k, c, f] = (G g_{c,f} Gᵀ)[k / 6, k % 6] for the 3 × 3 filter g_{c,f}[i, j] =
  * filter[i, j, c, f] ([3, 3, C, F], channels last), planes of u `filterPlaneBytes` apart
  * (36·(C·F + 16) floats in all). Vectors run along f; a last partial vector stores only its
- * lanes. Reads up to 12 bytes past the filter's end.
+ * lanes. Reads up to 12 bytes past the filter's end. Channels `firstChannel` ≤ c < `endChannel` only (the threads' shares).
  */
-export function winograd4Filter(filter: usize, u: usize, channels: i32, filters: i32): void {
+export function winograd4Filter(filter: usize, u: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
   const tapBytes = <usize>(channels * filters) << 2;
   const plane = filterPlaneBytes(channels, filters);
-  for (let c = 0; c < channels; c++) {
+  for (let c = firstChannel; c < endChannel; c++) {
     for (let f = 0; f < filters; f += 4) {
       const offset = (<usize>(c * filters + f)) << 2;
       const at = filter + offset;
@@ -251,12 +251,12 @@ export function winograd4FilterGradient(
 /**
  * dw[i, j, c, f] = (Gᵀ S_{c,f} G)[i, j] for S_{c,f}[r, s] = sums[6r + s, c, f]; dw is
  * [3, 3, C, F]. Gᵀ down each column of S (into its rows 0…2, in place, only the block's
- * own lanes: rows of sums are F apart), then along each of those three rows.
+ * own lanes: rows of sums are F apart), then along each of those three rows. Channels `firstChannel` ≤ c < `endChannel` only (the threads' shares).
  */
-export function winograd4FilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32): void {
+export function winograd4FilterGradientOutput(sums: usize, filterGradient: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
   const plane = filterPlaneBytes(channels, filters);
   const tapBytes = <usize>(channels * filters) << 2;
-  for (let c = 0; c < channels; c++) {
+  for (let c = firstChannel; c < endChannel; c++) {
     for (let f = 0; f < filters; f += 4) {
       const offset = (<usize>(c * filters + f)) << 2;
       const at = sums + offset;
