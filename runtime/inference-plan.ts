@@ -16,8 +16,11 @@
  * before it is read by that layer alone. ResNet's convolution + batch norm (+ ReLU) become
  * one fused convolution.
  *
- * Only predictions take this path: inspection reads intermediate layers through its own
- * models, so fused layers never hide a pre-activation output.
+ * Only predictions take the fused path: inspection reads intermediate layers through its
+ * own models, so fused layers never hide a pre-activation output. Training's forward pass
+ * (`toTrainingForward`) takes the same walk without fusions, each layer called in training
+ * mode under tfjs's gradient tape: the graph executor's bookkeeping goes, every op and
+ * every gradient stays the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers as tfLayers, LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
@@ -34,10 +37,24 @@ interface Step {
 }
 
 export function toPredict(predictor: LayersModel): Predict {
-  const steps = planOf(predictor);
+  const steps = planOf(predictor, true);
   if (steps === null) return (x) => predictor.apply(x, { training: false }) as tf.Tensor;
-  const inputId = (predictor.inputs[0] as SymbolicTensor).id;
-  const outputId = (predictor.outputs[0] as SymbolicTensor).id;
+  return walk(predictor, steps);
+}
+
+/**
+ * The model's forward pass in training mode (batch statistics, dropout), as `model.apply(x,
+ * { training: true })` computes it; null for a model that must go through `apply` (several
+ * inputs or outputs, a layer used twice).
+ */
+export function toTrainingForward(model: LayersModel): Predict | null {
+  const steps = planOf(model, false);
+  return steps === null ? null : walk(model, steps);
+}
+
+function walk(model: LayersModel, steps: readonly Step[]): Predict {
+  const inputId = (model.inputs[0] as SymbolicTensor).id;
+  const outputId = (model.outputs[0] as SymbolicTensor).id;
   return (x) => {
     const values = new Map<number, tf.Tensor>([[inputId, x]]);
     for (const step of steps) values.set(step.output, step.compute(step.inputs.map((id) => values.get(id) as tf.Tensor)));
@@ -45,8 +62,11 @@ export function toPredict(predictor: LayersModel): Predict {
   };
 }
 
-/** The steps of `model` in order, fusions done; null when it has to go through `apply`. */
-function planOf(model: LayersModel): Step[] | null {
+/**
+ * The steps of `model` in order; for inference (`inference`) with the fusions done, for
+ * training each layer on its own in training mode. Null when it has to go through `apply`.
+ */
+function planOf(model: LayersModel, inference: boolean): Step[] | null {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
   const inputId = (model.inputs[0] as SymbolicTensor).id;
   const outputId = (model.outputs[0] as SymbolicTensor).id;
@@ -78,9 +98,9 @@ function planOf(model: LayersModel): Step[] | null {
   const steps: Step[] = [];
   for (const [layer, { inputs, output }] of nodes) {
     if (absorbed.has(layer)) continue;
-    if (!(layer instanceof Conv2dLayer)) {
+    if (!inference || !(layer instanceof Conv2dLayer)) {
       const single = inputs.length === 1;
-      steps.push({ inputs, output, compute: (xs) => layer.call(single ? (xs[0] as tf.Tensor) : xs, { training: false }) as tf.Tensor });
+      steps.push({ inputs, output, compute: (xs) => layer.call(single ? (xs[0] as tf.Tensor) : xs, { training: !inference }) as tf.Tensor });
       continue;
     }
     let last: Layer = layer;

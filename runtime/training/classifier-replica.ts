@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CompiledModel } from '../compile';
-import { toPredict, type Predict } from '../inference-plan';
+import { toPredict, toTrainingForward, type Predict } from '../inference-plan';
 import { toTensorShape } from '../layout';
 import { crossEntropy, toOutputKind, toProbabilities, type OutputKind } from './losses';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
@@ -38,6 +38,8 @@ export class ClassifierReplica {
   private readonly auxKinds: readonly OutputKind[];
   /** The predictor's inference (inference-plan.ts). */
   private readonly predict: Predict;
+  /** The training forward pass without the graph executor (inference-plan.ts); null: `apply` (aux heads). */
+  private readonly trainingForward: Predict | null;
 
   constructor(
     readonly compiled: CompiledModel,
@@ -50,6 +52,7 @@ export class ClassifierReplica {
     this.mainKind = toOutputKind(compiled.lastLayerKind);
     this.auxKinds = compiled.auxHeads.map((head) => toOutputKind(head.lastLayerKind));
     this.predict = toPredict(compiled.predictor);
+    this.trainingForward = toTrainingForward(compiled.model);
   }
 
   private inputs(images: Float32Array, labels: Int32Array, count: number): { x: tf.Tensor; oneHot: tf.Tensor; labels: tf.Tensor1D } {
@@ -60,7 +63,7 @@ export class ClassifierReplica {
 
   /** The training loss; keeps the main output's correct count in `correct` (outside the gradient tape's disposal). */
   private loss(x: tf.Tensor, oneHot: tf.Tensor, labels: tf.Tensor1D, keep: { correct: tf.Tensor | null }): tf.Scalar {
-    const outputs = this.compiled.model.apply(x, { training: true });
+    const outputs = this.trainingForward === null ? this.compiled.model.apply(x, { training: true }) : this.trainingForward(x);
     const [main, ...aux] = Array.isArray(outputs) ? (outputs as tf.Tensor[]) : [outputs as tf.Tensor];
     if (main === undefined) throw new Error('[convlens] the model produced no output');
     keep.correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(main, -1), labels), 'int32')));

@@ -12,12 +12,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { GanNode } from 'convlens/ir';
 import type { BackendChoice } from '../backend-choice';
 import { compileGan, type CompiledGan, type CompiledModel } from '../compile';
 import type { Dataset } from '../datasets/dataset';
 import { describeMismatch } from '../datasets/load-dataset';
 import { encodePng, enlarge, tileImages, toBytes, type PixelImage } from '../inspection/image-grid';
+import { toTrainingForward } from '../inference-plan';
 import { toTensorShape } from '../layout';
 import type { EpochEndedEvent, FinishedEvent, StoppedEvent, TrainingEvent, TrainingSettings } from '../protocol';
 import { normalValues, shuffledIndices, toRandom, type Random } from '../seeded-random';
@@ -107,20 +109,23 @@ export function createGanStep(
   const discriminatorKind = toOutputKind(gan.discriminator.lastLayerKind);
   const generatorVariables = variablesOf(gan.generator);
   const discriminatorVariables = variablesOf(gan.discriminator);
+  // Each network's forward pass in training mode, without tfjs-layers' graph executor where it can (inference-plan.ts).
+  const forward = (model: LayersModel) => toTrainingForward(model) ?? ((x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor);
+  const generate = forward(gan.generator.model);
+  const discriminate = forward(gan.discriminator.model);
   return async (random) => {
     const noise = (): tf.Tensor2D => tf.tensor2d(normalValues(batchSize * latent, random), [batchSize, latent]);
     const losses = tf.tidy(() => {
       const real = tf.tensor(images, [batchSize, ...imageShape]);
-      const fake = gan.generator.model.apply(noise(), { training: true }) as tf.Tensor;
+      const fake = generate(noise());
       const discriminatorLoss = optimizers.discriminator.minimize(() => {
-        const onReal = gan.discriminator.model.apply(real, { training: true }) as tf.Tensor;
-        const onFake = gan.discriminator.model.apply(fake, { training: true }) as tf.Tensor;
+        const onReal = discriminate(real);
+        const onFake = discriminate(fake);
         return tf.add(binaryCrossEntropy(onReal, 1, discriminatorKind), binaryCrossEntropy(onFake, 0, discriminatorKind));
       }, true, discriminatorVariables) as tf.Scalar;
       const z = noise();
       const generatorLoss = optimizers.generator.minimize(() => {
-        const generated = gan.generator.model.apply(z, { training: true }) as tf.Tensor;
-        return binaryCrossEntropy(gan.discriminator.model.apply(generated, { training: true }) as tf.Tensor, 1, discriminatorKind);
+        return binaryCrossEntropy(discriminate(generate(z)), 1, discriminatorKind);
       }, true, generatorVariables) as tf.Scalar;
       return [discriminatorLoss, generatorLoss];
     });

@@ -2,7 +2,9 @@
  * runtime/inference-plan.ts: its executor (and its fusions of a convolution with the batch
  * norm, ReLU and max pool after it) must predict what tfjs-layers' own `apply` predicts —
  * the oracle — on the cpu and wasm backends, for chains, residual and concat graphs, and
- * the models that must not fuse (a convolution's output read twice).
+ * the models that must not fuse (a convolution's output read twice). Its training forward
+ * pass must compute what `apply(x, { training: true })` computes: outputs, every weight's
+ * gradient and batch norm's moving statistics.
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,7 +13,7 @@ import type { ModelNode } from 'convlens/ir';
 import { aux, avgPool2d, batchNorm, concat, conv2d, dense, dropout, flatten, globalAvgPool2d, input, maxPool2d, model, relu, residual, sequential } from 'convlens';
 import { compileModel } from 'convlens-runtime';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
-import { asChain, toPredict } from 'convlens-runtime/inference-plan';
+import { asChain, toPredict, toTrainingForward } from 'convlens-runtime/inference-plan';
 import { winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
 import * as lenet5 from '../../examples/lenet5';
 
@@ -102,6 +104,59 @@ describe('runtime: inference plan (executor and fusions) against tfjs-layers app
           const scale = Math.max(...Array.from(expected, Math.abs), 1e-6);
           const worst = Math.max(...Array.from(actual, (value, index) => Math.abs(value - (expected[index] as number))));
           assert.ok(worst <= 1e-5 * scale, `${root.name} on ${backend}: differs by ${worst} (scale ${scale})`);
+        } finally {
+          compiled.model.dispose();
+        }
+      }
+    });
+
+    it(`its training forward pass computes what apply computes in training on ${backend}: outputs, gradients, moving statistics`, async () => {
+      if (backend === 'wasm') await chooseBackend({ requested: 'wasm' });
+      else await tf.setBackend('cpu');
+      // Dropout draws a new mask per call, so the model with one is left out; aux heads make a second output.
+      for (const { root } of CASES.filter(({ root }) => root !== normalised)) {
+        const compiled = compileModel(root, { seed: 7 });
+        try {
+          const forward = toTrainingForward(compiled.model);
+          if (root === withAux) {
+            assert.equal(forward, null, 'a model with an aux head goes through apply');
+            continue;
+          }
+          assert.ok(forward !== null, `${root.name} has a training walk`);
+          const shape = [3, ...compiled.model.inputs[0]!.shape.slice(1).map((dimension) => dimension ?? 1)];
+          const x = tf.randomNormal(shape, 0, 1, 'float32', 11);
+          const statistics = compiled.model.weights.filter((weight) => weight.name.includes('moving_'));
+          const saved = statistics.map((weight) => weight.read().clone());
+          /** The output, the gradient of Σ output · r for every trainable weight, and the moving statistics after the call. */
+          const run = async (compute: (input: tf.Tensor) => tf.Tensor) => {
+            statistics.forEach((weight, index) => weight.write(saved[index]!.clone()));
+            const variables = compiled.model.trainableWeights.map((weight) => (weight as unknown as { val: tf.Variable }).val);
+            let output: Float32Array | undefined;
+            const { grads } = tf.variableGrads(() => {
+              const y = compute(x);
+              output = y.dataSync() as Float32Array;
+              return tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 5)));
+            }, variables);
+            const gradients = await Promise.all(variables.map(async (variable) => (await grads[variable.name]!.data()) as Float32Array));
+            tf.dispose(grads);
+            return { output: output!, gradients, moving: await Promise.all(statistics.map(async (weight) => (await weight.read().data()) as Float32Array)) };
+          };
+          const expected = await run((input) => compiled.model.apply(input, { training: true }) as tf.Tensor);
+          const actual = await run(forward);
+          for (const [name, a, b] of [['output', [actual.output], [expected.output]], ['gradient', actual.gradients, expected.gradients], ['moving statistic', actual.moving, expected.moving]] as const) {
+            assert.equal(a.length, b.length, `${root.name}: ${name}s`);
+            a.forEach((values, index) => {
+              const label = `${root.name} on ${backend}: ${name} ${index}`;
+              // The same ops: the same numbers, except where a tensor read by several layers sums
+              // their gradients in the order the layers ran (the branching model): 1e-5 of the largest.
+              if (name !== 'gradient') return assert.deepEqual(Array.from(values), Array.from(b[index]!), label);
+              const scale = Math.max(...Array.from(b[index]!, Math.abs), 1e-12);
+              const worst = Math.max(...Array.from(values, (value, at) => Math.abs(value - b[index]![at]!)));
+              assert.ok(worst <= 1e-5 * scale, `${label}: differs by ${worst} (scale ${scale})`);
+            });
+          }
+          assert.ok(statistics.length === 0 || actual.moving.some((values, index) => values.some((value, at) => value !== saved[index]!.dataSync()[at])), `${root.name}: the training call moved the statistics`);
+          tf.dispose(saved);
         } finally {
           compiled.model.dispose();
         }
