@@ -3,8 +3,8 @@
  * norm, ReLU and max pool after it) must predict what tfjs-layers' own `apply` predicts —
  * the oracle — on the cpu and wasm backends, for chains, residual and concat graphs, and
  * the models that must not fuse (a convolution's output read twice). Its training forward
- * pass must compute what `apply(x, { training: true })` computes: outputs, every weight's
- * gradient and batch norm's moving statistics.
+ * pass must compute what `apply(x, { training: true })` computes on wasm: outputs, every
+ * weight's gradient and batch norm's moving statistics.
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -110,9 +110,11 @@ describe('runtime: inference plan (executor and fusions) against tfjs-layers app
       }
     });
 
+    // The walk calls the same layers on either backend; on wasm only, as the cpu backend's
+    // gradients of these models take seconds.
+    if (backend === 'cpu') continue;
     it(`its training forward pass computes what apply computes in training on ${backend}: outputs, gradients, moving statistics`, async () => {
-      if (backend === 'wasm') await chooseBackend({ requested: 'wasm' });
-      else await tf.setBackend('cpu');
+      await chooseBackend({ requested: 'wasm' });
       // Dropout draws a new mask per call, so the model with one is left out; aux heads make a second output.
       for (const { root } of CASES.filter(({ root }) => root !== normalised)) {
         const compiled = compileModel(root, { seed: 7 });

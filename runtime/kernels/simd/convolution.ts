@@ -137,6 +137,15 @@ export function convolve(
 const PIXEL_CHUNK = 256;
 
 /**
+ * Filters per pass of `filterGradient`: a chunk's output gradient for them (256 pixels × 64
+ * filters, 64 KB) stays in the second-level cache while every tile of taps reads it.
+ * Whole rows of 512 filters (512 KB) were read from further out once per tile of taps:
+ * ResNet-18's stride-2 layers' filter gradients took 5–10% longer (59.5 → 55.2 ms at
+ * 64 → 128 filters, 65.0 → 61.5 ms at 256 → 512, one core).
+ */
+const FILTER_BLOCK = 64;
+
+/**
  * dw[i, j, c, f] = Σ_{b, p, q} padded[b, p·sh + i·dh, q·sw + j·dw, c] · dy[b, p, q, f]:
  * four taps (i, j, c) by eight filters per tile, summed over the output pixels
  * (`windows` and `taps` as for `convolve`) chunk by chunk — every tile of a chunk before
@@ -154,34 +163,37 @@ export function filterGradient(
     const windowStart = windows + (<usize>chunk << 2);
     const windowEnd = windows + (<usize>min(chunk + PIXEL_CHUNK, pixels) << 2);
     const dyStart = outputGradient + <usize>chunk * dyPixelStep;
-    for (let tile = 0; tile < tapCount; tile += 4) {
-      // A last tile past the end repeats the last tap in rows that are never stored.
-      const o0 = padded + load<i32>(taps + (<usize>tile << 2));
-      const o1 = padded + load<i32>(taps + (<usize>min(tile + 1, lastTap) << 2));
-      const o2 = padded + load<i32>(taps + (<usize>min(tile + 2, lastTap) << 2));
-      const o3 = padded + load<i32>(taps + (<usize>min(tile + 3, lastTap) << 2));
-      for (let lane = 0; lane < filters; lane += 8) {
-        const row = sums + (((<usize>tile * filters) + lane) << 2);
-        const row1 = row + (tile + 1 <= lastTap ? dyPixelStep : 0);
-        const row2 = row + (tile + 2 <= lastTap ? 2 * dyPixelStep : 0);
-        const row3 = row + (tile + 3 <= lastTap ? 3 * dyPixelStep : 0);
-        let a0 = v128.load(row), b0 = v128.load(row, 16), a1 = v128.load(row1), b1 = v128.load(row1, 16);
-        let a2 = v128.load(row2), b2 = v128.load(row2, 16), a3 = v128.load(row3), b3 = v128.load(row3, 16);
-        let dy = dyStart + (<usize>lane << 2);
-        for (let window = windowStart; window < windowEnd; window += 4, dy += dyPixelStep) {
-          const x = <usize>load<i32>(window);
-          const low = v128.load(dy);
-          const high = v128.load(dy, 16);
-          let v = v128.load32_splat(x + o0);
-          a0 = multiplyAdd(a0, v, low); b0 = multiplyAdd(b0, v, high);
-          v = v128.load32_splat(x + o1);
-          a1 = multiplyAdd(a1, v, low); b1 = multiplyAdd(b1, v, high);
-          v = v128.load32_splat(x + o2);
-          a2 = multiplyAdd(a2, v, low); b2 = multiplyAdd(b2, v, high);
-          v = v128.load32_splat(x + o3);
-          a3 = multiplyAdd(a3, v, low); b3 = multiplyAdd(b3, v, high);
+    for (let laneStart = 0; laneStart < filters; laneStart += FILTER_BLOCK) {
+      const laneEnd = min(laneStart + FILTER_BLOCK, filters);
+      for (let tile = 0; tile < tapCount; tile += 4) {
+        // A last tile past the end repeats the last tap in rows that are never stored.
+        const o0 = padded + load<i32>(taps + (<usize>tile << 2));
+        const o1 = padded + load<i32>(taps + (<usize>min(tile + 1, lastTap) << 2));
+        const o2 = padded + load<i32>(taps + (<usize>min(tile + 2, lastTap) << 2));
+        const o3 = padded + load<i32>(taps + (<usize>min(tile + 3, lastTap) << 2));
+        for (let lane = laneStart; lane < laneEnd; lane += 8) {
+          const row = sums + (((<usize>tile * filters) + lane) << 2);
+          const row1 = row + (tile + 1 <= lastTap ? dyPixelStep : 0);
+          const row2 = row + (tile + 2 <= lastTap ? 2 * dyPixelStep : 0);
+          const row3 = row + (tile + 3 <= lastTap ? 3 * dyPixelStep : 0);
+          let a0 = v128.load(row), b0 = v128.load(row, 16), a1 = v128.load(row1), b1 = v128.load(row1, 16);
+          let a2 = v128.load(row2), b2 = v128.load(row2, 16), a3 = v128.load(row3), b3 = v128.load(row3, 16);
+          let dy = dyStart + (<usize>lane << 2);
+          for (let window = windowStart; window < windowEnd; window += 4, dy += dyPixelStep) {
+            const x = <usize>load<i32>(window);
+            const low = v128.load(dy);
+            const high = v128.load(dy, 16);
+            let v = v128.load32_splat(x + o0);
+            a0 = multiplyAdd(a0, v, low); b0 = multiplyAdd(b0, v, high);
+            v = v128.load32_splat(x + o1);
+            a1 = multiplyAdd(a1, v, low); b1 = multiplyAdd(b1, v, high);
+            v = v128.load32_splat(x + o2);
+            a2 = multiplyAdd(a2, v, low); b2 = multiplyAdd(b2, v, high);
+            v = v128.load32_splat(x + o3);
+            a3 = multiplyAdd(a3, v, low); b3 = multiplyAdd(b3, v, high);
+          }
+          storeTile(row, dyPixelStep, tile, lastTap, min(filters - lane, 8), a0, b0, a1, b1, a2, b2, a3, b3);
         }
-        storeTile(row, dyPixelStep, tile, lastTap, min(filters - lane, 8), a0, b0, a1, b1, a2, b2, a3, b3);
       }
     }
   }
