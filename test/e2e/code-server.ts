@@ -350,6 +350,27 @@ export class Editor {
   }
 
   /**
+   * The quick-fix menu's entry `title` at the cursor (Ctrl+.), pressed again every 10 s until
+   * it shows: like a hover, a press that lands while the editor is still busy or not yet
+   * focused opens nothing (one CI run waited 60 s on a single press, the light bulb shown).
+   */
+  async quickFixAtCursorUntil(title: string, timeoutMs = 120_000): Promise<Locator> {
+    const { page } = this;
+    const entry = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await page.keyboard.press('Control+.');
+      try {
+        await entry.waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
+        return entry;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /**
    * The content of the visible webview panel: VS Code shows each panel in an
    * `<iframe class="webview">` (hidden ones are kept invisible or removed) whose page holds
    * the extension's HTML in a nested `#active-frame`.

@@ -96,9 +96,7 @@ describe('ConvLens in a real VS Code (code-server)', function () {
       // The error's message in the hover at the cursor.
       await editor.hoverAtCursorUntil('expects a vector but receives the image 8@26×26');
       await editor.page.keyboard.press('Escape');
-      await editor.page.keyboard.press('Control+.');
-      const fix = editor.page.locator('.action-widget .monaco-list-row', { hasText: 'Insert flatten() before this layer' }).first();
-      await fix.waitFor({ timeout: 60_000 });
+      const fix = await editor.quickFixAtCursorUntil('Insert flatten() before this layer');
       await editor.screenshot(path.join(SCREENSHOTS, 'quick-fix.png'));
       await fix.click();
       await view.locator('.view-lines', { hasText: 'flatten(), dense(10)' }).waitFor({ timeout: 30_000 });
