@@ -77,16 +77,32 @@ export function runElementwise(backend: BackendWasm, kernel: ThreadedKernel, cou
 }
 
 /**
- * Adds the `count` floats at each of `partials[1…]` into those at `partials[0]` (the
- * threads' partial sums of a filter gradient), split between the place's threads; returns
- * `partials[0]`.
+ * One pass of an element-wise `kernel` over the `count` floats at each of `addresses`, split
+ * as `runElementwise` splits it: a run's arguments are the addresses moved to the run, its
+ * length, then `scalars`.
  */
-export function addPartialSums(place: KernelPlace, partials: readonly number[], count: number): number {
+export function runOnArrays(backend: BackendWasm, kernel: ThreadedKernel, addresses: readonly number[], count: number, scalars: readonly number[] = []): void {
+  runElementwise(backend, kernel, count, 1, (offset, run) => [...addresses.map((address) => address + offset), run, ...scalars]);
+}
+
+/**
+ * The sum of the `count` floats at each of `partials` (the threads' partial sums of a
+ * filter gradient) written to `into` (`partials[0]` by default), split between the place's
+ * threads; returns `into`.
+ */
+export function addPartialSums(place: KernelPlace, partials: readonly number[], count: number, into = partials[0]): number {
   const [first, ...others] = partials;
-  if (first === undefined) throw new Error('[convlens] no partial sums to add');
+  if (first === undefined || into === undefined) throw new Error('[convlens] no partial sums to add');
   const runs = splitWork(count, place.threads, 16);
-  for (const partial of others) place.run('addArrays', runs.map(([start, run]) => [first + start * 4, partial + start * 4, first + start * 4, run]));
-  return first;
+  // The first addition writes `into`; the later ones add to it.
+  let total = first;
+  for (const partial of others) {
+    const from = total;
+    place.run('addArrays', runs.map(([start, run]) => [from + start * 4, partial + start * 4, into + start * 4, run]));
+    total = into;
+  }
+  if (total !== into) place.floats(into, count).set(place.floats(total, count));
+  return into;
 }
 
 /**

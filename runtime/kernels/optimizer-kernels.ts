@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { addressOf, elementCount } from './wasm-simd-module';
-import { runElementwise } from './kernel-place';
+import { runOnArrays } from './kernel-place';
 
 export const ADAM_KERNEL = 'ConvLensAdam';
 export const MOMENTUM_KERNEL = 'ConvLensMomentum';
@@ -54,9 +54,8 @@ function adamKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
     const correction2 = 1 / (1 - beta2 ** step);
     if (backendName === 'wasm') {
       const update = onWasm(backend, tensors, 3);
-      const [w, firstMoment, secondMoment, g] = update.inputs as [number, number, number, number];
-      const [newValue, newM, newV] = update.outputs as [number, number, number];
-      runElementwise(update.backend, 'adam', update.count, 1, (at, count) => [w + at, firstMoment + at, secondMoment + at, g + at, newValue + at, newM + at, newV + at, count, learningRate, beta1, beta2, epsilon, correction1, correction2]);
+      // adam(w, m, v, g, new w, new m, new v, count, …): the inputs, then the outputs.
+      runOnArrays(update.backend, 'adam', [...update.inputs, ...update.outputs], update.count, [learningRate, beta1, beta2, epsilon, correction1, correction2]);
       return update.infos;
     }
     const update = onCpu(backend, tensors, 3);
@@ -81,9 +80,8 @@ function momentumKernel(backendName: 'wasm' | 'cpu'): tf.KernelFunc {
     const tensors = [value, velocity, gradient] as tf.TensorInfo[];
     if (backendName === 'wasm') {
       const update = onWasm(backend, tensors, 2);
-      const [w, u, g] = update.inputs as [number, number, number];
-      const [newValue, newVelocity] = update.outputs as [number, number];
-      runElementwise(update.backend, 'momentum', update.count, 1, (at, count) => [w + at, u + at, g + at, newValue + at, newVelocity + at, count, learningRate, momentum]);
+      // momentum(w, u, g, new w, new u, count, …): the inputs, then the outputs.
+      runOnArrays(update.backend, 'momentum', [...update.inputs, ...update.outputs], update.count, [learningRate, momentum]);
       return update.infos;
     }
     const update = onCpu(backend, tensors, 2);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { addressOf, elementCount } from './wasm-simd-module';
-import { runElementwise } from './kernel-place';
+import { runOnArrays } from './kernel-place';
 
 export const RELU_GRADIENT_KERNEL = 'ConvLensReluGrad';
 
@@ -20,8 +20,7 @@ export function toThreadedRelu(stock: (args: KernelArguments) => TensorInfo): (a
     const x = inputs['x'] as TensorInfo;
     if (x.dtype !== 'float32' || elementCount(x) === 0) return stock(args);
     const out = backend.makeOutput([...x.shape], 'float32');
-    const [xAt, outAt] = [x, out].map((info) => addressOf(backend, info)) as [number, number];
-    runElementwise(backend, 'reluForward', elementCount(x), 1, (offset, count) => [xAt + offset, outAt + offset, count]);
+    runOnArrays(backend, 'reluForward', [x, out].map((info) => addressOf(backend, info)), elementCount(x));
     return out;
   };
 }
@@ -31,8 +30,7 @@ export function reluGradient(args: KernelArguments): TensorInfo {
   const dy = inputs['dy'] as TensorInfo;
   const x = inputs['x'] as TensorInfo;
   const out = backend.makeOutput([...x.shape], 'float32');
-  const [dyAt, xAt, outAt] = [dy, x, out].map((info) => addressOf(backend, info)) as [number, number, number];
-  runElementwise(backend, 'reluGradient', elementCount(x), 1, (offset, count) => [dyAt + offset, xAt + offset, outAt + offset, count]);
+  runOnArrays(backend, 'reluGradient', [dy, x, out].map((info) => addressOf(backend, info)), elementCount(x));
   return out;
 }
 

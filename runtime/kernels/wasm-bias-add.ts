@@ -9,7 +9,7 @@
 import { disposeOn, heapView, type KernelArguments, type TensorInfo } from './wasm-kernel-calls';
 import { leastCommonMultiple } from './wasm-sum';
 import { addressOf, elementCount } from './wasm-simd-module';
-import { runElementwise } from './kernel-place';
+import { runElementwise, runOnArrays } from './kernel-place';
 
 type KernelFunction = (args: KernelArguments) => TensorInfo;
 
@@ -26,8 +26,7 @@ function sameShape(a: TensorInfo, b: TensorInfo): boolean {
 
 function addSameShape({ backend }: KernelArguments, a: TensorInfo, b: TensorInfo): TensorInfo {
   const out = backend.makeOutput([...a.shape], 'float32');
-  const [aAt, bAt, outAt] = [a, b, out].map((info) => addressOf(backend, info)) as [number, number, number];
-  runElementwise(backend, 'addArrays', elementCount(a), 1, (offset, count) => [aAt + offset, bAt + offset, outAt + offset, count]);
+  runOnArrays(backend, 'addArrays', [a, b, out].map((info) => addressOf(backend, info)), elementCount(a));
   return out;
 }
 

@@ -282,7 +282,7 @@ export function simdFilterGradient(args: KernelArguments): TensorInfo | null {
     ]));
     // No output pixels, no parts: the gradient is zero.
     if (sums.length === 0) place.floats(output, size).fill(0);
-    else place.floats(output, size).set(place.floats(addPartialSums(place, sums, size), size));
+    else addPartialSums(place, sums, size, output);
     return out;
   } finally {
     place.finish();

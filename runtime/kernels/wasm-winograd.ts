@@ -28,8 +28,13 @@ export const WINOGRAD_SAVING = 2.25;
 /** Fewer channels or filters than this leave too little work per transform (VGG's 3-channel first layer). */
 const MIN_CHANNELS = 8;
 
-/** Floats between one plane of a transformed filter and the next past its C·F (simd/lanes.ts filterPlaneBytes). */
-const FILTER_PLANE_SLACK = 16;
+/**
+ * Floats of a buffer of `planes` planes of `planeFloats` each, laid out as the kernels lay
+ * them (simd/lanes.ts `planeBytes`, `filterPlaneBytes`): 16 floats (64 bytes) after each
+ * plane, so that planes are never a multiple of 4 KiB apart, and 8 floats of slack at the
+ * end, where the last 4-lane loads of a row may start inside and end past it.
+ */
+const planeBuffer = (planes: number, planeFloats: number): number => planes * (planeFloats + 16) + 8;
 
 // CONVLENS_WINOGRAD=off runs the direct kernels for every convolution (bench/README.md
 // compares the two in one benchmark run); read on first use (kernel-settings.ts).
@@ -153,20 +158,17 @@ function run(place: KernelPlace, source: Source, filter: number, filters: number
   const tile = tileFor(outHeight, outWidth, pooled);
   if (tile === 4) largeTileCalls += 1;
   const planes = (tile + 2) ** 2;
-  // Planes of the transformed filter (and of the filter gradient's sums) are 16 floats
-  // longer than C·F (simd/lanes.ts filterPlaneBytes).
-  const u = place.scratch(planes * (channels * filters + FILTER_PLANE_SLACK) + 8);
+  const u = place.scratch(planeBuffer(planes, channels * filters));
   byChannels(place, tile === 4 ? 'winograd4Filter' : 'winogradFilter', channels, [filter, u, channels, filters]);
   const chunk = chunkFor(channels, filters, tile);
   const paddedChannels = Math.ceil(channels / 4) * 4;
   const imageFloats = source.height * source.width * channels;
   const outputFloats = (pooled ? Math.floor(outHeight / 2) * Math.floor(outWidth / 2) : outHeight * outWidth) * filters;
   const parts = splitWork(batch, place.threads);
-  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes); 8 floats of
-  // slack after each buffer: the last 4-lane loads of a row may start inside and end past it.
-  const planeSlack = 16;
+  // Each part's chunk of transformed tiles and of products, and a border tile's patch
+  // ((tile + 2)² pixels of C channels).
   const scratch = parts.map(() => [
-    place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8), place.scratch(planes * (chunk * filters + planeSlack) + 8), place.scratch(planes * channels + 8),
+    place.scratch(planeBuffer(planes, chunk * paddedChannels)), place.scratch(planeBuffer(planes, chunk * filters)), place.scratch(planes * channels + 8),
   ] as const);
   const common = (first: number, images: number, part: number) => [
     source.address + first * imageFloats * 4, u, bias, output + first * outputFloats * 4, ...(scratch[part] as readonly [number, number, number]),
@@ -228,13 +230,12 @@ export function winogradFilterGradient(place: KernelPlace, call: FilterGradientC
   const tiles = Math.ceil(batch / parts.length) * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile);
   const chunk = Math.max(16, Math.min(Math.ceil(tiles / 4) * 4, Math.floor((1 << 21) / (planes * (paddedChannels + paddedFilters)) / 4) * 4));
   const imageFloats = call.inHeight * call.inWidth * channels;
-  const sumFloats = planes * (channels * filters + FILTER_PLANE_SLACK);
-  // Parts are runs of whole images, each summing into sums of its own, added up after.
-  // Planes are 16 floats longer than their rows (simd/lanes.ts planeBytes).
-  const planeSlack = 16;
+  const sumFloats = planeBuffer(planes, channels * filters);
+  // Parts are runs of whole images, each summing into sums of its own, added up after; then
+  // each part's chunks of transformed tiles and output gradients, and its border patch.
   const scratch = parts.map(() => [
-    place.scratch(sumFloats + 8), place.scratch(planes * (chunk * paddedChannels + planeSlack) + 8),
-    place.scratch(planes * (chunk * paddedFilters + planeSlack) + 8), place.scratch(planes * channels + 8),
+    place.scratch(sumFloats), place.scratch(planeBuffer(planes, chunk * paddedChannels)),
+    place.scratch(planeBuffer(planes, chunk * paddedFilters)), place.scratch(planes * channels + 8),
   ] as const);
   place.run(tile === 4 ? 'winograd4FilterGradient' : 'winogradFilterGradient', parts.map(([first, images], part) => [
     call.x + first * imageFloats * 4, call.dy + first * outHeight * outWidth * filters * 4, ...(scratch[part] as readonly [number, number, number, number]),

@@ -333,39 +333,31 @@ export class Editor {
    * ("(loading...)"), so each attempt waits a while for the text and then asks again.
    */
   async hoverAtCursorUntil(text: string | RegExp, timeoutMs = 120_000): Promise<Locator> {
-    const { page } = this;
-    const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content', { hasText: text }).first();
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+I');
-      try {
-        await hover.waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
-        return hover;
-      } catch (error) {
-        if (Date.now() >= deadline) throw error;
-        await page.keyboard.press('Escape');
-      }
-    }
+    const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content', { hasText: text }).first();
+    return await this.pressUntilVisible(['Control+K', 'Control+I'], hover, timeoutMs);
   }
 
   /**
-   * The quick-fix menu's entry `title` at the cursor (Ctrl+.), pressed again every 10 s until
-   * it shows: like a hover, a press that lands while the editor is still busy or not yet
+   * The quick-fix menu's entry `title` at the cursor (Ctrl+.), asked for again until it
+   * shows: like a hover, a press that lands while the editor is still busy or not yet
    * focused opens nothing (one CI run waited 60 s on a single press, the light bulb shown).
    */
   async quickFixAtCursorUntil(title: string, timeoutMs = 120_000): Promise<Locator> {
-    const { page } = this;
-    const entry = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+    const entry = this.page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+    return await this.pressUntilVisible(['Control+.'], entry, timeoutMs);
+  }
+
+  /** Presses `keys` and waits up to 10 s for `target`; then Escape and again, until it shows or `timeoutMs` has passed. */
+  private async pressUntilVisible(keys: readonly string[], target: Locator, timeoutMs: number): Promise<Locator> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      await page.keyboard.press('Control+.');
+      for (const key of keys) await this.page.keyboard.press(key);
       try {
-        await entry.waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
-        return entry;
+        await target.waitFor({ state: 'visible', timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) });
+        return target;
       } catch (error) {
         if (Date.now() >= deadline) throw error;
-        await page.keyboard.press('Escape');
+        await this.page.keyboard.press('Escape');
       }
     }
   }
