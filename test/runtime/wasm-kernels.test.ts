@@ -437,6 +437,25 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     assert.equal(tf.memory().numTensors, before - 1);
   });
 
+  it('Cast to the same dtype shares memory; to another dtype it converts', async () => {
+    await tf.setBackend('wasm');
+    const original = tf.tensor([1.5, -2, 3, 0]);
+    const same = tf.cast(original, 'float32');
+    original.dispose();
+    assert.deepEqual(Array.from(await same.data()), [1.5, -2, 3, 0]);
+    const buffers = tf.memory().numDataBuffers;
+    const again = tf.cast(same, 'float32');
+    assert.equal(tf.memory().numDataBuffers, buffers, 'a same-dtype cast makes no new buffer');
+    same.dispose();
+    assert.deepEqual(Array.from(await again.data()), [1.5, -2, 3, 0]);
+    const integers = tf.cast(again, 'int32');
+    assert.equal(integers.dtype, 'int32');
+    assert.deepEqual(Array.from(await integers.data()), [1, -2, 3, 0]);
+    const flags = tf.cast(again, 'bool');
+    assert.deepEqual(Array.from(await flags.data()), [1, 1, 1, 0]);
+    tf.dispose([again, integers, flags]);
+  });
+
   it("AvgPoolGrad with 'valid' padding against the cpu backend", async () => {
     for (let trial = 0; trial < 20; trial += 1) {
       const [batch, height, width, channels] = [integer(1, 3), integer(2, 11), integer(2, 11), integer(1, 5)];
