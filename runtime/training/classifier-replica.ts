@@ -13,6 +13,7 @@ import type { CompiledModel } from '../compile';
 import { toPredict, toTrainingForward, type Predict } from '../inference-plan';
 import { toTensorShape } from '../layout';
 import { crossEntropy, toOutputKind, toProbabilities, type OutputKind } from './losses';
+import { registerLossKernels, softmaxCrossEntropyAndCorrect } from '../kernels/loss-kernels';
 import { createOptimizer, type OptimizerSpec } from './optimizer-choice';
 
 export interface StepResult {
@@ -53,25 +54,30 @@ export class ClassifierReplica {
     this.auxKinds = compiled.auxHeads.map((head) => toOutputKind(head.lastLayerKind));
     this.predict = toPredict(compiled.predictor);
     this.trainingForward = toTrainingForward(compiled.model);
+    registerLossKernels();
   }
 
-  private inputs(images: Float32Array, labels: Int32Array, count: number): { x: tf.Tensor; oneHot: tf.Tensor; labels: tf.Tensor1D } {
+  /** The batch as tensors; the one-hot labels are made on first use (the fused loss takes the integers). */
+  private inputs(images: Float32Array, labels: Int32Array, count: number): { x: tf.Tensor; oneHot: () => tf.Tensor; labels: tf.Tensor1D } {
     const x = tf.tensor(images.subarray(0, count * this.pixels), [count, ...this.tensorShape]);
     const labelTensor = tf.tensor1d(labels.subarray(0, count), 'int32');
-    return { x, oneHot: tf.oneHot(labelTensor, this.classes), labels: labelTensor };
+    let oneHot: tf.Tensor | undefined;
+    return { x, oneHot: () => (oneHot ??= tf.oneHot(labelTensor, this.classes)), labels: labelTensor };
   }
 
   /** The training loss; keeps the main output's correct count in `correct` (outside the gradient tape's disposal). */
-  private loss(x: tf.Tensor, oneHot: tf.Tensor, labels: tf.Tensor1D, keep: { correct: tf.Tensor | null }): tf.Scalar {
+  private loss(x: tf.Tensor, oneHot: () => tf.Tensor, labels: tf.Tensor1D, keep: { correct: tf.Tensor | null }): tf.Scalar {
     const outputs = this.trainingForward === null ? this.compiled.model.apply(x, { training: true }) : this.trainingForward(x);
     const [main, ...aux] = Array.isArray(outputs) ? (outputs as tf.Tensor[]) : [outputs as tf.Tensor];
     if (main === undefined) throw new Error('[convlens] the model produced no output');
-    keep.correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(main, -1), labels), 'int32')));
-    let total = crossEntropy(main, oneHot, this.mainKind);
+    // Logits on wasm or cpu: the loss and the count in one kernel (kernels/loss-kernels.ts).
+    const fused = this.mainKind === 'logits' ? softmaxCrossEntropyAndCorrect(main, labels) : null;
+    keep.correct = tf.keep(fused?.correct ?? tf.sum(tf.cast(tf.equal(tf.argMax(main, -1), labels), 'int32')));
+    let total = fused?.loss ?? crossEntropy(main, oneHot(), this.mainKind);
     aux.forEach((output, index) => {
       const head = this.compiled.auxHeads[index];
       if (head === undefined) return;
-      total = tf.add(total, tf.mul(head.weight, crossEntropy(output, oneHot, this.auxKinds[index] ?? 'logits')));
+      total = tf.add(total, tf.mul(head.weight, crossEntropy(output, oneHot(), this.auxKinds[index] ?? 'logits')));
     });
     return total;
   }
@@ -148,7 +154,7 @@ export class ClassifierReplica {
         const other = toProbabilities(this.predict(flipped), this.mainKind);
         probabilities = tf.div(tf.add(probabilities, other), 2);
       }
-      const loss = tf.mul(crossEntropy(probabilities, oneHot, 'probabilities'), count);
+      const loss = tf.mul(crossEntropy(probabilities, oneHot(), 'probabilities'), count);
       const classes = tf.argMax(probabilities, -1);
       const right = tf.sum(tf.cast(tf.equal(classes, labelTensor), 'int32'));
       return [loss, right, classes];
