@@ -219,9 +219,17 @@ export function inputGradient(
   windows: usize, pixels: i32, filters: i32,
 ): void {
   const blockBytes = <usize>filters << 5;
+  const rowBytes = <usize>filters << 2;
   for (let chunk = 0; chunk < pixels; chunk += REUSE_CHUNK) {
     const chunkEnd = min(chunk + REUSE_CHUNK, pixels);
-    const tilesEnd = chunk + ((chunkEnd - chunk) & ~3);
+    // A register tile's four pixels are a quarter of the chunk apart, not neighbours:
+    // neighbouring windows overlap when C is small (LeNet's 6 channels: 24 bytes apart), and
+    // each pixel's read-add-write then loaded what the store before it had just written
+    // in part, a load the processor cannot forward from the pending store and must wait
+    // for. Pixels past 4 · quarter go one by one.
+    const quarter = (chunkEnd - chunk) >> 2;
+    const quarterBytes = <usize>quarter * rowBytes;
+    const quarterWindows = <usize>quarter << 2;
     for (let run = 0; run < runCount; run++) {
       const entry = runs + ((<usize>run * 4) << 2);
       const firstBlock = load<i32>(entry);
@@ -232,12 +240,11 @@ export function inputGradient(
         const weights = packedFilter + <usize>(firstBlock + block) * blockBytes;
         const at = offset + ((<usize>block * 8) << 2);
         const lanes = block == blocks - 1 ? lastLanes : 8;
-        let first = chunk;
-        for (; first < tilesEnd; first += 4) {
+        for (let first = chunk; first < chunk + quarter; first++) {
           const dy0 = outputGradient + ((<usize>first * filters) << 2);
-          const dy1 = dy0 + (filters << 2);
-          const dy2 = dy1 + (filters << 2);
-          const dy3 = dy2 + (filters << 2);
+          const dy1 = dy0 + quarterBytes;
+          const dy2 = dy1 + quarterBytes;
+          const dy3 = dy2 + quarterBytes;
           let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
           let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
           let w = weights;
@@ -253,13 +260,13 @@ export function inputGradient(
             d = v128.load32_splat(dy3 + f);
             a3 = multiplyAdd(a3, d, low); b3 = multiplyAdd(b3, d, high);
           }
-          // One pixel after another: neighbouring windows overlap.
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>first << 2)) + at, a0, b0, lanes);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 1) << 2)) + at, a1, b1, lanes);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 2) << 2)) + at, a2, b2, lanes);
-          addInto(paddedGradient + <usize>load<i32>(windows + (<usize>(first + 3) << 2)) + at, a3, b3, lanes);
+          const window = windows + (<usize>first << 2);
+          addInto(paddedGradient + <usize>load<i32>(window) + at, a0, b0, lanes);
+          addInto(paddedGradient + <usize>load<i32>(window + quarterWindows) + at, a1, b1, lanes);
+          addInto(paddedGradient + <usize>load<i32>(window + 2 * quarterWindows) + at, a2, b2, lanes);
+          addInto(paddedGradient + <usize>load<i32>(window + 3 * quarterWindows) + at, a3, b3, lanes);
         }
-        for (; first < chunkEnd; first++) {
+        for (let first = chunk + 4 * quarter; first < chunkEnd; first++) {
           const dy0 = outputGradient + ((<usize>first * filters) << 2);
           let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
           let w = weights;
