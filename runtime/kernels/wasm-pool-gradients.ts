@@ -23,11 +23,14 @@ export function maxPoolGradient(args: KernelArguments): TensorInfo {
   const dx = heapView(backend, out);
   const input = heapView(backend, x);
   const gradient = heapView(backend, dy);
-  dx.fill(0);
   if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth) {
+    // The kernel writes every pixel of every window when C ≥ 4; zeros are needed only
+    // where it leaves some out (an odd last row or column, or fewer channels).
+    if (channels < 4 || 2 * outHeight < inHeight || 2 * outWidth < inWidth) dx.fill(0);
     simdKernels(backend).maxPoolGradient2x2(addressOf(backend, x), addressOf(backend, dy), addressOf(backend, out), batchSize, inHeight, inWidth, channels, outHeight, outWidth);
     return out;
   }
+  dx.fill(0);
   for (let b = 0; b < batchSize; b += 1) {
     const inputBatch = b * inHeight * inWidth * channels;
     for (let p = 0; p < outHeight; p += 1) {

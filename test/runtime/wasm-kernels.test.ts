@@ -323,8 +323,11 @@ describe('runtime: wasm kernels against the cpu backend', function () {
   });
 
   it('MaxPoolGrad of the 2×2, stride-2 window (its SIMD path), with ties from ReLU zeros', async () => {
-    // Channels 1–3 take the scalar lanes only, 4 and 16 whole vectors, 6 both.
-    for (const [height, width, channels] of [[28, 28, 6], [7, 9, 3], [2, 2, 1], [10, 10, 16], [5, 6, 4]] as const) {
+    // Channels 1–3 take the scalar lanes only (into zeros), 4 and 16 whole vectors; 5, 6
+    // and 7 end with a vector overlapping the one before. Where windows cover the image and
+    // C ≥ 4 the kernel writes every pixel itself: NaN left in freed memory just before
+    // (which the gradient's allocation likely reuses) shows any pixel it misses.
+    for (const [height, width, channels] of [[28, 28, 6], [7, 9, 3], [2, 2, 1], [10, 10, 16], [5, 6, 4], [8, 8, 5], [4, 6, 7]] as const) {
       const xValues = values(2 * height * width * channels).map((value) => Math.max(value, 0));
       const outShape = [2, Math.floor(height / 2), Math.floor(width / 2), channels];
       const { cpu, wasm } = await onBothBackends(
@@ -332,8 +335,14 @@ describe('runtime: wasm kernels against the cpu backend', function () {
           { values: xValues, shape: [2, height, width, channels] },
           { values: values(outShape.reduce((a, b) => a * b, 1)), shape: outShape },
         ],
-        (x, dy) => [tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy as tf.Tensor)))(x as tf.Tensor)],
+        (x, dy) => {
+          const junk = tf.fill(x!.shape, Number.NaN);
+          junk.dataSync();
+          junk.dispose();
+          return [tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy as tf.Tensor)))(x as tf.Tensor)];
+        },
       );
+      assert.ok(wasm[0]!.every(Number.isFinite), `2×2 max pool on ${height}×${width}×${channels}: a pixel left unwritten`);
       assert.ok(relativeError(wasm[0]!, cpu[0]!) < TOLERANCE, `2×2 max pool on ${height}×${width}×${channels}`);
     }
   });

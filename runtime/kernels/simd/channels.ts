@@ -59,8 +59,11 @@ export function sumPeriods(x: usize, partial: usize, period: i32, count: i32): v
  * MaxPoolGrad of the 2×2, stride-2, unpadded window (LeNet, VGG), as tfjs's cpu backend
  * computes it (`maxPoolPositions`): scanning in row-major order from −∞ with a strict
  * comparison, a window's gradient goes to its first maximum; NaN never wins, and a window
- * of NaN and −∞ only passes no gradient. `dx` must be zeroed by the caller (rows and
- * columns no window covers keep 0).
+ * of NaN and −∞ only passes no gradient. With 4 channels or more every pixel of a window is
+ * written (its share or 0), four channels at a time, the last four overlapping the ones
+ * before when C is not a multiple of 4 (LeNet's 6: they write the same values twice); with
+ * fewer, only the winner. `dx` must be zeroed by the caller where that leaves pixels
+ * unwritten: rows and columns no window covers, or C < 4.
  */
 export function maxPoolGradient2x2(
   x: usize, dy: usize, dx: usize,
@@ -69,35 +72,18 @@ export function maxPoolGradient2x2(
   const channelBytes = <usize>channels << 2;
   const rowBytes = <usize>(width * channels) << 2;
   const vectorEnd = <usize>(channels & ~3) << 2;
-  const lowest = f32x4.splat(-Infinity);
   let gradient = dy;
   for (let b = 0; b < batch; b++) {
     for (let p = 0; p < outHeight; p++) {
       let corner = (<usize>(b * height + 2 * p) * rowBytes);
       for (let q = 0; q < outWidth; q++, corner += 2 * channelBytes, gradient += channelBytes) {
         let c: usize = 0;
-        for (; c < vectorEnd; c += 16) {
-          const at = corner + c;
-          const x0 = v128.load(x + at);
-          const x1 = v128.load(x + at + channelBytes);
-          const x2 = v128.load(x + at + rowBytes);
-          const x3 = v128.load(x + at + rowBytes + channelBytes);
-          const c0 = f32x4.gt(x0, lowest);
-          let best = v128.bitselect(x0, lowest, c0);
-          const c1 = f32x4.gt(x1, best);
-          best = v128.bitselect(x1, best, c1);
-          const c2 = f32x4.gt(x2, best);
-          best = v128.bitselect(x2, best, c2);
-          const c3 = f32x4.gt(x3, best);
-          const g = v128.load(gradient + c);
-          // The winner is the last position whose comparison succeeded; none may have.
-          const w2 = v128.andnot(c2, c3);
-          const w1 = v128.andnot(v128.andnot(c1, c2), c3);
-          const w0 = v128.andnot(c0, v128.or(v128.or(c1, c2), c3));
-          v128.store(dx + at, v128.and(g, w0));
-          v128.store(dx + at + channelBytes, v128.and(g, w1));
-          v128.store(dx + at + rowBytes, v128.and(g, w2));
-          v128.store(dx + at + rowBytes + channelBytes, v128.and(g, c3));
+        for (; c < vectorEnd; c += 16) windowGradient(x, dx, corner + c, gradient + c, channelBytes, rowBytes);
+        if (c == channelBytes) continue;
+        if (channels >= 4) {
+          const last = channelBytes - 16;
+          windowGradient(x, dx, corner + last, gradient + last, channelBytes, rowBytes);
+          continue;
         }
         for (; c < channelBytes; c += 4) {
           const at = corner + c;
@@ -112,6 +98,31 @@ export function maxPoolGradient2x2(
       }
     }
   }
+}
+
+/** Four channels of one window: each of its four pixels gets the gradient at `gradient` where it is the window's first maximum, 0 elsewhere. */
+@inline function windowGradient(x: usize, dx: usize, at: usize, gradient: usize, channelBytes: usize, rowBytes: usize): void {
+  const lowest = f32x4.splat(-Infinity);
+  const x0 = v128.load(x + at);
+  const x1 = v128.load(x + at + channelBytes);
+  const x2 = v128.load(x + at + rowBytes);
+  const x3 = v128.load(x + at + rowBytes + channelBytes);
+  const c0 = f32x4.gt(x0, lowest);
+  let best = v128.bitselect(x0, lowest, c0);
+  const c1 = f32x4.gt(x1, best);
+  best = v128.bitselect(x1, best, c1);
+  const c2 = f32x4.gt(x2, best);
+  best = v128.bitselect(x2, best, c2);
+  const c3 = f32x4.gt(x3, best);
+  const g = v128.load(gradient);
+  // The winner is the last position whose comparison succeeded; none may have.
+  const w2 = v128.andnot(c2, c3);
+  const w1 = v128.andnot(v128.andnot(c1, c2), c3);
+  const w0 = v128.andnot(c0, v128.or(v128.or(c1, c2), c3));
+  v128.store(dx + at, v128.and(g, w0));
+  v128.store(dx + at + channelBytes, v128.and(g, w1));
+  v128.store(dx + at + rowBytes, v128.and(g, w2));
+  v128.store(dx + at + rowBytes + channelBytes, v128.and(g, c3));
 }
 
 /**
