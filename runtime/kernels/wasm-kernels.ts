@@ -16,6 +16,7 @@ import { toLeadingAxesSum } from './wasm-sum';
 import { toBiasAdd } from './wasm-bias-add';
 import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL, toThreadedRelu } from './relu-gradient';
 import { tile } from './wasm-tile';
+import { toImageTranspose } from './wasm-transpose';
 import { avgPoolGradient, maxPoolGradient } from './wasm-pool-gradients';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormGradient } from './wasm-batch-norm';
 import { shareWasmHeap } from './shared-heap';
@@ -25,7 +26,7 @@ type KernelFunction = (args: KernelArguments) => TensorInfo;
 let registered = false;
 
 /** The kernels replaced or added, by name: what `--backend wasm` reports. */
-export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Relu', 'Identity', 'Cast', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL, BATCH_NORM_TRAINING_KERNEL, BATCH_NORM_TRAINING_GRADIENT_KERNEL] as const;
+export const WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Add', 'Relu', 'Identity', 'Cast', 'Transpose', RELU_GRADIENT_KERNEL, POOLED_CONVOLUTION_KERNEL, BATCH_NORM_TRAINING_KERNEL, BATCH_NORM_TRAINING_GRADIENT_KERNEL] as const;
 
 /**
  * Identity (tf.clone) shares the input's memory, as tfjs's cpu backend does, instead of
@@ -95,6 +96,7 @@ export function registerWasmKernels(): void {
     Relu: toThreadedRelu(stock('Relu')),
     Identity: sharedIdentity,
     Cast: toSharedCast(stock('Cast')),
+    Transpose: toImageTranspose(stock('Transpose')),
     [RELU_GRADIENT_KERNEL]: reluGradient,
     [POOLED_CONVOLUTION_KERNEL]: simdPooledConvolve,
     [BATCH_NORM_TRAINING_KERNEL]: batchNormTraining,

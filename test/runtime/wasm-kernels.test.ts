@@ -465,6 +465,26 @@ describe('runtime: wasm kernels against the cpu backend', function () {
     tf.dispose([again, integers, flags]);
   });
 
+  it('Transpose between channels last and channels first (and back, its gradient), other permutations to the stock kernel', async () => {
+    for (const shape of [[64, 5, 5, 16], [1, 3, 7, 5], [2, 1, 1, 9], [3, 4, 2, 1]]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const upstream = values(size);
+      const { cpu, wasm } = await onBothBackends(
+        [{ values: values(size), shape }, { values: upstream, shape: [shape[0]!, shape[3]!, shape[1]!, shape[2]!] }],
+        (x, dy) => [
+          tf.transpose(x!, [0, 3, 1, 2]),
+          tf.transpose(tf.transpose(x!, [0, 3, 1, 2]), [0, 2, 3, 1]),
+          tf.grad((a) => tf.sum(tf.mul(tf.transpose(a, [0, 3, 1, 2]), dy!)))(x!),
+          tf.transpose(x!, [1, 0, 3, 2]),
+          tf.transpose(x!, [0, 2, 1, 3]),
+        ],
+      );
+      for (let index = 0; index < cpu.length; index += 1) {
+        assert.deepEqual(Array.from(wasm[index]!), Array.from(cpu[index]!), `transpose ${index} of ${shape}`);
+      }
+    }
+  });
+
   it("AvgPoolGrad with 'valid' padding against the cpu backend", async () => {
     for (let trial = 0; trial < 20; trial += 1) {
       const [batch, height, width, channels] = [integer(1, 3), integer(2, 11), integer(2, 11), integer(1, 5)];
