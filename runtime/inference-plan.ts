@@ -18,9 +18,11 @@
  *
  * Only predictions take the fused path: inspection reads intermediate layers through its
  * own models, so fused layers never hide a pre-activation output. Training's forward pass
- * (`toTrainingForward`) takes the same walk without fusions, each layer called in training
- * mode under tfjs's gradient tape: the graph executor's bookkeeping goes, every op and
- * every gradient stays the same.
+ * (`toTrainingForward`) takes the same walk, each layer called in training mode under
+ * tfjs's gradient tape, with one fusion: a convolution and the ReLU that alone reads it
+ * are one kernel (`Conv2dLayer.callWithRelu`; its bias too), whose gradient computes what
+ * the three ops' gradients compute. The graph executor's bookkeeping goes; every gradient
+ * stays the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers as tfLayers, LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
@@ -98,6 +100,15 @@ function planOf(model: LayersModel, inference: boolean): Step[] | null {
   const steps: Step[] = [];
   for (const [layer, { inputs, output }] of nodes) {
     if (absorbed.has(layer)) continue;
+    if (!inference && layer instanceof Conv2dLayer) {
+      // Training: a ReLU that alone reads the convolution is done by it (the same gradients).
+      const activation = onlyReader(layer);
+      if (activation !== undefined && isPlainRelu(activation)) {
+        absorbed.add(activation);
+        steps.push({ inputs, output: (nodes.get(activation) as { output: number }).output, compute: (xs) => layer.callWithRelu(xs[0] as tf.Tensor) });
+        continue;
+      }
+    }
     if (!inference || !(layer instanceof Conv2dLayer)) {
       const single = inputs.length === 1;
       steps.push({ inputs, output, compute: (xs) => layer.call(single ? (xs[0] as tf.Tensor) : xs, { training: !inference }) as tf.Tensor });

@@ -43,12 +43,20 @@ export function registerReluGradient(): void {
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => {
       const [x] = saved as [tf.Tensor];
-      const single = dy as tf.Tensor;
-      if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && single.dtype === 'float32') {
-        return { x: () => tf.engine().runKernel(RELU_GRADIENT_KERNEL, { dy: single, x }) as tf.Tensor };
-      }
-      return { x: () => tf.mul(single, tf.cast(tf.step(x), 'float32')) };
+      return { x: () => reluGradientOf(dy as tf.Tensor, x) };
     },
   });
   registered = true;
+}
+
+/**
+ * dy · step(x): the ReLU's gradient at x (or at its output max(x, 0), which is positive
+ * exactly where x is and NaN where x is), by ConvLensReluGrad on wasm, by tfjs-core's
+ * formula elsewhere.
+ */
+export function reluGradientOf(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRADIENT_KERNEL, 'wasm') !== undefined) {
+    return tf.engine().runKernel(RELU_GRADIENT_KERNEL, { dy, x }) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
 }

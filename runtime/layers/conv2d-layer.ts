@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import { registerFusedConvolutionGradient } from '../kernels/fused-convolution-gradient';
 import { POOLED_CONVOLUTION_KERNEL } from '../kernels/wasm-simd-convolution';
 import { knownDimension, onlyShape, onlyTensor, toInitializer } from './layer-config';
 
@@ -95,6 +96,15 @@ export class Conv2dLayer extends layers.Layer {
     return this.convolve(x, false, relu ? 'relu' : 'linear', pool && relu, batchNorm);
   }
 
+  /**
+   * Training's call with the ReLU after this layer done by the convolution itself
+   * (runtime/inference-plan.ts `toTrainingForward`): what `call` and a ReLU layer compute,
+   * and the same gradients, in one kernel.
+   */
+  callWithRelu(x: tf.Tensor): tf.Tensor {
+    return this.convolve(x, true, 'relu');
+  }
+
   private convolve(inputs: tf.Tensor | tf.Tensor[], training: boolean, activation: 'linear' | 'relu', pool = false, batchNorm?: FoldedBatchNorm): tf.Tensor {
     return tf.tidy(() => {
       const x = onlyTensor(inputs) as tf.Tensor4D;
@@ -123,18 +133,21 @@ export class Conv2dLayer extends layers.Layer {
       if (groups === 1) {
         // NOTE: tf.fused.conv2d's gradient (a customGrad) always computes the input
         // gradient too, even for the first layer where nothing needs it; that costs as much
-        // as the convolution itself. Training uses conv2d and a separate bias add, whose
-        // gradients tfjs computes only where they are needed; inference keeps the fused op.
+        // as the convolution itself. Training runs the FusedConv2D kernel under a gradient
+        // of ConvLens's own (kernels/fused-convolution-gradient.ts), whose closures tfjs
+        // calls only where they are needed; inference keeps the fused op.
+        if (training) {
+          if (bias === undefined && activation === 'linear') return tf.conv2d(x, kernel, [...strides], pad);
+          registerFusedConvolutionGradient();
+          const attrs = { strides: [...strides], pad, dataFormat: 'NHWC', dilations: [1, 1], activation };
+          return tf.engine().runKernel(tf.FusedConv2D, { x, filter: kernel, ...(bias === undefined ? {} : { bias }) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        }
         if (pool && tf.getKernel(POOLED_CONVOLUTION_KERNEL, tf.getBackend()) !== undefined) {
           const attrs = { strides: [...strides], pad, dilations: [1, 1], dataFormat: 'NHWC', activation };
           return tf.engine().runKernel(POOLED_CONVOLUTION_KERNEL, { x, filter: kernel, ...(bias === undefined ? {} : { bias }) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
         }
-        if (!training) {
-          const y = tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, activation, ...(bias === undefined ? {} : { bias }) });
-          return pool ? tf.maxPool(y, 2, 2, 'valid') : y;
-        }
-        const y = tf.conv2d(x, kernel, [...strides], pad);
-        return bias === undefined ? y : tf.add(y, bias);
+        const y = tf.fused.conv2d({ x, filter: kernel, strides: [...strides], pad, activation, ...(bias === undefined ? {} : { bias }) });
+        return pool ? tf.maxPool(y, 2, 2, 'valid') : y;
       }
       // Grouped convolution (AlexNet's two towers): group g sees channels g·C/groups… and
       // owns filters g·F/groups… (PyTorch Conv2d `groups`).
