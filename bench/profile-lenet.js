@@ -7,7 +7,11 @@
  * timed repetitions after a warm-up. Kernel calls are timed at tfjs-core's `runKernel`, so
  * a kernel's figure includes its own JavaScript.
  *
- *   npm run build && node bench/profile-lenet.js [--model lenet5|small-vgg|resnet18] [--batch 64] [--steps 30]
+ * With `--shapes`, each convolution kernel (Conv2D, FusedConv2D and both gradients) is
+ * listed per distinct input shape, filter and stride instead: where a network's
+ * convolution time goes, layer by layer (layers of one shape are summed).
+ *
+ *   npm run build && node bench/profile-lenet.js [--model lenet5|small-vgg|resnet18] [--batch 64] [--steps 30] [--shapes]
  */
 const path = require('node:path');
 const { parseArgs } = require('node:util');
@@ -20,7 +24,7 @@ const { ClassifierReplica } = require('convlens-runtime/training/classifier-repl
 const { lenet5Mnist } = require(path.join(dist, 'examples', 'lenet5.js'));
 const { smallVgg, resnet18Cifar } = require('./models');
 
-const { values: options } = parseArgs({ options: { batch: { type: 'string' }, steps: { type: 'string' }, model: { type: 'string' } } });
+const { values: options } = parseArgs({ options: { batch: { type: 'string' }, steps: { type: 'string' }, model: { type: 'string' }, shapes: { type: 'boolean' } } });
 const BATCH = Number(options.batch ?? 64);
 const STEPS = Number(options.steps ?? 30);
 if (!Number.isInteger(BATCH) || BATCH < 1 || !Number.isInteger(STEPS) || STEPS < 1) {
@@ -43,7 +47,7 @@ async function profile(label, work) {
   engine.runKernel = (name, inputs, attrs) => {
     const start = performance.now();
     const result = runKernel(name, inputs, attrs);
-    times.set(name, (times.get(name) ?? 0) + performance.now() - start);
+    times.set(keyOf(name, inputs, attrs), (times.get(keyOf(name, inputs, attrs)) ?? 0) + performance.now() - start);
     return result;
   };
   const start = performance.now();
@@ -53,9 +57,17 @@ async function profile(label, work) {
   process.stdout.write(`${label}: ${total.toFixed(2)} ms per batch of ${BATCH} (${((BATCH * 1000) / total).toFixed(0)} images/s)\n`);
   const inKernels = [...times.values()].reduce((sum, milliseconds) => sum + milliseconds, 0) / STEPS;
   process.stdout.write(`  (kernels ${inKernels.toFixed(2)} ms, ${(total - inKernels).toFixed(2)} ms outside them)\n`);
-  for (const [name, milliseconds] of [...times].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+  for (const [name, milliseconds] of [...times].sort((a, b) => b[1] - a[1]).slice(0, options.shapes ? 40 : 16)) {
     process.stdout.write(`  ${name.padEnd(24)} ${(milliseconds / STEPS).toFixed(3)} ms\n`);
   }
+}
+
+/** A kernel call's name, and with --shapes a convolution's shapes: x (or dy) → filter, stride. */
+function keyOf(name, inputs, attrs) {
+  if (!options.shapes || !name.startsWith('Conv2D') && name !== 'FusedConv2D') return name;
+  const source = (inputs.x ?? inputs.dy).shape.join('×');
+  const filter = (inputs.filter?.shape ?? attrs.filterShape).join('×');
+  return `${name} ${source} · ${filter} /${attrs.strides[0]}`;
 }
 
 async function main() {
