@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { Conv2dLayer } from 'convlens-runtime/layers/conv2d-layer';
+import { kernelsCalledBy } from './kernels-called';
 
 interface Case {
   readonly input: [number, number, number, number];
@@ -93,19 +94,12 @@ describe('runtime: the fused convolution of training against conv2d, add and rel
     const layer = layerFor(CASES[0]!);
     const x = tf.randomNormal(CASES[0]!.input, 0, 1, 'float32', 1);
     const variables = layer.trainableWeights.map((weight) => (weight as unknown as { val: tf.Variable }).val);
-    const engine = tf.engine();
-    const runKernel = engine.runKernel.bind(engine);
-    const names: string[] = [];
-    engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => {
-      names.push(name);
-      return runKernel(name, inputs, attrs);
-    }) as typeof engine.runKernel;
-    try {
+    const { result, names } = kernelsCalledBy(() => {
       const { grads, value } = tf.variableGrads(() => tf.sum(layer.callWithRelu(x)), variables);
-      tf.dispose([value, ...Object.values(grads)]);
-    } finally {
-      engine.runKernel = runKernel;
-    }
+      tf.dispose(Object.values(grads));
+      return value;
+    });
+    result.dispose();
     assert.ok(names.includes('FusedConv2D') && names.includes('Conv2DBackpropFilter'), names.join(', '));
     assert.ok(!names.includes('Conv2DBackpropInput'), 'the input gradient was computed');
     assert.ok(!names.includes('Relu') && !names.includes('Add'), `unfused ops ran: ${names.join(', ')}`);

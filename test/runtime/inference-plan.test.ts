@@ -16,6 +16,7 @@ import { chooseBackend } from 'convlens-runtime/backend-choice';
 import { asChain, toPredict, toTrainingForward } from 'convlens-runtime/inference-plan';
 import { winogradCallCount } from 'convlens-runtime/kernels/wasm-winograd';
 import * as lenet5 from '../../examples/lenet5';
+import { kernelsCalledBy } from './kernels-called';
 
 const grouped = model('grouped', input(4, 12, 12), conv2d(8, 3, { groups: 2, padding: 1 }), relu(), maxPool2d(2), flatten(), dense(5));
 const normalised = model('normalised', input(3, 10, 10), conv2d(6, 3), batchNorm(), relu(), dropout(0.5), conv2d(4, 3, { bias: false }), relu(), avgPool2d(2), flatten(), dense(3));
@@ -41,21 +42,6 @@ const branching = model('branching', input(4, 10, 10), conv2d(8, 3, { padding: 1
   concat(sequential(batchNorm(), relu()), sequential(conv2d(8, 3, { padding: 1 }), batchNorm(), relu()), sequential(conv2d(6, 1), relu())),
   conv2d(10, 3, { padding: 1 }), batchNorm(), relu(), maxPool2d(2), flatten(), dense(3));
 
-/** The result of `work` and the name of every kernel it ran, in order. */
-function kernelsCalledBy(work: () => tf.Tensor): { result: tf.Tensor; names: string[] } {
-  const engine = tf.engine();
-  const runKernel = engine.runKernel.bind(engine);
-  const names: string[] = [];
-  engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) => {
-    names.push(name);
-    return runKernel(name, inputs, attrs);
-  }) as typeof engine.runKernel;
-  try {
-    return { result: work(), names };
-  } finally {
-    engine.runKernel = runKernel;
-  }
-}
 
 const CASES: { root: ModelNode; chain: boolean }[] = [
   { root: lenet5.lenet5, chain: true },
