@@ -20,7 +20,7 @@ import { computeOn, type TestInput } from './compute-on';
 import { batchNormInTraining } from 'convlens-runtime/kernels/wasm-batch-norm';
 import { ADAM_KERNEL, MOMENTUM_KERNEL, registerOptimizerKernels } from 'convlens-runtime/kernels/optimizer-kernels';
 import { relativeError } from './relative-error';
-import { checkKernelSettings, threadsSetting } from 'convlens-runtime/kernels/kernel-settings';
+import { checkKernelSettings, simdSetting, threadsSetting, winogradSetting, winogradTileSetting } from 'convlens-runtime/kernels/kernel-settings';
 import { TrainingError } from 'convlens-runtime/training/training-error';
 import { toRandom, uniformValues } from 'convlens-runtime/seeded-random';
 
@@ -288,6 +288,10 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     }
     assert.equal(threadsSetting({ CONVLENS_THREADS: '3' }), 3);
     assert.equal(threadsSetting({ CONVLENS_THREADS: '' }), undefined);
+    // Empty means unset for every one of them (`CONVLENS_SIMD= npm test`).
+    assert.equal(simdSetting({ CONVLENS_SIMD: '' }), undefined);
+    assert.equal(winogradSetting({ CONVLENS_WINOGRAD: '' }), true);
+    assert.equal(winogradTileSetting({ CONVLENS_WINOGRAD_TILE: '' }), undefined);
     for (const [environment, message] of [
       [{ CONVLENS_THREADS: 'two' }, 'CONVLENS_THREADS must be a whole number from 1 to 64 or auto (got two)'],
       [{ CONVLENS_THREADS: '65' }, 'CONVLENS_THREADS must be a whole number from 1 to 64 or auto (got 65)'],
