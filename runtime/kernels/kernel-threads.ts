@@ -99,9 +99,10 @@ export class KernelThreads {
   /**
    * `threads` parts per call on `memory`: `kernels` is the calling thread's instance of the
    * shared build `module` on it, and `controls` the address of `controlBytes(threads)`
-   * bytes there for the control blocks, which the pool owns until it is closed.
+   * bytes there for the control blocks, which the pool owns until it is closed and then
+   * hands to `release` (the allocator's free), once no helper can touch them.
    */
-  constructor(readonly threads: number, private readonly memory: WebAssembly.Memory, module: WebAssembly.Module, readonly kernels: SimdKernels, private readonly controls: number) {
+  constructor(readonly threads: number, private readonly memory: WebAssembly.Memory, module: WebAssembly.Module, readonly kernels: SimdKernels, private readonly controls: number, private readonly release: (controls: number) => void = () => undefined) {
     // Fresh from an allocator, the blocks hold old data: a helper must start from SEQUENCE 0,
     // not run a stale call (or stop at a negative one).
     new Int32Array(memory.buffer, controls, threads * CONTROL_INTS).fill(0);
@@ -129,6 +130,8 @@ export class KernelThreads {
 
   /** Set once a helper has died or stopped answering: the pool must not be used again. */
   broken = false;
+
+  private closed = false;
 
   /**
    * Runs `kernel` once per argument list, list i on thread i (at most `threads` lists),
@@ -180,8 +183,15 @@ export class KernelThreads {
     if (failed.length > 0) throw new Error(`[convlens] ${kernel} failed on kernel thread ${failed.join(', ')}; set CONVLENS_THREADS=1 to run it on one thread`);
   }
 
-  /** Stops the helper threads (tests; a process's helpers otherwise end with it). */
+  /**
+   * Stops the helper threads and hands the control blocks to `release`: when the pool is
+   * replaced (another thread count or heap, or a broken pool) and in tests; a process's
+   * helpers otherwise end with it.
+   */
   async close(): Promise<void> {
+    // Once: a second close must not free the control blocks again.
+    if (this.closed) return;
+    this.closed = true;
     for (const [part] of this.helpers.entries()) {
       const control = new Int32Array(this.memory.buffer, this.controlAt(part + 1), CONTROL_INTS);
       Atomics.store(control, SEQUENCE, -1);
@@ -189,6 +199,7 @@ export class KernelThreads {
     }
     await Promise.all(this.helpers.map((helper) => helper.terminate()));
     this.helpers.length = 0;
+    this.release(this.controls);
   }
 }
 

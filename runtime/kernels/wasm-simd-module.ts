@@ -75,7 +75,8 @@ export type SimdVariant = 'plain' | 'relaxed';
 export function threadPool(backend: BackendWasm): KernelThreads | null {
   if (!heapIsShared(backend)) return null;
   const heap = heapOf(backend);
-  return kernelThreads(heap, (threads) => new KernelThreads(threads, heap, sharedModule(), simdKernels(backend), wasmAllocator(backend)._malloc(controlBytes(threads))));
+  const allocator = wasmAllocator(backend);
+  return kernelThreads(heap, (threads) => new KernelThreads(threads, heap, sharedModule(), simdKernels(backend), allocator._malloc(controlBytes(threads)), (controls) => allocator._free(controls)));
 }
 
 /** The shared build of the variant this process runs, compiled on first use. */

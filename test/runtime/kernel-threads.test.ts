@@ -259,7 +259,7 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     compare(outputs, ['first filter gradient', 'second filter gradient', 'dense weight gradient'], 'LeNet-5 step', ['first filter gradient', 'second filter gradient', 'dense weight gradient']);
   });
 
-  it('a kernel that fails on a helper thread fails the call with a one-line message instead of hanging', async () => {
+  it('a kernel that fails on a helper thread fails the call with a one-line message instead of hanging; closing frees the control blocks once', async () => {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
     const { readFileSync } = await import('node:fs');
     const { join, dirname } = await import('node:path');
@@ -267,7 +267,8 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     const module = new WebAssembly.Module(readFileSync(file));
     const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ConstructorParameters<typeof KernelThreads>[3];
     // Control blocks at 0; a 4 × 4 matrix of zeros at 4096 (fresh memory is zeroed), the product at 8192.
-    const threads = new KernelThreads(2, memory, module, kernels, 0);
+    const released: number[] = [];
+    const threads = new KernelThreads(2, memory, module, kernels, 0, (controls) => released.push(controls));
     try {
       const a = 4096;
       const out = 8192;
@@ -280,6 +281,9 @@ describe('runtime: intra-op kernel threads against one thread', function () {
     } finally {
       await threads.close();
     }
+    // The control blocks go back to their allocator once, when the helpers are gone.
+    await threads.close();
+    assert.deepEqual(released, [0]);
   });
 
   it('the kernels\' settings: every valid value passes, a bad one is a TrainingError that names the variable and its values', () => {
