@@ -16,6 +16,7 @@
 // the caches between the three steps, instead of streaming 4× the activations through memory.
 
 import { filterPlaneBytes, multiplyAdd, planeBytes, relu, storeTile } from './lanes';
+import { transposeRows } from './matmul';
 
 /**
  * u[k, c, f] = (G g_{c,f} Gᵀ)[k / 4, k % 4] for the 3 × 3 filter g_{c,f}[i, j] =
@@ -62,47 +63,14 @@ export function winogradFilter(filter: usize, u: usize, channels: i32, filters: 
 /**
  * out[i, j, f, c] = filter[2 − i, 2 − j, c, f]: the 3 × 3 filter of the input gradient
  * (a stride-1 convolution's input gradient is the convolution of the padded output
- * gradient with the filter rotated by 180° and its two channel axes swapped). Each tap's
- * C × F matrix is transposed in 4 × 4 blocks (four vector loads, shuffles, four vector
- * stores): element by element, every store went to another cache line (C floats apart);
- * ResNet-18's 4 × 4 × 512 input gradient, batch 64, two threads, took 28.2–28.6 ms that
- * way and 24.1–25.3 ms this way (three alternating rounds). Channels `firstChannel`
- * ≤ c < `endChannel` of the filter only (the threads' shares).
+ * gradient with the filter rotated by 180° and its two channel axes swapped): each tap's
+ * C × F matrix transposed (matmul.ts `transposeRows`), taps in reverse order. Channels
+ * `firstChannel` ≤ c < `endChannel` of the filter only (the threads' shares).
  */
 export function rotateFilter(filter: usize, out: usize, channels: i32, filters: i32, firstChannel: i32, endChannel: i32): void {
-  const blockEnd = firstChannel + ((endChannel - firstChannel) & ~3);
-  const wholeFilters = filters & ~3;
-  const sourceRow = <usize>filters << 2;
-  const targetRow = <usize>channels << 2;
+  const tapBytes = <usize>(channels * filters) << 2;
   for (let tap = 0; tap < 9; tap++) {
-    const source = filter + ((<usize>((8 - tap) * channels * filters)) << 2);
-    const target = out + ((<usize>(tap * channels * filters)) << 2);
-    for (let c = firstChannel; c < blockEnd; c += 4) {
-      const from = source + ((<usize>(c * filters)) << 2);
-      const to = target + (<usize>c << 2);
-      for (let f = 0; f < wholeFilters; f += 4) {
-        const at = from + (<usize>f << 2);
-        const r0 = v128.load(at), r1 = v128.load(at + sourceRow), r2 = v128.load(at + 2 * sourceRow), r3 = v128.load(at + 3 * sourceRow);
-        // [r0.0 r1.0 r0.1 r1.1], [r2.0 r3.0 r2.1 r3.1], then the upper halves: column j of
-        // the block is lanes j of r0…r3.
-        const low01 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), low23 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-        const high01 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7), high23 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-        const column = to + <usize>f * targetRow;
-        v128.store(column, v128.shuffle<i32>(low01, low23, 0, 1, 4, 5));
-        v128.store(column + targetRow, v128.shuffle<i32>(low01, low23, 2, 3, 6, 7));
-        v128.store(column + 2 * targetRow, v128.shuffle<i32>(high01, high23, 0, 1, 4, 5));
-        v128.store(column + 3 * targetRow, v128.shuffle<i32>(high01, high23, 2, 3, 6, 7));
-      }
-      for (let k = 0; k < 4; k++) transposeRun(source, target, channels, filters, c + k, wholeFilters);
-    }
-    for (let c = blockEnd; c < endChannel; c++) transposeRun(source, target, channels, filters, c, 0);
-  }
-}
-
-/** out[f, c] = filter[c, f] for one channel c and the filters from `firstFilter` on (the ones no 4 × 4 block covered). */
-@inline function transposeRun(source: usize, target: usize, channels: i32, filters: i32, c: i32, firstFilter: i32): void {
-  for (let f = firstFilter; f < filters; f++) {
-    store<f32>(target + ((<usize>(f * channels + c)) << 2), load<f32>(source + ((<usize>(c * filters + f)) << 2)));
+    transposeRows(filter + <usize>(8 - tap) * tapBytes, out + <usize>tap * tapBytes, channels, filters, firstChannel, endChannel);
   }
 }
 
