@@ -3,9 +3,10 @@
  * [B, C, H, W] (perm [0, 3, 1, 2] and [0, 2, 3, 1]) — the flatten of a channels-first
  * model (layers/channels-first-reshape-layer.ts) and its gradient — as one matrix
  * transpose per image in ConvLens's SIMD module (`transpose`, in 4 × 4 blocks): LeNet-5's
- * [64, 5, 5, 16], each way every step, took the stock kernel 33–48 µs here (median of 1,000
- * calls; 61 µs inside a training step), an element-by-element transpose 14–31 µs, and
- * takes this one 12–13 µs. Other permutations and dtypes go to the stock kernel.
+ * [64, 5, 5, 16], each way every step, took the stock kernel 33 µs (fastest) and 48 µs
+ * (median) of 1,000 calls here, 61 µs inside a training step; an element-by-element
+ * transpose 19.5–31 µs and this one 12.4–13.4 µs (medians, three alternating rounds).
+ * Other permutations and dtypes go to the stock kernel.
  */
 import type { KernelArguments, TensorInfo } from './wasm-kernel-calls';
 import { addressOf, simdKernels } from './wasm-simd-module';
